@@ -1,0 +1,79 @@
+"""The model-runner interface that every engine model implements.
+
+A model declares its typed inputs as a pydantic model (the engine derives the version's
+`openapi_schema` from it), says whether its output streams, and implements `load` and `predict`.
+The engine owns everything around a prediction: validation, resolving file inputs to local paths,
+queues, cancellation, logs, persistence and turning output paths into URLs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+
+class Canceled(Exception):
+    """Raised inside `predict` (by `PredictContext.check`) when the prediction is canceled."""
+
+
+class ModelUnavailable(Exception):
+    """The model cannot run here; `str(exc)` says why and how to fix it."""
+
+
+@dataclass
+class PredictContext:
+    """What the engine hands to `predict`: logging, cancellation and a scratch directory."""
+
+    workdir: Path
+    log: Callable[[str], None]
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+    def check(self) -> None:
+        """Call between tokens, tiles or segments: stops the work once canceled."""
+        if self.cancel_event.is_set():
+            raise Canceled()
+
+    def progress(self, done: int, total: int, desc: str = "") -> None:
+        """Log a tqdm-style line (`42%|####      | 21/50`) that clients parse as progress."""
+        pct = int(100 * done / total) if total else 100
+        bar = "#" * (pct // 10) + " " * (10 - pct // 10)
+        prefix = f"{desc}: " if desc else ""
+        self.log(f"{prefix}{pct:3d}%|{bar}| {done}/{total}")
+
+
+class EngineModel:
+    """Base class for a local model. Subclasses set the class attributes and implement methods."""
+
+    owner: ClassVar[str] = "local"
+    name: ClassVar[str]
+    description: ClassVar[str]
+    stands_in_for: ClassVar[str | None] = None  # e.g. "meta/meta-llama-3.1-405b-instruct"
+    Input: ClassVar[type[BaseModel]]
+    # JSON schema of the output, e.g. {"type": "string", "format": "uri"}; for streamed text:
+    # {"type": "array", "items": {"type": "string"}, "x-cog-array-type": "iterator",
+    #  "x-cog-array-display": "concatenate"}
+    output_schema: ClassVar[dict[str, Any]]
+    streams: ClassVar[bool] = False
+    concurrency: ClassVar[int] = 1  # CPU-bound models run one at a time
+    hardware: ClassVar[str] = "cpu"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def availability(self) -> str | None:
+        """None when the model can run; otherwise why not and the fix (cheap: no loading)."""
+        return None
+
+    def load(self, ctx: PredictContext) -> None:
+        """Load weights once; called on first use, under the model's lock. Log what happens."""
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> Any | Iterator[Any]:
+        """Run one prediction. File inputs arrive as local `Path`s. Return the output, where
+        `Path`s are files the engine serves; a streaming model yields its output pieces."""
+        raise NotImplementedError
