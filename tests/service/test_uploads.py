@@ -1,0 +1,185 @@
+"""Uploads: type from content, data URI round trips, refusals that name the file, shrinking."""
+
+from __future__ import annotations
+
+import io
+import re
+import wave
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from svc_helpers import image_bytes, mp3_bytes, noisy_photo, wav_bytes
+
+from playground.files import (
+    CorruptFile,
+    FileTooLarge,
+    UnsupportedFile,
+    Uploader,
+    datauri,
+    prepare,
+    shorten,
+    shorten_all,
+    sniff,
+)
+
+
+async def _roundtrip(data: bytes, expect: str | None, name: str) -> tuple[bytes, str, str]:
+    upload = await Uploader().upload(data, expect, name=name)
+    assert upload.value.startswith("data:")
+    back, mime = datauri.decode(upload.value)
+    return back, mime or "", upload.note
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mime"),
+    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")],
+)
+async def test_image_data_uri_roundtrip(fmt: str, mime: str) -> None:
+    data = image_bytes(fmt)
+    back, got_mime, note = await _roundtrip(data, "image", "pic.bin")  # name says nothing
+    assert back == data
+    assert got_mime == mime
+    assert note == f"pic.bin: data URI, 64x48 {datauri.human_size(len(data))}"
+
+
+async def test_wav_roundtrip() -> None:
+    data = wav_bytes()
+    back, mime, note = await _roundtrip(data, "audio", "speech")
+    assert (back, mime) == (data, "audio/wav")
+    assert "WAV" in note
+
+
+@pytest.mark.parametrize("id3", [True, False], ids=["id3", "frame-sync"])
+async def test_mp3_roundtrip(tmp_path: Path, id3: bool) -> None:
+    data = mp3_bytes(tmp_path, id3=id3)
+    assert data.startswith(b"ID3") == id3
+    back, mime, _ = await _roundtrip(data, "audio", "tone")
+    assert (back, mime) == (data, "audio/mpeg")
+
+
+def test_sniff_other_formats() -> None:
+    assert sniff(image_bytes("GIF", mode="L")).label == "GIF"
+    assert sniff(image_bytes("BMP")).label == "BMP"
+    assert sniff(image_bytes("TIFF")).label == "TIFF"
+    assert sniff(b"fLaC\0\0\0\x22" + bytes(40)).label == "FLAC"
+    assert sniff(b"OggS\0\x02" + bytes(40)).label == "OGG"
+    assert sniff(b"\0\0\0\x20ftypM4A \0\0\0\0" + bytes(20)).label == "M4A"
+    assert sniff(b"\0\0\0\x20ftypisom\0\0\0\0" + bytes(20)).label == "MP4"
+    assert sniff(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm").label == "WebM"
+    assert sniff(b"\xff\xf1\x50\x80") is None  # AAC ADTS is not MP3
+    assert sniff(b"hello") is None
+
+
+def test_path_and_pil_sources(tmp_path: Path) -> None:
+    path = tmp_path / "photo.dat"
+    path.write_bytes(image_bytes("JPEG"))
+    assert prepare(path, "image").type.label == "JPEG"
+    assert prepare(str(path), "image").name == "photo.dat"
+    pil = Image.new("RGBA", (10, 10), (255, 0, 0, 0))
+    local = prepare(pil, "image")
+    assert (local.type.label, local.name, local.width) == ("PNG", "image.png", 10)
+
+
+def test_text_file_as_image(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n- milk\n")
+    with pytest.raises(UnsupportedFile) as info:
+        prepare(notes, "image")
+    assert str(info.value).startswith("notes.txt is not an image (expected PNG, JPEG, WebP")
+    assert "it looks like text" in str(info.value)
+    assert info.value.filename == "notes.txt"
+
+
+def test_image_given_as_audio() -> None:
+    with pytest.raises(UnsupportedFile, match=r"^cat.png is not audio \(expected WAV, MP3"):
+        prepare(image_bytes("PNG"), "audio", name="cat.png")
+
+
+def test_truncated_jpeg() -> None:
+    data = noisy_photo((400, 300))
+    with pytest.raises(CorruptFile, match=r"^cut.jpg is a damaged or truncated JPEG image"):
+        prepare(data[: len(data) // 2], "image", name="cut.jpg")
+
+
+def test_png_with_bad_checksum() -> None:
+    data = bytearray(image_bytes("PNG"))
+    idat = data.index(b"IDAT")
+    data[idat + 10] ^= 0xFF  # flips a byte of compressed data: the CRC no longer matches
+    with pytest.raises(CorruptFile, match=r"^bad.png is a damaged or truncated PNG image"):
+        prepare(bytes(data), "image", name="bad.png")
+
+
+def test_empty_audio_file(tmp_path: Path) -> None:
+    empty = tmp_path / "voice.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(CorruptFile, match=r"^voice.wav is empty \(0 bytes\): expected audio"):
+        prepare(empty, "audio")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+    with pytest.raises(CorruptFile, match=r"^silence.wav is an empty audio file"):
+        prepare(buf.getvalue(), "audio", name="silence.wav")
+
+
+def test_large_photo_is_shrunk() -> None:
+    data = noisy_photo((4000, 3000))
+    local = prepare(data, "image", name="IMG_0001.jpg", max_side=2048)
+    assert (local.width, local.height) == (2048, 1536)
+    assert len(local.data) < len(data)
+    before, after = datauri.human_size(len(data)), datauri.human_size(len(local.data))
+    assert local.note == f"4000x3000 {before} -> 2048x1536 {after}"
+    assert re.fullmatch(r"4000x3000 [\d.]+ MB -> 2048x1536 [\d.]+ (kB|MB)", local.note)
+    with Image.open(io.BytesIO(local.data)) as im:
+        assert (im.format, im.size) == ("JPEG", (2048, 1536))
+    # without max_side the photo is sent as it is
+    assert prepare(data, "image", max_side=None).data == data
+
+
+def test_alpha_is_kept() -> None:
+    for fmt in ("PNG", "WEBP"):
+        data = image_bytes(fmt, (3000, 1000), mode="RGBA")
+        local = prepare(data, "image", name=f"logo.{fmt.lower()}", max_side=1500)
+        with Image.open(io.BytesIO(local.data)) as im:
+            assert im.format == fmt
+            assert im.mode == "RGBA"
+            assert im.size == (1500, 500)
+
+
+def test_exif_orientation_is_applied() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise when shown
+    data = image_bytes("JPEG", (400, 200), exif=exif.tobytes())
+    local = prepare(data, "image", name="phone.jpg")
+    assert (local.width, local.height) == (200, 400)
+    assert local.note.startswith("400x200 ") and " -> 200x400 " in local.note
+
+
+async def test_too_large_without_files_api() -> None:
+    data = noisy_photo((1200, 900))
+    uploader = Uploader(data_uri_cap=100_000)
+    with pytest.raises(FileTooLarge) as info:
+        await uploader.upload(data, "image", name="x.jpg", max_side=None)
+    size = datauri.human_size(len(data))
+    assert str(info.value).startswith(
+        f"x.jpg is {size}; the limit without the Files API is 100 kB: resize or compress it")
+    # between 256 kB and the cap: a data URI anyway
+    upload = await Uploader().upload(data, "image", name="x.jpg", max_side=None)
+    assert upload.value.startswith("data:image/jpeg;base64,")
+
+
+async def test_urls_pass_through() -> None:
+    upload = await Uploader().upload("https://example.com/a.png", "image")
+    assert upload.value == "https://example.com/a.png"
+
+
+def test_shorten() -> None:
+    uri = datauri.encode(bytes(123_000), "image/png")
+    assert shorten(uri) == "data:image/png;base64,AAAA…(123 kB)"
+    assert shorten_all({"image": uri, "n": [1, uri], "s": "x"}) == {
+        "image": "data:image/png;base64,AAAA…(123 kB)",
+        "n": [1, "data:image/png;base64,AAAA…(123 kB)"],
+        "s": "x",
+    }
