@@ -1,0 +1,178 @@
+"""X/Y grids: two parameters and their values give one labelled image.
+
+`plan_grid` turns the axes into one input (and model) per cell; `compose_grid` draws the finished
+cells into a single picture, with the parameter values along the top and the left side. A cell
+that failed is drawn as a grey box holding its error, so the grid keeps its shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+from playground.config import data_dir
+
+from .session import GridRecord, Run, relative_name, resolve_name
+
+if TYPE_CHECKING:
+    from .runner import Runner
+
+MODEL_AXIS = "model"  # the axis that varies the model (its values are refs) instead of an input
+CELL = 256  # longest side of a cell in the composed image, in pixels
+PAD = 8
+BG, FG, MISSING = (255, 255, 255), (20, 20, 20), (225, 225, 225)
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str  # an input name, or "model"
+    values: list[Any]
+
+
+@dataclass(frozen=True)
+class Cell:
+    x: int
+    y: int
+    ref: str
+    input: dict[str, Any]
+
+
+def parse_values(text: str) -> list[Any]:
+    """`1, 2.5, true, modnet` -> [1, 2.5, True, "modnet"]: each value as JSON when it parses."""
+    values: list[Any] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            values.append(json.loads(part))
+        except json.JSONDecodeError:
+            values.append(part)
+    return values
+
+
+def plan_grid(ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
+              max_cells: int = 16) -> list[Cell]:
+    """One cell per (x value, y value), row by row; the model axis replaces `ref`."""
+    if not x.values or not y.values:
+        raise ValueError("both grid axes need at least one value")
+    if x.name == y.name:
+        raise ValueError("the two grid axes must vary different parameters")
+    if len(x.values) * len(y.values) > max_cells:
+        raise ValueError(f"a grid holds at most {max_cells} cells")
+    cells = []
+    for yi, yv in enumerate(y.values):
+        for xi, xv in enumerate(x.values):
+            cell_ref, cell_input = ref, dict(inputs)
+            for axis, value in ((x, xv), (y, yv)):
+                if axis.name == MODEL_AXIS:
+                    cell_ref = str(value)
+                else:
+                    cell_input[axis.name] = value
+            cells.append(Cell(xi, yi, cell_ref, cell_input))
+    return cells
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def _label(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 28 else text[:27] + "…"
+
+
+def _fit(img: Image.Image, size: int) -> Image.Image:
+    img = img.convert("RGBA")
+    img.thumbnail((size, size), Image.Resampling.LANCZOS)
+    # Cut-outs (background removal) are shown on white, as a viewer would.
+    flat = Image.new("RGB", img.size, BG)
+    flat.paste(img, mask=img.getchannel("A"))
+    return flat
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Any, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(lines[-1] + " " + word, font=font) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines[:6]
+
+
+def compose_grid(
+    images: list[list[Image.Image | Path | str | None]],
+    x: Axis,
+    y: Axis,
+    *,
+    errors: dict[tuple[int, int], str] | None = None,
+    cell: int = CELL,
+) -> Image.Image:
+    """`images[row][col]` (row = y value, col = x value) drawn under and beside their labels."""
+    font, head = _font(14), _font(16)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    left = PAD * 2 + int(max(probe.textlength(_label(v), font=font) for v in y.values))
+    left = max(left, int(probe.textlength(y.name, font=head)) + PAD * 2)
+    top = 52
+    width = left + len(x.values) * (cell + PAD) + PAD
+    height = top + len(y.values) * (cell + PAD) + PAD
+    out = Image.new("RGB", (width, height), BG)
+    draw = ImageDraw.Draw(out)
+    draw.text((left, PAD), f"{x.name} →", fill=FG, font=head)
+    draw.text((PAD, PAD + 20), f"{y.name} ↓", fill=FG, font=head)
+    for xi, value in enumerate(x.values):
+        draw.text((left + xi * (cell + PAD), 32), _label(value), fill=FG, font=font)
+    for yi, value in enumerate(y.values):
+        oy = top + yi * (cell + PAD)
+        draw.text((PAD, oy + cell // 2 - 8), _label(value), fill=FG, font=font)
+        for xi in range(len(x.values)):
+            ox = left + xi * (cell + PAD)
+            source = images[yi][xi] if yi < len(images) and xi < len(images[yi]) else None
+            if source is None:
+                draw.rectangle((ox, oy, ox + cell - 1, oy + cell - 1), fill=MISSING)
+                message = (errors or {}).get((xi, yi), "no image")
+                for li, line in enumerate(_wrap(draw, message, font, cell - 2 * PAD)):
+                    draw.text((ox + PAD, oy + PAD + li * 18), line, fill=FG, font=font)
+                continue
+            img = source if isinstance(source, Image.Image) else Image.open(source)
+            fitted = _fit(img, cell)
+            out.paste(fitted, (ox + (cell - fitted.width) // 2, oy + (cell - fitted.height) // 2))
+    return out
+
+
+async def run_grid(runner: Runner, ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
+                   token: str | None = None, base: Path | None = None) -> GridRecord:
+    """Run every cell (capped by the runner), compose the grid and save it as a PNG."""
+    cells = plan_grid(ref, inputs, x, y)
+    jobs = [(Run(round=0, entry=c.y * len(x.values) + c.x, label=f"{c.x},{c.y}"), c.ref, c.input)
+            for c in cells]
+    runs = await runner.run_cells(jobs, token=token)
+    images: list[list[Any]] = [[None] * len(x.values) for _ in y.values]
+    errors: dict[tuple[int, int], str] = {}
+    for cell, run in zip(cells, runs, strict=True):
+        picture = next((resolve_name(f, base) for f in run.files if _is_image(f)), None)
+        if run.status == "succeeded" and picture is not None:
+            images[cell.y][cell.x] = picture
+        else:
+            errors[(cell.x, cell.y)] = run.error or f"{run.status}: no image"
+    composed = compose_grid(images, x, y, errors=errors)
+    buffer = io.BytesIO()
+    composed.save(buffer, format="PNG")
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()[:16]
+    folder = (base or data_dir()) / "outputs" / "compare"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"grid-{digest}.png"
+    path.write_bytes(buffer.getvalue())
+    return GridRecord(ref=ref, x_name=x.name, x_values=list(x.values), y_name=y.name,
+                      y_values=list(y.values), image=relative_name(path, base), runs=runs)
+
+
+def _is_image(name: str) -> bool:
+    return Path(name).suffix.lower() in {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}

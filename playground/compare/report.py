@@ -1,0 +1,164 @@
+"""Export and load a session: one JSON file, and a self-contained HTML report.
+
+The JSON holds everything needed to replay (pinned versions, inputs, the seed, metrics, votes and
+the names of the local output files, relative to the data directory). The HTML report embeds every
+image as a data URI, so it can be mailed or attached to a ticket as a single file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from .prices import format_cost
+from .session import CompareSession, Run, resolve_name
+
+EMBED_LIMIT = 20 * 1024 * 1024  # files bigger than this are named in the report, not embedded
+
+
+def export_json(session: CompareSession, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(session.model_dump_json(indent=2), encoding="utf-8")
+    return path
+
+
+def load_json(source: Path | str | bytes) -> CompareSession:
+    """A session from an exported file (a path, or the file's bytes / text)."""
+    is_text = isinstance(source, str) and source.lstrip().startswith("{")
+    if isinstance(source, Path) or (isinstance(source, str) and not is_text):
+        source = Path(source).read_bytes()
+    return CompareSession.model_validate_json(source)
+
+
+def missing_files(session: CompareSession, base: Path | None = None) -> list[str]:
+    """Output (and input) files the session names that are not on this machine."""
+    names = [n for r in session.runs for n in r.files] + list(session.input_files.values())
+    names += [g.image for g in session.grids if g.image]
+    return [n for n in names if not resolve_name(n, base).is_file()]
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+_CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1a1a1a;max-width:1400px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;
+text-align:left;vertical-align:top}th{background:#f3f3f3}
+.panes{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(260px,1fr))}
+.pane{border:1px solid #ccc;border-radius:6px;padding:10px}
+.pane img{max-width:100%;height:auto;background:#eee}
+.status-failed{color:#b00020}.vote{font-weight:600}
+pre{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px}
+.note{color:#666;font-size:12px}
+"""
+
+
+def _data_uri(path: Path) -> str | None:
+    if not path.is_file() or path.stat().st_size > EMBED_LIMIT:
+        return None
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _file_html(name: str, base: Path | None) -> str:
+    path = resolve_name(name, base)
+    uri = _data_uri(path)
+    label = html.escape(Path(name).name)
+    if uri is None:
+        return f'<p class="note">{label} (not embedded: missing or too large)</p>'
+    if uri.startswith("data:image/"):
+        return f'<img src="{uri}" alt="{label}">'
+    if uri.startswith("data:audio/"):
+        return f'<audio controls src="{uri}"></audio>'
+    return f'<a download="{label}" href="{uri}">{label}</a>'
+
+
+def _fmt_time(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def _jsonish(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return html.escape(text if len(text) <= 200 else text[:199] + "…")
+
+
+def _pane(session: CompareSession, run: Run, base: Path | None) -> str:
+    verdict = session.verdict(run.round, run.entry)
+    parts = [
+        '<div class="pane">',
+        f"<h3>{html.escape(session.entries[run.entry].title)}</h3>",
+        f'<p class="status-{html.escape(run.status)}">{html.escape(run.status)}'
+        f" · predict {_fmt_time(run.metrics.get('predict_time'))}"
+        f" · total {_fmt_time(run.metrics.get('total_time'))}"
+        f" · {html.escape(format_cost(run.cost_usd))}</p>",
+        f'<p class="note">{html.escape(run.pinned_ref or "")}'
+        f"{' · ' + html.escape(run.prediction_id) if run.prediction_id else ''}</p>",
+    ]
+    parts += [_file_html(n, base) for n in run.files]
+    if run.text:
+        parts.append(f"<pre>{html.escape(run.text)}</pre>")
+    if run.error:
+        parts.append(f'<pre class="status-failed">{html.escape(run.error)}</pre>')
+    if verdict:
+        parts.append(f'<p class="vote">vote: {verdict}</p>')
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def render_html(session: CompareSession, base: Path | None = None) -> str:
+    """The whole session as one HTML page with no external references."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(s.label)}</td><td>{s.runs}</td><td>{s.succeeded}</td><td>{s.wins}</td>"
+        f"<td>{s.losses}</td><td>{s.ties}</td><td>{_fmt_time(s.mean_predict_time)}</td>"
+        f"<td>{_fmt_time(s.mean_total_time)}</td><td>{esc(format_cost(s.mean_cost_usd))}</td></tr>"
+        for s in session.summary()
+    )
+    entries = "".join(
+        f"<tr><td>{i + 1}</td><td>{esc(e.title)}</td><td>{esc(e.ref)}</td>"
+        f"<td>{_jsonish(e.overrides) if e.overrides else ''}</td></tr>"
+        for i, e in enumerate(session.entries)
+    )
+    inputs = "".join(
+        f"<tr><th>{esc(k)}</th><td>{_jsonish(v)}</td></tr>" for k, v in session.inputs.items()
+    )
+    inputs += "".join(
+        f"<tr><th>{esc(k)}</th><td>{_file_html(v, base)}</td></tr>"
+        for k, v in session.input_files.items()
+    )
+    seed = "not pinned" if session.seed is None else str(session.seed)
+    rounds = []
+    for round_no in sorted({r.round for r in session.runs}):
+        panes = "\n".join(_pane(session, r, base) for r in session.round_runs(round_no))
+        rounds.append(f"<h2>Round {round_no}</h2>\n<div class=\"panes\">{panes}</div>")
+    for grid in session.grids:
+        caption = f"{grid.ref}: {grid.x_name} x {grid.y_name}"
+        image = _file_html(grid.image, base) if grid.image else "<p>no image</p>"
+        rounds.append(f"<h2>Grid · {esc(caption)}</h2>\n{image}")
+    title = f"Comparison {esc(session.id)}"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{_CSS}</style></head><body>
+<h1>{title} · {esc(session.task)}</h1>
+<p class="note">Created {esc(session.created_at.isoformat(timespec="seconds"))}.
+Costs are estimates: predict time x the hardware's list price per second.</p>
+<h2>Summary</h2>
+<table><tr><th>entry</th><th>runs</th><th>succeeded</th><th>wins</th><th>losses</th>
+<th>ties</th><th>mean predict</th><th>mean total</th><th>mean cost</th></tr>{rows}</table>
+<h2>Entries</h2>
+<table><tr><th>#</th><th>label</th><th>model</th><th>overrides</th></tr>{entries}</table>
+<h2>Shared inputs</h2>
+<table><tr><th>seed</th><td>{seed}</td></tr>{inputs}</table>
+{"".join(rounds)}
+</body></html>
+"""
+
+
+def export_html(session: CompareSession, path: Path, base: Path | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(session, base), encoding="utf-8")
+    return path

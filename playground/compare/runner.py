@@ -1,0 +1,211 @@
+"""Running a comparison round: every entry at once, capped, each pane on its own.
+
+`Runner.run_round` starts one task per entry under a semaphore (so a session never has more than
+`max_concurrency` predictions in flight and never trips a rate limit), and yields a `PaneUpdate`
+whenever a pane changes: status, logs, streamed chat text, the finished result. A failing entry
+only fails its own pane. Closing the generator early cancels what is still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .prices import PriceTable
+from .session import CompareSession, Run, output_text, relative_name
+
+DEFAULT_CONCURRENCY = 4
+_DONE = object()
+
+
+@dataclass
+class StreamPiece:
+    """One step of a streamed (chat) run: the text so far, and at the end the full result."""
+
+    text: str
+    prediction_id: str | None = None
+    result: Any = None  # a RunResult-like object once finished
+
+
+class Backend(Protocol):
+    """What the runner needs from the service (see `service_backend.ServiceBackend`).
+
+    Results are RunResult-like: prediction_id, model, version, input, status, output, files,
+    logs, metrics, error.
+    """
+
+    async def run(self, ref: str, input: dict[str, Any], *, token: str | None,
+                  on_update: Callable[[Any], Any] | None) -> Any: ...
+
+    def stream(self, ref: str, input: dict[str, Any], *,
+               token: str | None) -> AsyncIterator[StreamPiece]: ...
+
+    async def resolve(self, ref: str, input: dict[str, Any], *,
+                      token: str | None) -> tuple[str, dict[str, Any]]:
+        """A preset id into its model and its inputs, and the input cut to what the model
+        accepts (so a shared seed or prompt never makes a model refuse the request)."""
+        ...
+
+    async def cancel(self, prediction_id: str, *, token: str | None) -> None: ...
+
+
+@dataclass
+class PaneUpdate:
+    entry: int
+    run: Run  # a snapshot, safe to keep
+
+
+def describe_error(exc: BaseException) -> str:
+    """One readable line (or a few) for a pane; never a traceback, never a token."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 2000 else text[:1999] + "…"
+
+
+class Runner:
+    def __init__(self, backend: Backend, *, prices: PriceTable | None = None,
+                 max_concurrency: int = DEFAULT_CONCURRENCY, data_dir: Path | None = None,
+                 streaming_tasks: frozenset[str] = frozenset({"chat"})) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.backend = backend
+        self.prices = prices if prices is not None else PriceTable.load()
+        self.max_concurrency = max_concurrency
+        self.data_dir = data_dir
+        self.streaming_tasks = streaming_tasks
+
+    async def run_round(self, session: CompareSession, *, token: str | None = None,
+                        pinned: bool = False) -> AsyncIterator[PaneUpdate]:
+        """Run every entry once as a new round (appended to `session.runs`).
+
+        With `pinned`, each entry runs the exact model version its latest run used (replay).
+        """
+        previous = {r.entry: r for r in session.round_runs()} if pinned else {}
+        round_no = session.last_round + 1
+        jobs = []
+        for i, entry in enumerate(session.entries):
+            ref = entry.ref
+            if pinned and i in previous and previous[i].pinned_ref:
+                ref = previous[i].pinned_ref or ref
+            run = Run(round=round_no, entry=i, label=entry.title)
+            session.runs.append(run)
+            jobs.append((run, ref, session.entry_input(i, self.data_dir)))
+        stream = session.task in self.streaming_tasks
+        async for update in self._run_all(jobs, stream=stream, token=token):
+            yield update
+
+    async def run_cells(self, cells: list[tuple[Run, str, dict[str, Any]]], *,
+                        token: str | None = None) -> list[Run]:
+        """Run prepared (run, ref, input) jobs, e.g. grid cells, and return the finished runs."""
+        async for _ in self._run_all(cells, stream=False, token=token):
+            pass
+        return [job[0] for job in cells]
+
+    async def _run_all(self, jobs: list[tuple[Run, str, dict[str, Any]]], *,
+                       stream: bool, token: str | None) -> AsyncIterator[PaneUpdate]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        gate = asyncio.Semaphore(self.max_concurrency)
+
+        def publish(run: Run) -> None:
+            queue.put_nowait(PaneUpdate(run.entry, run.model_copy(deep=True)))
+
+        async def one(run: Run, ref: str, inputs: dict[str, Any]) -> None:
+            try:
+                async with gate:
+                    await self._run_one(run, ref, inputs, stream, token, publish)
+            except asyncio.CancelledError:
+                run.status, run.error = "canceled", run.error or "Canceled"
+                if run.prediction_id:
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(self.backend.cancel(run.prediction_id, token=token))
+                raise
+            except Exception as exc:  # one failing pane never stops the others
+                run.status, run.error = "failed", describe_error(exc)
+                prediction = getattr(exc, "prediction", None)
+                if prediction is not None:
+                    self._absorb(run, prediction)
+            finally:
+                publish(run)
+                queue.put_nowait(_DONE)
+
+        tasks = [asyncio.create_task(one(*job)) for job in jobs]
+        for job in jobs:
+            publish(job[0])  # every pane shows "queued" at once
+        pending = len(tasks)
+        try:
+            while pending:
+                item = await queue.get()
+                if item is _DONE:
+                    pending -= 1
+                else:
+                    yield item
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run_one(self, run: Run, ref: str, inputs: dict[str, Any], stream: bool,
+                       token: str | None, publish: Callable[[Run], None]) -> None:
+        run.status = "starting"
+        publish(run)
+        ref, inputs = await self.backend.resolve(ref, inputs, token=token)
+        run.model = ref.split(":", 1)[0]
+        run.input = {k: _jsonable(v, self.data_dir) for k, v in inputs.items()}
+        if stream:
+            result = None
+            async for piece in self.backend.stream(ref, inputs, token=token):
+                run.status = "processing"
+                run.text = piece.text
+                run.prediction_id = piece.prediction_id or run.prediction_id
+                result = piece.result or result
+                publish(run)
+            if result is None:
+                raise RuntimeError("the stream ended without a result")
+        else:
+
+            def on_update(update: Any) -> None:
+                run.status = getattr(update, "status", None) or run.status
+                run.prediction_id = getattr(update, "prediction_id", None) or run.prediction_id
+                logs = getattr(update, "logs", None)
+                if isinstance(logs, str):
+                    run.logs = logs
+                publish(run)
+
+            result = await _maybe_await(self.backend.run(ref, inputs, token=token,
+                                                         on_update=on_update))
+        self._absorb(run, result)
+
+    def _absorb(self, run: Run, result: Any) -> None:
+        """Copy a RunResult (or a Prediction, for failures) into the run, and price it."""
+        run.prediction_id = getattr(result, "prediction_id", None) or getattr(
+            result, "id", None) or run.prediction_id
+        run.model = getattr(result, "model", None) or run.model
+        run.version = getattr(result, "version", None) or run.version
+        run.status = getattr(result, "status", None) or run.status
+        metrics = getattr(result, "metrics", None) or {}
+        if not isinstance(metrics, dict):
+            metrics = metrics.model_dump() if hasattr(metrics, "model_dump") else dict(metrics)
+        run.metrics = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float)}
+        run.logs = getattr(result, "logs", None) or run.logs
+        run.error = getattr(result, "error", None) or run.error
+        text = output_text(getattr(result, "output", None))
+        run.text = text if text is not None else run.text
+        run.files = [relative_name(f, self.data_dir) for f in getattr(result, "files", None) or []]
+        estimate = self.prices.estimate(run.model, run.metrics.get("predict_time"))
+        run.hardware, run.cost_usd = (estimate.hardware, estimate.usd) if estimate else (None, None)
+
+
+def _jsonable(value: Any, base: Path | None) -> Any:
+    """Inputs as the session records them: local files by name, long data URIs shortened."""
+    if isinstance(value, Path):
+        return relative_name(value, base)
+    if isinstance(value, str) and value.startswith("data:") and len(value) > 120:
+        return value[:60] + f"…({len(value)} chars)"
+    return value
+
+
+async def _maybe_await(value: Awaitable[Any] | Any) -> Any:
+    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value

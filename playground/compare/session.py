@@ -1,0 +1,239 @@
+"""The comparison session: what is compared, with which inputs, what came back, and the votes.
+
+Everything a session needs to be shared and replayed lives in this one pydantic model, so the
+exported JSON is simply `CompareSession.model_dump_json()`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from playground.config import data_dir
+
+FORMAT = "replicate-playground/compare-session"
+FORMAT_VERSION = 1
+MIN_ENTRIES, MAX_ENTRIES = 2, 4
+
+Task = Literal["image", "image-to-image", "chat", "transcription"]
+Verdict = Literal["better", "worse", "tie"]
+TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+
+
+class Entry(BaseModel):
+    """One contestant: a preset id (`preset:NAME`), a local model or any `owner/name[:version]`."""
+
+    ref: str
+    label: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("preset:"):
+            if not value[len("preset:"):]:
+                raise ValueError("a preset entry needs a preset id, e.g. preset:upscale")
+            return value
+        name = value.split(":", 1)[0]
+        if name.count("/") != 1 or not all(name.split("/")):
+            raise ValueError(f"{value!r} is not owner/name[:version] or preset:ID")
+        return value
+
+    @property
+    def is_preset(self) -> bool:
+        return self.ref.startswith("preset:")
+
+    @property
+    def title(self) -> str:
+        return self.label or self.ref
+
+
+class Run(BaseModel):
+    """One prediction of one entry in one round (a press of Run), or one cell of a grid."""
+
+    round: int
+    entry: int
+    label: str = ""
+    status: str = "queued"  # queued | starting | processing | succeeded | failed | canceled
+    prediction_id: str | None = None
+    model: str | None = None
+    version: str | None = None
+    input: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    hardware: str | None = None
+    cost_usd: float | None = None  # an estimate: predict_time x the hardware's price per second
+    text: str | None = None  # text output (chat, transcription), as shown
+    files: list[str] = Field(default_factory=list)  # output files, relative to the data dir
+    logs: str = ""
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def pinned_ref(self) -> str | None:
+        """`owner/name:version` to run exactly this again (None before the server answered)."""
+        if self.model and self.version and self.version != "hidden":
+            return f"{self.model}:{self.version}"
+        return self.model
+
+
+class Vote(BaseModel):
+    round: int
+    entry: int
+    verdict: Verdict
+
+
+class GridRecord(BaseModel):
+    """An X/Y grid: one model (or the model axis), two parameters, one composed image."""
+
+    ref: str
+    x_name: str
+    x_values: list[Any]
+    y_name: str
+    y_values: list[Any]
+    image: str | None = None  # the composed grid, relative to the data dir
+    runs: list[Run] = Field(default_factory=list)  # one per cell; entry = row * columns + col
+
+
+class EntrySummary(BaseModel):
+    entry: int
+    label: str
+    runs: int
+    succeeded: int
+    wins: int  # "better" votes
+    losses: int  # "worse" votes
+    ties: int
+    mean_predict_time: float | None
+    mean_total_time: float | None
+    mean_cost_usd: float | None
+
+
+class CompareSession(BaseModel):
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    task: Task
+    entries: list[Entry]
+    inputs: dict[str, Any] = Field(default_factory=dict)  # shared by every entry
+    # shared file inputs (input name -> file relative to the data dir), e.g. the image to upscale
+    input_files: dict[str, str] = Field(default_factory=dict)
+    seed: int | None = None  # pinned for every entry whose model takes a seed
+    runs: list[Run] = Field(default_factory=list)
+    votes: list[Vote] = Field(default_factory=list)
+    grids: list[GridRecord] = Field(default_factory=list)
+
+    @field_validator("entries")
+    @classmethod
+    def _entry_count(cls, value: list[Entry]) -> list[Entry]:
+        if not MIN_ENTRIES <= len(value) <= MAX_ENTRIES:
+            raise ValueError(f"compare {MIN_ENTRIES} to {MAX_ENTRIES} entries, not {len(value)}")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value != FORMAT:
+            raise ValueError(f"not a comparison session file (format {value!r})")
+        return value
+
+    # -- rounds ------------------------------------------------------------------------------
+
+    @property
+    def last_round(self) -> int:
+        return max((r.round for r in self.runs), default=0)
+
+    def round_runs(self, round_no: int | None = None) -> list[Run]:
+        """The runs of one round (default: the latest), in entry order."""
+        round_no = self.last_round if round_no is None else round_no
+        return sorted((r for r in self.runs if r.round == round_no), key=lambda r: r.entry)
+
+    def entry_input(self, index: int, base: Path | None = None) -> dict[str, Any]:
+        """Shared inputs (files as local Paths), the pinned seed, then the entry's own
+        overrides, which win."""
+        merged = dict(self.inputs)
+        merged.update({k: resolve_name(v, base) for k, v in self.input_files.items()})
+        if self.seed is not None:
+            merged["seed"] = self.seed
+        merged.update(self.entries[index].overrides)
+        return merged
+
+    # -- votes -------------------------------------------------------------------------------
+
+    def vote(self, round_no: int, entry: int, verdict: Verdict | None) -> None:
+        """Set (or with None, clear) the verdict on one output; one vote per output."""
+        if not 0 <= entry < len(self.entries):
+            raise ValueError(f"no entry {entry}")
+        self.votes = [v for v in self.votes if (v.round, v.entry) != (round_no, entry)]
+        if verdict is not None:
+            self.votes.append(Vote(round=round_no, entry=entry, verdict=verdict))
+
+    def verdict(self, round_no: int, entry: int) -> Verdict | None:
+        for v in self.votes:
+            if (v.round, v.entry) == (round_no, entry):
+                return v.verdict
+        return None
+
+    def summary(self) -> list[EntrySummary]:
+        return [self._summarise(i) for i in range(len(self.entries))]
+
+    def _summarise(self, index: int) -> EntrySummary:
+        runs = [r for r in self.runs if r.entry == index]
+        ok = [r for r in runs if r.status == "succeeded"]
+        verdicts = [v.verdict for v in self.votes if v.entry == index]
+        return EntrySummary(
+            entry=index,
+            label=self.entries[index].title,
+            runs=len(runs),
+            succeeded=len(ok),
+            wins=verdicts.count("better"),
+            losses=verdicts.count("worse"),
+            ties=verdicts.count("tie"),
+            mean_predict_time=_mean(r.metrics.get("predict_time") for r in ok),
+            mean_total_time=_mean(r.metrics.get("total_time") for r in ok),
+            mean_cost_usd=_mean(r.cost_usd for r in ok),
+        )
+
+
+def relative_name(path: Path | str, base: Path | None = None) -> str:
+    """A file's name relative to the data directory (absolute if it lives elsewhere)."""
+    path, base = Path(path).resolve(), (base or data_dir()).resolve()
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_name(name: str, base: Path | None = None) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else (base or data_dir()) / path
+
+
+def _mean(values: Any) -> float | None:
+    present = [float(v) for v in values if v is not None]
+    return statistics.fmean(present) if present else None
+
+
+def output_text(output: Any) -> str | None:
+    """The text a pane shows for a text-like output (chat tokens, a transcription object)."""
+    if output is None:
+        return None
+    if isinstance(output, str):
+        return None if output.startswith(("http://", "https://", "data:")) else output
+    if isinstance(output, list) and all(isinstance(x, str) for x in output):
+        if output and all(x.startswith(("http://", "https://", "data:")) for x in output):
+            return None
+        return "".join(output)
+    if isinstance(output, dict):
+        for key in ("transcription", "text"):
+            if isinstance(output.get(key), str):
+                return output[key]
+    return None
