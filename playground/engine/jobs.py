@@ -1,0 +1,124 @@
+"""A prediction in flight: its record, its event log (for SSE) and change notifications.
+
+Worker threads mutate a Job; the server's event loop awaits changes through `changed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+from .outputs import render
+
+TERMINAL = ("succeeded", "failed", "canceled")
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def public(rec: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The Replicate prediction object for a stored record, with absolute URLs."""
+    get = f"{base_url}/v1/predictions/{rec['id']}"
+    urls = {"get": get, "cancel": f"{get}/cancel", "web": get}
+    if rec.get("stream_token"):
+        urls["stream"] = f"{base_url}/v1/streams/{rec['stream_token']}"
+    out = {
+        "id": rec["id"],
+        "model": rec["model"],
+        "version": rec["version"],
+        "input": rec["input"],
+        "output": render(rec.get("output"), base_url),
+        "error": rec.get("error"),
+        "logs": rec.get("logs") or "",
+        "status": rec["status"],
+        "data_removed": False,
+        "source": "api",
+        "created_at": iso(rec["created_ts"]),
+        "started_at": iso(rec.get("started_ts")),
+        "completed_at": iso(rec.get("completed_ts")),
+        "metrics": dict(rec.get("metrics") or {}),
+        "urls": urls,
+    }
+    if rec.get("deadline_ts"):
+        out["deadline"] = iso(rec["deadline_ts"])
+    return out
+
+
+class Job:
+    def __init__(self, rec: dict[str, Any], base_url: str) -> None:
+        self.rec = rec
+        self.base_url = base_url
+        self.lock = threading.Lock()
+        self.cancel_event = threading.Event()
+        self.done = threading.Event()
+        self.picked = False  # a worker has taken it off the queue
+        self.events: list[tuple[str, Any]] = []
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self.last_saved = 0.0
+
+    @property
+    def id(self) -> str:
+        return str(self.rec["id"])
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            rec = dict(self.rec)
+            if isinstance(rec.get("output"), list):
+                rec["output"] = list(rec["output"])
+            return rec
+
+    def public(self, base_url: str | None = None) -> dict[str, Any]:
+        return public(self.snapshot(), base_url or self.base_url)
+
+    def update(self, **fields: Any) -> None:
+        with self.lock:
+            self.rec.update(fields)
+        self.notify()
+
+    def emit(self, name: str, data: Any) -> None:
+        with self.lock:
+            self.events.append((name, data))
+        self.notify()
+
+    def notify(self) -> None:
+        with self.lock:
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # that loop is gone
+                pass
+
+    async def changed(self, seen_events: int, timeout: float) -> bool:
+        """Wait until there are more than `seen_events` events, the job ends, or timeout."""
+        event = asyncio.Event()
+        entry = (asyncio.get_running_loop(), event)
+        with self.lock:
+            if len(self.events) > seen_events or self.done.is_set():
+                return True
+            self._waiters.append(entry)
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            with self.lock:
+                self._waiters.remove(entry)
+
+    async def wait_done(self, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while not self.done.is_set():
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self.lock:
+                seen = len(self.events)
+            await self.changed(seen, min(remaining, 1.0))
+        return True

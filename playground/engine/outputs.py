@@ -1,0 +1,79 @@
+"""Output values: `Path`s become data URIs (small) or files served from the data dir (large).
+
+Stored outputs hold a marker (`engine-output://PID/NAME`) instead of an absolute URL, because the
+engine's address can change between runs; `render` turns markers into URLs per response.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .inputs import safe_name
+
+DATA_URI_MAX = 1024 * 1024
+MARKER = "engine-output://"
+
+
+def content_type(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+class OutputStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def convert(self, value: Any, pid: str) -> Any:
+        """A model's output -> JSON-compatible, with files stored or inlined."""
+        if isinstance(value, Path):
+            size = value.stat().st_size
+            if size <= DATA_URI_MAX:
+                encoded = base64.b64encode(value.read_bytes()).decode()
+                return f"data:{content_type(value)};base64,{encoded}"
+            folder = self.root / pid
+            folder.mkdir(parents=True, exist_ok=True)
+            name = self._unique(folder, safe_name(value.name, "output"))
+            shutil.copyfile(value, folder / name)
+            return f"{MARKER}{pid}/{name}"
+        if isinstance(value, BaseModel):
+            return self.convert(value.model_dump(), pid)
+        if isinstance(value, dict):
+            return {str(k): self.convert(v, pid) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.convert(v, pid) for v in value]
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        return str(value)
+
+    @staticmethod
+    def _unique(folder: Path, name: str) -> str:
+        candidate, n = name, 1
+        while (folder / candidate).exists():
+            stem, dot, ext = name.rpartition(".")
+            candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
+            n += 1
+        return candidate
+
+    def path(self, pid: str, name: str) -> Path | None:
+        """The stored file for an output URL, never outside the outputs folder."""
+        if safe_name(name) != name:
+            return None
+        path = (self.root / pid / name).resolve()
+        if not path.is_relative_to(self.root.resolve()) or not path.is_file():
+            return None
+        return path
+
+
+def render(value: Any, base_url: str) -> Any:
+    if isinstance(value, str) and value.startswith(MARKER):
+        return f"{base_url}/v1/outputs/{value[len(MARKER):]}"
+    if isinstance(value, dict):
+        return {k: render(v, base_url) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render(v, base_url) for v in value]
+    return value

@@ -1,0 +1,57 @@
+"""Errors as `application/problem+json` ({title, detail, status}), the shape Replicate uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request entity too large",
+    422: "Input validation failed",
+    500: "Internal server error",
+}
+
+
+class Problem(Exception):
+    """Raised by handlers; rendered as a problem+json response."""
+
+    def __init__(self, status: int, detail: str, title: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or TITLES.get(status, "Error")
+        self.extra = extra
+
+
+def problem_response(
+    status: int, detail: str, title: str | None = None, **extra: Any
+) -> JSONResponse:
+    body = {"title": title or TITLES.get(status, "Error"), "detail": detail, "status": status}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+async def handle_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc.status, exc.detail, exc.title, **exc.extra)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", None) or TITLES.get(status, "Error")
+    return problem_response(status, str(detail))
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, f"{what} not found")
+
+
+def invalid_input(fields: list[dict[str, str]]) -> Problem:
+    detail = "; ".join(f["description"] for f in fields) or "Invalid input"
+    return Problem(422, detail, invalid_fields=fields)

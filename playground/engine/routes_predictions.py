@@ -1,0 +1,238 @@
+"""`/v1/predictions`, `/v1/models/{o}/{n}/predictions` and the SSE stream URLs."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from . import sse
+from .inputs import InvalidInput, validate
+from .jobs import TERMINAL, Job, public
+from .paging import decode_cursor, link, page_size
+from .problems import Problem, invalid_input, not_found
+from .runner import ModelEntry
+from .state import Engine
+from .store import valid_id
+from .webhooks import EVENTS
+
+MAX_WAIT = 60
+MIN_CANCEL_AFTER = 5.0
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+_VERSION = re.compile(r"^[0-9a-f]{64}$")
+
+
+def new_id() -> str:
+    """Replicate-style ids: 26 lowercase base32 characters."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    return "".join(secrets.choice(alphabet) for _ in range(26))
+
+
+def parse_wait(header: str | None) -> float | None:
+    for pref in (header or "").split(","):
+        name, _, value = pref.strip().partition("=")
+        if name.strip().lower() == "wait":
+            if not value:
+                return MAX_WAIT
+            try:
+                return float(min(max(int(value.strip()), 1), MAX_WAIT))
+            except ValueError as exc:
+                raise Problem(400, "Prefer: wait=N needs N in seconds (1-60)") from exc
+    return None
+
+
+def parse_cancel_after(header: str | None) -> float | None:
+    if not header:
+        return None
+    text = header.strip().lower()
+    try:
+        seconds = float(text)
+    except ValueError:
+        m = _DURATION.match(text)
+        if not m or not any(m.groups()):
+            detail = f"invalid Cancel-After duration {header!r} (e.g. 30s, 5m, 1h30m)"
+            raise Problem(400, detail) from None
+        h, mins, s = m.groups()
+        seconds = int(h or 0) * 3600 + int(mins or 0) * 60 + float(s or 0)
+    return max(seconds, MIN_CANCEL_AFTER)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError as exc:
+        raise Problem(400, f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise Problem(400, "request body must be a JSON object")
+    return body
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def _resolve(engine: Engine, ref: Any) -> ModelEntry:
+    if not isinstance(ref, str) or not ref:
+        raise invalid_input([{"type": "required", "field": "version",
+                              "description": "version is required"}])
+    if _VERSION.match(ref):
+        entry = engine.versions.get(ref)
+        if entry is None:
+            raise not_found(f"version {ref}")
+        return entry
+    model_ref, _, version = ref.partition(":")
+    entry = engine.models.get(model_ref)
+    if entry is None:
+        raise not_found(f"model {model_ref}")
+    if version and version != entry.version_id:
+        raise not_found(f"version {version} of {model_ref}")
+    return entry
+
+
+def _webhook(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
+    url = body.get("webhook")
+    if url is None or url == "":
+        return None, None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise invalid_input([{"type": "format", "field": "webhook",
+                              "description": "webhook must be an http(s) URL"}])
+    events = body.get("webhook_events_filter")
+    if events is not None and (
+        not isinstance(events, list) or any(e not in EVENTS for e in events)
+    ):
+        raise invalid_input([{"type": "enum", "field": "webhook_events_filter",
+                              "description": f"webhook_events_filter items must be in {EVENTS}"}])
+    return url, events
+
+
+async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> Response:
+    engine = _engine(request)
+    base = engine.base_url(request)
+    wait = parse_wait(request.headers.get("prefer"))
+    cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
+    raw_input = body.get("input")
+    try:
+        cleaned = validate(entry.input_schema, entry.model.Input,
+                           {} if raw_input is None else raw_input)
+    except InvalidInput as exc:
+        raise invalid_input(exc.fields) from exc
+    webhook, events = _webhook(body)
+    now = time.time()
+    rec: dict[str, Any] = {
+        "id": new_id(), "model": entry.model.ref, "version": entry.version_id,
+        "input": cleaned, "output": None, "error": None, "logs": "", "status": "starting",
+        "created_ts": now, "metrics": {},
+        "stream_token": secrets.token_urlsafe(24) if entry.model.streams else None,
+        "webhook": webhook, "webhook_events_filter": events,
+        "deadline_ts": now + cancel_after if cancel_after else None,
+    }
+    job = Job(rec, base)
+    reason = entry.model.availability()
+    if reason:
+        engine.runner.fail_now(job, f"{entry.model.ref} is unavailable: {reason}")
+    else:
+        engine.runner.submit(entry, job)
+    if wait:
+        await job.wait_done(max(wait - 0.4, 0.1))
+    out = job.public(base)
+    if wait and out["status"] not in TERMINAL:
+        out["status"] = "starting"  # both clients' run() treat anything else as finished
+    return JSONResponse(out, status_code=201)
+
+
+async def create_prediction(request: Request) -> Response:
+    body = await _json_body(request)
+    entry = _resolve(_engine(request), body.get("version"))
+    return await _create(request, entry, body)
+
+
+async def create_model_prediction(request: Request) -> Response:
+    body = await _json_body(request)
+    ref = f"{request.path_params['owner']}/{request.path_params['name']}"
+    entry = _engine(request).models.get(ref)
+    if entry is None:
+        raise not_found(f"model {ref}")
+    return await _create(request, entry, body)
+
+
+def _get_rec(engine: Engine, pid: str) -> dict[str, Any]:
+    rec = engine.runner.get(pid) if valid_id(pid) else None
+    if rec is None:
+        raise not_found("prediction")
+    return rec
+
+
+async def get_prediction(request: Request) -> Response:
+    engine = _engine(request)
+    rec = _get_rec(engine, request.path_params["id"])
+    return JSONResponse(public(rec, engine.base_url(request)))
+
+
+async def cancel_prediction(request: Request) -> Response:
+    engine = _engine(request)
+    pid = request.path_params["id"]
+    _get_rec(engine, pid)
+    job = engine.runner.active.get(pid)
+    if engine.runner.cancel(pid) and job is not None:
+        await job.wait_done(2.0)  # most models stop at their next check()
+    return JSONResponse(public(_get_rec(engine, pid), engine.base_url(request)))
+
+
+async def list_predictions(request: Request) -> Response:
+    engine = _engine(request)
+    base = engine.base_url(request)
+    size = page_size(request)
+    cursor = decode_cursor(request)
+    before = cursor[1] if cursor and cursor[0] == "lt" else None
+    after = cursor[1] if cursor and cursor[0] == "gt" else None
+    rows = engine.store.list_predictions(size, before=before, after=after)
+    results = []
+    for _, rec in rows:
+        live = engine.runner.active.get(rec["id"])
+        results.append(public(live.snapshot() if live else rec, base))
+    nxt = prev = None
+    if rows:
+        first, last = rows[0][0], rows[-1][0]
+        if engine.store.has_predictions(before=last):
+            nxt = link(request, base, "lt", last)
+        if engine.store.has_predictions(after=first):
+            prev = link(request, base, "gt", first)
+    return JSONResponse({"previous": prev, "next": nxt, "results": results})
+
+
+async def stream(request: Request) -> Response:
+    engine = _engine(request)
+    token = request.path_params["token"]
+    rec = engine.store.prediction_by_stream(token)
+    if rec is None:
+        raise not_found("stream")
+    base = engine.base_url(request)
+    job = engine.runner.active.get(rec["id"])
+    if job is not None:
+        body = sse.job_stream(job, base, engine.keepalive)
+    else:
+        # finished: the store has the final record (it is saved before leaving `active`)
+        rec = engine.store.get_prediction(rec["id"]) or rec
+        entry = engine.models.get(rec["model"])
+        pieces = bool(entry and entry.model.streams)
+        body = sse.replay_stream(sse.replay_events(rec, pieces), base)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
+
+
+routes = [
+    Route("/v1/predictions", create_prediction, methods=["POST"]),
+    Route("/v1/predictions", list_predictions, methods=["GET"]),
+    Route("/v1/predictions/{id}", get_prediction, methods=["GET"]),
+    Route("/v1/predictions/{id}/cancel", cancel_prediction, methods=["POST"]),
+    Route("/v1/models/{owner}/{name}/predictions", create_model_prediction, methods=["POST"]),
+    Route("/v1/deployments/{owner}/{name}/predictions", create_model_prediction,
+          methods=["POST"]),
+    Route("/v1/streams/{token}", stream, methods=["GET"]),
+]

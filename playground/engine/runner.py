@@ -1,0 +1,229 @@
+"""Runs predictions: a queue and worker threads per model, cancellation, deadlines, logs.
+
+A model is loaded once, on first use, under its lock. Every outcome of a model (output,
+exception, cancellation) ends in a terminal status; nothing a model does takes the server down.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import fetch, inputs
+from .jobs import TERMINAL, Job
+from .models.base import Canceled, EngineModel, ModelUnavailable, PredictContext
+from .outputs import OutputStore
+from .store import Store
+from .webhooks import WebhookSender
+
+SAVE_EVERY = 1.0  # seconds between saves of a running prediction's logs/output
+
+
+@dataclass
+class ModelEntry:
+    model: EngineModel
+    schema: dict[str, Any]  # the full openapi_schema
+    version_id: str
+    queue: queue.Queue[Job | None] = field(default_factory=queue.Queue)
+    load_lock: threading.Lock = field(default_factory=threading.Lock)
+    loaded: bool = False
+    workers: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def input_schema(self) -> dict[str, Any]:
+        return self.schema["components"]["schemas"]["Input"]
+
+
+class Runner:
+    def __init__(self, store: Store, outputs: OutputStore, workroot: Path,
+                 webhooks: WebhookSender, lookup: inputs.LocalLookup,
+                 allow_private_urls: bool) -> None:
+        self.store = store
+        self.outputs = outputs
+        self.workroot = workroot
+        self.webhooks = webhooks
+        self.lookup = lookup
+        self.allow_private_urls = allow_private_urls
+        self.active: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self.closed = False
+
+    # lifecycle of a prediction
+
+    def submit(self, entry: ModelEntry, job: Job) -> None:
+        with self._lock:
+            self.active[job.id] = job
+            if not entry.workers:
+                for i in range(max(1, entry.model.concurrency)):
+                    t = threading.Thread(target=self._work, args=(entry,), daemon=True,
+                                         name=f"engine-{entry.model.name}-{i}")
+                    entry.workers.append(t)
+                    t.start()
+        self._save(job)
+        self.webhooks.event(job, "start")
+        deadline = job.rec.get("deadline_ts")
+        if deadline:
+            timer = threading.Timer(max(0.0, deadline - time.time()), self.cancel, (job.id,))
+            timer.daemon = True
+            timer.start()
+        entry.queue.put(job)
+
+    def fail_now(self, job: Job, error: str) -> None:
+        """A prediction that cannot run at all (unavailable model): created, then failed."""
+        with self._lock:
+            self.active[job.id] = job
+        self._save(job)
+        self.webhooks.event(job, "start")
+        self._finish(job, "failed", error=error)
+
+    def cancel(self, pid: str) -> bool:
+        job = self.active.get(pid)
+        if job is None:
+            return False
+        with job.lock:
+            queued = not job.picked and job.rec["status"] == "starting"
+            job.picked = job.picked or queued  # a worker that pops it later skips it
+        job.cancel_event.set()
+        if queued:
+            self._finish(job, "canceled")
+        return True
+
+    def get(self, pid: str) -> dict[str, Any] | None:
+        job = self.active.get(pid)
+        return job.snapshot() if job else self.store.get_prediction(pid)
+
+    def close(self) -> None:
+        """Stop taking work. Running predictions are told to cancel but stay unsaved, so a
+        restart reports them as interrupted."""
+        self.closed = True
+        for job in list(self.active.values()):
+            job.cancel_event.set()
+
+    # the worker
+
+    def _work(self, entry: ModelEntry) -> None:
+        while not self.closed:
+            job = entry.queue.get()
+            if job is None or self.closed:
+                return
+            with job.lock:
+                if job.picked:
+                    continue
+                job.picked = True
+            try:
+                self._run(entry, job)
+            except Exception as exc:  # last resort: never lose the worker
+                self._finish(job, "failed", error=f"engine error: {exc}")
+
+    def _log(self, job: Job, line: str) -> None:
+        text = str(line).rstrip("\n")
+        with job.lock:
+            job.rec["logs"] = (job.rec.get("logs") or "") + text + "\n"
+        job.emit("logs", text)
+        self.webhooks.event(job, "logs")
+        self._save_soon(job)
+
+    def _run(self, entry: ModelEntry, job: Job) -> None:
+        started = time.time()
+        job.update(status="processing", started_ts=started)
+        self._save(job)
+        workdir = self.workroot / job.id
+        workdir.mkdir(parents=True, exist_ok=True)
+        ctx = PredictContext(workdir=workdir, log=lambda line: self._log(job, line),
+                             cancel_event=job.cancel_event)
+        try:
+            ctx.check()
+            with entry.load_lock:
+                if not entry.loaded:
+                    entry.model.load(ctx)
+                    entry.loaded = True
+            ctx.check()
+            values = inputs.resolve_files(entry.input_schema, job.rec["input"], workdir,
+                                          self.lookup, self.allow_private_urls)
+            parsed = entry.model.Input.model_validate(values)
+            result = entry.model.predict(parsed, ctx)
+            output = self._collect(entry, job, result, ctx)
+            ctx.check()
+            self._finish(job, "succeeded", output=output)
+        except Canceled:
+            self._finish(job, "canceled")
+        except ModelUnavailable as exc:
+            self._finish(job, "failed", error=str(exc))
+        except (fetch.FetchError, ValidationError) as exc:
+            self._finish(job, "failed", error=str(exc))
+        except Exception as exc:
+            if job.cancel_event.is_set():
+                self._finish(job, "canceled")
+                return
+            tb = traceback.format_exc(limit=8)
+            for line in tb.rstrip().splitlines():
+                self._log(job, line)
+            self._finish(job, "failed", error=str(exc) or type(exc).__name__)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _collect(self, entry: ModelEntry, job: Job, result: Any, ctx: PredictContext) -> Any:
+        is_iter = isinstance(result, Iterator) or (
+            isinstance(result, Iterable)
+            and not isinstance(result, str | bytes | dict | list | tuple | BaseModel | Path)
+        )
+        if not is_iter:
+            return self.outputs.convert(result, job.id)
+        pieces: list[Any] = []
+        with job.lock:
+            job.rec["output"] = pieces
+        for piece in result:
+            ctx.check()
+            converted = self.outputs.convert(piece, job.id)
+            with job.lock:
+                pieces.append(converted)
+            job.emit("output", converted)
+            self.webhooks.event(job, "output")
+            self._save_soon(job)
+        return list(pieces)
+
+    def _finish(self, job: Job, status: str, *, output: Any = None,
+                error: str | None = None) -> None:
+        now = time.time()
+        with job.lock:
+            if job.rec["status"] in TERMINAL:
+                return
+            rec = job.rec
+            rec["status"] = status
+            rec["completed_ts"] = now
+            rec["error"] = error
+            if status == "succeeded":
+                rec["output"] = output
+            metrics: dict[str, float] = {"total_time": round(now - rec["created_ts"], 6)}
+            if rec.get("started_ts"):
+                metrics["predict_time"] = round(now - rec["started_ts"], 6)
+            rec["metrics"] = metrics
+            if error:
+                job.events.append(("error", json.dumps({"detail": error})))
+            job.events.append(("done", "{}"))
+            job.done.set()
+        self._save(job)
+        job.notify()
+        self.webhooks.event(job, "completed")
+        with self._lock:
+            self.active.pop(job.id, None)
+
+    def _save_soon(self, job: Job) -> None:
+        if time.monotonic() - job.last_saved >= SAVE_EVERY:
+            self._save(job)
+
+    def _save(self, job: Job) -> None:
+        if self.closed:
+            return
+        job.last_saved = time.monotonic()
+        self.store.save_prediction(job.snapshot())

@@ -1,0 +1,130 @@
+"""The engine's app: a Replicate-compatible `/v1` API over a set of local models.
+
+`create_app` builds the Starlette app; `EngineThread` runs it in-process (the playground app
+does); `serve` runs it in the foreground (`playground engine`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+
+from . import routes_files, routes_models, routes_predictions
+from .auth import TokenAuth
+from .fetch import MAX_BYTES
+from .models.base import EngineModel
+from .problems import Problem, handle_http_exception, handle_problem
+from .state import Engine
+
+TOKEN_ENV = "PLAYGROUND_ENGINE_TOKEN"
+
+
+def create_app(
+    models: Iterable[EngineModel],
+    data_dir: Path,
+    token: str | None = None,
+    public_url: str | None = None,
+    allow_private_urls: bool = False,
+    *,
+    keepalive: float = 15.0,
+    max_file_size: int = MAX_BYTES,
+) -> Starlette:
+    """`keepalive` (SSE comment interval) and `max_file_size` exist for tests."""
+    engine = Engine(models, Path(data_dir), token=token, public_url=public_url,
+                    allow_private_urls=allow_private_urls, keepalive=keepalive)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        engine.close()
+
+    app = Starlette(
+        routes=routes_predictions.routes + routes_models.routes + routes_files.routes,
+        middleware=[Middleware(TokenAuth, token=token)],
+        exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.max_file_size = max_file_size
+    return app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class EngineThread:
+    """uvicorn in a background thread; `start()` returns once it listens."""
+
+    def __init__(self, models: Iterable[EngineModel], data_dir: Path, host: str = "127.0.0.1",
+                 port: int = 0, token: str | None = None, **app_options: Any) -> None:
+        self.app = create_app(models, Path(data_dir), token=token, **app_options)
+        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
+                                lifespan="on", timeout_graceful_shutdown=2)
+        self.server = uvicorn.Server(config)
+        self.host = host
+        self.port = port
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> EngineThread:
+        self._thread = threading.Thread(target=self.server.run, daemon=True, name="engine")
+        self._thread.start()
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the engine could not start on {self.host}:{self.port}")
+            self._thread.join(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def __enter__(self) -> EngineThread:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 8008,
+          token: str | None = None, data_dir: Path | None = None) -> None:
+    """Run the engine in the foreground. A non-loopback address needs a token."""
+    token = token or os.environ.get(TOKEN_ENV) or None
+    if not _is_loopback(host) and not token:
+        raise SystemExit(
+            f"refusing to listen on {host} without a token: anyone on the network could use "
+            f"the engine. Pass --token or set {TOKEN_ENV} (or listen on 127.0.0.1)."
+        )
+    if data_dir is None:
+        from playground.config import data_dir as default_data_dir
+
+        data_dir = default_data_dir() / "engine"
+    app = create_app(models, data_dir, token=token)
+    print(f"engine listening on http://{host}:{port} (data in {data_dir})", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="info")

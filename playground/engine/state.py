@@ -1,0 +1,78 @@
+"""The engine's shared state: models and versions, storage, the runner, and its own URLs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from .models.base import EngineModel
+from .outputs import OutputStore
+from .runner import ModelEntry, Runner
+from .schema import openapi_schema, version_id
+from .store import Store, valid_id
+from .webhooks import WebhookSender, load_secret
+
+_OWN_FILE = re.compile(r"^/v1/files/([a-z0-9]+)(?:/download)?$")
+_OWN_OUTPUT = re.compile(r"^/v1/outputs/([a-z0-9]+)/([^/]+)$")
+
+
+class Engine:
+    def __init__(self, models: Iterable[EngineModel], data_dir: Path, *, token: str | None,
+                 public_url: str | None, allow_private_urls: bool, keepalive: float) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.token = token
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.keepalive = keepalive
+        self.files_dir = data_dir / "files"
+        self.files_dir.mkdir(exist_ok=True)
+        self.store = Store(data_dir / "engine.sqlite3")
+        self.store.mark_interrupted()
+        self.outputs = OutputStore(data_dir / "outputs")
+        self.webhooks = WebhookSender(load_secret(self.store))
+        self.origins: set[str] = set()
+        if self.public_url:
+            self.origins.add(self.public_url)
+        self.runner = Runner(self.store, self.outputs, data_dir / "work", self.webhooks,
+                             self.local_file, allow_private_urls)
+        self.models: dict[str, ModelEntry] = {}
+        self.versions: dict[str, ModelEntry] = {}
+        for model in models:
+            schema = openapi_schema(model)
+            entry = ModelEntry(model=model, schema=schema, version_id=version_id(schema))
+            self.models[model.ref] = entry
+            self.versions[entry.version_id] = entry
+
+    def close(self) -> None:
+        self.runner.close()
+        self.webhooks.close()
+        self.store.close()
+
+    def base_url(self, request: Request) -> str:
+        """Absolute URLs in responses: the configured public URL, else the one we were called on."""
+        if self.public_url:
+            return self.public_url
+        base = str(request.base_url).rstrip("/")
+        self.origins.add(base)
+        return base
+
+    def local_file(self, url: str) -> tuple[Path, str] | None:
+        """Our own file and output URLs appearing in inputs are read from disk, not fetched."""
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" not in self.origins:
+            return None
+        if m := _OWN_FILE.match(parts.path):
+            rec = self.store.get_file(m.group(1))
+            path = self.files_dir / m.group(1)
+            if rec and path.is_file():
+                return path, str(rec.get("name") or "file")
+        elif m := _OWN_OUTPUT.match(parts.path):
+            if valid_id(m.group(1)):
+                path = self.outputs.path(m.group(1), m.group(2))
+                if path:
+                    return path, m.group(2)
+        return None

@@ -1,0 +1,164 @@
+"""SQLite persistence for predictions, uploaded files and a few settings.
+
+Records are stored as JSON next to the few columns we query by. One connection guarded by a
+lock: the server's event loop and the worker threads all write through it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+ID_RE = re.compile(r"^[a-z0-9]{1,64}$")
+RESTARTED = "engine restarted"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS predictions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,
+    stream_token TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS predictions_stream ON predictions(stream_token);
+CREATE TABLE IF NOT EXISTS files (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    expires_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def valid_id(value: str) -> bool:
+    """Ids end up in file paths: only lowercase letters and digits, never `..` or `/`."""
+    return bool(ID_RE.match(value))
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+        self.closed = False
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            self._db.close()
+
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            if self.closed:
+                return []
+            return self._db.execute(sql, args).fetchall()
+
+    # predictions
+
+    def mark_interrupted(self) -> int:
+        """Predictions that were queued or running when the engine stopped can never finish."""
+        rows = self._exec(
+            "SELECT data FROM predictions WHERE status IN ('starting', 'processing')"
+        )
+        for (data,) in rows:
+            rec = json.loads(data)
+            rec["status"] = "failed"
+            rec["error"] = RESTARTED
+            rec.setdefault("completed_at", None)
+            self.save_prediction(rec)
+        return len(rows)
+
+    def save_prediction(self, rec: dict[str, Any]) -> None:
+        data = json.dumps(rec)
+        self._exec(
+            "INSERT INTO predictions (id, model, status, stream_token, data) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data",
+            (rec["id"], rec["model"], rec["status"], rec.get("stream_token"), data),
+        )
+
+    def get_prediction(self, pid: str) -> dict[str, Any] | None:
+        rows = self._exec("SELECT data FROM predictions WHERE id = ?", (pid,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def prediction_by_stream(self, token: str) -> dict[str, Any] | None:
+        rows = self._exec("SELECT data FROM predictions WHERE stream_token = ?", (token,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def prediction_seq(self, pid: str) -> int | None:
+        rows = self._exec("SELECT seq FROM predictions WHERE id = ?", (pid,))
+        return rows[0][0] if rows else None
+
+    def list_predictions(
+        self, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Newest first. `before`/`after` are exclusive sequence bounds (cursor pages)."""
+        if after is not None:
+            rows = self._exec(
+                "SELECT seq, data FROM predictions WHERE seq > ? ORDER BY seq ASC LIMIT ?",
+                (after, limit),
+            )
+            rows.reverse()
+        elif before is not None:
+            rows = self._exec(
+                "SELECT seq, data FROM predictions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                (before, limit),
+            )
+        else:
+            rows = self._exec(
+                "SELECT seq, data FROM predictions ORDER BY seq DESC LIMIT ?", (limit,)
+            )
+        return [(seq, json.loads(data)) for seq, data in rows]
+
+    def has_predictions(self, before: int | None = None, after: int | None = None) -> bool:
+        if before is not None:
+            rows = self._exec("SELECT 1 FROM predictions WHERE seq < ? LIMIT 1", (before,))
+        else:
+            rows = self._exec("SELECT 1 FROM predictions WHERE seq > ? LIMIT 1", (after,))
+        return bool(rows)
+
+    def run_count(self, model: str) -> int:
+        rows = self._exec("SELECT COUNT(*) FROM predictions WHERE model = ?", (model,))
+        return int(rows[0][0]) if rows else 0
+
+    # files
+
+    def save_file(self, rec: dict[str, Any]) -> None:
+        self._exec(
+            "INSERT OR REPLACE INTO files (id, expires_at, data) VALUES (?,?,?)",
+            (rec["id"], rec["expires_at"], json.dumps(rec)),
+        )
+
+    def get_file(self, fid: str) -> dict[str, Any] | None:
+        rows = self._exec("SELECT data FROM files WHERE id = ?", (fid,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def delete_file(self, fid: str) -> bool:
+        found = bool(self._exec("SELECT 1 FROM files WHERE id = ?", (fid,)))
+        self._exec("DELETE FROM files WHERE id = ?", (fid,))
+        return found
+
+    def list_files(self) -> list[dict[str, Any]]:
+        rows = self._exec("SELECT data FROM files ORDER BY seq DESC")
+        return [json.loads(d) for (d,) in rows]
+
+    def expired_files(self, now_iso: str) -> list[str]:
+        return [r[0] for r in self._exec("SELECT id FROM files WHERE expires_at < ?", (now_iso,))]
+
+    # settings
+
+    def get_kv(self, key: str) -> str | None:
+        rows = self._exec("SELECT value FROM kv WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_kv(self, key: str, value: str) -> None:
+        self._exec("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
