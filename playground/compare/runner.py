@@ -94,8 +94,10 @@ class Runner:
             session.runs.append(run)
             jobs.append((run, ref, session.entry_input(i, self.data_dir)))
         stream = session.task in self.streaming_tasks
-        async for update in self._run_all(jobs, stream=stream, token=token):
-            yield update
+        # aclosing: closing this generator early must cancel the inner one's tasks right away
+        async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token)) as updates:
+            async for update in updates:
+                yield update
 
     async def run_cells(self, cells: list[tuple[Run, str, dict[str, Any]]], *,
                         token: str | None = None) -> list[Run]:
