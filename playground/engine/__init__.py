@@ -1,0 +1,1 @@
+"""The embedded engine: a Replicate-compatible `/v1` server for local models."""

@@ -1,0 +1,154 @@
+"""Small inline models for the engine tests (and the no-op benchmark)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image, ImageOps
+from pydantic import BaseModel, Field
+
+from playground.engine.models.base import EngineModel, ModelUnavailable, PredictContext
+
+TEXT_STREAM = {"type": "array", "items": {"type": "string"}, "x-cog-array-type": "iterator",
+               "x-cog-array-display": "concatenate"}
+
+
+class Echo(EngineModel):
+    owner = "test"
+    name = "echo"
+    description = "Echoes the prompt."
+
+    class Input(BaseModel):
+        prompt: str = Field(description="Text to echo")
+        repeat: int = Field(1, ge=1, le=5, description="How many times")
+        case: Literal["lower", "upper"] = Field("lower", description="Letter case")
+        temperature: float = Field(0.5, ge=0, le=1)
+        seed: int | None = Field(None, description="Random seed")
+
+    output_schema = {"type": "string"}
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def load(self, ctx: PredictContext) -> None:
+        self.loads += 1
+        ctx.log("loading echo weights")
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        assert isinstance(inputs, Echo.Input)
+        ctx.log(f"echoing {inputs.prompt!r}")
+        text = " ".join([inputs.prompt] * inputs.repeat)
+        return text.upper() if inputs.case == "upper" else text.lower()
+
+
+class Counter(EngineModel):
+    owner = "test"
+    name = "counter"
+    description = "Streams tokens."
+    streams = True
+    output_schema = TEXT_STREAM
+
+    class Input(BaseModel):
+        n: int = Field(3, ge=0, le=100)
+        delay: float = Field(0.0, ge=0, le=5)
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> Iterator[str]:
+        assert isinstance(inputs, Counter.Input)
+        yield "start\nline two"
+        for i in range(inputs.n):
+            ctx.check()
+            ctx.progress(i + 1, inputs.n)
+            time.sleep(inputs.delay)
+            yield " a" if i == 0 else f" {i}"
+
+
+class Invert(EngineModel):
+    owner = "test"
+    name = "invert"
+    description = "Inverts an image."
+    output_schema = {"type": "string", "format": "uri"}
+
+    class Input(BaseModel):
+        image: Path = Field(description="Image to invert")
+        big: bool = Field(False, description="Return a large (served) file")
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> Path:
+        assert isinstance(inputs, Invert.Input)
+        img = Image.open(inputs.image).convert("RGB")
+        out = ImageOps.invert(img)
+        if inputs.big:  # noise does not compress: a PNG well over 1 MB
+            out = Image.effect_noise((1024, 1024), 120).convert("RGB")
+        path = ctx.workdir / "inverted.png"
+        out.save(path)
+        return path
+
+
+class Slow(EngineModel):
+    owner = "test"
+    name = "slow"
+    description = "Sleeps, checking for cancellation."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        seconds: float = Field(30.0, ge=0, le=600)
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        assert isinstance(inputs, Slow.Input)
+        end = time.monotonic() + inputs.seconds
+        while time.monotonic() < end:
+            ctx.check()
+            time.sleep(0.02)
+        return "slept"
+
+
+class Boom(EngineModel):
+    owner = "test"
+    name = "boom"
+    description = "Always fails."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        unavailable: bool = False
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        assert isinstance(inputs, Boom.Input)
+        if inputs.unavailable:
+            raise ModelUnavailable("no weights: run `playground models pull boom`")
+        raise RuntimeError("kaboom: the model exploded")
+
+
+class Off(EngineModel):
+    owner = "test"
+    name = "off"
+    description = "Never available."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        prompt: str = ""
+
+    def availability(self) -> str | None:
+        return "weights missing; run `playground models pull off`"
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        raise AssertionError("never called")
+
+
+class Noop(EngineModel):
+    owner = "test"
+    name = "noop"
+    description = "Does nothing."
+    output_schema = {"type": "string"}
+    concurrency = 4
+
+    class Input(BaseModel):
+        prompt: str = ""
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        return "ok"
+
+
+def all_models() -> list[EngineModel]:
+    return [Echo(), Counter(), Invert(), Slow(), Boom(), Off(), Noop()]
