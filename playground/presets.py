@@ -1,0 +1,278 @@
+"""Presets: which model each task runs, with which inputs, on Replicate and on the local engine.
+
+One TOML file per task in `presets/` (`image.toml`, `chat.toml`, `transcribe.toml`,
+`upscale.toml`, `rembg.toml`, `faces.toml`), each holding one or more presets; the first preset
+of a file is the task's default. The format:
+
+```toml
+task = "upscale"                 # image | chat | transcribe | upscale | rembg | faces
+
+[[preset]]
+id = "real-esrgan-4x"            # unique across all files: [a-z0-9.-]
+title = "Real-ESRGAN 4x"         # shown in the UI
+description = "Upscales photos and drawings 4x."   # optional
+model = "nightmareai/real-esrgan:42fed1c4974146d4d2414e2be2c5277c7fcf05fcc3a73abf41610695738c1d7b"
+                                 # pinned "owner/name:<64-hex version>", or "owner/name" for an
+                                 # official model (always its latest version)
+local_model = "local/real-esrgan"  # the local engine model that stands in for it (optional)
+file_input = "image"             # the input that takes the uploaded file (file tasks)
+max_image_side = 2048            # larger uploaded images are shrunk to this (0: never)
+local_max_image_side = 1024      # the same on the local engine (CPU: keep it small)
+local_omit = ["model"]           # default inputs the local stand-in does not take
+
+[preset.defaults]                # inputs sent on every run; names, types and ranges are
+scale = 4                        # those of the pinned version's schema (a test checks this)
+face_enhance = false
+
+[preset.local_defaults]          # merged over `defaults` on the local engine
+scale = 2
+
+[preset.chat]                    # chat presets only: how the conversation becomes inputs
+format = "llama3"                # llama3 | llama2 | chatml | plain (see playground.chat_prompt)
+prompt_template = "..."          # optional: sent as the `prompt_template` input
+[preset.local_chat]              # the same for the local stand-in (default: like `chat`)
+format = "chatml"
+
+[preset.ui]                      # hints for the tab, all optional
+show = ["scale", "face_enhance"] # inputs shown as controls, in this order (others hidden)
+advanced = []                    # inputs shown in an "Advanced" accordion
+labels = { scale = "Scale" }     # control labels (default: the schema's title)
+aspect_ratios = { "1:1" = [1024, 1024], "16:9" = [1344, 768] }  # image: width, height
+local_aspect_ratios = { "1:1" = [512, 512] }  # the same on the local engine
+examples = ["an astronaut riding a horse"]   # example prompts / messages
+```
+
+`load_presets()` reads and validates every file at start; a bad file raises `PresetError`
+naming the file and the field ("presets/image.toml: preset[0].defaults: ...").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from playground.chat_prompt import ChatFormat
+
+Task = Literal["image", "chat", "transcribe", "upscale", "rembg", "faces"]
+Backend = Literal["replicate", "local", "custom"]
+TASKS: tuple[str, ...] = ("image", "chat", "transcribe", "upscale", "rembg", "faces")
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+_REF = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*(:[0-9a-f]{64})?$")
+_LOCAL = re.compile(r"^local/[a-z0-9][a-z0-9_.-]*$")
+InputValue = str | int | float | bool | list[str] | list[int] | list[float]
+
+
+class PresetError(ValueError):
+    """A preset file that cannot be used; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChatSettings(_Strict):
+    format: ChatFormat
+    prompt_template: str | None = None
+
+
+class UIHints(_Strict):
+    show: list[str] = []
+    advanced: list[str] = []
+    labels: dict[str, str] = {}
+    aspect_ratios: dict[str, tuple[int, int]] = {}
+    local_aspect_ratios: dict[str, tuple[int, int]] = {}
+    examples: list[str] = []
+
+
+class Preset(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    title: str = Field(min_length=1)
+    task: Task
+    description: str = ""
+    model: str
+    local_model: str | None = None
+    file_input: str | None = None
+    max_image_side: int = Field(default=2048, ge=0)
+    local_max_image_side: int | None = Field(default=None, ge=0)
+    defaults: dict[str, InputValue] = {}
+    local_defaults: dict[str, InputValue] = {}
+    local_omit: list[str] = []
+    chat: ChatSettings | None = None
+    local_chat: ChatSettings | None = None
+    ui: UIHints = UIHints()
+
+    @field_validator("model")
+    @classmethod
+    def _model_ref(cls, value: str) -> str:
+        if not _REF.match(value):
+            raise ValueError("expected 'owner/name:<64-hex version>' or 'owner/name'")
+        return value
+
+    @field_validator("local_model")
+    @classmethod
+    def _local_ref(cls, value: str | None) -> str | None:
+        if value is not None and not _LOCAL.match(value):
+            raise ValueError("expected 'local/<name>', e.g. 'local/real-esrgan'")
+        return value
+
+    @model_validator(mode="after")
+    def _task_needs(self) -> Preset:
+        if self.task == "chat" and self.chat is None:
+            raise ValueError("a chat preset needs a [preset.chat] table with a format")
+        if self.task not in ("image", "chat") and not self.file_input:
+            raise ValueError(f"a {self.task} preset needs file_input (the input taking the file)")
+        return self
+
+    @property
+    def pinned_version(self) -> str | None:
+        return self.model.partition(":")[2] or None
+
+    def ref_for(self, backend: Backend) -> str:
+        """The local stand-in on the local engine; the pinned model anywhere else."""
+        if backend == "local":
+            if not self.local_model:
+                raise PresetError(f"preset {self.id!r} has no local stand-in (local_model)")
+            return self.local_model
+        return self.model
+
+    def inputs_for(self, backend: Backend) -> dict[str, Any]:
+        """The default inputs for a backend (a fresh dict, safe to update)."""
+        if backend != "local":
+            return dict(self.defaults)
+        merged = {k: v for k, v in self.defaults.items() if k not in self.local_omit}
+        merged.update(self.local_defaults)
+        return merged
+
+    def chat_for(self, backend: Backend) -> ChatSettings | None:
+        return (self.local_chat or self.chat) if backend == "local" else self.chat
+
+    def image_side_for(self, backend: Backend) -> int | None:
+        side = self.local_max_image_side if backend == "local" else None
+        side = self.max_image_side if side is None else side
+        return side or None
+
+    def aspect_ratios_for(self, backend: Backend) -> dict[str, tuple[int, int]]:
+        if backend == "local" and self.ui.local_aspect_ratios:
+            return dict(self.ui.local_aspect_ratios)
+        return dict(self.ui.aspect_ratios)
+
+
+class PresetFile(_Strict):
+    task: Task
+    preset: list[dict[str, Any]] = Field(min_length=1)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _error(path: Path, exc: ValidationError, prefix: str = "") -> PresetError:
+    lines = []
+    for err in exc.errors():
+        where = _where((*(() if not prefix else (prefix,)), *err["loc"]))
+        lines.append(f"{path}: {where}: {err['msg']}")
+    return PresetError("\n".join(lines))
+
+
+def load_file(path: Path) -> list[Preset]:
+    """The presets of one file; raises PresetError naming the file and the field."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        parsed = PresetFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _error(path, exc) from None
+    presets = []
+    for i, entry in enumerate(parsed.preset):
+        if entry.get("task", parsed.task) != parsed.task:
+            raise PresetError(f"{path}: preset[{i}].task: {entry['task']!r} in a file for "
+                              f"task {parsed.task!r}")
+        try:
+            presets.append(Preset.model_validate({**entry, "task": parsed.task}))
+        except ValidationError as exc:
+            raise _error(path, exc, f"preset[{i}]") from None
+    return presets
+
+
+def load_presets(directory: Path | None = None) -> dict[str, Preset]:
+    """Every preset in `directory` (default: the project's presets/), by id, files in task order."""
+    directory = directory or PRESETS_DIR
+    files = sorted(directory.glob("*.toml"),
+                   key=lambda p: (TASKS.index(p.stem) if p.stem in TASKS else len(TASKS), p.name))
+    if not files:
+        raise PresetError(f"{directory}: no preset files (*.toml)")
+    presets: dict[str, Preset] = {}
+    origin: dict[str, Path] = {}
+    for path in files:
+        for preset in load_file(path):
+            if preset.id in presets:
+                raise PresetError(
+                    f"{path}: preset id {preset.id!r} is already used in {origin[preset.id]}")
+            presets[preset.id] = preset
+            origin[preset.id] = path
+    return presets
+
+
+def for_task(presets: dict[str, Preset], task: Task) -> list[Preset]:
+    """A task's presets, its default first."""
+    return [p for p in presets.values() if p.task == task]
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+    "array": (list,), "object": (dict,),
+}
+
+
+def resolve(prop: dict[str, Any], components: dict[str, Any] | None) -> dict[str, Any]:
+    """A property with Cog's `allOf: [{$ref: #/components/schemas/X}]` (enums) inlined."""
+    prop = dict(prop)
+    for branch in prop.pop("allOf", []):
+        ref = branch.get("$ref", "")
+        target = (components or {}).get(ref.rsplit("/", 1)[-1], {}) if ref else branch
+        prop = {**target, **prop}
+    return prop
+
+
+def check_inputs(inputs: dict[str, Any], input_schema: dict[str, Any],
+                 components: dict[str, Any] | None = None) -> list[str]:
+    """What is wrong with `inputs` for a version's Input schema (names, types, enums, ranges)."""
+    problems = []
+    props = input_schema.get("properties", {})
+    for name, value in inputs.items():
+        if name not in props:
+            problems.append(f"{name}: not an input of this model")
+            continue
+        prop = resolve(props[name], components)
+        kind = prop.get("type")
+        allowed = _JSON_TYPES.get(kind or "", (object,))
+        if isinstance(value, bool) and kind in ("integer", "number") or not isinstance(
+                value, allowed):
+            problems.append(f"{name}: {value!r} is not of type {kind}")
+            continue
+        if "enum" in prop and value not in prop["enum"]:
+            problems.append(f"{name}: {value!r} is not one of {prop['enum']}")
+        if "minimum" in prop and value < prop["minimum"]:
+            problems.append(f"{name}: {value!r} is below the minimum {prop['minimum']}")
+        if "maximum" in prop and value > prop["maximum"]:
+            problems.append(f"{name}: {value!r} is above the maximum {prop['maximum']}")
+        if "exclusiveMinimum" in prop and value <= prop["exclusiveMinimum"]:
+            problems.append(f"{name}: {value!r} must be above {prop['exclusiveMinimum']}")
+    return problems
