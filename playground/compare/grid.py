@@ -40,7 +40,8 @@ class Cell:
     x: int
     y: int
     ref: str
-    input: dict[str, Any]
+    input: dict[str, Any]  # the shared inputs
+    varied: dict[str, Any]  # the axis values: always sent, never cut to the schema
 
 
 def parse_values(text: str) -> list[Any]:
@@ -69,13 +70,13 @@ def plan_grid(ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
     cells = []
     for yi, yv in enumerate(y.values):
         for xi, xv in enumerate(x.values):
-            cell_ref, cell_input = ref, dict(inputs)
+            cell_ref, varied = ref, {}
             for axis, value in ((x, xv), (y, yv)):
                 if axis.name == MODEL_AXIS:
                     cell_ref = str(value)
                 else:
-                    cell_input[axis.name] = value
-            cells.append(Cell(xi, yi, cell_ref, cell_input))
+                    varied[axis.name] = value
+            cells.append(Cell(xi, yi, cell_ref, dict(inputs), varied))
     return cells
 
 
@@ -151,8 +152,8 @@ async def run_grid(runner: Runner, ref: str, inputs: dict[str, Any], x: Axis, y:
                    token: str | None = None, base: Path | None = None) -> GridRecord:
     """Run every cell (capped by the runner), compose the grid and save it as a PNG."""
     cells = plan_grid(ref, inputs, x, y)
-    jobs = [(Run(round=0, entry=c.y * len(x.values) + c.x, label=f"{c.x},{c.y}"), c.ref, c.input)
-            for c in cells]
+    jobs = [(Run(round=0, entry=c.y * len(x.values) + c.x, label=f"{c.x},{c.y}"), c.ref,
+             c.input, c.varied) for c in cells]
     runs = await runner.run_cells(jobs, token=token)
     images: list[list[Any]] = [[None] * len(x.values) for _ in y.values]
     errors: dict[tuple[int, int], str] = {}

@@ -20,6 +20,7 @@ from .session import CompareSession, Run, output_text, relative_name
 
 DEFAULT_CONCURRENCY = 4
 _DONE = object()
+Job = tuple[Run, str, dict[str, Any], dict[str, Any]]  # run, ref, shared inputs, overrides
 
 
 @dataclass
@@ -44,10 +45,11 @@ class Backend(Protocol):
     def stream(self, ref: str, input: dict[str, Any], *,
                token: str | None) -> AsyncIterator[StreamPiece]: ...
 
-    async def resolve(self, ref: str, input: dict[str, Any], *,
+    async def resolve(self, ref: str, shared: dict[str, Any], overrides: dict[str, Any], *,
                       token: str | None) -> tuple[str, dict[str, Any]]:
-        """A preset id into its model and its inputs, and the input cut to what the model
-        accepts (so a shared seed or prompt never makes a model refuse the request)."""
+        """The model to run and its input: a preset id becomes its model and default inputs;
+        shared inputs are cut to what the model accepts (so a shared seed or prompt never makes
+        a model refuse the request); overrides are sent as given and win."""
         ...
 
     async def cancel(self, prediction_id: str, *, token: str | None) -> None: ...
@@ -68,7 +70,8 @@ def describe_error(exc: BaseException) -> str:
 class Runner:
     def __init__(self, backend: Backend, *, prices: PriceTable | None = None,
                  max_concurrency: int = DEFAULT_CONCURRENCY, data_dir: Path | None = None,
-                 streaming_tasks: frozenset[str] = frozenset({"chat"})) -> None:
+                 streaming_tasks: frozenset[str] = frozenset({"chat"}),
+                 describe: Callable[[BaseException], str] = describe_error) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self.backend = backend
@@ -76,6 +79,7 @@ class Runner:
         self.max_concurrency = max_concurrency
         self.data_dir = data_dir
         self.streaming_tasks = streaming_tasks
+        self.describe = describe  # the UI passes its own wording of errors
 
     async def run_round(self, session: CompareSession, *, token: str | None = None,
                         pinned: bool = False) -> AsyncIterator[PaneUpdate]:
@@ -92,21 +96,20 @@ class Runner:
                 ref = previous[i].pinned_ref or ref
             run = Run(round=round_no, entry=i, label=entry.title)
             session.runs.append(run)
-            jobs.append((run, ref, session.entry_input(i, self.data_dir)))
+            jobs.append((run, ref, *session.entry_parts(i, self.data_dir)))
         stream = session.task in self.streaming_tasks
         # aclosing: closing this generator early must cancel the inner one's tasks right away
         async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token)) as updates:
             async for update in updates:
                 yield update
 
-    async def run_cells(self, cells: list[tuple[Run, str, dict[str, Any]]], *,
-                        token: str | None = None) -> list[Run]:
-        """Run prepared (run, ref, input) jobs, e.g. grid cells, and return the finished runs."""
+    async def run_cells(self, cells: list[Job], *, token: str | None = None) -> list[Run]:
+        """Run prepared (run, ref, shared, overrides) jobs, e.g. grid cells; returns the runs."""
         async for _ in self._run_all(cells, stream=False, token=token):
             pass
         return [job[0] for job in cells]
 
-    async def _run_all(self, jobs: list[tuple[Run, str, dict[str, Any]]], *,
+    async def _run_all(self, jobs: list[Job], *,
                        stream: bool, token: str | None) -> AsyncIterator[PaneUpdate]:
         queue: asyncio.Queue[Any] = asyncio.Queue()
         gate = asyncio.Semaphore(self.max_concurrency)
@@ -114,10 +117,11 @@ class Runner:
         def publish(run: Run) -> None:
             queue.put_nowait(PaneUpdate(run.entry, run.model_copy(deep=True)))
 
-        async def one(run: Run, ref: str, inputs: dict[str, Any]) -> None:
+        async def one(run: Run, ref: str, shared: dict[str, Any],
+                      overrides: dict[str, Any]) -> None:
             try:
                 async with gate:
-                    await self._run_one(run, ref, inputs, stream, token, publish)
+                    await self._run_one(run, ref, shared, overrides, stream, token, publish)
             except asyncio.CancelledError:
                 run.status, run.error = "canceled", run.error or "Canceled"
                 if run.prediction_id:
@@ -125,7 +129,7 @@ class Runner:
                         await asyncio.shield(self.backend.cancel(run.prediction_id, token=token))
                 raise
             except Exception as exc:  # one failing pane never stops the others
-                run.status, run.error = "failed", describe_error(exc)
+                run.status, run.error = "failed", self.describe(exc)
                 prediction = getattr(exc, "prediction", None)
                 if prediction is not None:
                     self._absorb(run, prediction)
@@ -149,11 +153,12 @@ class Runner:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _run_one(self, run: Run, ref: str, inputs: dict[str, Any], stream: bool,
-                       token: str | None, publish: Callable[[Run], None]) -> None:
+    async def _run_one(self, run: Run, ref: str, shared: dict[str, Any],
+                       overrides: dict[str, Any], stream: bool, token: str | None,
+                       publish: Callable[[Run], None]) -> None:
         run.status = "starting"
         publish(run)
-        ref, inputs = await self.backend.resolve(ref, inputs, token=token)
+        ref, inputs = await self.backend.resolve(ref, shared, overrides, token=token)
         run.model = ref.split(":", 1)[0]
         run.input = {k: _jsonable(v, self.data_dir) for k, v in inputs.items()}
         if stream:

@@ -51,7 +51,12 @@ class Entry(BaseModel):
 
     @property
     def title(self) -> str:
-        return self.label or self.ref
+        if self.label:
+            return self.label
+        if not self.overrides:
+            return self.ref
+        shown = ", ".join(f"{k}={v}" for k, v in self.overrides.items())
+        return f"{self.ref} ({shown if len(shown) <= 40 else shown[:39] + '…'})"
 
 
 class Run(BaseModel):
@@ -156,15 +161,22 @@ class CompareSession(BaseModel):
         round_no = self.last_round if round_no is None else round_no
         return sorted((r for r in self.runs if r.round == round_no), key=lambda r: r.entry)
 
-    def entry_input(self, index: int, base: Path | None = None) -> dict[str, Any]:
-        """Shared inputs (files as local Paths), the pinned seed, then the entry's own
-        overrides, which win."""
-        merged = dict(self.inputs)
-        merged.update({k: resolve_name(v, base) for k, v in self.input_files.items()})
+    def entry_parts(self, index: int, base: Path | None = None
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(shared inputs with files as local Paths and the pinned seed, the entry's overrides).
+
+        Kept apart because shared inputs are cut to what each model accepts, while an override
+        is the user's explicit choice and always sent."""
+        shared = dict(self.inputs)
+        shared.update({k: resolve_name(v, base) for k, v in self.input_files.items()})
         if self.seed is not None:
-            merged["seed"] = self.seed
-        merged.update(self.entries[index].overrides)
-        return merged
+            shared["seed"] = self.seed
+        return shared, dict(self.entries[index].overrides)
+
+    def entry_input(self, index: int, base: Path | None = None) -> dict[str, Any]:
+        """What an entry sends (before cutting to its schema): overrides win."""
+        shared, overrides = self.entry_parts(index, base)
+        return {**shared, **overrides}
 
     # -- votes -------------------------------------------------------------------------------
 

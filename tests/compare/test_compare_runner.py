@@ -48,12 +48,13 @@ class FakeBackend:
         self.accepts = accepts
         self.release = asyncio.Event()
 
-    async def resolve(self, ref: str, input: dict[str, Any], *, token: str | None):
+    async def resolve(self, ref: str, shared: dict[str, Any], overrides: dict[str, Any], *,
+                      token: str | None):
         if ref.startswith("preset:"):
-            ref, input = "local/preset-model", {"steps": 1, **input}
+            ref, shared = "local/preset-model", {"steps": 1, **shared}
         if self.accepts is not None:
-            input = {k: v for k, v in input.items() if k in self.accepts}
-        return ref, input
+            shared = {k: v for k, v in shared.items() if k in self.accepts}
+        return ref, {**shared, **overrides}
 
     async def run(self, ref: str, input: dict[str, Any], *, token: str | None, on_update=None):
         self.calls.append((ref, input))
@@ -121,9 +122,9 @@ async def test_cap_isolation_and_costs(tmp_path: Path) -> None:
 async def test_shared_inputs_are_cut_to_the_schema(tmp_path: Path) -> None:
     backend = FakeBackend(accepts={"prompt"})
     s = CompareSession(task="image", seed=5, inputs={"prompt": "cat"},
-                       entries=[Entry(ref="local/a"), Entry(ref="local/b")])
+                       entries=[Entry(ref="local/a"), Entry(ref="local/b", overrides={"x": 1})])
     await collect(Runner(backend, prices=prices(tmp_path)).run_round(s))
-    assert [c[1] for c in backend.calls] == [{"prompt": "cat"}, {"prompt": "cat"}]
+    assert [c[1] for c in backend.calls] == [{"prompt": "cat"}, {"prompt": "cat", "x": 1}]
 
 
 async def test_chat_panes_stream_side_by_side(tmp_path: Path) -> None:

@@ -1,0 +1,123 @@
+"""From the Compare tab's form values to a session, and the per-task starting points.
+
+No gradio here: the tab hands over plain values (strings, numbers, file paths) and gets back a
+`CompareSession`, or a `FormProblem` whose message it shows as is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from playground.config import data_dir
+
+from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
+
+TASKS: dict[str, str] = {
+    "image-to-image": "Image to image (upscale, background removal, faces)",
+    "image": "Image generation",
+    "chat": "Chat",
+    "transcription": "Transcription",
+}
+# Which preset files feed each task's entry choices, and which local models fit it.
+PRESET_TASKS: dict[str, tuple[str, ...]] = {
+    "image-to-image": ("upscale", "rembg", "faces"),
+    "image": ("image",),
+    "chat": ("chat",),
+    "transcription": ("transcribe",),
+}
+LOCAL_MODELS: dict[str, tuple[str, ...]] = {
+    "image-to-image": ("local/rembg", "local/real-esrgan", "local/face-enhance"),
+    "image": ("local/sd-turbo",),
+    "chat": ("local/smollm2-135m-instruct",),
+    "transcription": ("local/whisper-tiny-en",),
+}
+# What the tab starts with on the local engine: a comparison that runs offline as it is.
+LOCAL_STARTERS: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "image-to-image": [("local/rembg", {"model": "modnet"}), ("local/rembg", {"model": "u2netp"}),
+                       ("local/real-esrgan", {"scale": 2})],
+    "chat": [("local/smollm2-135m-instruct", {"temperature": 0}),
+             ("local/smollm2-135m-instruct", {"temperature": 0.9})],
+    "transcription": [("local/whisper-tiny-en", {}), ("local/whisper-tiny-en",
+                                                       {"temperature": 0.8})],
+    "image": [("local/sd-turbo", {}), ("local/sd-turbo", {"num_inference_steps": 4})],
+}
+FILE_INPUTS: dict[str, str] = {"image-to-image": "image", "transcription": "audio"}
+PROMPT_TASKS = frozenset({"image", "chat"})
+
+
+class FormProblem(ValueError):
+    """Something in the form cannot be used; the message says what and how to fix it."""
+
+
+def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
+    text = (text or "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormProblem(f"{what} is not valid JSON ({exc.msg} at column {exc.colno}). "
+                          'Write it like {"scale": 2}.') from None
+    if not isinstance(value, dict):
+        raise FormProblem(f'{what} must be a JSON object, like {{"scale": 2}}.')
+    return value
+
+
+def store_input_file(path: str | Path, base: Path | None = None) -> str:
+    """Copy an uploaded file into the data dir by content hash; its name relative to it.
+
+    Gradio's temporary uploads vanish; a session (and its export) needs a file that stays."""
+    source = Path(path)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:20]
+    folder = (base or data_dir()) / "compare" / "inputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}{source.suffix.lower()}"
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return relative_name(target, base)
+
+
+def build_session(task: str, refs: list[str | None], overrides: list[str | None], *,
+                  prompt: str | None = None, seed: float | int | None = None,
+                  shared_json: str | None = None, file_path: str | None = None,
+                  previous: CompareSession | None = None,
+                  base: Path | None = None) -> CompareSession:
+    """A session from the form; the previous one continues (keeping its rounds and votes)
+    when the task and the entries are unchanged."""
+    if task not in TASKS:
+        raise FormProblem(f"Choose a task first (one of {', '.join(TASKS)}).")
+    entries = []
+    for i, ref in enumerate(refs[:MAX_ENTRIES]):
+        if not ref or not str(ref).strip():
+            continue
+        extra = parse_json_object(overrides[i] if i < len(overrides) else None,
+                                  f"Entry {i + 1}'s overrides")
+        try:
+            entries.append(Entry(ref=str(ref), overrides=extra))
+        except ValueError:
+            raise FormProblem(f"Entry {i + 1} ({ref}) is not owner/name, owner/name:version or "
+                              "a preset.") from None
+    if len(entries) < 2:
+        raise FormProblem("Choose at least two entries to compare.")
+    inputs = parse_json_object(shared_json, "Other shared inputs")
+    if task in PROMPT_TASKS:
+        if not (prompt or "").strip():
+            raise FormProblem("Write a prompt first: every entry gets the same one.")
+        inputs["prompt"] = prompt
+    files: dict[str, str] = {}
+    if task in FILE_INPUTS:
+        if not file_path:
+            kind = "an image" if FILE_INPUTS[task] == "image" else "a recording"
+            raise FormProblem(f"Upload {kind} first: every entry gets the same one.")
+        files[FILE_INPUTS[task]] = store_input_file(file_path, base)
+    pinned = None if seed is None or seed == "" else int(seed)
+    task_value: Task = task  # type: ignore[assignment]
+    if previous is not None and previous.task == task and previous.entries == entries:
+        return previous.model_copy(update={"inputs": inputs, "input_files": files,
+                                           "seed": pinned})
+    return CompareSession(task=task_value, entries=entries, inputs=inputs, input_files=files,
+                          seed=pinned)
