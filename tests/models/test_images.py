@@ -1,0 +1,171 @@
+"""The image models on real inputs: Real-ESRGAN, rembg, face-enhance, and sd-turbo's refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from playground.engine.models import face_enhance, real_esrgan, rembg
+from playground.engine.models.base import Canceled, EngineModel, ModelUnavailable
+from playground.engine.models.sd_turbo import Input as SDInput
+from playground.engine.models.sd_turbo import SDTurbo
+
+from .conftest import Ctx, noise_image
+
+pytestmark = pytest.mark.models
+
+Loader = Callable[[type[EngineModel]], EngineModel]
+
+
+def pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path)).astype(np.float32)
+
+
+def cubic(path: Path, size: tuple[int, int]) -> np.ndarray:
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_CUBIC).astype(np.float32)
+
+
+# ---- Real-ESRGAN ----
+
+
+def test_upscale_doubles_the_astronaut_and_is_not_a_resize(
+    loaded: Loader, astronaut: Path, ctx: Ctx
+) -> None:
+    model = loaded(real_esrgan.RealESRGAN)
+    out = model.predict(real_esrgan.Input(image=astronaut, scale=2), ctx)
+    img = Image.open(out)
+    assert img.format == "PNG" and img.size == (1024, 1024)
+    got, plain = pixels(out), cubic(astronaut, (1024, 1024))
+    diff = np.abs(got - plain).mean()
+    assert 1.5 < diff < 25, diff  # the same picture, but not a plain resize
+    # The net sharpens: more high-frequency energy than the bicubic resize.
+    lap = lambda a: cv2.Laplacian(a.mean(axis=2), cv2.CV_32F).var()  # noqa: E731
+    assert lap(got) > lap(plain)
+    assert "100%|" in ctx.text and "animevideov3-x2" in ctx.text
+
+
+def test_small_input_uses_x4plus_and_exact_fractional_scale(
+    loaded: Loader, tmp_path: Path, ctx: Ctx
+) -> None:
+    small = tmp_path / "small.png"
+    Image.fromarray(data.astronaut()).resize((64, 48), Image.Resampling.LANCZOS).save(small)
+    model = loaded(real_esrgan.RealESRGAN)
+    out = model.predict(real_esrgan.Input(image=small, scale=3.5), ctx)
+    assert Image.open(out).size == (224, 168)
+    assert "x4plus" in ctx.text
+
+
+def test_alpha_is_kept(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[:, 30:, 3] = 255  # right half opaque
+    src = tmp_path / "alpha.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    model = loaded(real_esrgan.RealESRGAN)
+    out = model.predict(real_esrgan.Input(image=src, scale=2, face_enhance=True), ctx)
+    img = Image.open(out)
+    assert img.mode == "RGBA" and img.size == (120, 80)
+    alpha = np.asarray(img)[..., 3]
+    assert alpha[:, :50].max() < 30 and alpha[:, 70:].min() > 225
+    assert "face_enhance" in ctx.text and "approximated" in ctx.text
+
+
+def test_too_large_is_refused_with_a_reason(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
+    big = tmp_path / "big.png"
+    Image.new("RGB", (2100, 2100), "gray").save(big)
+    model = loaded(real_esrgan.RealESRGAN)
+    with pytest.raises(ValueError, match="at most"):
+        model.predict(real_esrgan.Input(image=big, scale=2), ctx)
+    with pytest.raises(ValueError, match="greater than 0"):
+        model.predict(real_esrgan.Input(image=big, scale=0), ctx)
+
+
+def test_upscale_cancel_stops_between_tiles(loaded: Loader, astronaut: Path, ctx: Ctx) -> None:
+    model = loaded(real_esrgan.RealESRGAN)
+    ctx.cancel_event.set()
+    with pytest.raises(Canceled):
+        model.predict(real_esrgan.Input(image=astronaut, scale=2), ctx)
+
+
+def test_not_an_image_is_refused(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    with pytest.raises(ValueError, match="cannot read the input as an image"):
+        loaded(real_esrgan.RealESRGAN).predict(real_esrgan.Input(image=bad), ctx)
+
+
+# ---- rembg ----
+
+
+def test_modnet_cuts_out_the_astronaut(loaded: Loader, astronaut: Path, ctx: Ctx) -> None:
+    out = loaded(rembg.Rembg).predict(rembg.Input(image=astronaut), ctx)
+    img = Image.open(out)
+    assert img.mode == "RGBA" and img.size == (512, 512)
+    alpha = np.asarray(img)[..., 3].astype(float)
+    assert alpha[180:330, 180:330].mean() > 200  # her face and chest
+    assert alpha[:48, :48].mean() < 30 and alpha[:48, -48:].mean() < 30  # the background
+    # The colours are untouched; only alpha changed.
+    assert np.array_equal(np.asarray(img)[..., :3], data.astronaut())
+
+
+def test_u2netp_separates_a_synthetic_subject(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
+    h = w = 320
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.full((h, w, 3), (200, 205, 210), np.uint8)  # a plain light wall
+    disc = (yy - 170) ** 2 + (xx - 160) ** 2 < 80**2
+    img[disc] = (180, 30, 40)  # a red ball in the middle
+    src = tmp_path / "ball.png"
+    Image.fromarray(img).save(src)
+    out = loaded(rembg.Rembg).predict(rembg.Input(image=src, model="u2netp"), ctx)
+    alpha = np.asarray(Image.open(out))[..., 3].astype(float)
+    assert alpha[disc].mean() > 180, alpha[disc].mean()
+    ring = ~((yy - 170) ** 2 + (xx - 160) ** 2 < 110**2)
+    assert alpha[ring].mean() < 40, alpha[ring].mean()
+
+
+# ---- face-enhance ----
+
+
+def test_face_enhance_changes_the_face_and_keeps_the_rest(
+    loaded: Loader, astronaut: Path, ctx: Ctx
+) -> None:
+    model = loaded(face_enhance.FaceEnhance)
+    assert "NOT GFPGAN" in model.description
+    out = model.predict(face_enhance.Input(img=astronaut, scale=2, version="v1.3"), ctx)
+    assert Image.open(out).size == (1024, 1024)
+    got, plain = pixels(out), cubic(astronaut, (1024, 1024))
+    [(fx, fy, fw, fh)] = face_enhance.detect_faces(data.astronaut())
+    face = (slice(2 * fy, 2 * (fy + fh)), slice(2 * fx, 2 * (fx + fw)))
+    assert np.abs(got[face] - plain[face]).mean() > 2  # the face went through Real-ESRGAN
+    rest = np.ones(got.shape[:2], bool)
+    rest[max(0, 2 * fy - 120) : 2 * (fy + fh) + 120, max(0, 2 * fx - 120) : 2 * (fx + fw) + 120] = 0
+    assert np.abs(got[rest] - plain[rest]).mean() < 0.6  # the rest is a plain resize
+    assert "found 1 face" in ctx.text and "version=v1.3 is ignored" in ctx.text
+
+
+def test_face_enhance_without_a_face_says_so(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
+    src = noise_image(tmp_path / "noface.png")
+    out = loaded(face_enhance.FaceEnhance).predict(face_enhance.Input(img=src, scale=1.5), ctx)
+    assert Image.open(out).size == (450, 300)
+    assert "no face found" in ctx.text
+
+
+# ---- sd-turbo ----
+
+
+def test_sd_turbo_is_unavailable_and_never_fakes_an_image(ctx: Ctx) -> None:
+    model = SDTurbo()
+    reason = model.availability()
+    assert reason and "no PyPI package carries diffusion weights" in reason
+    with pytest.raises(ModelUnavailable):
+        model.load(ctx)
+    with pytest.raises(ModelUnavailable):
+        model.predict(SDInput(prompt="a cat"), ctx)
+    assert not any(ctx.workdir.iterdir())
