@@ -1,0 +1,131 @@
+"""What every tab is built from: the service, which backend it talks to, and per-session runs."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from playground.config import REPLICATE_CLOUD, data_dir
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+BackendKind = Literal["replicate", "local", "custom"]
+
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The server the service talks to, as the header describes it."""
+
+    kind: BackendKind
+    url: str
+
+    @classmethod
+    def for_url(cls, url: str, *, local: bool = False) -> Backend:
+        if local:
+            return cls("local", url)
+        if url.rstrip("/") == REPLICATE_CLOUD:
+            return cls("replicate", url)
+        return cls("custom", url)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "replicate":
+            return "Replicate cloud"
+        if self.kind == "local":
+            return "Local engine (offline, on this computer)"
+        return "Custom server"
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == "local"
+
+
+class RunRegistry:
+    """The prediction each browser session is running in each tab, so Cancel can reach it."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], str] = {}
+
+    def set(self, session: str, tab: str, prediction_id: str) -> None:
+        self._ids[(session, tab)] = prediction_id
+
+    def get(self, session: str, tab: str) -> str | None:
+        return self._ids.get((session, tab))
+
+    def pop(self, session: str, tab: str) -> str | None:
+        return self._ids.pop((session, tab), None)
+
+
+@dataclass
+class AppContext:
+    """Handed to every tab's `build(ctx)`.
+
+    `token_state` is the per-browser encrypted token (a `gr.BrowserState`), created by the shell
+    before the tabs are built; tabs pass it as an input to every event.
+    """
+
+    service: Any
+    backend: Backend
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    runs: RunRegistry = field(default_factory=RunRegistry)
+    token_state: gr.BrowserState | None = None
+    browser_secret: str = ""
+    server_token: bool | None = None  # None: look at the service (never at the token's value)
+
+    def __post_init__(self) -> None:
+        if not self.browser_secret:
+            self.browser_secret = _browser_secret()
+
+    @property
+    def output_dir(self) -> Path:
+        """Where outputs live (the service's data dir): the app serves files from here."""
+        found = getattr(self.service, "data_dir", None)
+        return Path(found) if found else data_dir()
+
+    @property
+    def has_server_token(self) -> bool:
+        """Whether the service carries a token of its own (never its value)."""
+        if self.server_token is not None:
+            return self.server_token
+        for holder in (self.service, getattr(self.service, "client", None)):
+            if holder is not None and getattr(holder, "token", None):
+                return True
+        return False
+
+
+def make_context(service: Any, *, local: bool = False, **kwargs: Any) -> AppContext:
+    """An AppContext for `service`, naming its backend from the service's base URL."""
+    if isinstance(service, AppContext):
+        return service
+    url = str(
+        getattr(service, "base_url", None)
+        or getattr(getattr(service, "client", None), "base_url", None)
+        or REPLICATE_CLOUD
+    )
+    return AppContext(service=service, backend=Backend.for_url(url, local=local), **kwargs)
+
+
+def _browser_secret() -> str:
+    """A stable secret for BrowserState, so saved tokens survive a restart of the app.
+
+    Kept in the data directory with owner-only permissions; a fresh one is made on first use.
+    """
+    path: Path = data_dir() / "ui-browser-secret"
+    try:
+        text = path.read_text().strip()
+        if len(text) >= 16:
+            return text
+    except OSError:
+        pass
+    value = secrets.token_urlsafe(24)
+    try:
+        path.write_text(value)
+        path.chmod(0o600)
+    except OSError:
+        pass  # a read-only data dir: tokens then last until the app restarts
+    return value

@@ -1,0 +1,140 @@
+"""Image tab: text-to-image with SDXL; gallery of results, seed shown for repeatable runs."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import gradio as gr
+
+from playground.ui import presets_view, widgets
+from playground.ui.context import AppContext
+from playground.ui.messages import MissingInput
+from playground.ui.runner import PROGRESS, Run, details_markdown, run_panel, wire_run
+
+TAB = "image"
+TASK = "image"
+SCHEDULERS = ["K_EULER", "K_EULER_ANCESTRAL", "DDIM", "DPMSolverMultistep", "HeunDiscrete",
+              "KarrasDPM", "PNDM"]
+# SDXL's native sizes (about one megapixel, multiples of 8).
+ASPECTS: dict[str, tuple[int, int]] = {
+    "1:1": (1024, 1024), "4:3": (1152, 896), "3:4": (896, 1152), "3:2": (1216, 832),
+    "2:3": (832, 1216), "16:9": (1344, 768), "9:16": (768, 1344),
+}
+MAX_SEED = 2**32 - 1
+_SEED_LOG = re.compile(r"(?i)using seed:?\s*(\d+)")
+
+
+def build(ctx: AppContext) -> None:
+    widgets.intro("Describe a picture and **SDXL** paints it. Press **Ctrl+Enter** (⌘+Enter on a "
+                  "Mac) in the prompt to generate.")
+    init = widgets.initial(ctx, TASK)
+    _, default_preset = presets_view.choices(TASK)
+    ratios = presets_view.aspect_ratios(TASK, default_preset, local=ctx.backend.is_local) \
+        or ASPECTS
+    w0, h0 = int(init.get("width", 1024)), int(init.get("height", 1024))
+    first_ratio = next((k for k, v in ratios.items() if tuple(v) == (w0, h0)), None)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            preset, about = widgets.preset_picker(ctx, TAB, TASK)
+            prompt = gr.Textbox(label="Prompt", lines=3, elem_id=f"{TAB}-prompt",
+                                value="An astronaut riding a rainbow unicorn, cinematic, dramatic")
+            negative = gr.Textbox(init.get("negative_prompt", ""), label="Negative prompt",
+                                  lines=1, elem_id=f"{TAB}-negative",
+                                  placeholder="What to keep out of the picture (optional)")
+            aspect = gr.Radio(list(ratios), value=first_ratio, label="Aspect ratio",
+                              elem_id=f"{TAB}-aspect")
+            with gr.Row():
+                width = gr.Slider(256, 2048, value=w0, step=8, label="Width",
+                                  elem_id=f"{TAB}-width")
+                height = gr.Slider(256, 2048, value=h0, step=8, label="Height",
+                                   elem_id=f"{TAB}-height")
+            num = gr.Slider(1, 4, value=int(init.get("num_outputs", 1)), step=1,
+                            label="Number of images",
+                            elem_id=f"{TAB}-num-outputs")
+            with gr.Accordion("Advanced", open=False, elem_id=f"{TAB}-advanced"):
+                scheduler = gr.Dropdown(SCHEDULERS, value=init.get("scheduler", "K_EULER"),
+                                        label="Scheduler", elem_id=f"{TAB}-scheduler")
+                steps = gr.Slider(1, 100, value=int(init.get("num_inference_steps", 30)), step=1,
+                                  label="Steps", info="More steps: finer detail, slower",
+                                  elem_id=f"{TAB}-steps")
+                guidance = gr.Slider(0, 20, value=float(init.get("guidance_scale", 7.5)),
+                                     step=0.5, label="Guidance",
+                                     info="How closely to follow the prompt",
+                                     elem_id=f"{TAB}-guidance")
+                with gr.Row(equal_height=True):
+                    seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
+                                     elem_id=f"{TAB}-seed")
+                    randomize = gr.Checkbox(True, label="Randomize seed",
+                                            elem_id=f"{TAB}-randomize")
+            run_btn, cancel_btn = widgets.run_buttons(TAB, "Generate")
+        with gr.Column(scale=3, min_width=360):
+            gallery = gr.Gallery(label="Images", elem_id=f"{TAB}-output", columns=2, height=480,
+                                 object_fit="contain", buttons=["download", "fullscreen"],
+                                 interactive=False)
+            panel = run_panel(TAB)
+
+    def pick_aspect(choice: str) -> tuple[int, int]:
+        w, h = ratios.get(choice, (w0, h0))
+        return int(w), int(h)
+
+    aspect.change(pick_aspect, inputs=[aspect], outputs=[width, height],
+                  api_name=f"{TAB}_aspect", show_progress="hidden")
+    widgets.wire_preset(ctx, TAB, TASK, preset, about, {
+        "prompt": prompt, "negative_prompt": negative, "width": width, "height": height,
+        "num_outputs": num, "scheduler": scheduler, "num_inference_steps": steps,
+        "guidance_scale": guidance,
+    })
+
+    async def generate(prompt_text: str, negative_text: str, w: float, h: float, n: float,
+                       sched: str, n_steps: float, cfg: float, seed_value: float | None,
+                       random_seed: bool, preset_name: str | None, token_value: Any,
+                       request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
+        run = Run(ctx, TAB, panel, request, token_value, progress)
+        used_seed = random.randint(0, MAX_SEED) if random_seed or seed_value is None \
+            else int(seed_value)
+
+        async def call(token: str | None, on_update: Any) -> Any:
+            if not (prompt_text or "").strip():
+                raise MissingInput("The prompt", "Describe the picture you want first.")
+            return await ctx.service.generate_image(
+                prompt_text.strip(), negative_prompt=negative_text or "",
+                width=_multiple_of_8(w), height=_multiple_of_8(h), num_outputs=int(n),
+                scheduler=sched, num_inference_steps=int(n_steps), guidance_scale=float(cfg),
+                seed=used_seed, preset=widgets.preset_value(preset_name), token=token,
+                on_update=on_update,
+            )
+
+        async for update in run.execute(call):
+            yield update
+        if run.result is None:
+            return
+        images = [str(p) for p in widgets.files_of(run.result)]
+        shown = _seed_from_logs(getattr(run.result, "logs", "") or "") or used_seed
+        yield {
+            gallery: images,
+            seed: shown,
+            panel.status: run.done_status(f"{len(images)} image(s), seed {shown}."),
+            panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
+        }
+
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, generate,
+             inputs=[prompt, negative, width, height, num, scheduler, steps, guidance, seed,
+                     randomize, preset],
+             outputs=[gallery, seed], progress_on=[gallery])
+
+
+def _multiple_of_8(value: float) -> int:
+    return max(8, int(round(float(value) / 8)) * 8)
+
+
+def _seed_from_logs(logs: str) -> int | None:
+    found = _SEED_LOG.findall(logs)
+    return int(found[-1]) if found else None
+
+
+if __name__ == "__main__":
+    from playground.ui.app import main_for
+
+    main_for(TAB)

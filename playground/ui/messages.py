@@ -1,0 +1,183 @@
+"""Every error a tab can meet, worded for someone who does not write code.
+
+One place maps exceptions to messages so every tab says the same thing the same way. Nothing here
+imports gradio: `playground.ui.runner` turns a `Message` into `gr.Error` / a status line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from playground.replicate import errors
+
+log = logging.getLogger("playground.ui")
+
+Kind = Literal["error", "warning", "canceled"]
+
+TOKEN_HELP = "Paste your Replicate API token under **API token** at the top of the page."
+TOKEN_URL = "https://replicate.com/account/api-tokens"
+
+# Anything that looks like a credential is cut out of every message before it is shown.
+_SECRETS = re.compile(r"(r8_[A-Za-z0-9_\-]{6,}|(?i:bearer|token)\s+[A-Za-z0-9_\-\.]{12,})")
+
+# The engine's "local/sd-turbo is unavailable: <reason>": the reason alone reads better.
+_UNAVAILABLE_PREFIX = re.compile(r"^\S+ is unavailable:\s*")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a tab shows: a short title and a sentence or two saying what to do."""
+
+    title: str
+    text: str
+    kind: Kind = "error"
+
+    @property
+    def markdown(self) -> str:
+        return f"**{self.title}.** {self.text}"
+
+
+class UploadProblem(Exception):
+    """A file the person chose cannot be used (wrong type, empty, too large). `str` is shown."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class MissingInput(Exception):
+    """A required field is empty."""
+
+    def __init__(self, field: str, hint: str) -> None:
+        self.field = field
+        self.hint = hint
+        super().__init__(f"{field}: {hint}")
+
+
+def scrub(text: str) -> str:
+    """Remove anything token-like from text that may reach the page."""
+    return _SECRETS.sub("[hidden]", text)
+
+
+def describe(exc: BaseException, *, backend_url: str = "", local: bool = False,
+             had_token: bool = True) -> Message:
+    """The message for `exc`. Unknown errors are logged (without secrets) and named vaguely."""
+    msg = _describe(exc, backend_url=backend_url, local=local, had_token=had_token)
+    return Message(msg.title, scrub(msg.text), msg.kind)
+
+
+def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: bool) -> Message:
+    if isinstance(exc, UploadProblem):
+        return Message(f"Problem with {exc.field}", exc.reason)
+    if isinstance(exc, MissingInput):
+        return Message(f"{exc.field} is missing", exc.hint)
+    file_problem = _file_problem(exc)
+    if file_problem is not None:
+        return file_problem
+    if isinstance(exc, errors.Unauthenticated):
+        if not had_token:
+            return Message("An API token is needed",
+                           f"{TOKEN_HELP} You can create one at {TOKEN_URL}.")
+        return Message("Your API token was not accepted",
+                       "Check the token under **API token** at the top of the page "
+                       "(Replicate tokens start with `r8_`). "
+                       f"You can create a new one at {TOKEN_URL}.")
+    if isinstance(exc, errors.PaymentRequired):
+        return Message("Out of credit",
+                       "The Replicate account behind this token has no credit left. Add billing at "
+                       "https://replicate.com/account/billing, then try again.")
+    if isinstance(exc, errors.InvalidInput):
+        return Message("Some settings were not accepted", _invalid_fields(exc))
+    if isinstance(exc, errors.RateLimited):
+        wait = _seconds(exc.retry_after)
+        return Message("Too many requests",
+                       f"The backend asked us to slow down. Try again in {wait}.", "warning")
+    if isinstance(exc, errors.PayloadTooLarge):
+        return Message("File too large",
+                       "The backend refused the upload because it is too large. "
+                       "Try a smaller file (fewer pixels, or a shorter recording).")
+    if isinstance(exc, errors.NotFound):
+        if local:
+            return Message("Model not available locally",
+                           "The local engine does not have this model. Run "
+                           "`playground models pull` to fetch the local models, or switch to "
+                           "Replicate cloud (`playground --backend replicate`).")
+        return Message("Not found",
+                       "The backend does not know this model or version. Check the preset, or "
+                       "whether your token can see this model.")
+    if isinstance(exc, errors.ServerError):
+        return Message("The backend had a problem",
+                       f"It answered with error {exc.status}. This is usually temporary: "
+                       "wait a moment and try again.")
+    if isinstance(exc, errors.APIError):
+        detail = exc.detail or exc.title or f"error {exc.status}"
+        return Message("The backend refused the request", detail)
+    if isinstance(exc, errors.ConnectionFailed):
+        where = f" at {exc.url}" if exc.url else (f" at {backend_url}" if backend_url else "")
+        fix = ("Start it again with `playground --backend local`." if local
+               else "Check your internet connection and the backend address, then try again.")
+        return Message("Cannot reach the backend", f"Nothing answered{where}. {fix}")
+    if isinstance(exc, errors.PredictionCanceled):
+        return Message("Canceled", "The run was canceled; nothing more will be charged.",
+                       "canceled")
+    if isinstance(exc, errors.PredictionTimedOut):
+        return Message("Took too long",
+                       f"The model did not finish within {_seconds(exc.timeout)} and was stopped. "
+                       "Try a smaller input or fewer steps.")
+    if isinstance(exc, errors.PredictionFailed):
+        return _failed(exc, local=local)
+    if isinstance(exc, TimeoutError):
+        return Message("Took too long", "The backend did not answer in time. Try again.")
+    log.error("unexpected error in the UI: %s", type(exc).__name__, exc_info=exc)
+    return Message("Something went wrong",
+                   f"An unexpected error happened ({type(exc).__name__}). Try again; if it keeps "
+                   "happening, the details are in the console where the playground runs.")
+
+
+def _file_problem(exc: BaseException) -> Message | None:
+    """`playground.files` errors (matched by name: the service owns that layer) carry a
+    sentence for the user that already names the file."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "FileProblem" not in names:
+        return None
+    if "FileTooLarge" in names:
+        return Message("File too large", str(exc))
+    if "DownloadFailed" in names:
+        return Message("Could not fetch the result", str(exc))
+    return Message("Problem with the file", str(exc))
+
+
+def _failed(exc: errors.PredictionFailed, *, local: bool) -> Message:
+    error = str(exc.error or "").strip() or "the model stopped without saying why"
+    error = _UNAVAILABLE_PREFIX.sub("", error)
+    error = error[:1].upper() + error[1:]
+    lowered = error.lower()
+    if "not available" in lowered or "unavailable" in lowered or "offline" in lowered:
+        title = "Not available offline" if local else "Model not available"
+        return Message(title, error)
+    if any(w in lowered for w in ("cannot identify image", "not an image", "decode")):
+        return Message("The model could not read the file", error)
+    return Message("The model could not finish", f"It reported: {error}")
+
+
+def _invalid_fields(exc: errors.InvalidInput) -> str:
+    parts = []
+    for f in exc.invalid_fields:
+        if not isinstance(f, dict):
+            continue
+        name = str(f.get("field") or "input").replace("input.", "").replace("_", " ")
+        why = f.get("description") or f.get("type") or "invalid value"
+        parts.append(f"**{name}**: {why}")
+    if parts:
+        return "; ".join(parts) + "."
+    return exc.detail or "The backend did not say which one."
+
+
+def _seconds(value: float | None) -> str:
+    if not value or value <= 0:
+        return "a few seconds"
+    return f"{value:.0f} s" if value >= 1 else "a second"

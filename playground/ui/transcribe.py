@@ -1,0 +1,134 @@
+"""Transcribe tab: Whisper turns speech into text, with timed segments and subtitle files."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from playground.ui import widgets
+from playground.ui.context import AppContext
+from playground.ui.inputs import check_audio
+from playground.ui.runner import PROGRESS, Run, details_markdown, run_panel, wire_run
+
+TAB = "transcribe"
+TASK = "transcribe"
+LANGUAGES = [("Detect automatically", "auto"), ("English", "en"), ("French", "fr"),
+             ("German", "de"), ("Spanish", "es"), ("Italian", "it"), ("Portuguese", "pt"),
+             ("Dutch", "nl"), ("Japanese", "ja"), ("Chinese", "zh")]
+FORMATS = [("Plain text", "plain text"), ("SRT subtitles", "srt"), ("WebVTT subtitles", "vtt")]
+
+
+def clock(seconds: float, sep: str = ".") -> str:
+    ms = int(round(max(0.0, float(seconds)) * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def segments_of(output: Any) -> list[dict[str, Any]]:
+    raw = output.get("segments") if isinstance(output, dict) else None
+    out = []
+    for seg in raw or []:
+        if isinstance(seg, dict) and "start" in seg and "end" in seg:
+            out.append({"start": float(seg["start"]), "end": float(seg["end"]),
+                        "text": str(seg.get("text", "")).strip()})
+    return out
+
+
+def write_transcripts(folder: Path, text: str, segments: list[dict[str, Any]]) -> list[Path]:
+    """transcript.txt, .srt and .vtt, written from the segments (same timing in all three)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    srt = "".join(f"{i}\n{clock(s['start'], ',')} --> {clock(s['end'], ',')}\n{s['text']}\n\n"
+                  for i, s in enumerate(segments, start=1))
+    vtt = "WEBVTT\n\n" + "".join(f"{clock(s['start'])} --> {clock(s['end'])}\n{s['text']}\n\n"
+                                 for s in segments)
+    files = {"transcript.txt": text.strip() + "\n", "transcript.srt": srt,
+             "transcript.vtt": vtt}
+    paths = []
+    for name, body in files.items():
+        path = folder / name
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def build(ctx: AppContext) -> None:
+    init = widgets.initial(ctx, TASK)
+    widgets.intro("Turn speech into text with **Whisper**. Upload a recording or use the "
+                  "microphone; you get the transcript, timed segments and subtitle files.")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=300):
+            preset, about = widgets.preset_picker(ctx, TAB, TASK)
+            audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Audio",
+                             elem_id=f"{TAB}-audio")
+            language = gr.Dropdown(LANGUAGES, value=init.get("language", "auto") or "auto",
+                                   label="Language", elem_id=f"{TAB}-language",
+                                   allow_custom_value=True)
+            fmt = gr.Radio(FORMATS, value=init.get("transcription", "plain text"),
+                           label="Transcript format", elem_id=f"{TAB}-format")
+            translate = gr.Checkbox(bool(init.get("translate", False)),
+                                    label="Translate to English", elem_id=f"{TAB}-translate")
+            run_btn, cancel_btn = widgets.run_buttons(TAB, "Transcribe")
+        with gr.Column(scale=3, min_width=360):
+            transcript = gr.Textbox(label="Transcript", lines=8, max_lines=20, interactive=False,
+                                    buttons=["copy"], elem_id=f"{TAB}-output")
+            player = gr.Audio(label="Listen with subtitles", interactive=False, type="filepath",
+                              elem_id=f"{TAB}-player", visible=False)
+            segments = gr.Dataframe(headers=["Start", "End", "Text"], label="Segments",
+                                    interactive=False, wrap=True, elem_id=f"{TAB}-segments",
+                                    column_widths=["16%", "16%", "68%"])
+            files = gr.File(label="Downloads", file_count="multiple", interactive=False,
+                            elem_id=f"{TAB}-files")
+            panel = run_panel(TAB)
+    widgets.wire_preset(ctx, TAB, TASK, preset, about,
+                        {"language": language, "transcription": fmt, "translate": translate})
+
+    async def transcribe(audio_path: str | None, lang: str | None, transcription: str,
+                         to_english: bool, preset_name: str | None, token_value: Any,
+                         request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
+        run = Run(ctx, TAB, panel, request, token_value, progress)
+        inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(to_english)}
+        if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
+            inputs["language"] = lang
+
+        async def call(token: str | None, on_update: Any) -> Any:
+            path = check_audio(audio_path, "the audio", ctx.max_upload_bytes)
+            return await ctx.service.transcribe(
+                str(path), preset=widgets.preset_value(preset_name), token=token,
+                on_update=on_update, **inputs,
+            )
+
+        async for update in run.execute(call):
+            yield update
+        if run.result is None:
+            return
+        output = run.result.output if isinstance(run.result.output, dict) else {}
+        text = str(output.get("translation") or output.get("transcription") or "").strip()
+        segs = segments_of(output)
+        plain = " ".join(s["text"] for s in segs) or text
+        key = hashlib.sha256(f"{run.result.prediction_id}{plain}".encode()).hexdigest()[:16]
+        paths = write_transcripts(ctx.output_dir / "outputs" / "transcripts" / key, plain, segs)
+        subtitles = [{"text": s["text"], "timestamp": [s["start"], s["end"]]} for s in segs]
+        language_found = output.get("detected_language") or "unknown"
+        yield {
+            transcript: text,
+            segments: [[clock(s["start"]), clock(s["end"]), s["text"]] for s in segs],
+            files: [str(p) for p in paths],
+            player: gr.Audio(value=audio_path, subtitles=subtitles or None, visible=True),
+            panel.status: run.done_status(f"{len(segs)} segment(s), language: {language_found}."),
+            panel.details: details_markdown(run.result, [f"**Language** {language_found}"]),
+        }
+
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, transcribe,
+             inputs=[audio, language, fmt, translate, preset],
+             outputs=[transcript, segments, files, player], progress_on=[transcript])
+
+
+if __name__ == "__main__":
+    from playground.ui.app import main_for
+
+    main_for(TAB)

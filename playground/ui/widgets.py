@@ -1,0 +1,80 @@
+"""Small pieces every tab uses: the intro line, the preset picker, Run/Cancel, result files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from playground.ui import presets_view
+from playground.ui.context import AppContext
+
+DEFAULT_PRESET = ""
+
+
+def intro(text: str) -> gr.Markdown:
+    return gr.Markdown(text, elem_classes=["tab-intro"])
+
+
+def preset_picker(ctx: AppContext, tab: str, task: str) -> tuple[gr.Dropdown, gr.Markdown]:
+    """A dropdown of the task's presets and a line describing the chosen one."""
+    choices, default = presets_view.choices(task)
+    if not choices:
+        choices, default = [("Default", DEFAULT_PRESET)], DEFAULT_PRESET
+    dropdown = gr.Dropdown(
+        choices=choices, value=default, label="Preset", elem_id=f"{tab}-preset",
+        info="Ready-made settings; you can still change everything below.",
+        interactive=len(choices) > 1,
+    )
+    about = gr.Markdown(
+        presets_view.describe(task, default, local=ctx.backend.is_local),
+        elem_id=f"{tab}-preset-info", elem_classes=["run-details"],
+    )
+    return dropdown, about
+
+
+def wire_preset(ctx: AppContext, tab: str, task: str, dropdown: gr.Dropdown, about: gr.Markdown,
+                fields: dict[str, gr.components.Component]) -> None:
+    """Choosing a preset fills the fields it names (`fields` maps input names to components)."""
+    targets = list(fields.values())
+
+    def apply(name: str | None) -> list[Any]:
+        values = presets_view.inputs_of(task, name, local=ctx.backend.is_local)
+        updates: list[Any] = [presets_view.describe(task, name, local=ctx.backend.is_local)]
+        for key in fields:
+            updates.append(values[key] if key in values else gr.skip())
+        return updates
+
+    dropdown.change(apply, inputs=[dropdown], outputs=[about, *targets],
+                    api_name=f"{tab}_preset", show_progress="hidden")
+
+
+def run_buttons(tab: str, label: str = "Run") -> tuple[gr.Button, gr.Button]:
+    with gr.Row():
+        run = gr.Button(label, variant="primary", elem_id=f"{tab}-run", elem_classes=["run-btn"],
+                        scale=3)
+        cancel = gr.Button("Cancel", variant="stop", elem_id=f"{tab}-cancel", scale=1,
+                           min_width=100)
+    return run, cancel
+
+
+def preset_value(name: Any) -> str | None:
+    return str(name) if name else None
+
+
+def files_of(result: Any) -> list[Path]:
+    return [Path(p) for p in (getattr(result, "files", None) or [])]
+
+
+def first_file(result: Any, suffixes: tuple[str, ...] = ()) -> Path | None:
+    for path in files_of(result):
+        if not suffixes or path.suffix.lower() in suffixes:
+            return path
+    return None
+
+
+def initial(ctx: AppContext, task: str) -> dict[str, Any]:
+    """The default preset's inputs for this backend: the starting values of a tab's controls."""
+    _, default = presets_view.choices(task)
+    return presets_view.inputs_of(task, default, local=ctx.backend.is_local)
