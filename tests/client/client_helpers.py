@@ -8,6 +8,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+TOKEN = "r8_SECRETsecretSECRETsecret1234"  # a fake token the tests must never see leak
+
 
 def prediction_json(request: Request, pid: str, status: str = "starting", *,
                     output: Any = None, error: str | None = None, logs: str = "",

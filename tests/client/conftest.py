@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from client_helpers import TOKEN
 
 from playground.replicate import AsyncClient, Retries
-
-TOKEN = "r8_SECRETsecretSECRETsecret1234"
 
 
 @pytest.fixture
