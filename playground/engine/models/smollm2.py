@@ -134,6 +134,7 @@ class SmolLM2(EngineModel):
             params.cpuparams.n_threads = threads
             params.cpuparams_batch.n_threads = threads
             params.cache_ram_mib = 0
+            params.verbosity = 1  # errors only: llama.cpp logs every request otherwise
             self._server = xllamacpp.Server(params)
 
     def _request(self, inp: Input, ctx: PredictContext) -> tuple[str, dict[str, Any]]:
