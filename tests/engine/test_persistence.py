@@ -1,0 +1,57 @@
+"""A restart loses nothing finished; what was queued or running comes back failed."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .conftest import wait_status
+from .test_files import png_bytes
+from .test_streaming import parse_sse, read_stream
+
+
+def test_restart_keeps_finished_work_and_fails_interrupted(make_engine: Any,
+                                                            tmp_path: Path) -> None:
+    data = tmp_path / "persist"
+    first = make_engine(data)
+    with httpx.Client(base_url=first.url, timeout=60) as c:
+        done = c.post("/v1/models/test/echo/predictions", json={"input": {"prompt": "Keep"}},
+                      headers={"Prefer": "wait"}).json()
+        streamed = c.post("/v1/models/test/counter/predictions", json={"input": {"n": 2}},
+                          headers={"Prefer": "wait"}).json()
+        uri = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+        big = c.post("/v1/models/test/invert/predictions",
+                     json={"input": {"image": uri, "big": True}}, headers={"Prefer": "wait"})
+        upload = c.post("/v1/files", files={"content": ("k.txt", b"kept", "text/plain")}).json()
+        secret = c.get("/v1/webhooks/default/secret").json()["key"]
+        running = c.post("/v1/models/test/slow/predictions", json={"input": {}}).json()
+        queued = c.post("/v1/models/test/slow/predictions", json={"input": {}}).json()
+        wait_status(c, running["id"], ("processing",))
+    first.stop()
+
+    second = make_engine(data)
+    with httpx.Client(base_url=second.url, timeout=60) as c:
+        again = c.get(f"/v1/predictions/{done['id']}").json()
+        assert again["status"] == "succeeded" and again["output"] == "Keep".lower()
+        assert again["logs"] == done["logs"] and again["created_at"] == done["created_at"]
+        for pid in (running["id"], queued["id"]):
+            lost = c.get(f"/v1/predictions/{pid}").json()
+            assert lost["status"] == "failed" and lost["error"] == "engine restarted"
+        listed = [p["id"] for p in c.get("/v1/predictions").json()["results"]]
+        assert {done["id"], running["id"], queued["id"], streamed["id"]} <= set(listed)
+        # served output: same path, new engine address
+        out = c.get(f"/v1/predictions/{big.json()['id']}").json()["output"]
+        assert out.startswith(second.url)
+        assert out.split("/v1/")[1] == big.json()["output"].split("/v1/")[1]
+        assert c.get(out).status_code == 200
+        assert c.get(f"/v1/files/{upload['id']}/download").content == b"kept"
+        assert c.get("/v1/webhooks/default/secret").json()["key"] == secret
+        events, _ = parse_sse(read_stream(streamed["urls"]["stream"].replace(first.url,
+                                                                             second.url)))
+        assert [e["event"] for e in events][-1] == "done"
+        assert c.get("/v1/models/test/echo").json()["run_count"] == 1
+        version = c.get("/v1/models/test/echo/versions").json()["results"][0]
+        assert version["id"] == done["version"]

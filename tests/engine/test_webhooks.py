@@ -1,0 +1,119 @@
+"""Webhook deliveries: Standard Webhooks signatures, event filters, throttling, retries."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from playground.engine.webhooks import sign
+
+from .conftest import AppThread, wait_status
+
+
+class Receiver:
+    """Records deliveries; fails the first `fail_first` of them with a 500."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        self.fail_first = fail_first
+        self.attempts = 0
+        self.done = threading.Event()
+
+    def app(self) -> Starlette:
+        async def hook(request: Request) -> Response:
+            self.attempts += 1
+            if self.attempts <= self.fail_first:
+                return Response(status_code=500)
+            body = await request.body()
+            self.deliveries.append((dict(request.headers), body))
+            if json.loads(body)["status"] in ("succeeded", "failed", "canceled"):
+                self.done.set()
+            return Response(status_code=204)
+
+        return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+
+
+def test_signature_test_vector() -> None:
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    got = sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
+    assert got == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_deliveries_are_signed_and_filtered(client: httpx.Client) -> None:
+    secret = client.get("/v1/webhooks/default/secret").json()["key"]
+    receiver = Receiver()
+    with AppThread(receiver.app()) as rx:
+        pred = client.post("/v1/models/test/counter/predictions", json={
+            "input": {"n": 6, "delay": 0.2}, "webhook": rx.url + "/hook",
+            "webhook_events_filter": ["start", "output", "completed"]}).json()
+        assert receiver.done.wait(60)
+    verifier = Webhook(secret)
+    bodies = []
+    for headers, body in receiver.deliveries:
+        verifier.verify(body, headers)  # raises on a bad signature or timestamp
+        bodies.append(json.loads(body))
+    assert bodies[0]["status"] == "starting" and bodies[0]["id"] == pred["id"]
+    assert bodies[-1]["status"] == "succeeded" and len(bodies[-1]["output"]) == 7
+    # output deliveries are throttled to one per 500 ms: fewer than the 7 pieces
+    assert len(bodies) < 2 + 7
+    ids = [h["webhook-id"] for h, _ in receiver.deliveries]
+    assert len(set(ids)) == len(ids)
+
+
+def test_completed_only_filter_and_retry_keeps_the_id(client: httpx.Client) -> None:
+    secret = client.get("/v1/webhooks/default/secret").json()["key"]
+    receiver = Receiver(fail_first=2)
+    with AppThread(receiver.app()) as rx:
+        client.post("/v1/models/test/echo/predictions", json={
+            "input": {"prompt": "x"}, "webhook": rx.url + "/hook",
+            "webhook_events_filter": ["completed"]})
+        assert receiver.done.wait(60)
+        time.sleep(0.2)
+    assert receiver.attempts == 3 and len(receiver.deliveries) == 1
+    headers, body = receiver.deliveries[0]
+    Webhook(secret).verify(body, headers)
+    assert json.loads(body)["output"] == "x"
+
+
+def test_bad_webhook_values_are_422(client: httpx.Client) -> None:
+    r = client.post("/v1/models/test/echo/predictions",
+                    json={"input": {"prompt": "x"}, "webhook": "ftp://example.com/h"})
+    assert r.status_code == 422
+    r = client.post("/v1/models/test/echo/predictions",
+                    json={"input": {"prompt": "x"}, "webhook": "http://127.0.0.1:9/h",
+                          "webhook_events_filter": ["sometimes"]})
+    assert r.status_code == 422
+
+
+def test_no_redirects_followed(client: httpx.Client) -> None:
+    hits: list[str] = []
+
+    async def redirect(request: Request) -> Response:
+        hits.append("redirect")
+        return Response(status_code=307, headers={"location": "/elsewhere"})
+
+    async def elsewhere(request: Request) -> Response:
+        hits.append("elsewhere")
+        return Response(status_code=204)
+
+    app = Starlette(routes=[Route("/hook", redirect, methods=["POST"]),
+                            Route("/elsewhere", elsewhere, methods=["POST"])])
+    with AppThread(app) as rx:
+        pred = client.post("/v1/models/test/echo/predictions", json={
+            "input": {"prompt": "x"}, "webhook": rx.url + "/hook",
+            "webhook_events_filter": ["completed"]}).json()
+        wait_status(client, pred["id"], ("succeeded",))
+        end = time.monotonic() + 10
+        while not hits and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.3)
+    assert hits == ["redirect"]
