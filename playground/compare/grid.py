@@ -23,7 +23,7 @@ from .session import GridRecord, Run, relative_name, resolve_name
 if TYPE_CHECKING:
     from .runner import Runner
 
-MODEL_AXIS = "model"  # the axis that varies the model (its values are refs) instead of an input
+MODEL_AXIS = "ref"  # the axis that varies the model (its values are refs) instead of an input
 CELL = 256  # longest side of a cell in the composed image, in pixels
 PAD = 8
 BG, FG, MISSING = (255, 255, 255), (20, 20, 20), (225, 225, 225)

@@ -20,11 +20,12 @@ PRESET_PREFIX = "preset:"
 
 
 class ServiceBackend:
-    def __init__(self, service: Any, *, backend_kind: str = "local",
+    def __init__(self, service: Any, *, backend_kind: str | None = None,
                  presets: dict[str, Any] | None = None) -> None:
         self.service = service
         self.client = getattr(service, "client", None)
-        self.backend_kind = backend_kind  # "local" | "replicate" | "custom" (as presets use it)
+        # "local" | "replicate" | "custom", as presets use it
+        self.backend_kind = backend_kind or str(getattr(service, "backend", "local"))
         self._presets = presets
         self._schemas: dict[str, set[str] | None] = {}
         self._file_inputs: dict[str, list[str]] = {}  # ref -> inputs with format uri
@@ -48,7 +49,10 @@ class ServiceBackend:
 
     async def run(self, ref: str, input: dict[str, Any], *, token: str | None,
                   on_update: Callable[[Any], Any] | None) -> Any:
-        return await self.service.run_model(ref, input, token=token, on_update=on_update)
+        # The CPU engine gets smaller uploads, as the presets' local_max_image_side does.
+        side = 1024 if self.backend_kind == "local" else 2048
+        return await self.service.run_model(ref, input, token=token, on_update=on_update,
+                                            max_image_side=side)
 
     async def stream(self, ref: str, input: dict[str, Any], *,
                      token: str | None) -> AsyncIterator[StreamPiece]:
@@ -58,16 +62,19 @@ class ServiceBackend:
             return
         events = self.client.stream(ref, input, token=token)
         text = ""
-        async for event in events:
-            prediction = getattr(events, "prediction", None)
-            pid = getattr(prediction, "id", None)
-            if event.event == "output":
-                text += event.data
-                yield StreamPiece(text, pid)
-        prediction = getattr(events, "prediction", None)
-        if prediction is None:
+        try:
+            async for event in events:
+                pid = getattr(events.prediction, "id", None)
+                if event.event == "output" and event.data:
+                    text += event.data
+                    yield StreamPiece(text, pid)
+        finally:
+            await events.aclose()  # the runner cancels the prediction itself if we stop early
+        if events.prediction is None:
             raise RuntimeError("the stream ended before a prediction was created")
-        final = await self.client.predictions.get(prediction.id, token=token)
+        # after `done` the status may lag a moment; wait for the final one (and its metrics)
+        final = await self.client.predictions.wait(events.prediction.id, timeout=30,
+                                                   token=token)
         yield StreamPiece(_text(final.output) or text, final.id, final)
 
     async def cancel(self, prediction_id: str, *, token: str | None) -> None:
@@ -82,9 +89,13 @@ class ServiceBackend:
     def presets(self) -> dict[str, Any]:
         if self._presets is None:
             try:
-                from playground.presets import load_presets
+                found = getattr(self.service, "presets", None)
+                if callable(found):
+                    self._presets = dict(found())
+                else:
+                    from playground.presets import load_presets
 
-                self._presets = load_presets()
+                    self._presets = load_presets()
             except Exception as exc:  # a broken preset file must not stop other entries
                 log.warning("presets unavailable: %s", exc)
                 self._presets = {}

@@ -16,7 +16,7 @@ def test_parse_values() -> None:
 
 def test_plan_grid_rows_and_model_axis() -> None:
     cells = plan_grid("a/b", {"image": "i", "scale": 4}, Axis("scale", [2, 4]),
-                      Axis("model", ["a/b", "c/d"]))
+                      Axis("ref", ["a/b", "c/d"]))
     assert [(c.x, c.y, c.ref, c.varied) for c in cells] == [
         (0, 0, "a/b", {"scale": 2}), (1, 0, "a/b", {"scale": 4}),
         (0, 1, "c/d", {"scale": 2}), (1, 1, "c/d", {"scale": 4})]
