@@ -1,0 +1,121 @@
+"""Outputs saved as local files: URLs from a test server, data URIs, lists, Whisper-like dicts."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from svc_helpers import image_bytes, wav_bytes
+
+from playground.files import OutputSaver, datauri
+
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
+SRT = "1\n00:00:00,000 --> 00:00:01,500\nhello there\n"
+
+
+def _app(seen: list[tuple[str, str | None]]) -> Starlette:
+    async def png(request: Request) -> Response:
+        seen.append((request.url.path, request.headers.get("authorization")))
+        # a wrong content type on purpose: the bytes decide
+        return Response(PNG, media_type="application/octet-stream")
+
+    async def jpeg(request: Request) -> Response:
+        seen.append((request.url.path, request.headers.get("authorization")))
+        return Response(JPEG, media_type="image/jpeg")
+
+    async def srt(request: Request) -> Response:
+        return PlainTextResponse(SRT)
+
+    async def txt(request: Request) -> Response:
+        return PlainTextResponse("just some words\n")
+
+    async def big(request: Request) -> Response:
+        return Response(bytes(5000), media_type="application/octet-stream")
+
+    async def gone(request: Request) -> Response:
+        return PlainTextResponse("gone", status_code=404)
+
+    async def moved(request: Request) -> Response:
+        return Response(status_code=302, headers={"location": "/files/a"})
+
+    return Starlette(routes=[
+        Route("/files/a", png), Route("/files/b.jpg", jpeg), Route("/files/subs.srt", srt),
+        Route("/files/transcription", txt), Route("/files/big", big),
+        Route("/files/gone", gone), Route("/files/moved", moved),
+    ])
+
+
+@pytest.fixture
+def saver(tmp_path: Path) -> OutputSaver:
+    return OutputSaver(tmp_path / "outputs")
+
+
+async def test_urls_lists_and_data_uris(serve, saver: OutputSaver, tmp_path: Path) -> None:
+    base = serve(_app([]))
+    wav = wav_bytes(0.1)
+    output = [f"{base}/files/a", f"{base}/files/b.jpg", datauri.encode(wav, "audio/wav"),
+              f"{base}/files/a", "not a file", 3]
+    saved = await saver.save(output)
+    png_path = tmp_path / "outputs" / f"{hashlib.sha256(PNG).hexdigest()[:16]}.png"
+    assert saved.value[0] == png_path == saved.value[3]
+    assert saved.value[1].suffix == ".jpg" and saved.value[1].read_bytes() == JPEG
+    assert saved.value[2].suffix == ".wav" and saved.value[2].read_bytes() == wav
+    assert saved.value[4:] == ["not a file", 3]
+    assert saved.files == saved.value[:3]  # in order, no repeats
+    assert png_path.read_bytes() == PNG
+    assert saved.problems == []
+
+
+async def test_whisper_like_dict(serve, saver: OutputSaver) -> None:
+    base = serve(_app([]))
+    output = {
+        "transcription": "hello there",
+        "detected_language": "english",
+        "segments": [{"id": 0, "text": "hello there", "start": 0.0, "end": 1.5}],
+        "srt_file": f"{base}/files/subs.srt",
+        "txt_file": f"{base}/files/transcription",
+        "translation": None,
+    }
+    saved = await saver.save(output)
+    assert saved.value["transcription"] == "hello there"
+    assert saved.value["segments"] == output["segments"]
+    assert saved.value["srt_file"].suffix == ".srt"
+    assert saved.value["srt_file"].read_text() == SRT
+    assert saved.value["txt_file"].suffix == ".txt"
+    assert saved.files == [saved.value["srt_file"], saved.value["txt_file"]]
+
+
+async def test_token_only_goes_to_the_api_origin(serve, tmp_path: Path) -> None:
+    api_seen: list = []
+    cdn_seen: list = []
+    api = serve(_app(api_seen))
+    cdn = serve(_app(cdn_seen))
+    saver = OutputSaver(tmp_path / "out", api_base=api)
+    await saver.save([f"{api}/files/a", f"{cdn}/files/b.jpg"], token="r8_secret")
+    assert api_seen == [("/files/a", "Bearer r8_secret")]
+    assert cdn_seen == [("/files/b.jpg", None)]
+    # a redirect is followed, the token only while on the API's origin
+    await saver.save(f"{cdn}/files/moved", token="r8_secret")
+    assert cdn_seen[-1] == ("/files/a", None)
+
+
+async def test_failures_are_reported_not_raised(serve, tmp_path: Path) -> None:
+    base = serve(_app([]))
+    saver = OutputSaver(tmp_path / "out", max_bytes=1000)
+    saved = await saver.save({"a": f"{base}/files/gone?sig=secret", "b": f"{base}/files/big",
+                              "c": f"{base}/files/a"})
+    assert saved.value["a"] == f"{base}/files/gone?sig=secret"  # left as it was
+    assert saved.value["c"].suffix == ".png"
+    assert saved.problems == [
+        f"could not download the output {base}/files/gone: HTTP 404 "
+        "(Replicate deletes outputs after an hour)",
+        f"the output {base}/files/big is larger than 1.0 kB; not saved",
+    ]
+    unreachable = await saver.save("http://127.0.0.1:9/x.png")
+    assert unreachable.problems[0].startswith("could not download the output http://127.0.0.1:9")
