@@ -49,14 +49,17 @@ class _Delivery:
         self.url = url
         self.wanted = wanted
         self.pending: set[str] = set()
+        self.start_body: dict[str, object] | None = None
         self.cond = threading.Condition()
         self.last_progress = 0.0
         self.thread = threading.Thread(target=self._loop, daemon=True,
                                        name=f"webhook-{job.id}")
         self.thread.start()
 
-    def add(self, kind: str) -> None:
+    def add(self, kind: str, body: dict[str, object] | None = None) -> None:
         with self.cond:
+            if kind == "start":
+                self.start_body = body
             self.pending.add(kind)
             self.cond.notify()
 
@@ -84,7 +87,9 @@ class _Delivery:
         while True:
             kind = self._next()
             if kind in self.wanted:
-                self.sender.deliver(self.url, self.job.public())
+                # `start` shows the prediction as created; the others its latest state
+                body = self.start_body if kind == "start" and self.start_body else None
+                self.sender.deliver(self.url, body or self.job.public())
             if kind == "completed":
                 return
 
@@ -107,7 +112,7 @@ class WebhookSender:
                 delivery = self._deliveries[job.id] = _Delivery(self, job, url, wanted)
             if kind == "completed":
                 self._deliveries.pop(job.id, None)
-        delivery.add(kind)
+        delivery.add(kind, job.public() if kind == "start" else None)
 
     def deliver(self, url: str, payload: dict[str, object]) -> bool:
         body = json.dumps(payload).encode()

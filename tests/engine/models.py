@@ -150,5 +150,21 @@ class Noop(EngineModel):
         return "ok"
 
 
+class Many(EngineModel):
+    owner = "test"
+    name = "many"
+    description = "Lists of files."
+    output_schema = {"type": "array", "items": {"type": "string", "format": "uri"}}
+
+    class Input(BaseModel):
+        images: list[Path] = Field(description="Images")
+        size: Literal[256, 512] = 256
+        api_key: str = Field("", json_schema_extra={"x-cog-secret": True})
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> list[Path]:
+        assert isinstance(inputs, Many.Input)
+        return list(inputs.images)
+
+
 def all_models() -> list[EngineModel]:
     return [Echo(), Counter(), Invert(), Slow(), Boom(), Off(), Noop()]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
 
 import httpx
 from standardwebhooks import Webhook
@@ -26,11 +25,13 @@ class Receiver:
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
         self.fail_first = fail_first
         self.attempts = 0
+        self.attempt_ids: list[str] = []
         self.done = threading.Event()
 
     def app(self) -> Starlette:
         async def hook(request: Request) -> Response:
             self.attempts += 1
+            self.attempt_ids.append(request.headers["webhook-id"])
             if self.attempts <= self.fail_first:
                 return Response(status_code=500)
             body = await request.body()
@@ -79,6 +80,7 @@ def test_completed_only_filter_and_retry_keeps_the_id(client: httpx.Client) -> N
         assert receiver.done.wait(60)
         time.sleep(0.2)
     assert receiver.attempts == 3 and len(receiver.deliveries) == 1
+    assert len(set(receiver.attempt_ids)) == 1  # retries keep the webhook-id
     headers, body = receiver.deliveries[0]
     Webhook(secret).verify(body, headers)
     assert json.loads(body)["output"] == "x"
