@@ -1,0 +1,85 @@
+"""The Compare tab in a real browser (Debian chromium via Playwright) on the embedded engine:
+three local runs side by side, a vote, and a screenshot for people to look at."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(600)]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "compare.png"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from playground.engine.models import registry
+    from playground.engine.server import EngineThread
+    from playground.service import Service
+    from playground.ui import compare
+    from playground.ui.app import serve
+    from playground.ui.context import make_context
+    from playground.ui.shell import page
+
+    models = [m for m in registry() if m.availability() is None]
+    if not {"local/rembg", "local/real-esrgan"} <= {m.ref for m in models}:
+        pytest.skip("the local models' weights are not installed (playground models pull)")
+    if not shutil.which(CHROMIUM):
+        pytest.skip("no chromium at /usr/bin/chromium")
+    data = tmp_path_factory.mktemp("browser-data")
+    with pytest.MonkeyPatch.context() as mp, EngineThread(
+            models, tmp_path_factory.mktemp("engine")) as engine:
+        mp.setenv("PLAYGROUND_DATA_DIR", str(data))
+        ctx = make_context(Service(base_url=engine.url, data_dir=data), local=True)
+        demo = page(ctx, [("compare", "Compare", compare.build)])
+        _, url, _ = serve(demo, data, block=False)
+        try:
+            yield url
+        finally:
+            demo.close()
+
+
+@pytest.fixture
+def portrait(tmp_path: Path) -> Path:
+    from skimage import data
+
+    path = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).resize((256, 256), Image.Resampling.LANCZOS).save(path)
+    return path
+
+
+def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1900})
+            page.goto(app_url)
+            page.locator("#compare-image input[type=file]").set_input_files(str(portrait))
+            expect(page.locator("#compare-image img")).to_be_visible(timeout=30_000)
+            page.locator("#compare-run").click()
+            status = page.locator("#compare-status")
+            expect(status).to_contain_text("Round 1: 3 of 3 succeeded.", timeout=300_000)
+            for i in range(3):
+                expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("succeeded")
+                expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("(estimate)")
+                expect(page.locator(f"#compare-pane-{i}-image img")).to_be_visible()
+            expect(page.locator("#compare-pane-3-head")).to_contain_text("empty")
+            page.locator("#compare-pane-0-vote").get_by_label("better").check()
+            expect(page.locator("#compare-summary")).to_contain_text(
+                "local/rembg (model=modnet)")
+            expect(page.locator("#compare-summary tr").nth(1)).to_contain_text("1")
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            summary_row = page.locator("#compare-summary tr").nth(1).inner_text()
+            assert summary_row.split("\t")[1:4] == ["1", "1", "1"], summary_row  # runs, ok, wins
+        finally:
+            browser.close()
