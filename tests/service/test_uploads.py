@@ -183,3 +183,49 @@ def test_shorten() -> None:
         "n": [1, "data:image/png;base64,AAAA…(123 kB)"],
         "s": "x",
     }
+
+
+async def test_backend_without_files_api_falls_back(serve) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from playground.replicate import AsyncClient
+
+    calls: list[str] = []
+
+    async def no_files(request) -> JSONResponse:
+        calls.append(request.url.path)
+        return JSONResponse({"title": "Not found", "detail": "no such route", "status": 404},
+                            status_code=404)
+
+    base = serve(Starlette(routes=[Route("/v1/files", no_files, methods=["POST"])]))
+    async with AsyncClient(token="", base_url=base) as client:
+        uploader = Uploader(client)
+        data = noisy_photo((800, 600))
+        first = await uploader.upload(data, "image", name="a.jpg", max_side=None)
+        second = await uploader.upload(data, "image", name="b.jpg", max_side=None)
+    assert first.value.startswith("data:image/jpeg;base64,")
+    assert first.note.startswith("a.jpg: data URI, 800x600 ")
+    assert second.value == first.value
+    assert calls == ["/v1/files"]  # asked once, then remembered
+    assert uploader.files_api is False
+
+
+async def test_files_api_refusing_the_size(tmp_path: Path) -> None:
+    from playground.engine.server import EngineThread
+    from playground.replicate import AsyncClient
+
+    engine = EngineThread([], tmp_path / "engine", max_file_size=400_000).start()
+    try:
+        async with AsyncClient(token="", base_url=engine.url) as client:
+            uploader = Uploader(client)
+            with pytest.raises(FileTooLarge, match=r"^big.jpg \(\d+ kB\) is too large for the "
+                                                   r"backend's Files API"):
+                await uploader.upload(noisy_photo((900, 700)), "image", name="big.jpg",
+                                      max_side=None)
+            ok = await uploader.upload(noisy_photo((700, 600)), "image", name="ok.jpg",
+                                       max_side=None)
+            assert ok.value.startswith(f"{engine.url}/v1/files/")
+    finally:
+        engine.stop()
