@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from playground.config import REPLICATE_CLOUD, data_dir
+from playground.ui import presets_view
 from playground.ui.context import AppContext, make_context
 from playground.ui.shell import launch_options, page
 
@@ -30,7 +31,8 @@ TABS: list[tuple[str, str, str]] = [
 def build_app(service_or_ctx: Any, *, tabs: list[str] | None = None,
               local: bool | None = None) -> gr.Blocks:
     """The whole app on `service_or_ctx` (a Service or an AppContext); `tabs` picks some tabs."""
-    ctx = make_context(service_or_ctx, local=bool(local))
+    ctx = make_context(service_or_ctx, local=local)
+    presets_view.use(ctx.service)
     chosen = [t for t in TABS if tabs is None or t[0] in tabs]
     builders = [(tab, label, importlib.import_module(mod).build) for tab, label, mod in chosen]
     return page(ctx, builders)
@@ -74,10 +76,9 @@ def open_context(backend: str = "auto") -> tuple[AppContext, Any]:
         url = REPLICATE_CLOUD
     else:
         url = backend.rstrip("/")
-    service = Service(base_url=url, token=token, data_dir=data_dir())
-    ctx = make_context(service, local=backend == "local")
-    ctx.server_token = token is not None
-    return ctx, engine
+    kind = "local" if backend == "local" else None
+    service = Service(base_url=url, token=token, data_dir=data_dir(), backend=kind)
+    return make_context(service, local=backend == "local"), engine
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",

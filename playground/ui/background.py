@@ -9,7 +9,7 @@ import gradio as gr
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.inputs import check_image, human_size, image_size
-from playground.ui.runner import PROGRESS, Run, details_markdown, run_panel, wire_run
+from playground.ui.runner import PROGRESS, Run, details_markdown, path_of, run_panel, wire_run
 
 TAB = "background"
 TASK = "rembg"
@@ -38,8 +38,9 @@ def build(ctx: AppContext) -> None:
             panel = run_panel(TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {})
 
-    async def remove(image_path: str | None, preset_name: str | None, token_value: Any,
+    async def remove(image_value: Any, preset_name: str | None, token_value: Any,
                      request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
+        image_path = path_of(image_value)
         run = Run(ctx, TAB, panel, request, token_value, progress)
 
         async def call(token: str | None, on_update: Any) -> Any:
@@ -69,7 +70,7 @@ def build(ctx: AppContext) -> None:
         }
 
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, remove, inputs=[image, preset],
-             outputs=[result, slider, download], progress_on=[result])
+             outputs=[result, slider, download], progress_on=[result], preprocess=False)
 
 
 if __name__ == "__main__":

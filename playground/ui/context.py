@@ -92,22 +92,28 @@ class AppContext:
         """Whether the service carries a token of its own (never its value)."""
         if self.server_token is not None:
             return self.server_token
+        if isinstance(getattr(self.service, "has_token", None), bool):
+            return bool(self.service.has_token)
         for holder in (self.service, getattr(self.service, "client", None)):
             if holder is not None and getattr(holder, "token", None):
                 return True
         return False
 
 
-def make_context(service: Any, *, local: bool = False, **kwargs: Any) -> AppContext:
-    """An AppContext for `service`, naming its backend from the service's base URL."""
+def make_context(service: Any, *, local: bool | None = None, **kwargs: Any) -> AppContext:
+    """An AppContext for `service`; its backend kind comes from the service unless `local`
+    says otherwise."""
     if isinstance(service, AppContext):
         return service
-    url = str(
-        getattr(service, "base_url", None)
-        or getattr(getattr(service, "client", None), "base_url", None)
-        or REPLICATE_CLOUD
-    )
-    return AppContext(service=service, backend=Backend.for_url(url, local=local), **kwargs)
+    url = str(getattr(service, "base_url", None) or REPLICATE_CLOUD)
+    kind = getattr(service, "backend", None)
+    if local is not None:
+        backend = Backend.for_url(url, local=local)
+    elif kind in ("replicate", "local", "custom"):
+        backend = Backend(kind, url)
+    else:
+        backend = Backend.for_url(url)
+    return AppContext(service=service, backend=backend, **kwargs)
 
 
 def _browser_secret() -> str:

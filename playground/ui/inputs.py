@@ -26,12 +26,12 @@ def human_size(n: int) -> str:
 def _check_size(path: Path, field: str, limit: int) -> int:
     size = path.stat().st_size
     if size == 0:
-        raise UploadProblem(field, "the file is empty. Choose another file.")
+        raise UploadProblem(field, f"“{path.name}” is empty (0 bytes). Choose another file.")
     if size > limit:
         raise UploadProblem(
             field,
-            f"the file is too large ({human_size(size)}; the limit is {human_size(limit)}). "
-            "Choose a smaller file.",
+            f"“{path.name}” is too large ({human_size(size)}; the limit is "
+            f"{human_size(limit)}). Choose a smaller file.",
         )
     return size
 

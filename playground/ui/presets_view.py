@@ -34,13 +34,33 @@ _FALLBACK_STAND_INS = [
 ]
 
 
-@functools.cache
+_source: Any = None
+
+
+def use(service: Any) -> None:
+    """Read presets from this service (its `presets`), so the UI shows what it will run."""
+    global _source
+    _source = service
+    _load_files.cache_clear()
+
+
 def _all() -> dict[str, Any]:
+    if _source is not None:
+        try:
+            return dict(_source.presets)
+        except Exception as exc:  # a broken preset file must not take the whole UI down
+            log.warning("presets unavailable: %s", exc)
+            return {}
+    return _load_files()
+
+
+@functools.cache
+def _load_files() -> dict[str, Any]:
     try:
         from playground.presets import load_presets
 
         return dict(load_presets())
-    except Exception as exc:  # a broken preset file must not take the whole UI down
+    except Exception as exc:
         log.warning("presets unavailable: %s", exc)
         return {}
 
@@ -111,10 +131,21 @@ def stand_ins() -> list[StandIn]:
             continue
         seen.add(preset.task)
         local = preset.local_model
-        note = "" if local else "not available offline"
-        found.append(StandIn(_pretty_local(local) if local else "nothing", preset.title, note))
+        name, note = _pretty_local(local) if local else ("nothing", "not available offline")
+        found.append(StandIn(name, preset.title, note))
     return found or list(_FALLBACK_STAND_INS)
 
 
-def _pretty_local(ref: str) -> str:
-    return ref.removeprefix("local/")
+# How the banner names the local models (the presets name only their refs).
+_LOCAL_NAMES = {
+    "local/smollm2-135m-instruct": ("SmolLM2-135M", ""),
+    "local/whisper-tiny-en": ("Whisper tiny.en", "English only"),
+    "local/real-esrgan": ("Real-ESRGAN on the CPU", ""),
+    "local/rembg": ("MODNet", ""),
+    "local/face-enhance": ("face detection + Real-ESRGAN", "sharpens faces; no GFPGAN weights"),
+    "local/sd-turbo": ("nothing", "text-to-image is not available offline"),
+}
+
+
+def _pretty_local(ref: str) -> tuple[str, str]:
+    return _LOCAL_NAMES.get(ref, (ref.removeprefix("local/"), ""))

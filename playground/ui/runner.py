@@ -35,6 +35,8 @@ _STATUS_TEXT = {
     "starting": "Starting: the model is loading…",
     "processing": "Processing…",
     "succeeded": "Finishing…",
+    "failed": "Finishing…",
+    "canceled": "Stopping…",
 }
 
 
@@ -63,6 +65,13 @@ def run_panel(tab: str) -> RunPanel:
             elem_id=f"{tab}-logs", buttons=["copy"], placeholder="The model's logs appear here.",
         )
     return RunPanel(status, details, logs)
+
+
+def path_of(value: Any) -> str | None:
+    """The server path of an uploaded file, from a raw FileData payload or a plain path."""
+    if isinstance(value, dict):
+        value = value.get("path")
+    return str(value) if value else None
 
 
 def token_of(value: Any) -> str | None:
@@ -114,6 +123,8 @@ def details_markdown(result: Any, extra: list[str] | None = None) -> str:
         f"**Total time** {_seconds(metrics.get('total_time'))}",
     ]
     lines += extra or []
+    problems = getattr(result, "output_problems", None) or []
+    lines += [f"⚠️ {messages.scrub(str(p))}" for p in problems]
     notes = getattr(result, "upload_notes", None) or []
     if isinstance(notes, str):
         notes = [notes]
@@ -169,6 +180,14 @@ class Run:
             out[self.panel.logs] = messages.scrub(str(logs))
         return out
 
+    async def _checked(self, call: Call, on_update: OnUpdate) -> Any:
+        """The service returns failed and canceled runs as results: raise them as errors."""
+        result = await call(self.token, on_update)
+        if getattr(result, "status", "succeeded") != "succeeded" and hasattr(
+                result, "raise_for_status"):
+            result.raise_for_status()
+        return result
+
     async def execute(self, call: Call) -> AsyncIterator[dict[Any, Any]]:
         """Run `call(token, on_update)`, yielding panel updates; the result lands in `.result`.
 
@@ -178,7 +197,7 @@ class Run:
         queue: asyncio.Queue[Any] = asyncio.Queue()
         yield {self.panel.status: status_line(None, 0, None), self.panel.details: "",
                self.panel.logs: ""}
-        task = asyncio.ensure_future(call(self.token, self._on_update_factory(queue)))
+        task = asyncio.ensure_future(self._checked(call, self._on_update_factory(queue)))
         try:
             while True:
                 getter = asyncio.ensure_future(queue.get())
@@ -248,17 +267,21 @@ def cancel_handler(ctx: AppContext, tab: str) -> Callable[..., Awaitable[str]]:
 
 def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
              cancel_btn: gr.Button, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any],
-             progress_on: Any, extra_triggers: list[Any] | None = None) -> Any:
+             progress_on: Any, extra_triggers: list[Any] | None = None,
+             preprocess: bool = True) -> Any:
     """Connect Run (and any extra triggers) and Cancel; Cancel stops the event and the backend.
 
     `fn` takes `*inputs, token_value` and yields dicts over `outputs` and the panel's outputs.
+    File tabs pass `preprocess=False`: Gradio then hands over the uploaded file untouched
+    (uploads are still confined to its cache), so a text file posing as an image reaches our
+    checks and gets a clear message instead of failing inside Gradio's image decoding.
     """
     assert ctx.token_state is not None, "the shell creates token_state before building tabs"
     triggers = [run_btn.click, *(extra_triggers or [])]
     event = gr.on(
         triggers, fn, inputs=[*inputs, ctx.token_state], outputs=[*outputs, *panel.outputs],
         api_name=tab, show_progress="full", show_progress_on=progress_on,
-        concurrency_limit=4, concurrency_id=f"{tab}-run",
+        concurrency_limit=4, concurrency_id=f"{tab}-run", preprocess=preprocess,
     )
     cancel_btn.click(
         cancel_handler(ctx, tab), inputs=[ctx.token_state], outputs=[panel.status],

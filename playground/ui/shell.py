@@ -81,17 +81,16 @@ def _header_html(ctx: AppContext) -> str:
 
 
 def _banner_markdown(ctx: AppContext) -> str:
-    lines = [
-        f"- **{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
-        + (f" ({html.escape(s.note)})" if s.note else "")
+    items = [
+        f"**{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
+        + (f" <em>({html.escape(s.note)})</em>" if s.note else "")
         for s in presets_view.stand_ins()
     ]
     head = (
-        "**Offline mode.** These tabs run small local models on this computer, standing in for "
-        "the Replicate models named in each tab. Results show how the app works, not the quality "
-        "of the real models."
+        "**Offline mode:** small models run on this computer in place of the Replicate models. "
+        "Results show how the app works, not how good the real models are."
     )
-    return head + ("\n\n" + "\n".join(lines) if lines else "")
+    return head + ("  \n" + " · ".join(items) if items else "")
 
 
 def token_status(ctx: AppContext, value: Any) -> str:

@@ -11,7 +11,7 @@ import gradio as gr
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.inputs import check_audio
-from playground.ui.runner import PROGRESS, Run, details_markdown, run_panel, wire_run
+from playground.ui.runner import PROGRESS, Run, details_markdown, path_of, run_panel, wire_run
 
 TAB = "transcribe"
 TASK = "transcribe"
@@ -87,9 +87,10 @@ def build(ctx: AppContext) -> None:
     widgets.wire_preset(ctx, TAB, TASK, preset, about,
                         {"language": language, "transcription": fmt, "translate": translate})
 
-    async def transcribe(audio_path: str | None, lang: str | None, transcription: str,
+    async def transcribe(audio_value: Any, lang: str | None, transcription: str,
                          to_english: bool, preset_name: str | None, token_value: Any,
                          request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
+        audio_path = path_of(audio_value)
         run = Run(ctx, TAB, panel, request, token_value, progress)
         inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(to_english)}
         if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
@@ -125,7 +126,8 @@ def build(ctx: AppContext) -> None:
 
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, transcribe,
              inputs=[audio, language, fmt, translate, preset],
-             outputs=[transcript, segments, files, player], progress_on=[transcript])
+             outputs=[transcript, segments, files, player], progress_on=[transcript],
+             preprocess=False)
 
 
 if __name__ == "__main__":

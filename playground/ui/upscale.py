@@ -9,7 +9,7 @@ import gradio as gr
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.inputs import check_image, human_size, image_size
-from playground.ui.runner import PROGRESS, Run, details_markdown, run_panel, wire_run
+from playground.ui.runner import PROGRESS, Run, details_markdown, path_of, run_panel, wire_run
 
 TAB = "upscale"
 TASK = "upscale"
@@ -39,9 +39,10 @@ def build(ctx: AppContext) -> None:
             panel = run_panel(TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"scale": scale, "face_enhance": face})
 
-    async def upscale(image_path: str | None, scale_value: float, face_enhance: bool,
+    async def upscale(image_value: Any, scale_value: float, face_enhance: bool,
                       preset_name: str | None, token_value: Any, request: gr.Request,
                       progress: gr.Progress = PROGRESS) -> Any:
+        image_path = path_of(image_value)
         run = Run(ctx, TAB, panel, request, token_value, progress)
 
         async def call(token: str | None, on_update: Any) -> Any:
@@ -73,7 +74,7 @@ def build(ctx: AppContext) -> None:
 
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, upscale,
              inputs=[image, scale, face, preset], outputs=[slider, download],
-             progress_on=[slider])
+             progress_on=[slider], preprocess=False)
 
 
 def _number(value: float) -> int | float:
