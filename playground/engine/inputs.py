@@ -18,7 +18,9 @@ from . import fetch
 
 _JSON_TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # JSON Schema counts 4.0 as an integer (sliders and JS send those)
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
+    or (isinstance(v, float) and v.is_integer()),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "array": lambda v: isinstance(v, list),
@@ -90,6 +92,9 @@ def validate(schema: dict[str, Any], model_input: type[BaseModel], raw: Any) -> 
     if errors:
         raise InvalidInput(errors)
     cleaned = {k: v for k, v in raw.items() if v is not None}
+    for name, value in cleaned.items():
+        if props[name].get("type") == "integer" and isinstance(value, float):
+            cleaned[name] = int(value)
     try:
         model_input.model_validate(cleaned)
     except ValidationError as exc:

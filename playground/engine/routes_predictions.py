@@ -24,6 +24,7 @@ from .webhooks import EVENTS
 
 MAX_WAIT = 60
 MIN_CANCEL_AFTER = 5.0
+MAX_BODY = 140 * 1024 * 1024  # a 100 MiB file as a base64 data URI, plus the rest
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _VERSION = re.compile(r"^[0-9a-f]{64}$")
 
@@ -64,8 +65,17 @@ def parse_cancel_after(header: str | None) -> float | None:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise Problem(413, "request body too large: upload big files with POST /v1/files")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Problem(413, "request body too large: upload big files with POST /v1/files")
+        chunks.append(chunk)
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = json.loads(b"".join(chunks) or b"{}")
     except ValueError as exc:
         raise Problem(400, f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):

@@ -57,7 +57,8 @@ class Engine:
         if self.public_url:
             return self.public_url
         base = str(request.base_url).rstrip("/")
-        self.origins.add(base)
+        if len(self.origins) < 64:  # Host headers are client-controlled: keep this bounded
+            self.origins.add(base)
         return base
 
     def local_file(self, url: str) -> tuple[Path, str] | None:

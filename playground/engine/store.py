@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ class Store:
             rec = json.loads(data)
             rec["status"] = "failed"
             rec["error"] = RESTARTED
-            rec.setdefault("completed_at", None)
+            rec["completed_ts"] = rec.get("completed_ts") or time.time()
             self.save_prediction(rec)
         return len(rows)
 

@@ -40,6 +40,7 @@ def test_restart_keeps_finished_work_and_fails_interrupted(make_engine: Any,
         for pid in (running["id"], queued["id"]):
             lost = c.get(f"/v1/predictions/{pid}").json()
             assert lost["status"] == "failed" and lost["error"] == "engine restarted"
+            assert lost["completed_at"] and lost["output"] is None
         listed = [p["id"] for p in c.get("/v1/predictions").json()["results"]]
         assert {done["id"], running["id"], queued["id"], streamed["id"]} <= set(listed)
         # served output: same path, new engine address

@@ -101,6 +101,10 @@ def test_validation_errors_are_422_with_invalid_fields(client: httpx.Client) -> 
                     json={"input": {"prompt": "x", "seed": None, "temperature": 0}},
                     headers={"Prefer": "wait"})
     assert r.status_code == 201 and r.json()["status"] == "succeeded"
+    # JSON Schema counts 2.0 as an integer
+    r = client.post("/v1/models/test/echo/predictions",
+                    json={"input": {"prompt": "x", "repeat": 2.0}}, headers={"Prefer": "wait"})
+    assert r.json()["output"] == "x x" and r.json()["input"]["repeat"] == 2
     assert client.post("/v1/predictions", content=b"{not json").status_code == 400
 
 
