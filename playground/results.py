@@ -52,8 +52,9 @@ class RunResult:
     files: list[Path] = field(default_factory=list)  # every output file, saved locally
     local_output: Any = None  # the output with file URLs replaced by their local Paths
     logs: str = ""
-    metrics: dict[str, Any] = field(default_factory=dict)  # predict_time, total_time (server),
-    #   client_time (measured here, request to result)
+    # predict_time and total_time from the server (total_time ours when it gives none), and
+    # client_time: measured here, from the request to the saved outputs
+    metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     upload_notes: list[str] = field(default_factory=list)  # one line per uploaded file
     output_problems: list[str] = field(default_factory=list)  # outputs that could not be saved

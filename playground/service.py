@@ -192,6 +192,7 @@ class Service:
         if final is None:
             raise errors.ReplicateError("the chat stream ended before the prediction was created")
         result = self._result(final, ref, sent, started, [])
+        result.metrics.setdefault("total_time", result.metrics["client_time"])
         if result.ok and not result.output:
             result.output = [text]
         yield ChatUpdate(text, "", final.id, True, result)
@@ -257,6 +258,7 @@ class Service:
         result.files, result.local_output = saved.files, saved.value
         result.output_problems = saved.problems
         result.metrics["client_time"] = time.monotonic() - started  # downloads included
+        result.metrics.setdefault("total_time", result.metrics["client_time"])
         return result
 
     def _result(self, p: Prediction, ref: str, inputs: dict[str, Any], started: float,
