@@ -81,7 +81,12 @@ def plan_grid(ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+    """DejaVu Sans (found in the system font folders) for its wide coverage; PIL's own
+    default font when it is not installed."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
 
 
 def _label(value: Any) -> str:
@@ -119,17 +124,20 @@ def compose_grid(
     """`images[row][col]` (row = y value, col = x value) drawn under and beside their labels."""
     font, head = _font(14), _font(16)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    x_title, y_title = f"x: {x.name}", f"y: {y.name}"
     left = PAD * 2 + int(max(probe.textlength(_label(v), font=font) for v in y.values))
-    left = max(left, int(probe.textlength(y.name, font=head)) + PAD * 2)
+    left = max(left, int(probe.textlength(y_title, font=head)) + PAD * 2)
     top = 52
     width = left + len(x.values) * (cell + PAD) + PAD
     height = top + len(y.values) * (cell + PAD) + PAD
     out = Image.new("RGB", (width, height), BG)
     draw = ImageDraw.Draw(out)
-    draw.text((left, PAD), f"{x.name} →", fill=FG, font=head)
-    draw.text((PAD, PAD + 20), f"{y.name} ↓", fill=FG, font=head)
+    draw.text((left, PAD), x_title, fill=FG, font=head)
+    draw.text((PAD, 30), y_title, fill=FG, font=head)
     for xi, value in enumerate(x.values):
-        draw.text((left + xi * (cell + PAD), 32), _label(value), fill=FG, font=font)
+        width_of = draw.textlength(_label(value), font=font)
+        ox = left + xi * (cell + PAD) + max(0, int((cell - width_of) // 2))
+        draw.text((ox, 32), _label(value), fill=FG, font=font)
     for yi, value in enumerate(y.values):
         oy = top + yi * (cell + PAD)
         draw.text((PAD, oy + cell // 2 - 8), _label(value), fill=FG, font=font)
@@ -162,7 +170,8 @@ async def run_grid(runner: Runner, ref: str, inputs: dict[str, Any], x: Axis, y:
         if run.status == "succeeded" and picture is not None:
             images[cell.y][cell.x] = picture
         else:
-            errors[(cell.x, cell.y)] = run.error or f"{run.status}: no image"
+            # errors may come worded in Markdown for the page; the picture wants plain text
+            errors[(cell.x, cell.y)] = (run.error or f"{run.status}: no image").replace("**", "")
     composed = compose_grid(images, x, y, errors=errors)
     buffer = io.BytesIO()
     composed.save(buffer, format="PNG")

@@ -42,7 +42,8 @@ from playground.ui.runner import token_of
 TAB = "compare"
 VERDICTS = ["better", "worse", "tie"]
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
-_ICONS = {"succeeded": "✅", "failed": "❌", "canceled": "⏹", "queued": "🕓"}
+_ICONS = {"succeeded": "✓", "failed": "✗", "canceled": "■", "queued": "…"}  # plain glyphs
+TEXT_TASKS = frozenset({"chat", "transcription"})
 
 
 def _backend(ctx: AppContext) -> ServiceBackend:
@@ -152,15 +153,18 @@ def build(ctx: AppContext) -> None:
         again_btn = gr.Button("Run again (pinned versions)", elem_id=f"{TAB}-again", scale=2)
         stop_btn = gr.Button("Stop", variant="stop", elem_id=f"{TAB}-stop", scale=1)
     status = gr.Markdown("", elem_id=f"{TAB}-status")
-    heads, images, texts, votes = [], [], [], []
+    columns, heads, images, texts, votes = [], [], [], [], []
     with gr.Row(equal_height=False):
         for i in range(MAX_ENTRIES):
-            with gr.Column(elem_id=f"{TAB}-pane-{i}", min_width=220):
+            with gr.Column(elem_id=f"{TAB}-pane-{i}", min_width=220) as column:
+                columns.append(column)
                 heads.append(gr.Markdown(_head(None, None, i), elem_id=f"{TAB}-pane-{i}-head"))
                 images.append(gr.Image(label="Output", type="filepath", format="png",
                                        interactive=False, height=260,
+                                       visible=first_task not in TEXT_TASKS,
                                        elem_id=f"{TAB}-pane-{i}-image"))
-                texts.append(gr.Textbox(label="Text", lines=4, max_lines=12, interactive=False,
+                texts.append(gr.Textbox(label="Output text", lines=6, max_lines=16,
+                                        interactive=False, visible=first_task in TEXT_TASKS,
                                         elem_id=f"{TAB}-pane-{i}-text"))
                 votes.append(gr.Radio(VERDICTS, value=None, label="Your vote",
                                       elem_id=f"{TAB}-pane-{i}-vote"))
@@ -189,7 +193,7 @@ def build(ctx: AppContext) -> None:
                               elem_id=f"{TAB}-grid-image")
 
     form = [task, *refs, *overrides, prompt, image, audio, seed, shared]
-    panes = [*heads, *images, *texts, *votes]
+    panes = [*columns, *heads, *images, *texts, *votes]
 
     def _session_from(values: list[Any], previous: CompareSession | None) -> CompareSession:
         t, rest = values[0], values[1:]
@@ -201,11 +205,14 @@ def build(ctx: AppContext) -> None:
 
     def _panes(session: CompareSession | None, runs: dict[int, Run]) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        text_task = session is not None and session.task in TEXT_TASKS
         for i in range(MAX_ENTRIES):
             run = runs.get(i)
+            out[columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
             out[heads[i]] = _head(session, run, i)
-            out[images[i]] = _image(run)
-            out[texts[i]] = (run.text or "") if run else ""
+            out[images[i]] = gr.Image(value=_image(run), visible=not text_task)
+            out[texts[i]] = gr.Textbox(value=(run.text or "") if run else "", visible=text_task
+                                       or bool(run and run.text))
             verdict = session.verdict(run.round, i) if session and run else None
             out[votes[i]] = gr.Radio(value=verdict, interactive=run is not None and run.done)
         return out

@@ -22,11 +22,13 @@ def test_compare_vote_export_load_replay(compare_app: str, portrait: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     client = Client(compare_app, verbose=False)
     out = client.predict(*form(portrait), None, api_name="/compare")
-    status, summary, heads, images = out[0], out[1], out[2:6], out[6:10]
+    status, summary = out[0], out[1]
+    heads = [v for v in out if isinstance(v, str) and v.startswith("**")]
+    images = [v["value"] if isinstance(v, dict) else v for v in out[len(heads) + 2:]][:4]
     assert status == "Round 1: 3 of 3 succeeded."
     assert all("succeeded" in h and "(estimate)" in h for h in heads[:3])
     assert heads[3].endswith("empty") and images[3] is None
-    assert all(Path(p).is_file() for p in images[:3])
+    assert all(Path(p).is_file() for p in images[:3]), out
     assert "local/real-esrgan (scale=2)" in summary
 
     summary = client.predict("better", api_name="/compare_vote_1")
@@ -49,3 +51,31 @@ def test_compare_vote_export_load_replay(compare_app: str, portrait: Path,
     again = other.predict(None, api_name="/compare_again")
     assert again[0] == "Round 2: 3 of 3 succeeded."
     assert "| local/rembg (model=u2netp) | 2 | 2 | 1 | 0 | 0 |" in again[1]
+
+
+def test_chat_panes_stream_in_the_tab(compare_app: str) -> None:
+    client = Client(compare_app, verbose=False)
+    job = client.submit(
+        "chat", "local/smollm2-135m-instruct", "local/smollm2-135m-instruct", None, None,
+        '{"temperature": 0}', '{"temperature": 0.9}', "", "",
+        "What is the capital of France?", None, None, 1, '{"max_tokens": 24}', None,
+        api_name="/compare")
+    final = job.result()
+    assert final[0] == "Round 1: 2 of 2 succeeded.", final[0]
+    texts = [v["value"] for v in final if isinstance(v, dict) and isinstance(v.get("value"), str)]
+    assert "Paris" in texts[0] and texts[1]
+    # panes were updated while the answers streamed, before the round finished
+    partial = [o for o in job.outputs()[:-1]
+               if any(isinstance(v, dict) and v.get("value") and v.get("visible") is True
+                      and isinstance(v["value"], str) for v in o)]
+    assert partial
+
+
+def test_grid_in_the_tab(compare_app: str, portrait: Path) -> None:
+    client = Client(compare_app, verbose=False)
+    grid, status = client.predict(*form(portrait), "local/rembg", "model", "modnet, u2netp",
+                                  "ref", "local/rembg", None, api_name="/compare_grid")
+    assert status == "Grid: 2 of 2 cells succeeded."
+    from PIL import Image
+
+    assert Image.open(grid).width > 2 * 256
