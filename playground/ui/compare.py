@@ -6,6 +6,7 @@ panes and turns the runner's pane updates into component updates.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from playground.compare.forms import (
     FILE_INPUTS,
     LOCAL_MODELS,
     LOCAL_STARTERS,
+    PRESET_TASKS,
     PROMPT_TASKS,
     TASKS,
     FormProblem,
@@ -52,8 +54,6 @@ def _backend(ctx: AppContext) -> ServiceBackend:
 
 def _choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
     out = [(ref, ref) for ref in LOCAL_MODELS[task]] if ctx.backend.is_local else []
-    from playground.compare.forms import PRESET_TASKS
-
     backend = _backend(ctx)
     wanted = set(PRESET_TASKS[task])
     for label, value in backend.preset_choices():
@@ -64,8 +64,6 @@ def _choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
 
 
 def _starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:
-    import json
-
     starters = LOCAL_STARTERS.get(task, []) if ctx.backend.is_local else []
     rows: list[tuple[str | None, str]] = [
         (ref, json.dumps(over) if over else "") for ref, over in starters]
@@ -288,8 +286,6 @@ def build(ctx: AppContext) -> None:
             session = load_json(Path(path))
         except (ValueError, OSError) as exc:
             raise gr.Error(f"That file is not an exported comparison: {exc}") from None
-        import json
-
         runs = {r.entry: r for r in session.round_runs()}
         missing = missing_files(session)
         note = f"Loaded session {session.id}: round {session.last_round} shown."
