@@ -53,7 +53,7 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}
 .pane img{max-width:100%;height:auto;background:#eee}
 .status-failed{color:#b00020}.vote{font-weight:600}
 pre{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px}
-.note{color:#666;font-size:12px}
+.note{color:#666;font-size:12px;overflow-wrap:anywhere}
 """
 
 
@@ -102,7 +102,9 @@ def _pane(session: CompareSession, run: Run, base: Path | None) -> str:
     if run.text:
         parts.append(f"<pre>{html.escape(run.text)}</pre>")
     if run.error:
-        parts.append(f'<pre class="status-failed">{html.escape(run.error)}</pre>')
+        # errors may come worded in Markdown for the app; the report shows plain text
+        error = run.error.replace("**", "")
+        parts.append(f'<pre class="status-failed">{html.escape(error)}</pre>')
     if verdict:
         parts.append(f'<p class="vote">vote: {verdict}</p>')
     parts.append("</div>")
