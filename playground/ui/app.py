@@ -46,7 +46,8 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path | None = None, *,
     return demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
         allowed_paths=[str(out_dir)], max_file_size=max_file_size or 200 * 1024 * 1024,
-        footer_links=["api"], quiet=not block, **launch_options(),
+        footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
+        **launch_options(),
     )
 
 

@@ -86,8 +86,7 @@ def build(ctx: AppContext) -> None:
             finished = True
         except Exception as exc:  # every failure becomes a message, never a traceback
             msg = describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
-                           had_token=token is not None or ctx.has_server_token
-                           or ctx.backend.is_local)
+                           had_token=token is not None or ctx.has_server_token)
             finished = True
             if msg.kind == "canceled":
                 yield text, f"⏹️ {msg.markdown}", ""

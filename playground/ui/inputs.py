@@ -64,7 +64,8 @@ def check_audio(value: str | os.PathLike[str] | None, field: str, limit: int) ->
         with av.open(str(path)) as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
-                raise UploadProblem(field, f"“{path.name}” has no sound in it.")
+                raise UploadProblem(field, f"“{path.name}” is not audio we can play (it has no "
+                                           "sound track). Use WAV, MP3, M4A, OGG or FLAC.")
             duration = _duration(container, stream)
     except UploadProblem:
         raise

@@ -151,8 +151,7 @@ class Run:
     def message_for(self, exc: BaseException) -> messages.Message:
         return messages.describe(
             exc, backend_url=self.ctx.backend.url, local=self.ctx.backend.is_local,
-            had_token=self.token is not None or self.ctx.has_server_token
-            or self.ctx.backend.is_local,
+            had_token=self.token is not None or self.ctx.has_server_token,
         )
 
     def _on_update_factory(self, queue: asyncio.Queue[Any]) -> OnUpdate:
