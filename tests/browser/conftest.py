@@ -1,0 +1,91 @@
+"""A real browser (Debian's chromium, never a downloaded one) on the app and the local engine."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def browser_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from playground.engine.models import registry
+    from playground.engine.server import EngineThread
+    from playground.service import Service
+    from playground.ui.app import build_app, serve
+    from playground.ui.context import make_context
+
+    data = tmp_path_factory.mktemp("browser-data")
+    engine = EngineThread(registry(), data / "engine").start()
+    service = Service(engine.url, data_dir=data / "app")
+    ctx = make_context(service, browser_secret="browser-tests-secret-0123")
+    demo = build_app(ctx)
+    _, url, _ = serve(demo, ctx, port=_free_port(), block=False)
+    yield url.rstrip("/") + "/"
+    demo.close()
+    engine.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, browser_app: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    tab.goto(browser_app)
+    tab.wait_for_selector("#tabs")
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from skimage import data as skdata
+
+    folder = tmp_path_factory.mktemp("browser-media")
+    astronaut = Image.fromarray(skdata.astronaut())
+    out = {"portrait": folder / "astronaut.png", "small": folder / "astronaut-small.png",
+           "speech": folder / "speech.wav", "text": folder / "notes.png"}
+    astronaut.resize((256, 256)).save(out["portrait"])
+    astronaut.resize((128, 128)).save(out["small"])
+    out["text"].write_text("not a picture\n")
+    subprocess.run(["espeak-ng", "-w", str(out["speech"]), "The capital of France is Paris."],
+                   check=True, capture_output=True)
+    return out
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
