@@ -29,6 +29,13 @@ from .webhooks import WebhookSender
 SAVE_EVERY = 1.0  # seconds between saves of a running prediction's logs/output
 
 
+def done_data(status: str) -> str:
+    """The `done` event's data: `{}`, or Replicate's `reason` when the prediction did not
+    succeed (clients tell a canceled stream from a finished one by it)."""
+    reason = {"canceled": "canceled", "failed": "error"}.get(status)
+    return json.dumps({"reason": reason}) if reason else "{}"
+
+
 @dataclass
 class ModelEntry:
     model: EngineModel
@@ -210,7 +217,7 @@ class Runner:
             rec["metrics"] = metrics
             if error:
                 job.events.append(("error", json.dumps({"detail": error})))
-            job.events.append(("done", "{}"))
+            job.events.append(("done", done_data(status)))
             job.done.set()
         self._save(job)
         job.notify()

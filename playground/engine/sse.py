@@ -12,6 +12,7 @@ from typing import Any
 
 from .jobs import Job
 from .outputs import render
+from .runner import done_data
 
 KEEPALIVE = ": keep-alive\n\n"
 
@@ -43,7 +44,7 @@ def replay_events(rec: dict[str, Any], streams_pieces: bool) -> list[tuple[str, 
         events.append(("logs", line))
     if rec.get("error"):
         events.append(("error", json.dumps({"detail": rec["error"]})))
-    events.append(("done", "{}"))
+    events.append(("done", done_data(str(rec.get("status")))))
     return events
 
 
