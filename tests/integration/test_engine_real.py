@@ -1,0 +1,106 @@
+"""Engine behaviour that needs the real models: missing weights, restart persistence."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from playground.engine import model_store
+
+from .conftest import start_real_engine
+from .helpers import CHAT, LONG_CHAT, png, until
+
+pytestmark = [pytest.mark.models, pytest.mark.timeout(150)]
+
+
+def data_uri(path: Path, kind: str) -> str:
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+@pytest.fixture
+def cache_without_whisper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache dir holding every pulled model but whisper (links to the real weights)."""
+    real = model_store.models_root()
+    root = tmp_path / "cache"
+    (root / "models").mkdir(parents=True)
+    for entry in real.iterdir():
+        if entry.name != "whisper-tiny-en" and not entry.name.startswith("."):
+            (root / "models" / entry.name).symlink_to(entry, target_is_directory=True)
+    # model_store reads PLAYGROUND_CACHE_DIR at call time, so this applies to any engine
+    # created or used during the test.
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(root))
+    assert not model_store.is_ready("whisper-tiny-en") and model_store.is_ready("rembg")
+    return root
+
+
+def test_missing_weights_name_the_fix_and_other_models_keep_working(
+        cache_without_whisper: Path, tmp_path: Path, media: dict[str, Path]) -> None:
+    engine, recorder = start_real_engine(tmp_path / "engine")
+    try:
+        with httpx.Client(base_url=engine.url, timeout=90) as c:
+            r = c.post("/v1/models/local/whisper-tiny-en/predictions", headers={"Prefer": "wait"},
+                       json={"input": {"audio": data_uri(media["speech"], "audio/wav")}})
+            assert r.status_code == 201
+            failed = r.json()
+            assert failed["status"] == "failed"
+            assert "playground models pull whisper-tiny-en" in failed["error"]
+            assert str(cache_without_whisper) in failed["error"]  # says where it looked
+            model = c.get("/v1/models/local/whisper-tiny-en").json()
+            assert "playground models pull whisper-tiny-en" in model["description"]
+
+            ok = c.post("/v1/models/local/rembg/predictions", headers={"Prefer": "wait"},
+                        json={"input": {"image": data_uri(media["portrait"], "image/png")}})
+            body = ok.json()
+            assert body["status"] == "succeeded", body.get("error")
+            assert png(base64.b64decode(body["output"].split(",", 1)[1])).mode == "RGBA"
+            chat = c.post("/v1/models/local/smollm2-135m-instruct/predictions",
+                          headers={"Prefer": "wait"},
+                          json={"input": {"prompt": "Say hi.", "max_tokens": 8}}).json()
+            assert chat["status"] == "succeeded" and "".join(chat["output"]).strip()
+    finally:
+        engine.stop()
+    assert recorder.checked and not recorder.failures, recorder.failures[:3]
+
+
+def test_restart_keeps_finished_predictions_and_fails_running_ones(
+        tmp_path: Path, media: dict[str, Path]) -> None:
+    data = tmp_path / "engine"
+    first, rec1 = start_real_engine(data)
+    try:
+        with httpx.Client(base_url=first.url, timeout=90) as c:
+            # 256 px x4 is a PNG over 1 MiB: served by the engine as a file, not a data URI.
+            big = c.post("/v1/models/local/real-esrgan/predictions", headers={"Prefer": "wait"},
+                         json={"input": {"image": data_uri(media["portrait"], "image/png"),
+                                         "scale": 4}}).json()
+            assert big["status"] == "succeeded", big.get("error")
+            assert big["output"].startswith(first.url + "/v1/outputs/")
+            image_bytes = c.get(big["output"]).content
+            assert png(image_bytes).size == (1024, 1024)
+            running = c.post(f"/v1/models/{CHAT}/predictions", json={"input": LONG_CHAT}).json()
+            assert until(lambda: bool(c.get(f"/v1/predictions/{running['id']}").json()["output"]),
+                         timeout=90)
+    finally:
+        first.stop()  # mid-generation
+
+    second, rec2 = start_real_engine(data)
+    try:
+        with httpx.Client(base_url=second.url, timeout=30) as c:
+            again: dict[str, Any] = c.get(f"/v1/predictions/{big['id']}").json()
+            assert again["status"] == "succeeded"
+            assert again["metrics"] == big["metrics"] and again["logs"] == big["logs"]
+            assert again["input"] == big["input"]
+            # The stored output is re-rendered on the new address and still downloads.
+            assert again["output"] == big["output"].replace(first.url, second.url)
+            assert c.get(again["output"]).content == image_bytes
+            lost = c.get(f"/v1/predictions/{running['id']}").json()
+            assert lost["status"] == "failed" and lost["error"] == "engine restarted"
+            listed = [p["id"] for p in c.get("/v1/predictions").json()["results"]]
+            assert listed[:2] == [running["id"], big["id"]]
+    finally:
+        second.stop()
+    for rec in (rec1, rec2):
+        assert rec.checked and not rec.failures, rec.failures[:3]
