@@ -9,7 +9,15 @@ import gradio as gr
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.inputs import check_image, human_size, image_size
-from playground.ui.runner import PROGRESS, Run, details_markdown, path_of, run_panel, wire_run
+from playground.ui.runner import (
+    PROGRESS,
+    Run,
+    details_markdown,
+    no_output,
+    path_of,
+    run_panel,
+    wire_run,
+)
 
 TAB = "background"
 TASK = "rembg"
@@ -56,7 +64,7 @@ def build(ctx: AppContext) -> None:
             return
         out = widgets.first_file(run.result)
         if out is None:
-            yield {panel.status: "⚠️ **No image came back.** The model finished without an output."}
+            yield {panel.status: no_output()}
             return
         size = image_size(out)
         dims = f"{size[0]}×{size[1]} px" if size else "unknown size"

@@ -11,7 +11,14 @@ import gradio as gr
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.messages import describe, scrub
-from playground.ui.runner import cancel_quietly, details_markdown, status_line, token_of
+from playground.ui.runner import (
+    cancel_quietly,
+    details_markdown,
+    pill,
+    status_for,
+    status_line,
+    token_of,
+)
 
 TAB = "chat"
 TASK = "chat"
@@ -89,23 +96,24 @@ def build(ctx: AppContext) -> None:
                            had_token=token is not None or ctx.has_server_token)
             finished = True
             if msg.kind == "canceled":
-                yield text, f"⏹️ {msg.markdown}", ""
+                yield text, status_for(msg), ""
                 return
-            yield text, f"⚠️ {msg.markdown}", ""
+            yield text, status_for(msg), ""
             raise gr.Error(scrub(msg.text), title=msg.title, print_exception=False) from None
         finally:
             ctx.runs.pop(session, TAB)
             if not finished and prediction_id:  # Stop pressed: cancel on the backend too
                 asyncio.ensure_future(cancel_quietly(ctx, prediction_id, token))
         took = time.monotonic() - started
-        yield text, f"✅ **Done** in {took:.1f} s.", details_markdown(result) if result else ""
+        yield text, f"{pill('ok', 'Done')} in {took:.1f} s.", \
+            details_markdown(result) if result else ""
 
     gr.ChatInterface(
         respond,
         chatbot=chatbot,
         textbox=textbox,
         additional_inputs=[system_prompt, max_tokens, temperature, top_p, preset, ctx.token_state],
-        additional_inputs_accordion=gr.Accordion("Settings", open=False,
+        additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False,
                                                  elem_id=f"{TAB}-settings"),
         additional_outputs=[status, details],
         api_name=TAB,

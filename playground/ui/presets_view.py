@@ -131,7 +131,7 @@ def stand_ins() -> list[StandIn]:
             continue
         seen.add(preset.task)
         local = preset.local_model
-        name, note = _pretty_local(local) if local else ("nothing", "not available offline")
+        name, note = _pretty_local(local) if local else ("", "not available offline")
         found.append(StandIn(name, preset.title, note))
     return found or list(_FALLBACK_STAND_INS)
 
@@ -143,7 +143,7 @@ _LOCAL_NAMES = {
     "local/real-esrgan": ("Real-ESRGAN on the CPU", ""),
     "local/rembg": ("MODNet", ""),
     "local/face-enhance": ("face detection + Real-ESRGAN", "sharpens faces; no GFPGAN weights"),
-    "local/sd-turbo": ("nothing", "text-to-image is not available offline"),
+    "local/sd-turbo": ("", "text-to-image is not available offline"),
 }
 
 

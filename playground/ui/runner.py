@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -99,8 +100,8 @@ def progress_of(update: Any) -> float | None:
 def status_line(status: str | None, elapsed: float, fraction: float | None) -> str:
     text = _STATUS_TEXT.get(status, f"{(status or 'working').capitalize()}…")
     if fraction is not None and status == "processing":
-        text = f"Processing: {fraction:.0%}"
-    return f"⏳ {text} <span class='elapsed'>{elapsed:.0f} s</span>"
+        text = f"Processing {fraction:.0%}"
+    return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
 
 
 def _seconds(value: Any) -> str:
@@ -124,7 +125,7 @@ def details_markdown(result: Any, extra: list[str] | None = None) -> str:
     ]
     lines += extra or []
     problems = getattr(result, "output_problems", None) or []
-    lines += [f"⚠️ {messages.scrub(str(p))}" for p in problems]
+    lines += [f"{pill('err', 'Not saved')} {messages.scrub(str(p))}" for p in problems]
     notes = getattr(result, "upload_notes", None) or []
     if isinstance(notes, str):
         notes = [notes]
@@ -213,7 +214,7 @@ class Run:
             except Exception as exc:  # every failure becomes a message, never a traceback
                 message = self.message_for(exc)
                 logs = getattr(getattr(exc, "prediction", None), "logs", None)
-                update: dict[Any, Any] = {self.panel.status: _status_for(message)}
+                update: dict[Any, Any] = {self.panel.status: status_for(message)}
                 if logs:
                     update[self.panel.logs] = messages.scrub(str(logs))
                 yield update
@@ -235,12 +236,22 @@ class Run:
     def done_status(self, summary: str = "") -> str:
         total = time.monotonic() - self._started
         tail = f" {summary}" if summary else ""
-        return f"✅ **Done** in {total:.1f} s.{tail}"
+        return f"{pill('ok', 'Done')} in {total:.1f} s.{tail}"
 
 
-def _status_for(message: messages.Message) -> str:
-    icon = {"error": "⚠️", "warning": "⏸️", "canceled": "⏹️"}[message.kind]
-    return f"{icon} {message.markdown}"
+def pill(kind: str, text: str) -> str:
+    """A coloured label (CSS in shell.py): no emoji, which some presenters' fonts lack."""
+    return f"<span class='pill {kind}'>{html.escape(text)}</span>"
+
+
+def status_for(message: messages.Message) -> str:
+    """The status line for an error, a warning or a cancel."""
+    kind = {"error": "err", "warning": "warn", "canceled": "stop"}[message.kind]
+    return f"{pill(kind, message.title)} {message.text}"
+
+
+def no_output() -> str:
+    return status_for(messages.Message("No result", "The model finished without an output."))
 
 
 async def cancel_quietly(ctx: AppContext, prediction_id: str, token: str | None) -> bool:
@@ -259,7 +270,7 @@ def cancel_handler(ctx: AppContext, tab: str) -> Callable[..., Awaitable[str]]:
         prediction_id = ctx.runs.pop(session, tab)
         if prediction_id:
             await cancel_quietly(ctx, prediction_id, token_of(token_value))
-        return _status_for(messages.Message("Canceled", "The run was stopped.", "canceled"))
+        return status_for(messages.Message("Canceled", "The run was stopped.", "canceled"))
 
     return cancel
 

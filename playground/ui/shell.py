@@ -15,6 +15,7 @@ import gradio as gr
 
 from playground.ui import presets_view
 from playground.ui.context import AppContext
+from playground.ui.runner import pill
 
 TabBuilder = Callable[[AppContext], Any]
 TOKEN_STORAGE_KEY = "replicate-playground-token"
@@ -45,6 +46,13 @@ CSS = """
 .checker img, .checker .image-frame, .checker canvas {
   background: repeating-conic-gradient(#d4d4d8 0% 25%, #ffffff 0% 50%) 50% / 20px 20px; }
 #token-status p { margin: 0; font-size: .9rem; }
+.pill { display: inline-block; padding: 1px 10px; border-radius: 999px; font-weight: 600;
+  font-size: .85rem; margin-right: 6px; border: 1px solid transparent; }
+.pill.ok { background: #dcfce7; color: #166534 !important; border-color: #86efac; }
+.pill.run { background: #e0e7ff; color: #3730a3 !important; border-color: #a5b4fc; }
+.pill.err { background: #fee2e2; color: #991b1b !important; border-color: #fca5a5; }
+.pill.warn { background: #fef3c7; color: #92400e !important; border-color: #fcd34d; }
+.pill.stop { background: #f1f5f9; color: #334155 !important; border-color: #cbd5e1; }
 footer { display: none !important; }
 """
 
@@ -82,8 +90,9 @@ def _header_html(ctx: AppContext) -> str:
 
 def _banner_markdown(ctx: AppContext) -> str:
     items = [
-        f"**{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
-        + (f" <em>({html.escape(s.note)})</em>" if s.note else "")
+        (f"**{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
+         + (f" <em>({html.escape(s.note)})</em>" if s.note else ""))
+        if s.local else f"**{html.escape(s.cloud)}**: <em>{html.escape(s.note)}</em>"
         for s in presets_view.stand_ins()
     ]
     head = (
@@ -96,12 +105,14 @@ def _banner_markdown(ctx: AppContext) -> str:
 def token_status(ctx: AppContext, value: Any) -> str:
     """Where this browser's requests get their token from (never the token itself)."""
     if isinstance(value, str) and value.strip():
-        return "🔒 Using **your token**, saved encrypted in this browser only."
+        return (f"{pill('ok', 'Token saved')} Using **your token**, kept encrypted in this "
+                "browser only.")
     if ctx.has_server_token:
-        return "Using the token this playground was started with. Add your own to use your account."
+        return ("Using the token this playground was started with. "
+                "Add your own to use your account.")
     if ctx.backend.is_local:
         return "No token needed for the local engine."
-    return ("⚠️ **No token yet.** Paste your Replicate API token to run models "
+    return (f"{pill('warn', 'No token yet')} Paste your Replicate API token to run models "
             "(create one at https://replicate.com/account/api-tokens).")
 
 

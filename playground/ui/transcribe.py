@@ -29,6 +29,15 @@ def clock(seconds: float, sep: str = ".") -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
+def short_clock(seconds: float) -> str:
+    """For the table: 01:02.5 (minutes, seconds, tenths), with hours only when needed."""
+    tenths = int(round(max(0.0, float(seconds)) * 10))
+    h, rest = divmod(tenths, 36_000)
+    m, rest = divmod(rest, 600)
+    s, t = divmod(rest, 10)
+    return (f"{h}:" if h else "") + f"{m:02d}:{s:02d}.{t}"
+
+
 def segments_of(output: Any) -> list[dict[str, Any]]:
     raw = output.get("segments") if isinstance(output, dict) else None
     out = []
@@ -80,7 +89,7 @@ def build(ctx: AppContext) -> None:
                               elem_id=f"{TAB}-player", visible=False)
             segments = gr.Dataframe(headers=["Start", "End", "Text"], label="Segments",
                                     interactive=False, wrap=True, elem_id=f"{TAB}-segments",
-                                    column_widths=["16%", "16%", "68%"])
+                                    column_widths=["12%", "12%", "76%"])
             files = gr.File(label="Downloads", file_count="multiple", interactive=False,
                             elem_id=f"{TAB}-files")
             panel = run_panel(TAB)
@@ -117,7 +126,8 @@ def build(ctx: AppContext) -> None:
         language_found = output.get("detected_language") or "unknown"
         yield {
             transcript: text,
-            segments: [[clock(s["start"]), clock(s["end"]), s["text"]] for s in segs],
+            segments: [[short_clock(s["start"]), short_clock(s["end"]), s["text"]]
+                       for s in segs],
             files: [str(p) for p in paths],
             player: gr.Audio(value=audio_path, subtitles=subtitles or None, visible=True),
             panel.status: run.done_status(f"{len(segs)} segment(s), language: {language_found}."),

@@ -65,7 +65,7 @@ def test_transcribe(page: Any, files: dict[str, Path]) -> None:
     expect(page.locator("#transcribe-status")).to_contain_text("Done", timeout=120_000)
     expect(page.locator("#transcribe-output textarea")).to_have_value(
         re.compile("paris", re.IGNORECASE))
-    expect(page.locator("#transcribe-segments")).to_contain_text("00:00:00")
+    expect(page.locator("#transcribe-segments")).to_contain_text("00:00.0")
     expect(page.locator("#transcribe-files")).to_contain_text(".srt")
     expect(page.locator("#transcribe-files")).to_contain_text(".vtt")
     expect(page.locator("#transcribe-player")).to_be_visible()

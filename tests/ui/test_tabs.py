@@ -67,7 +67,7 @@ def test_transcribe_with_subtitle_files(client: Client, media: dict[str, Path]) 
     transcript, segments, files, player, status, details, _logs = out.final
     assert "-->" in transcript and "paris" in transcript.lower()
     rows = segments["data"]
-    assert rows and rows[0][0].startswith("00:00:00") and "paris" in rows[-1][2].lower()
+    assert rows and rows[0][0] == "00:00.0" and "paris" in rows[-1][2].lower()
     names = sorted(Path(f).name for f in files)
     assert names == ["transcript.srt", "transcript.txt", "transcript.vtt"]
     by_name = {Path(f).name: Path(f).read_text() for f in files}
