@@ -25,6 +25,7 @@ TABS: list[tuple[str, str, str]] = [
     ("upscale", "Upscale", "playground.ui.upscale"),
     ("background", "Remove background", "playground.ui.background"),
     ("faces", "Restore faces", "playground.ui.faces"),
+    ("compare", "Compare", "playground.ui.compare"),
 ]
 
 
