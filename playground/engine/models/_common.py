@@ -71,7 +71,9 @@ def open_image(path: Path) -> Image.Image:
         img = ImageOps.exif_transpose(img)
         img.load()
     except Exception as exc:  # PIL raises several types for unreadable files
-        raise ValueError(f"cannot read the input as an image: {exc}") from exc
+        # PIL names our internal scratch path; the user needs the reason, not the path.
+        detail = str(exc).replace(f" '{path}'", "").replace(str(path), "the file")
+        raise ValueError(f"cannot read the input as an image: {detail}") from exc
     return img
 
 

@@ -176,6 +176,34 @@ class WhisperTinyEn(EngineModel):
         if inp.translate:
             ctx.log("translate: Whisper tiny.en only writes English; translation = transcription")
 
+    def _transcribe(self, inputs: Input, temps: list[float]) -> Any:
+        """faster-whisper decodes the whole file up front: an unreadable one fails here, with
+        PyAV's message and our internal path; say it plainly instead."""
+        import av
+
+        if inputs.audio.stat().st_size == 0:
+            raise ValueError("cannot read the input as audio: the file is empty")
+        try:
+            return self._model.transcribe(
+                str(inputs.audio),
+                language="en",
+                task="transcribe",
+                beam_size=5,
+                patience=inputs.patience or 1.0,
+                temperature=temps,
+                compression_ratio_threshold=inputs.compression_ratio_threshold,
+                log_prob_threshold=inputs.logprob_threshold,
+                no_speech_threshold=inputs.no_speech_threshold,
+                condition_on_previous_text=inputs.condition_on_previous_text,
+                initial_prompt=inputs.initial_prompt or None,
+                suppress_tokens=_suppress(inputs.suppress_tokens),
+            )
+        except av.error.FFmpegError as exc:
+            raise ValueError(
+                f"cannot read the input as audio ({exc.strerror or type(exc).__name__}): "
+                "send a common audio file such as WAV, MP3, OGG, FLAC or M4A"
+            ) from None
+
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> dict[str, Any]:
         assert isinstance(inputs, Input)
         self._note_ignored(inputs, ctx)
@@ -183,20 +211,7 @@ class WhisperTinyEn(EngineModel):
         step = inputs.temperature_increment_on_fallback
         while step > 0 and temps[-1] + step <= 1.0 + 1e-6:
             temps.append(round(temps[-1] + step, 6))
-        segments_iter, info = self._model.transcribe(
-            str(inputs.audio),
-            language="en",
-            task="transcribe",
-            beam_size=5,
-            patience=inputs.patience or 1.0,
-            temperature=temps,
-            compression_ratio_threshold=inputs.compression_ratio_threshold,
-            log_prob_threshold=inputs.logprob_threshold,
-            no_speech_threshold=inputs.no_speech_threshold,
-            condition_on_previous_text=inputs.condition_on_previous_text,
-            initial_prompt=inputs.initial_prompt or None,
-            suppress_tokens=_suppress(inputs.suppress_tokens),
-        )
+        segments_iter, info = self._transcribe(inputs, temps)
         duration = max(info.duration, 0.001)
         ctx.log(f"transcribing {info.duration:.1f} s of audio")
         segments: list[dict[str, Any]] = []
