@@ -113,3 +113,19 @@ async def test_cancel_mid_stream(client: AsyncClient) -> None:
     final = await client.predictions.get(stream.prediction.id)
     assert final.status == "canceled"
     assert 5 <= len(final.output or []) < 4000 and final.output_text().startswith("".join(pieces))
+
+
+@pytest.mark.parametrize(("ref", "field", "kind", "content", "expected"), [
+    ("local/whisper-tiny-en", "audio", "audio/wav", b"", "the file is empty"),
+    ("local/whisper-tiny-en", "audio", "audio/wav", b"RIFF....not audio",
+     "cannot read the input as audio"),
+    ("local/rembg", "image", "image/png", b"my notes", "cannot read the input as an image"),
+])
+async def test_unreadable_files_fail_readably(client: AsyncClient, ref: str, field: str,
+                                              kind: str, content: bytes, expected: str) -> None:
+    uri = f"data:{kind};base64,{base64.b64encode(content).decode()}"
+    with pytest.raises(PredictionFailed) as info:
+        await client.run(ref, {field: uri})
+    error = info.value.prediction.error or ""
+    assert expected in error
+    assert "/work/" not in error and "Errno" not in error  # no engine internals
