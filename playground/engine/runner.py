@@ -27,6 +27,7 @@ from .store import Store
 from .webhooks import WebhookSender
 
 SAVE_EVERY = 1.0  # seconds between saves of a running prediction's logs/output
+STOP_WAIT = 10.0  # seconds a shutdown waits for running predictions to stop
 
 
 def done_data(status: str) -> str:
@@ -109,12 +110,18 @@ class Runner:
         job = self.active.get(pid)
         return job.snapshot() if job else self.store.get_prediction(pid)
 
-    def close(self) -> None:
+    def close(self, wait: float = STOP_WAIT) -> None:
         """Stop taking work. Running predictions are told to cancel but stay unsaved, so a
-        restart reports them as interrupted."""
+        restart reports them as interrupted. Waits (bounded) for them to stop: a native runtime
+        (llama.cpp) still generating when the interpreter exits aborts the whole process."""
         self.closed = True
-        for job in list(self.active.values()):
+        jobs = list(self.active.values())
+        for job in jobs:
             job.cancel_event.set()
+        deadline = time.monotonic() + wait
+        for job in jobs:
+            if job.picked:  # queued jobs never run now; running ones end at their next check()
+                job.done.wait(max(0.0, deadline - time.monotonic()))
 
     # the worker
 
@@ -221,7 +228,8 @@ class Runner:
             job.done.set()
         self._save(job)
         job.notify()
-        self.webhooks.event(job, "completed")
+        if not self.closed:  # interrupted by shutdown: a restart reports it, not a webhook
+            self.webhooks.event(job, "completed")
         with self._lock:
             self.active.pop(job.id, None)
 
