@@ -10,9 +10,10 @@ from PIL import Image
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHAT = "local/smollm2-135m-instruct"
-# Enough tokens that a generation is still running when the test cancels it.
-LONG_CHAT = {"prompt": "Count from 1 to 2000, one number per line.", "max_tokens": 4000,
-             "temperature": 0}
+# At temperature 0 this runs for about a minute (2300+ tokens) on 2 cores, so a generation is
+# still running when a test cancels it ("count to 2000" stops after ~200 tokens).
+LONG_CHAT = {"prompt": "Write a very long story about a dragon, with many chapters.",
+             "max_tokens": 4000, "temperature": 0}
 
 
 def png(data: bytes) -> Image.Image:

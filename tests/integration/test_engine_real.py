@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,50 @@ def test_restart_keeps_finished_predictions_and_fails_running_ones(
         second.stop()
     for rec in (rec1, rec2):
         assert rec.checked and not rec.failures, rec.failures[:3]
+
+
+def test_queue_wait_deadline_and_cancel_of_a_queued_prediction(engine: Any) -> None:
+    """The chat model runs one generation at a time: the next waits `starting` in its queue."""
+    with httpx.Client(base_url=engine.url, timeout=90) as c:
+        url = f"/v1/models/{CHAT}/predictions"
+        # Prefer: wait=1 answers before the generation ends, as `starting` (clients then poll).
+        first = c.post(url, json={"input": LONG_CHAT}, headers={"Prefer": "wait=1"}).json()
+        assert first["status"] == "starting" and first["output"] is not None
+        queued = c.post(url, json={"input": LONG_CHAT}).json()
+        timed = c.post(url, json={"input": LONG_CHAT}, headers={"Cancel-After": "5s"}).json()
+        assert c.get(f"/v1/predictions/{queued['id']}").json()["status"] == "starting"
+        canceled = c.post(f"/v1/predictions/{queued['id']}/cancel").json()
+        assert canceled["status"] == "canceled" and not canceled["output"]
+        assert "predict_time" not in canceled["metrics"]  # it never ran
+        c.post(f"/v1/predictions/{first['id']}/cancel")
+        # The deadline counts from creation: it stops the generation whether queued or running.
+        assert until(lambda: c.get(f"/v1/predictions/{timed['id']}").json()["status"]
+                     in ("succeeded", "failed", "canceled"), timeout=60)
+        final = c.get(f"/v1/predictions/{timed['id']}").json()
+        assert final["status"] == "canceled"
+        assert final["metrics"]["total_time"] >= 5
+
+
+STOP_MID_GENERATION = """
+import sys, time
+from pathlib import Path
+import httpx
+from playground.engine.models import registry
+from playground.engine.server import EngineThread
+from tests_helpers import CHAT, LONG_CHAT
+with EngineThread(registry(), Path(sys.argv[1])) as e, httpx.Client(base_url=e.url) as c:
+    p = c.post(f"/v1/models/{CHAT}/predictions", json={"input": LONG_CHAT}).json()
+    while not c.get(f"/v1/predictions/{p['id']}").json()["output"]:
+        time.sleep(0.05)
+print("stopped mid-generation", flush=True)
+"""
+
+
+def test_stopping_mid_generation_exits_cleanly(tmp_path: Path) -> None:
+    """llama.cpp still generating at interpreter exit used to abort the process
+    ("FATAL: exception not rethrown", exit 134): the app quit or Ctrl+C during a chat."""
+    (tmp_path / "tests_helpers.py").write_text(Path(__file__).with_name("helpers.py").read_text())
+    proc = subprocess.run([sys.executable, "-c", STOP_MID_GENERATION, str(tmp_path / "data")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "stopped mid-generation" in proc.stdout, proc.stderr[-2000:]
+    assert proc.returncode == 0 and "FATAL" not in proc.stderr, proc.stderr[-2000:]

@@ -79,7 +79,7 @@ def test_predictions_create_get_list_cancel_wait(rc: replicate.Client) -> None:
     assert long.status == "canceled"
     got = rc.predictions.get(long.id)
     assert got.status == "canceled" and got.output  # stopped mid-way, output so far kept
-    assert len("".join(got.output).split()) < 2000
+    assert len(got.output) < 4000
     ids = [p.id for p in rc.predictions.list().results]
     assert ids.index(long.id) < ids.index(short.id)  # newest first
 
