@@ -74,6 +74,11 @@ def test_transcribe(page: Any, files: dict[str, Path]) -> None:
 
 def test_chat(page: Any) -> None:
     _open(page, "Chat")
+    # Temperature 0 makes the small model's answer repeatable, as a presenter would set it.
+    page.locator("#chat-settings").get_by_text("Settings").first.click()
+    temperature = page.locator("#chat-temperature input[type=number]")
+    temperature.fill("0")
+    temperature.press("Tab")
     box = page.locator("#chat-input textarea")
     box.fill("What is the capital of France?")
     box.press("Enter")
