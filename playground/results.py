@@ -33,6 +33,7 @@ class RunUpdate:
     logs: str = ""
     progress: float | None = None  # 0..1 from the logs' last progress bar, None if none yet
     elapsed: float = 0.0  # seconds since we sent the request
+    notice: str | None = None  # e.g. "Rate limited (429): retrying in 8 s"
 
 
 @dataclass

@@ -18,10 +18,11 @@ RunResult with that status; API errors raise the client's typed errors
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from playground.chat_prompt import normalize_history, render_prompt, system_from
 from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
 from playground.files.uploads import Expect
 from playground.presets import Backend, Preset, Task, for_task, load_presets
-from playground.replicate import AsyncClient, errors
+from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
 from playground.replicate.types import Prediction
 from playground.results import ChatUpdate, RunResult, RunUpdate, parse_progress
 
@@ -130,9 +131,15 @@ class Service:
                         max_image_side: int | None = None) -> RunResult:
         """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
         sent as they are: a prompt may well look like a file name)."""
+        with _retries_reported(on_update):
+            return await self._run_model(ref, input or {}, token=token, on_update=on_update,
+                                         max_image_side=max_image_side)
+
+    async def _run_model(self, ref: str, input: dict[str, Any], *, token: str | None,
+                         on_update: OnUpdate | None, max_image_side: int | None) -> RunResult:
         notes: list[str] = []
         sent = {}
-        for name, value in (input or {}).items():
+        for name, value in input.items():
             if isinstance(value, Path | bytes | bytearray | Image.Image):
                 upload = await self.uploader.upload(
                     value, "image" if isinstance(value, Image.Image) else None,
@@ -210,6 +217,12 @@ class Service:
     async def _task(self, task: Task, preset: str | Preset | None, inputs: dict[str, Any],
                     token: str | None, on_update: OnUpdate | None,
                     files: dict[str, Expect]) -> RunResult:
+        with _retries_reported(on_update):
+            return await self._task_body(task, preset, inputs, token, on_update, files)
+
+    async def _task_body(self, task: Task, preset: str | Preset | None, inputs: dict[str, Any],
+                         token: str | None, on_update: OnUpdate | None,
+                         files: dict[str, Expect]) -> RunResult:
         chosen = self.preset(task, preset)
         sent = chosen.inputs_for(self.backend)
         sent.update({k: v for k, v in inputs.items() if v is not None})
@@ -285,3 +298,25 @@ async def _shielded_cancel(service: Service, prediction_id: str, token: str | No
         await asyncio.shield(cancel())
     except asyncio.CancelledError:
         pass
+
+
+@contextlib.contextmanager
+def _retries_reported(on_update: OnUpdate | None) -> Iterator[None]:
+    """Tell the caller when the client waits to retry (a 429, a flaky backend), so a person
+    sees why nothing moves instead of a silent pause."""
+    if on_update is None:
+        yield
+        return
+    started = time.monotonic()
+
+    def heard(notice: RetryNotice) -> None:
+        reason = f"Rate limited ({notice.status})" if notice.status == 429 else (
+            f"Backend busy ({notice.status})" if notice.status else "Connection problem")
+        text = f"{reason}: retrying in {notice.wait:.0f} s"
+        outcome = on_update(RunUpdate("", "retrying", "", None, time.monotonic() - started,
+                                      notice=text))
+        if inspect.isawaitable(outcome):
+            asyncio.ensure_future(outcome)
+
+    with retry_listener(heard):
+        yield

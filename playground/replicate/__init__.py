@@ -4,7 +4,7 @@ from . import errors, types
 from ._client import DEFAULT_BASE_URL, AsyncClient
 from ._predictions import raise_for_status
 from ._redact import redact
-from ._retry import Retries
+from ._retry import Retries, RetryNotice, retry_listener
 from ._stream import PredictionStream
 from .errors import (
     APIError,
@@ -35,6 +35,8 @@ from .types import (
 )
 
 __all__ = [
+    "RetryNotice",
+    "retry_listener",
     "DEFAULT_BASE_URL",
     "APIError",
     "Account",

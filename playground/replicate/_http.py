@@ -9,7 +9,7 @@ import httpx
 
 from . import errors
 from ._redact import scrub
-from ._retry import Retries, RetryKind, parse_retry_after
+from ._retry import Retries, RetryKind, RetryNotice, announce, parse_retry_after
 
 logger = logging.getLogger("playground.replicate")
 
@@ -89,6 +89,7 @@ class Requester:
                     wait = self.retries.delay(attempt, None)
                     logger.info("%s %s failed (%s); retrying in %.2f s",
                                 method, url, type(exc).__name__, wait)
+                    announce(RetryNotice(method, None, wait, attempt + 1))
                     await self.retries.sleep(wait)
                     attempt += 1
                     continue
@@ -105,6 +106,7 @@ class Requester:
                 wait = self.retries.delay(attempt, retry_after)
                 logger.info("%s %s -> %s; retrying in %.2f s",
                             method, url, response.status_code, wait)
+                announce(RetryNotice(method, response.status_code, wait, attempt + 1))
                 await self.retries.sleep(wait)
                 attempt += 1
                 continue

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -15,6 +17,39 @@ import httpx
 # "idempotent": GET/DELETE (and cancel), safe to repeat. "create": a POST that makes something;
 # only repeat it when we know the server did not act on it.
 RetryKind = Literal["idempotent", "create"]
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to a retry listener before the client waits to send a request again."""
+
+    method: str
+    status: int | None  # the HTTP status, or None for a network error
+    wait: float  # seconds until the retry
+    attempt: int  # 1 for the first retry
+
+
+# Context-local, so one caller (a browser tab's run) hears only its own retries: a person
+# should see "rate limited, retrying in 8 s" rather than a silent pause.
+_listener: ContextVar[Callable[[RetryNotice], None] | None] = ContextVar(
+    "replicate_retry_listener", default=None
+)
+
+
+@contextlib.contextmanager
+def retry_listener(callback: Callable[[RetryNotice], None]) -> Iterator[None]:
+    """Within this block (and tasks started in it), `callback` hears of every retry."""
+    reset = _listener.set(callback)
+    try:
+        yield
+    finally:
+        _listener.reset(reset)
+
+
+def announce(notice: RetryNotice) -> None:
+    callback = _listener.get()
+    if callback is not None:
+        callback(notice)
+
 
 _IDEMPOTENT_STATUSES = frozenset({429, 502, 503, 504})
 _CREATE_STATUSES = frozenset({429})  # a throttled create was not created

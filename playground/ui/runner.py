@@ -172,9 +172,11 @@ class Run:
         status = getattr(update, "status", None)
         if self.progress is not None and fraction is not None:
             self.progress(fraction, desc=f"{fraction:.0%}")
-        out: dict[Any, Any] = {
-            self.panel.status: status_line(status, time.monotonic() - self._started, fraction)
-        }
+        line = status_line(status, time.monotonic() - self._started, fraction)
+        notice = getattr(update, "notice", None)
+        if notice:  # e.g. rate limited: say why nothing moves, and for how long
+            line = f"{pill('warn', 'Waiting')} {messages.scrub(str(notice))}"
+        out: dict[Any, Any] = {self.panel.status: line}
         logs = getattr(update, "logs", None)
         if logs:
             out[self.panel.logs] = messages.scrub(str(logs))

@@ -20,7 +20,9 @@ from playground.replicate import (
     ConnectionFailed,
     RateLimited,
     Retries,
+    RetryNotice,
     ServerError,
+    retry_listener,
 )
 from playground.replicate._retry import parse_retry_after
 
@@ -83,6 +85,20 @@ async def test_create_429_is_retried_once(
     assert seen.counts["POST /v1/predictions"] == 2
     assert seen.bodies[0] == seen.bodies[1]
     assert sleeps == [1.0]
+
+
+async def test_retry_listener_hears_each_wait_in_its_own_context(
+    make_client: Callable[..., AsyncClient], sleeps: list[float]
+) -> None:
+    seen = Seen()
+    heard: list[RetryNotice] = []
+    with serve(_app(seen, [503], [429])) as url:
+        client = make_client(url)
+        with retry_listener(heard.append):
+            await client.predictions.create(VERSION, {"prompt": "x"})
+        await client.predictions.get("p1")  # outside the block: nobody is told
+    assert [(n.method, n.status, n.wait, n.attempt) for n in heard] == [("POST", 429, 1.0, 1)]
+    assert len(sleeps) == 2
 
 
 async def test_create_503_is_not_retried(
