@@ -65,14 +65,15 @@ def open_context(backend: str = "auto") -> tuple[AppContext, Any]:
     from playground.service import Service
 
     token = os.environ.get("REPLICATE_API_TOKEN") or None
-    if backend == "auto":
-        backend = "replicate" if token else "local"
+    if backend == "auto":  # a configured server first, then the cloud with a token, else offline
+        backend = os.environ.get("REPLICATE_BASE_URL") or ("replicate" if token else "local")
     engine = None
     if backend == "local":
         from playground.engine.models import registry
         from playground.engine.server import EngineThread
 
-        engine = EngineThread(registry(), data_dir()).start()
+        # Its own folder: the engine's database and files stay apart from the app's outputs.
+        engine = EngineThread(registry(), data_dir() / "engine").start()
         url, token = engine.url, None  # the local engine needs no Replicate token
     elif backend == "replicate":
         url = REPLICATE_CLOUD
@@ -80,7 +81,8 @@ def open_context(backend: str = "auto") -> tuple[AppContext, Any]:
         url = backend.rstrip("/")
     kind = "local" if backend == "local" else None
     service = Service(base_url=url, token=token, data_dir=data_dir(), backend=kind)
-    return make_context(service, local=backend == "local"), engine
+    # A URL's kind follows the service (a loopback URL is taken for a local engine).
+    return make_context(service, local=True if backend == "local" else None), engine
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
