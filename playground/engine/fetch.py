@@ -2,7 +2,10 @@
 
 Refuses private, loopback and link-local addresses unless allowed (the engine's own URLs are
 resolved locally before this is reached), caps the size at 100 MiB and the time at 30 s, and
-re-checks every redirect hop.
+re-checks every redirect hop. The check happens where the socket is opened: the host is resolved
+once, every address is checked, and the connection goes to that checked address (the URL's host
+still gives the Host header and TLS SNI), so a DNS answer that changes between a check and the
+connect (DNS rebinding) cannot reach a private address.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 MAX_BYTES = 100 * 1024 * 1024
@@ -31,22 +37,48 @@ def _is_public(addr: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, allow_private: bool) -> None:
+def _refused(host: str) -> FetchError:
+    return FetchError(
+        f"refusing to fetch {host}: it resolves to a private or loopback "
+        "address (upload the file or pass it as a data URI instead)"
+    )
+
+
+def resolve_public(host: str, port: int) -> str:
+    """Resolve `host` once; return an address to connect to, or raise FetchError if any of
+    its addresses is not public (a mixed answer is refused: it is a rebinding pattern)."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise FetchError(f"cannot resolve {host}: {exc}") from exc
+    addrs = [str(info[4][0]) for info in infos]
+    if not addrs or not all(_is_public(a) for a in addrs):
+        raise _refused(host)
+    return addrs[0]
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Opens TCP connections only to the public address it resolved and checked itself."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return super().connect_tcp(resolve_public(host, port), port, timeout, local_address,
+                                   socket_options)
+
+
+class _PublicOnlyTransport(httpx.HTTPTransport):
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
+        # the same pool httpx builds (no proxy: a proxy would resolve names itself, unchecked)
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                             network_backend=_PublicOnlyBackend())
+
+
+def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"unsupported file URL: {url[:100]}")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        if not _is_public(str(info[4][0])):
-            raise FetchError(
-                f"refusing to fetch {parts.hostname}: it resolves to a private or loopback "
-                "address (upload the file or pass it as a data URI instead)"
-            )
 
 
 def download(
@@ -59,9 +91,11 @@ def download(
 ) -> Path:
     """Stream `url` into `dest`; raise FetchError with a readable reason."""
     deadline = time.monotonic() + timeout
-    with httpx.Client(follow_redirects=False, timeout=timeout) as client:
+    transport = None if allow_private else _PublicOnlyTransport()
+    with httpx.Client(follow_redirects=False, timeout=timeout, transport=transport,
+                      trust_env=allow_private) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(url, allow_private)
+            check_url(url)  # each hop's host is checked when its connection opens
             try:
                 with client.stream("GET", url) as resp:
                     if resp.is_redirect and "location" in resp.headers:
