@@ -9,6 +9,11 @@
 The replayer matches requests by method + path (+ query when recorded with one), answers with
 the recorded exchanges for that route in recorded order (repeating the last one when they run
 out), and rewrites `https://api.replicate.com` in bodies to its own URL.
+
+When the cassettes mention `https://replicate.delivery` (output files), a second loopback server
+stands in for it (`srv.delivery_url`, requests in `srv.delivery_requests`): bodies point there
+instead, and it serves the recorded downloads. A separate origin, like the real one, so a test
+can check the API token is not sent along with downloads.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 CASSETTES = Path(__file__).parent / "fixtures" / "cassettes"
 RECORDED_ORIGIN = "https://api.replicate.com"
+DELIVERY_ORIGIN = "https://replicate.delivery"
+DELIVERY_HOST = "replicate.delivery"
 # Hop-by-hop or encoding headers that no longer describe the body we send.
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection", "date",
                  "server"}
@@ -176,23 +183,36 @@ class ReplayServer:
     directory: Path = CASSETTES
     requests: list[ReceivedRequest] = field(default_factory=list)
     url: str = ""
+    delivery_requests: list[ReceivedRequest] = field(default_factory=list)
+    delivery_url: str = ""
 
     def __post_init__(self) -> None:
         self._routes: dict[str, deque[Exchange]] = defaultdict(deque)
         self._last: dict[str, Exchange] = {}
         self._lock = threading.Lock()
+        self._downloads: dict[str, Exchange] = {}
+        mentions_delivery = False
         for name in self.cassettes:
             for exchange in load_cassette(name, self.directory):
                 self._routes[_key(exchange.method, exchange.path, exchange.query)].append(
                     exchange)
+                if exchange.host == DELIVERY_HOST and exchange.method == "GET":
+                    self._downloads.setdefault(exchange.path, exchange)
+                mentions_delivery = mentions_delivery or DELIVERY_ORIGIN.encode() in exchange.body
         self._server = ServerThread(self._app)
+        self._delivery = (ServerThread(self._delivery_app)
+                          if self._downloads or mentions_delivery else None)
 
     def __enter__(self) -> ReplayServer:
+        if self._delivery is not None:  # first: API bodies point at it
+            self.delivery_url = self._delivery.start()
         self.url = self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.stop()
+        if self._delivery is not None:
+            self._delivery.stop()
 
     def count(self, method: str, path: str) -> int:
         return sum(1 for r in self.requests if r.method == method and r.path == path)
@@ -223,10 +243,36 @@ class ReplayServer:
                 status_code=404, media_type="application/problem+json")
         else:
             content = exchange.body.replace(RECORDED_ORIGIN.encode(), self.url.encode())
-            response = Response(content, status_code=exchange.status)
-            for name, value in exchange.headers:
-                response.headers.append(name, value)
+            if self.delivery_url:
+                content = content.replace(DELIVERY_ORIGIN.encode(), self.delivery_url.encode())
+            response = _recorded(exchange, content)
         await response(scope, receive, send)
+
+    async def _delivery_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """replicate.delivery: any GET gets the recorded file at that path or, failing that, the
+        first recorded download. The cassettes hold a run's output URLs but not those files'
+        bytes (e.g. run.yaml's out-0.png); file-prediction.yaml's PNG stands in for them."""
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        self.delivery_requests.append(ReceivedRequest(
+            request.method, request.url.path, request.url.query, dict(request.headers), body))
+        exchange = self._downloads.get(request.url.path) or next(
+            iter(self._downloads.values()), None)
+        if request.method not in ("GET", "HEAD") or exchange is None:
+            response: Response = Response(b"Not Found", status_code=404,
+                                          media_type="text/plain")
+        else:
+            response = _recorded(exchange, exchange.body)
+        await response(scope, receive, send)
+
+
+def _recorded(exchange: Exchange, content: bytes) -> Response:
+    response = Response(content, status_code=exchange.status)
+    for name, value in exchange.headers:
+        response.headers.append(name, value)
+    return response
 
 
 def _key(method: str, path: str, query: str) -> str:
