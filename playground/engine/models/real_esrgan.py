@@ -2,7 +2,9 @@
 
 Stands in for nightmareai/real-esrgan: same inputs (`image`, `scale`, `face_enhance`) and a
 PNG output. The net (x4plus for small inputs, the compact animevideov3 x2/x3/x4 otherwise)
-runs tile by tile, then the result is resized to exactly `scale` times the input.
+runs tile by tile, then the result is resized to exactly `scale` times the input. With
+`face_enhance` (GFPGAN upstream; no GFPGAN weights offline) the face pass of local/face-enhance
+runs on the result: each face crop is upscaled again with a x4 net, shrunk and blended in.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import cv2
 from pydantic import BaseModel, Field
 
 from . import _esrgan
-from ._common import open_image, require, save_png, split_alpha
-from .base import EngineModel, PredictContext
+from ._common import open_image, save_png, split_alpha
+from ._faces import enhance_faces
+from .base import PredictContext
 
 
 class Input(BaseModel):
@@ -29,12 +32,13 @@ class Input(BaseModel):
     face_enhance: bool = Field(
         default=False,
         description="Run GFPGAN face enhancement along with upscaling (approximated locally: "
-        "no GFPGAN weights are available offline, faces are upscaled like the rest)",
+        "no GFPGAN weights are available offline, detected faces are upscaled again by "
+        "Real-ESRGAN's x4 net and blended in)",
         json_schema_extra={"x-order": 2},
     )
 
 
-class RealESRGAN(EngineModel):
+class RealESRGAN(_esrgan.EsrganModel):
     name = "real-esrgan"
     description = (
         "Real-ESRGAN (ncnn, CPU) image upscaling, a local stand-in for nightmareai/real-esrgan. "
@@ -44,30 +48,18 @@ class RealESRGAN(EngineModel):
     Input = Input
     output_schema = {"type": "string", "title": "Output", "format": "uri"}
 
-    def __init__(self) -> None:
-        self._upscaler = _esrgan.Upscaler()
-
-    def availability(self) -> str | None:
-        return _esrgan.availability()
-
-    def load(self, ctx: PredictContext) -> None:
-        require(self.availability())
-        # The nets load lazily per size class; loading the runtime now surfaces link errors.
-        self._upscaler.net(_esrgan.ANIMEVIDEO[2], ctx)
-
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> Path:
         assert isinstance(inputs, Input)
         img = open_image(inputs.image)
         w, h = img.size
         _esrgan.check_size(w, h, inputs.scale)
-        if inputs.face_enhance:
-            ctx.log(
-                "face_enhance: GFPGAN is not available offline; faces are upscaled by "
-                "Real-ESRGAN with the rest of the image (approximated)"
-            )
         rgb, alpha = split_alpha(img)
         size = _esrgan.out_size(w, h, inputs.scale)
         out = self._upscaler.upscale(rgb, size, ctx)
+        if inputs.face_enhance:
+            ctx.log("face_enhance: GFPGAN is not available offline (approximated): detected "
+                    "faces are upscaled again with a x4 Real-ESRGAN net and blended in")
+            out = enhance_faces(rgb, out, self._upscaler, ctx, min_native=4)
         if alpha is not None:
             alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)
         return save_png(out, alpha, ctx.workdir / "output.png")
