@@ -11,7 +11,7 @@ import gradio as gr
 from playground.ui import presets_view, widgets
 from playground.ui.context import AppContext
 from playground.ui.messages import MissingInput
-from playground.ui.runner import PROGRESS, Run, details_markdown, run_panel, wire_run
+from playground.ui.runner import PROGRESS, Run, details_markdown, pill, run_panel, wire_run
 
 TAB = "image"
 TASK = "image"
@@ -24,6 +24,13 @@ ASPECTS: dict[str, tuple[int, int]] = {
 }
 MAX_SEED = 2**32 - 1
 _SEED_LOG = re.compile(r"(?i)using seed:?\s*(\d+)")
+# The title messages.py gives the local engine's "no diffusion weights" failure: expected here.
+UNAVAILABLE_TITLE = "Not available offline"
+OFFLINE_NOTE = (
+    f"{pill('warn', UNAVAILABLE_TITLE)} Text-to-image cannot run on this computer: no diffusion "
+    "model can be downloaded here, so **Generate** will only say so. To make images, start the "
+    "playground with `REPLICATE_API_TOKEN` set (or `--backend replicate`)."
+)
 
 
 def build(ctx: AppContext) -> None:
@@ -70,6 +77,9 @@ def build(ctx: AppContext) -> None:
                                             elem_id=f"{TAB}-randomize")
             run_btn, cancel_btn = widgets.run_buttons(TAB, "Generate")
         with gr.Column(scale=3, min_width=360):
+            if ctx.backend.is_local:  # say it before anyone clicks
+                gr.Markdown(OFFLINE_NOTE, elem_id=f"{TAB}-offline-note",
+                            elem_classes=["run-details"])
             gallery = gr.Gallery(label="Images", elem_id=f"{TAB}-output", columns=2, height=480,
                                  object_fit="contain", buttons=["download", "fullscreen"],
                                  interactive=False)
@@ -106,16 +116,26 @@ def build(ctx: AppContext) -> None:
                 on_update=on_update,
             )
 
-        async for update in run.execute(call):
-            yield update
+        try:
+            async for update in run.execute(call):
+                yield update
+        except gr.Error as exc:
+            # Offline this is the expected answer, already in the status line: a toast, not an
+            # error badge over the empty gallery.
+            if not (ctx.backend.is_local and exc.title == UNAVAILABLE_TITLE):
+                raise
+            gr.Warning(exc.message, title=UNAVAILABLE_TITLE)
+            yield {panel.status: f"{pill('warn', UNAVAILABLE_TITLE)} {exc.message}"}
+            return
         if run.result is None:
             return
         images = [str(p) for p in widgets.files_of(run.result)]
         shown = _seed_from_logs(getattr(run.result, "logs", "") or "") or used_seed
+        count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
         yield {
             gallery: images,
             seed: shown,
-            panel.status: run.done_status(f"{len(images)} image(s), seed {shown}."),
+            panel.status: run.done_status(f"{count}, seed {shown}."),
             panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
         }
 
