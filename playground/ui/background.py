@@ -8,12 +8,10 @@ import gradio as gr
 
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image, human_size, image_size
+from playground.ui.inputs import check_image
 from playground.ui.runner import (
     PROGRESS,
     Run,
-    details_markdown,
-    no_output,
     path_of,
     run_panel,
     wire_run,
@@ -62,20 +60,9 @@ def build(ctx: AppContext) -> None:
             yield update
         if run.result is None:
             return
-        out = widgets.first_file(run.result)
-        if out is None:
-            yield {panel.status: no_output()}
-            return
-        size = image_size(out)
-        dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
-        yield {
-            result: str(out),
-            slider: (image_path, str(out)),
-            download: gr.DownloadButton(f"Download PNG · {dims}", value=str(out), visible=True),
-            panel.status: run.done_status(f"Output: {dims}, transparent background."),
-            panel.details: details_markdown(
-                run.result, [f"**Output** {dims}, {human_size(out.stat().st_size)}"]),
-        }
+        yield widgets.image_result_updates(run, panel, image_path, slider, download,
+                                           image=result, kind="PNG",
+                                           note=", transparent background")
 
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, remove, inputs=[image, preset],
              outputs=[result, slider, download], progress_on=[result], preprocess=False)

@@ -8,12 +8,10 @@ import gradio as gr
 
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image, human_size, image_size
+from playground.ui.inputs import check_image
 from playground.ui.runner import (
     PROGRESS,
     Run,
-    details_markdown,
-    no_output,
     path_of,
     run_panel,
     wire_run,
@@ -67,20 +65,7 @@ def build(ctx: AppContext) -> None:
             yield update
         if run.result is None:
             return
-        out = widgets.first_file(run.result)
-        if out is None:
-            yield {panel.status: no_output()}
-            return
-        size = image_size(out)
-        dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
-        yield {
-            slider: (image_path, str(out)),
-            download: gr.DownloadButton(f"Download {out.suffix.lstrip('.').upper()} · {dims}",
-                                        value=str(out), visible=True),
-            panel.status: run.done_status(f"Output: {dims}."),
-            panel.details: details_markdown(
-                run.result, [f"**Output** {dims}, {human_size(out.stat().st_size)}"]),
-        }
+        yield widgets.image_result_updates(run, panel, image_path, slider, download)
 
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, restore,
              inputs=[image, version, scale, preset], outputs=[slider, download],

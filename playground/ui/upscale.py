@@ -8,12 +8,10 @@ import gradio as gr
 
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image, human_size, image_size
+from playground.ui.inputs import check_image
 from playground.ui.runner import (
     PROGRESS,
     Run,
-    details_markdown,
-    no_output,
     path_of,
     run_panel,
     wire_run,
@@ -64,21 +62,8 @@ def build(ctx: AppContext) -> None:
             yield update
         if run.result is None:
             return
-        out = widgets.first_file(run.result)
-        if out is None:
-            yield {panel.status: no_output()}
-            return
-        size, before = image_size(out), image_size(image_path or "")
-        dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
-        extra = [f"**Output** {dims}" + (f" (from {before[0]}×{before[1]})" if before else "")
-                 + f", {human_size(out.stat().st_size)}"]
-        yield {
-            slider: (image_path, str(out)),
-            download: gr.DownloadButton(f"Download {out.suffix.lstrip('.').upper()} · {dims}",
-                                        value=str(out), visible=True),
-            panel.status: run.done_status(f"Output: {dims}."),
-            panel.details: details_markdown(run.result, extra),
-        }
+        yield widgets.image_result_updates(run, panel, image_path, slider, download,
+                                           show_source=True)
 
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, upscale,
              inputs=[image, scale, face, preset], outputs=[slider, download],

@@ -9,6 +9,8 @@ import gradio as gr
 
 from playground.ui import presets_view
 from playground.ui.context import AppContext
+from playground.ui.inputs import human_size, image_size
+from playground.ui.runner import Run, RunPanel, details_markdown, no_output
 
 DEFAULT_PRESET = ""
 
@@ -78,3 +80,29 @@ def initial(ctx: AppContext, task: str) -> dict[str, Any]:
     """The default preset's inputs for this backend: the starting values of a tab's controls."""
     _, default = presets_view.choices(task)
     return presets_view.inputs_of(task, default, local=ctx.backend.is_local)
+
+
+def image_result_updates(run: Run, panel: RunPanel, before: str | None,
+                         slider: gr.ImageSlider, download: gr.DownloadButton, *,
+                         image: gr.Image | None = None, kind: str | None = None,
+                         note: str = "", show_source: bool = False) -> dict[Any, Any]:
+    """What an image tab shows after a successful run: before/after slider, the download
+    button (`kind`, default the file's suffix), status (`note` after the size) and details."""
+    out = first_file(run.result)
+    if out is None:
+        return {panel.status: no_output()}
+    size = image_size(out)
+    dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
+    source = image_size(before or "") if show_source else None
+    line = (f"**Output** {dims}" + (f" (from {source[0]}×{source[1]})" if source else "")
+            + f", {human_size(out.stat().st_size)}")
+    kind = kind or out.suffix.lstrip(".").upper()
+    updates: dict[Any, Any] = {
+        slider: (before, str(out)),
+        download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out), visible=True),
+        panel.status: run.done_status(f"Output: {dims}{note}."),
+        panel.details: details_markdown(run.result, [line]),
+    }
+    if image is not None:
+        updates[image] = str(out)
+    return updates
