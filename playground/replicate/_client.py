@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -14,7 +14,7 @@ from ._deployments import Deployments
 from ._files import Files
 from ._http import DEFAULT_TIMEOUT, Requester
 from ._models import Models
-from ._predictions import OnUpdate, Predictions
+from ._predictions import Predictions, RunOptions
 from ._redact import redact
 from ._retry import Retries
 from ._stream import PredictionStream
@@ -79,26 +79,14 @@ class AsyncClient:
     def has_token(self) -> bool:
         return self._token is not None
 
-    async def run(
-        self,
-        ref: str,
-        input: dict[str, Any] | None = None,
-        *,
-        wait: bool | int = True,
-        timeout: float | None = None,
-        on_update: OnUpdate | None = None,
-        token: str | None = None,
-        **create_kwargs: Any,
-    ) -> Any:
+    async def run(self, ref: str, input: dict[str, Any] | None = None,
+                  **options: Unpack[RunOptions]) -> Any:
         """Run a model to the end and return its output.
 
         Creates with `Prefer: wait`, then polls until terminal; raises PredictionFailed,
         PredictionCanceled, or PredictionTimedOut (after canceling) when `timeout` passes.
         """
-        prediction = await self.predictions.run(
-            ref, input, wait=wait, timeout=timeout, on_update=on_update, token=token,
-            **create_kwargs)
-        return prediction.output
+        return (await self.predictions.run(ref, input, **options)).output
 
     def stream(
         self,

@@ -6,8 +6,8 @@ import asyncio
 import inspect
 import re
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -49,50 +49,61 @@ def cancel_after_header(cancel_after: float | str | None) -> dict[str, str]:
     return {"Cancel-After": value}
 
 
+class CreateOptions(TypedDict, total=False):
+    """Keyword options of every prediction create (`predictions.create`, deployments)."""
+
+    webhook: str | None
+    webhook_events_filter: list[str] | None
+    wait: bool | int | None
+    cancel_after: float | str | None
+    stream: bool | None
+    token: str | None
+
+
+class RunOptions(CreateOptions, total=False):
+    """`run()`'s options: a create's, how long to wait in all, and a status listener."""
+
+    timeout: float | None
+    on_update: OnUpdate | None
+
+
+def _check_options(options: Mapping[str, Any], allowed: Any) -> None:
+    # TypedDict kwargs are not checked at run time: keep a misspelt option an error
+    unknown = sorted(set(options) - allowed.__required_keys__ - allowed.__optional_keys__)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
+
+
 async def create_prediction(
-    requester: Requester,
-    path: str,
-    body: dict[str, Any],
-    *,
-    webhook: str | None,
-    webhook_events_filter: list[str] | None,
-    wait: bool | int | None,
-    cancel_after: float | str | None,
-    stream: bool | None,
-    token: str | None,
+    requester: Requester, path: str, body: dict[str, Any], **options: Unpack[CreateOptions]
 ) -> Prediction:
+    _check_options(options, CreateOptions)
+    webhook = options.get("webhook")
+    webhook_events_filter = options.get("webhook_events_filter")
+    stream = options.get("stream")
     if webhook is not None:
         body["webhook"] = webhook
     if webhook_events_filter is not None:
         body["webhook_events_filter"] = list(webhook_events_filter)
     if stream is not None:
         body["stream"] = bool(stream)
-    headers, hold = prefer_header(wait)
-    headers.update(cancel_after_header(cancel_after))
+    headers, hold = prefer_header(options.get("wait"))
+    headers.update(cancel_after_header(options.get("cancel_after")))
     timeout = None
     if hold is not None:
         # The server may hold the request for `hold` seconds before answering.
         read = max(DEFAULT_TIMEOUT.read or 0.0, hold + 5.0)
         timeout = httpx.Timeout(DEFAULT_TIMEOUT.connect, read=read, write=read, pool=read)
     response = await requester.request(
-        "POST", path, retry="create", token=token, headers=headers, json=body, timeout=timeout
+        "POST", path, retry="create", token=options.get("token"), headers=headers, json=body,
+        timeout=timeout,
     )
     return Prediction.model_validate(response.json())
 
 
 class Predictions(Resource):
-    async def create(
-        self,
-        ref: str,
-        input: dict[str, Any] | None = None,
-        *,
-        webhook: str | None = None,
-        webhook_events_filter: list[str] | None = None,
-        wait: bool | int | None = None,
-        cancel_after: float | str | None = None,
-        stream: bool | None = None,
-        token: str | None = None,
-    ) -> Prediction:
+    async def create(self, ref: str, input: dict[str, Any] | None = None,
+                     **options: Unpack[CreateOptions]) -> Prediction:
         """Start a prediction. `ref`: a version id, `owner/name:version` or `owner/name`."""
         parsed = parse_ref(ref)
         body: dict[str, Any] = {"input": dict(input or {})}
@@ -101,11 +112,7 @@ class Predictions(Resource):
             body["version"] = parsed.version
         else:
             path = f"/v1/models/{parsed.owner}/{parsed.name}/predictions"
-        return await create_prediction(
-            self._requester, path, body, webhook=webhook,
-            webhook_events_filter=webhook_events_filter, wait=wait,
-            cancel_after=cancel_after, stream=stream, token=token,
-        )
+        return await create_prediction(self._requester, path, body, **options)
 
     async def get(self, id: Prediction | str, *, token: str | None = None) -> Prediction:
         return await self._get(Prediction, f"/v1/predictions/{_id(id)}", token=token)
@@ -157,22 +164,19 @@ class Predictions(Resource):
                     await result
         return current
 
-    async def run(
-        self,
-        ref: str,
-        input: dict[str, Any] | None = None,
-        *,
-        wait: bool | int = True,
-        timeout: float | None = None,
-        on_update: OnUpdate | None = None,
-        token: str | None = None,
-        **create_kwargs: Any,
-    ) -> Prediction:
-        """Create, wait until terminal, raise unless it succeeded; returns the Prediction."""
+    async def run(self, ref: str, input: dict[str, Any] | None = None,
+                  **options: Unpack[RunOptions]) -> Prediction:
+        """Create, wait until terminal, raise unless it succeeded; returns the Prediction.
+        `wait` defaults to True (`Prefer: wait`)."""
+        _check_options(options, RunOptions)
         started = time.monotonic()
+        timeout = options.pop("timeout", None)
+        on_update = options.pop("on_update", None)
+        token = options.pop("token", None)
+        wait = options.pop("wait", True)
         if wait is True and timeout is not None:
             wait = max(1, min(60, int(timeout)))  # don't let the server hold us past the timeout
-        current = await self.create(ref, input, wait=wait or None, token=token, **create_kwargs)
+        current = await self.create(ref, input, wait=wait or None, token=token, **options)
         if on_update is not None:
             result = on_update(current)
             if inspect.isawaitable(result):
