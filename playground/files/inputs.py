@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,10 +46,11 @@ class Uploader:
             note = f"{datauri.shorten(source) if source.startswith('data:') else source}: as given"
             empty = LocalFile(name or "url", b"", BINARY, "as given")
             return Upload(source, note, empty)
-        local = prepare(source, expect, name=name, max_side=max_side)
+        # decoding, shrinking and re-encoding a photo takes a while: not on the event loop
+        local = await asyncio.to_thread(prepare, source, expect, name=name, max_side=max_side)
         size = len(local.data)
         if size <= self.inline_limit:
-            return self._inline(local)
+            return self._inline(local)  # small: encoding it inline is cheap
         if self.files_api is not False:
             url = await self._files_create(local, token)
             if url is not None:
@@ -58,7 +60,7 @@ class Uploader:
                 f"{local.name} is {human_size(size)}; the limit without the Files API is "
                 f"{human_size(self.data_uri_cap)}: resize or compress it, or use a backend with "
                 "a Files API (Replicate's cloud)", filename=local.name)
-        return self._inline(local)
+        return await asyncio.to_thread(self._inline, local)  # up to data_uri_cap of base64
 
     def _inline(self, local: LocalFile) -> Upload:
         return Upload(datauri.encode(local.data, local.type.mime),

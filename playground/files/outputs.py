@@ -25,7 +25,8 @@ from playground.files.datauri import human_size
 from playground.files.errors import DownloadFailed, FileProblem
 
 MAX_OUTPUT_BYTES = 500_000_000
-TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # per network operation
+MAX_SECONDS = 600.0  # a whole download: a server trickling bytes must not hold a run forever
 _KNOWN_EXTS = {".txt", ".srt", ".vtt", ".json", ".csv", ".md", ".obj", ".glb", ".ply"}
 
 
@@ -81,12 +82,14 @@ class OutputSaver:
 
     def __init__(self, dest: Path, *, api_base: str | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 max_bytes: int = MAX_OUTPUT_BYTES, timeout: httpx.Timeout = TIMEOUT) -> None:
+                 max_bytes: int = MAX_OUTPUT_BYTES, timeout: httpx.Timeout = TIMEOUT,
+                 max_seconds: float = MAX_SECONDS) -> None:
         self.dest = dest
         self._api_origin = _origin(api_base) if api_base else None
         self._transport = transport
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.max_seconds = max_seconds
 
     async def save(self, output: Any, *, token: str | None = None) -> SavedOutput:
         values: list[str] = []
@@ -110,14 +113,19 @@ class OutputSaver:
         return SavedOutput(_replace(output, saved), files, problems)
 
     async def _one(self, http: httpx.AsyncClient, value: str, token: str | None) -> Path:
+        # decoding, hashing and writing up to max_bytes run in a thread, off the event loop
         if value.startswith("data:"):
-            try:
-                data, mime = datauri.decode(value)
-            except FileProblem as exc:
-                raise DownloadFailed(str(exc)) from None
-            return store(data, extension(data, content_type=mime), self.dest)
+            return await asyncio.to_thread(self._store_data_uri, value)
         data, content_type = await self._download(http, value, token)
-        return store(data, extension(data, url=value, content_type=content_type), self.dest)
+        ext = extension(data, url=value, content_type=content_type)
+        return await asyncio.to_thread(store, data, ext, self.dest)
+
+    def _store_data_uri(self, value: str) -> Path:
+        try:
+            data, mime = datauri.decode(value)
+        except FileProblem as exc:
+            raise DownloadFailed(str(exc)) from None
+        return store(data, extension(data, content_type=mime), self.dest)
 
     async def _download(self, http: httpx.AsyncClient, url: str,
                         token: str | None) -> tuple[bytes, str | None]:
@@ -125,6 +133,15 @@ class OutputSaver:
         if token and self._api_origin and _origin(url) == self._api_origin:
             headers["Authorization"] = f"Bearer {token}"
         shown = _short_url(url)
+        try:
+            async with asyncio.timeout(self.max_seconds):
+                return await self._fetch(http, url, headers, shown)
+        except TimeoutError:
+            raise DownloadFailed(f"downloading the output {shown} took over "
+                                 f"{self.max_seconds:g} s; not saved") from None
+
+    async def _fetch(self, http: httpx.AsyncClient, url: str, headers: dict[str, str],
+                     shown: str) -> tuple[bytes, str | None]:
         try:
             async with http.stream("GET", url, headers=headers) as response:
                 if response.status_code >= 400:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from svc_helpers import image_bytes, wav_bytes
 
-from playground.files import OutputSaver, datauri
+from playground.files import OutputSaver, datauri, outputs
 
 PNG = image_bytes("PNG")
 JPEG = image_bytes("JPEG")
@@ -119,3 +123,39 @@ async def test_failures_are_reported_not_raised(serve, tmp_path: Path) -> None:
     ]
     unreachable = await saver.save("http://127.0.0.1:9/x.png")
     assert unreachable.problems[0].startswith("could not download the output http://127.0.0.1:9")
+
+
+def _trickle_app() -> Starlette:
+    async def slow(request: Request) -> Response:
+        async def body() -> AsyncIterator[bytes]:
+            for _ in range(100):  # a byte every 0.1 s: each read is quick, the whole is not
+                yield b"x"
+                await asyncio.sleep(0.1)
+
+        return StreamingResponse(body(), media_type="application/octet-stream")
+
+    return Starlette(routes=[Route("/files/slow", slow)])
+
+
+async def test_a_trickling_download_is_cut_at_the_total_time_cap(serve, tmp_path: Path) -> None:
+    base = serve(_trickle_app())
+    saver = OutputSaver(tmp_path / "out", max_seconds=1.0)
+    saved = await saver.save([f"{base}/files/slow?sig=secret"])
+    assert saved.files == []
+    assert saved.problems == [f"downloading the output {base}/files/slow took over 1 s; not saved"]
+
+
+async def test_files_are_hashed_and_written_off_the_event_loop(
+        serve, saver: OutputSaver, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[int] = []
+    real_store = outputs.store
+
+    def store(*args: Any) -> Path:
+        threads.append(threading.get_ident())
+        return real_store(*args)
+
+    monkeypatch.setattr(outputs, "store", store)
+    base = serve(_app([]))
+    saved = await saver.save([f"{base}/files/a", datauri.encode(JPEG, "image/jpeg")])
+    assert len(saved.files) == 2 and len(threads) == 2
+    assert threading.get_ident() not in threads

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -229,3 +231,20 @@ async def test_files_api_refusing_the_size(tmp_path: Path) -> None:
             assert ok.value.startswith(f"{engine.url}/v1/files/")
     finally:
         engine.stop()
+
+
+async def test_uploads_are_prepared_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding and shrinking a large photo takes a while: it must not stall other users."""
+    from playground.files import inputs
+
+    threads: list[int] = []
+    real_prepare = inputs.prepare
+
+    def prepare_spy(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(inputs, "prepare", prepare_spy)
+    upload = await Uploader().upload(image_bytes("PNG"), "image", name="a.png")
+    assert upload.value.startswith("data:image/png")
+    assert threads and threading.get_ident() not in threads
