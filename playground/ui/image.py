@@ -139,10 +139,19 @@ def build(ctx: AppContext) -> None:
             panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
         }
 
-    wire_run(ctx, TAB, panel, run_btn, cancel_btn, generate,
-             inputs=[prompt, negative, width, height, num, scheduler, steps, guidance, seed,
-                     randomize, preset],
-             outputs=[gallery, seed], progress_on=[gallery])
+    event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, generate,
+                     inputs=[prompt, negative, width, height, num, scheduler, steps, guidance,
+                             seed, randomize, preset],
+                     outputs=[gallery, seed], progress_on=[gallery])
+    # Then open the first new image: in the grid a square 1024 px picture would not fit the
+    # gallery's fixed height without scrolling; the preview shows it whole, thumbnails below.
+    # A separate private step, so the `/image` API still returns a plain list of images.
+    event.success(_open_first, inputs=[gallery], outputs=[gallery], preprocess=False,
+                  api_visibility="private", show_progress="hidden", queue=False)
+
+
+def _open_first(value: Any) -> Any:
+    return gr.Gallery(selected_index=0) if value else gr.Gallery()
 
 
 def _multiple_of_8(value: float) -> int:
