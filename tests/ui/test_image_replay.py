@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from gradio_client import Client
 from PIL import Image
@@ -119,3 +120,19 @@ def test_token_goes_to_the_api_only_and_is_never_shown(replayed: Replayed) -> No
     out = replayed.outcome
     shown = out.texts() + "\n" + "\n".join(str(v) for v in out.final)
     assert TOKEN not in shown and TOKEN[:12] not in shown
+
+
+def test_offline_note_only_on_the_local_engine(tmp_path: Path) -> None:
+    """Said before anyone clicks: on the local engine, text-to-image cannot run."""
+    from playground.service import Service
+
+    note = "Text-to-image cannot run on this computer"
+    # Nothing needs to answer at this address: the note is part of the page itself.
+    for backend, expected in (("local", True), ("custom", False)):
+        service = Service("http://127.0.0.1:9", data_dir=tmp_path / backend, backend=backend)
+        demo, url = start_app(service, tmp_path / backend, tabs=["image"])
+        try:
+            config = httpx.get(url + "config", timeout=30).text
+        finally:
+            demo.close()
+        assert (note in config) is expected, backend
