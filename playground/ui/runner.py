@@ -35,7 +35,7 @@ _STATUS_TEXT = {
     "queued": "Queued: waiting for the model…",
     "starting": "Starting: the model is loading…",
     "processing": "Processing…",
-    "succeeded": "Finishing…",
+    "succeeded": "Saving the output…",
     "failed": "Finishing…",
     "canceled": "Stopping…",
 }

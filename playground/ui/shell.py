@@ -122,7 +122,7 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
     with gr.Accordion("API token", open=need_token, elem_id="token-box"):
         with gr.Row(equal_height=True):
             entry = gr.Textbox(
-                show_label=False, type="password", placeholder="r8_… (kept in this browser only)",
+                label="Replicate API token", show_label=False, type="password", placeholder="r8_… (kept in this browser only)",
                 elem_id="token-input", scale=5, container=False, autofocus=False,
             )
             save = gr.Button("Save token", variant="primary", elem_id="token-save", scale=1,
