@@ -1,7 +1,9 @@
 """Webhook deliveries, signed the Standard Webhooks way with the engine's persistent secret.
 
 One delivery thread per prediction that has a webhook keeps the events in order, coalesces
-`output`/`logs` to at most one per 500 ms, and always sends `start` and `completed`. Failed
+`output`/`logs` to at most one per 500 ms, and sends the subscribed ones of `start` and
+`completed`. Events are filtered by the subscription as they arrive, before throttling, so a
+`logs`-only webhook is not starved by `output` events pending at the same moment. Failed
 deliveries are retried with backoff under the same `webhook-id`; redirects are not followed.
 """
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 EVENTS = ("start", "output", "logs", "completed")
 MIN_INTERVAL = 0.5
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+PROGRESS = ("output", "logs")  # the throttled events
 
 
 def load_secret(store: Store) -> str:
@@ -57,6 +60,9 @@ class _Delivery:
         self.thread.start()
 
     def add(self, kind: str, body: dict[str, object] | None = None) -> None:
+        # `completed` is always queued (it ends the thread); the others only if subscribed
+        if kind != "completed" and kind not in self.wanted:
+            return
         with self.cond:
             if kind == "start":
                 self.start_body = body
@@ -75,8 +81,10 @@ class _Delivery:
                 if self.pending:
                     wait = self.last_progress + MIN_INTERVAL - time.monotonic()
                     if wait <= 0:
+                        # one delivery carries the whole prediction, so one is enough
+                        # for both; each pending kind is a subscribed one
                         kind = "output" if "output" in self.pending else "logs"
-                        self.pending.clear()
+                        self.pending.difference_update(PROGRESS)
                         self.last_progress = time.monotonic()
                         return kind
                     self.cond.wait(wait)

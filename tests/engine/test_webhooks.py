@@ -70,6 +70,36 @@ def test_deliveries_are_signed_and_filtered(client: httpx.Client) -> None:
     assert len(set(ids)) == len(ids)
 
 
+def test_logs_only_filter_gets_logs_while_output_streams(client: httpx.Client) -> None:
+    # the counter logs a progress line and yields a piece each step: output and logs are
+    # pending together, and a logs-only subscription must still get its deliveries
+    receiver = Receiver()
+    with AppThread(receiver.app()) as rx:
+        pred = client.post("/v1/models/test/counter/predictions", json={
+            "input": {"n": 8, "delay": 0.2}, "webhook": rx.url + "/hook",
+            "webhook_events_filter": ["logs"]}).json()
+        wait_status(client, pred["id"], ("succeeded",))
+        time.sleep(0.8)  # a throttled delivery may still be due
+    bodies = [json.loads(body) for _, body in receiver.deliveries]
+    assert len(bodies) >= 2, bodies
+    assert all(b["status"] == "processing" for b in bodies)  # start/completed not subscribed
+    assert "/8" in bodies[-1]["logs"]
+
+
+def test_output_only_filter_gets_output(client: httpx.Client) -> None:
+    receiver = Receiver()
+    with AppThread(receiver.app()) as rx:
+        pred = client.post("/v1/models/test/counter/predictions", json={
+            "input": {"n": 6, "delay": 0.2}, "webhook": rx.url + "/hook",
+            "webhook_events_filter": ["output"]}).json()
+        wait_status(client, pred["id"], ("succeeded",))
+        time.sleep(0.8)
+    bodies = [json.loads(body) for _, body in receiver.deliveries]
+    assert len(bodies) >= 2, bodies
+    assert all(b["status"] == "processing" for b in bodies)
+    assert bodies[-1]["output"][0] == "start\nline two"
+
+
 def test_completed_only_filter_and_retry_keeps_the_id(client: httpx.Client) -> None:
     secret = client.get("/v1/webhooks/default/secret").json()["key"]
     receiver = Receiver(fail_first=2)
