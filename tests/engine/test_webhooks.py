@@ -23,6 +23,7 @@ class Receiver:
 
     def __init__(self, fail_first: int = 0) -> None:
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        self.received: list[float] = []  # monotonic receive time of each delivery
         self.fail_first = fail_first
         self.attempts = 0
         self.attempt_ids: list[str] = []
@@ -36,6 +37,7 @@ class Receiver:
                 return Response(status_code=500)
             body = await request.body()
             self.deliveries.append((dict(request.headers), body))
+            self.received.append(time.monotonic())
             if json.loads(body)["status"] in ("succeeded", "failed", "canceled"):
                 self.done.set()
             return Response(status_code=204)
@@ -64,8 +66,14 @@ def test_deliveries_are_signed_and_filtered(client: httpx.Client) -> None:
         bodies.append(json.loads(body))
     assert bodies[0]["status"] == "starting" and bodies[0]["id"] == pred["id"]
     assert bodies[-1]["status"] == "succeeded" and len(bodies[-1]["output"]) == 7
-    # output deliveries are throttled to one per 500 ms: fewer than the 7 pieces
+    # output deliveries are throttled to one per 500 ms: fewer than the 7 pieces, and
+    # consecutive ones arrive at least ~0.5 s apart (a behavioural bound, small tolerance)
     assert len(bodies) < 2 + 7
+    progress = [t for t, b in zip(receiver.received, bodies, strict=True)
+                if b["status"] == "processing"]
+    assert len(progress) >= 2
+    gaps = [b - a for a, b in zip(progress, progress[1:], strict=False)]
+    assert min(gaps) >= 0.45, gaps
     ids = [h["webhook-id"] for h, _ in receiver.deliveries]
     assert len(set(ids)) == len(ids)
 
