@@ -21,6 +21,7 @@ OnUpdate = Callable[[Prediction], Awaitable[None] | None]
 
 POLL_FIRST = 0.25
 POLL_MAX = 2.0
+_sleep = asyncio.sleep  # the poll pause; a module attribute so tests can record it
 _CANCEL_AFTER = re.compile(r"^(\d+h)?(\d+m)?(\d+(\.\d+)?s)?$|^\d+$")
 
 
@@ -153,9 +154,9 @@ class Predictions(Resource):
                 if remaining <= 0:
                     raise errors.PredictionTimedOut(await self._cancel_quietly(current, token),
                                                     timeout or 0.0)
-                await asyncio.sleep(min(interval, remaining))
+                await _sleep(min(interval, remaining))
             else:
-                await asyncio.sleep(interval)
+                await _sleep(interval)
             interval = min(interval * 1.5, POLL_MAX)
             current = await self.get(current.id, token=token)
             if on_update is not None:

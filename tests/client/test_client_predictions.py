@@ -20,6 +20,7 @@ from playground.replicate import (
     PredictionCanceled,
     PredictionFailed,
     PredictionTimedOut,
+    _predictions,
     redact,
 )
 
@@ -76,6 +77,27 @@ async def test_prefer_wait_starting_means_keep_polling(
     assert api.seen.headers[0]["prefer"] == "wait"
     assert api.seen.counts["GET /v1/predictions/p1"] == 3
     assert updates == ["starting", "processing", "starting", "succeeded"]
+
+
+async def test_wait_backoff_grows_to_the_2s_cap(
+    make_client: Callable[..., AsyncClient], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(_predictions, "_sleep", record)
+    api = FakeAPI("starting", [{"status": "processing"}] * 11 + [{"status": "succeeded"}])
+    with serve(api.app) as url:
+        client = make_client(url)
+        done = await client.predictions.wait(await client.predictions.create(
+            "acme/model", {"prompt": "hi"}))
+    assert done.status == "succeeded" and len(pauses) == 12
+    assert pauses[0] == pytest.approx(0.25)
+    assert all(b >= a for a, b in zip(pauses, pauses[1:], strict=False))  # never shrinks
+    assert pauses[1] > pauses[0] and max(pauses) == pytest.approx(2.0)  # grows, then capped
+    assert pauses[-3:] == [pytest.approx(2.0)] * 3
 
 
 async def test_create_options_become_headers_and_body(
