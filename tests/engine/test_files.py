@@ -94,6 +94,27 @@ def test_too_large_is_413_by_header_and_while_reading(make_engine: Any) -> None:
         assert c.get("/v1/files").json()["results"] == []
 
 
+def test_too_large_is_413_in_the_js_multipart_shape(make_engine: Any) -> None:
+    # the JS client sends the content part and the metadata as a JSON *file* part
+    engine = make_engine(max_file_size=MiB)
+
+    def js_parts(content: bytes) -> list[tuple[str, tuple[str, bytes, str]]]:
+        return [("content", ("big.bin", content, "x/y")),
+                ("metadata", ("blob", b'{"from": "js"}', "application/json"))]
+
+    with httpx.Client(base_url=engine.url, timeout=30) as c:
+        r = c.post("/v1/files", files=js_parts(b"x" * (3 * MiB)))  # by the header
+        assert r.status_code == 413
+        assert r.headers["content-type"] == "application/problem+json"
+        r = c.post("/v1/files", files=js_parts(b"x" * (MiB + 10)))  # while counting the part
+        assert r.status_code == 413
+        assert r.headers["content-type"] == "application/problem+json"
+        assert c.get("/v1/files").json()["results"] == []
+        ok = c.post("/v1/files", files=js_parts(b"x" * MiB))  # at the limit: accepted
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["size"] == MiB and ok.json()["metadata"] == {"from": "js"}
+
+
 def test_path_traversal_refused(engine: Any, client: httpx.Client) -> None:
     secret = engine.app.state.engine.data_dir / "engine.sqlite3"
     assert secret.exists()
