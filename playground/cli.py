@@ -48,13 +48,21 @@ def _engine(argv: list[str]) -> int:
         help="require this bearer token (default: $PLAYGROUND_ENGINE_TOKEN); "
         "needed to bind a non-loopback host",
     )
+    parser.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        default=None,
+        help="fetch URL inputs on private and loopback addresses (refused by default; "
+        "also $PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS=1)",
+    )
     args = parser.parse_args(argv)
     from playground.engine.models import registry
     from playground.engine.server import serve
 
     token = args.token or os.environ.get("PLAYGROUND_ENGINE_TOKEN") or None
     try:
-        serve(registry(), host=args.host, port=args.port, token=token)
+        serve(registry(), host=args.host, port=args.port, token=token,
+              allow_private_urls=args.allow_private_urls)
     except ValueError as exc:  # e.g. a public host without a token
         print(f"playground engine: {exc}", file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ from .problems import Problem, handle_http_exception, handle_problem
 from .state import Engine
 
 TOKEN_ENV = "PLAYGROUND_ENGINE_TOKEN"
+PRIVATE_URLS_ENV = "PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS"
 
 
 def create_app(
@@ -113,9 +114,19 @@ class EngineThread:
 
 
 def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 8008,
-          token: str | None = None, data_dir: Path | None = None) -> None:
-    """Run the engine in the foreground. A non-loopback address needs a token."""
+          token: str | None = None, data_dir: Path | None = None,
+          allow_private_urls: bool | None = None) -> None:
+    """Run the engine in the foreground. A non-loopback address needs a token.
+
+    `token` defaults to $PLAYGROUND_ENGINE_TOKEN. URL inputs on private, loopback or
+    link-local addresses are refused (the engine must not become a way into the local
+    network) unless `allow_private_urls` is true; when it is None,
+    $PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS=1 turns it on (`playground engine
+    --allow-private-urls` passes True).
+    """
     token = token or os.environ.get(TOKEN_ENV) or None
+    if allow_private_urls is None:
+        allow_private_urls = os.environ.get(PRIVATE_URLS_ENV, "").strip() == "1"
     if not _is_loopback(host) and not token:
         raise SystemExit(
             f"refusing to listen on {host} without a token: anyone on the network could use "
@@ -125,6 +136,9 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 80
         from playground.config import data_dir as default_data_dir
 
         data_dir = default_data_dir() / "engine"
-    app = create_app(models, data_dir, token=token)
+    app = create_app(models, data_dir, token=token, allow_private_urls=allow_private_urls)
     print(f"engine listening on http://{host}:{port} (data in {data_dir})", file=sys.stderr)
+    if allow_private_urls:
+        print("engine: URL inputs on private and loopback addresses are fetched",
+              file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="info")
