@@ -200,6 +200,7 @@ class Run:
         yield {self.panel.status: status_line(None, 0, None), self.panel.details: "",
                self.panel.logs: ""}
         task = asyncio.ensure_future(self._checked(call, self._on_update_factory(queue)))
+        getter: asyncio.Future[Any] | None = None
         try:
             while True:
                 getter = asyncio.ensure_future(queue.get())
@@ -226,6 +227,8 @@ class Run:
             self._finished = True
         finally:
             self.ctx.runs.pop(self.session, self.tab)
+            if getter is not None and not getter.done():  # else: "Task was destroyed but…"
+                getter.cancel()
             if not task.done():  # the Gradio event was canceled (Stop/Cancel, or tab closed)
                 task.cancel()
                 self._cancel_in_background()
