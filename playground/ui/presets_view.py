@@ -116,10 +116,31 @@ def describe(task: str, preset_id: str | None, *, local: bool) -> str:
         return ""
     model = model_of(task, preset_id, local=local)
     parts = [preset.description] if preset.description else []
+    changed = {k: v for k, v in preset.inputs_for("local").items()
+               if preset.defaults.get(k) != v} if local else {}
+    local_line = _local_line(changed) if changed else None
+    if local_line:  # the cloud line (e.g. "1024 px, 50 steps") would contradict the controls
+        parts = [local_line]
+    name, note = _pretty_local(model) if local and model else ("", "")
+    if name and note:  # e.g. English only (an unavailable model says so in its tab)
+        parts.append(f"Offline: {note}.")
     if model:
         where = f"stands in for `{preset.model.partition(':')[0]}`" if local else "on Replicate"
         parts.append(f"Runs `{model}` ({where}).")
     return " ".join(parts)
+
+
+def _local_line(inputs: dict[str, Any]) -> str | None:
+    """What the local defaults do, in the words of the controls they set."""
+    bits = []
+    if "width" in inputs and "height" in inputs:
+        bits.append(f"{inputs['width']}×{inputs['height']} px images")
+    if "num_inference_steps" in inputs:
+        steps = int(inputs["num_inference_steps"])
+        bits.append(f"{steps} step" + ("" if steps == 1 else "s"))
+    if "scale" in inputs:
+        bits.append(f"upscales {inputs['scale']:g}x")
+    return f"On this computer: {', '.join(bits)}." if bits else None
 
 
 def stand_ins() -> list[StandIn]:

@@ -1,0 +1,27 @@
+"""The line under a preset picker agrees with the controls it fills, on the local engine."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+pytestmark = pytest.mark.models
+
+
+def test_image_preset_line_matches_the_local_sliders(client: Client) -> None:
+    about, *values = client.predict("sdxl", api_name="/image_preset")
+    width, height, steps = values[2], values[3], values[6]
+    assert (width, height, steps) == (512, 512, 1)
+    assert "512×512 px" in about and "1 step" in about
+    assert "1024" not in about and "50 steps" not in about
+
+
+def test_upscale_preset_line_matches_the_local_scale(client: Client) -> None:
+    about, scale, _face = client.predict("real-esrgan-4x", api_name="/upscale_preset")
+    assert scale == 2
+    assert "2x" in about and "4x" not in about
+
+
+def test_transcribe_preset_line_says_english_only(client: Client) -> None:
+    about, *_ = client.predict("whisper", api_name="/transcribe_preset")
+    assert "English only" in about
