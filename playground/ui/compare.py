@@ -39,12 +39,13 @@ from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.config import data_dir
 from playground.ui import messages
 from playground.ui.context import AppContext
-from playground.ui.runner import token_of
+from playground.ui.runner import pill, token_of
 
 TAB = "compare"
 VERDICTS = ["better", "worse", "tie"]
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
-_ICONS = {"succeeded": "✓", "failed": "✗", "canceled": "■", "queued": "…"}  # plain glyphs
+# Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
+_PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
 TEXT_TASKS = frozenset({"chat", "transcription"})
 
 
@@ -81,11 +82,11 @@ def _head(session: CompareSession | None, run: Run | None, index: int) -> str:
     m = run.metrics
     times = " · ".join(f"{k.split('_')[0]} {m[k]:.2f} s" for k in ("predict_time", "total_time")
                        if k in m)
-    parts = [f"{_ICONS.get(run.status, '⏳')} {run.status}", times,
+    parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
              format_cost(run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
     if run.error:
-        text += f"  \n⚠️ {messages.scrub(run.error)}"
+        text += f"  \n{pill('err', 'Error')} {messages.scrub(run.error)}"
     return text
 
 
@@ -156,7 +157,9 @@ def build(ctx: AppContext) -> None:
         for i in range(MAX_ENTRIES):
             with gr.Column(elem_id=f"{TAB}-pane-{i}", min_width=220) as column:
                 columns.append(column)
-                heads.append(gr.Markdown(_head(None, None, i), elem_id=f"{TAB}-pane-{i}-head"))
+                # padding: without it the title touches the pane's border (drawn while running)
+                heads.append(gr.Markdown(_head(None, None, i), padding=True,
+                                         elem_id=f"{TAB}-pane-{i}-head"))
                 images.append(gr.Image(label="Output", type="filepath", format="png",
                                        interactive=False, height=260,
                                        visible=first_task not in TEXT_TASKS,
@@ -224,7 +227,8 @@ def build(ctx: AppContext) -> None:
     async def _stream_round(session: CompareSession, token_value: Any,
                             pinned: bool) -> Any:
         runs: dict[int, Run] = {}
-        yield {state: session, status: "⏳ Running…", **_panes(session, runs)}
+        yield {state: session, status: f"{pill('run', 'Running')} all entries at once…",
+               **_panes(session, runs)}
         async for update in _runner(ctx).run_round(session, token=token_of(token_value),
                                                    pinned=pinned):
             runs[update.entry] = update.run
@@ -255,7 +259,8 @@ def build(ctx: AppContext) -> None:
     again_event = again_btn.click(again, inputs=[ctx.token_state, state],
                                   outputs=[state, status, summary, *panes],
                                   api_name="compare_again", concurrency_id=f"{TAB}-run")
-    stop_btn.click(lambda: "⏹ Stopped.", outputs=[status], cancels=[run_event, again_event],
+    stop_btn.click(lambda: pill("stop", "Stopped"), outputs=[status],
+                   cancels=[run_event, again_event],
                    api_name="compare_stop")
 
     for i, radio in enumerate(votes):
@@ -290,7 +295,8 @@ def build(ctx: AppContext) -> None:
         missing = missing_files(session)
         note = f"Loaded session {session.id}: round {session.last_round} shown."
         if missing:
-            note += f" ⚠️ {len(missing)} file(s) are not on this computer."
+            note += (f" {pill('warn', 'Missing files')} {len(missing)} file(s) are not on this "
+                     "computer.")
         out: dict[Any, Any] = {state: session, status: note, summary: _summary(session),
                                task: session.task, seed: session.seed, **_panes(session, runs)}
         for i in range(MAX_ENTRIES):

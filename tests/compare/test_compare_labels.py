@@ -1,0 +1,37 @@
+"""The Compare tab's status text: pills, never emoji (Debian's Chromium fonts draw those as
+empty boxes), for every state a pane or the status line can be in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from playground.compare.forms import build_session
+from playground.compare.session import Run
+from playground.ui import compare
+
+SOURCE = Path(compare.__file__)
+# Emoji and symbol blocks Debian's default fonts lack (⏳ ⏹ ⚠️ ✓ ✗ ■ and friends).
+NO_GLYPH = re.compile("[\u2300-\u23ff\u2600-\u27bf\u25a0-\u25ff\ufe0f\U0001f000-\U0001faff]")
+
+
+def test_the_tab_source_has_no_emoji() -> None:
+    found = NO_GLYPH.findall(SOURCE.read_text(encoding="utf-8"))
+    assert not found, f"emoji in {SOURCE.name}: {found}"
+
+
+@pytest.mark.parametrize(("status", "kind"), [
+    ("queued", "run"), ("starting", "run"), ("processing", "run"),
+    ("succeeded", "ok"), ("failed", "err"), ("canceled", "stop")])
+def test_pane_heads_use_pills(status: str, kind: str) -> None:
+    session = build_session("chat", ["local/smollm2-135m-instruct"] * 2, ["", ""],
+                            prompt="hi", seed=1)
+    run = Run(round=1, entry=0, status=status, metrics={"predict_time": 1.5},
+              error="it broke" if status == "failed" else None)
+    head = compare._head(session, run, 0)
+    assert f"<span class='pill {kind}'>{status}</span>" in head
+    assert not NO_GLYPH.search(head)
+    if status == "failed":
+        assert "<span class='pill err'>Error</span> it broke" in head
