@@ -74,9 +74,10 @@ def build(ctx: AppContext) -> None:
             preset, about = widgets.preset_picker(ctx, TAB, TASK)
             audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Audio",
                              elem_id=f"{TAB}-audio")
-            language = gr.Dropdown(LANGUAGES, value=init.get("language", "auto") or "auto",
-                                   label="Language", elem_id=f"{TAB}-language",
-                                   allow_custom_value=True)
+            language = gr.Dropdown(
+                LANGUAGES, value=init.get("language", "auto") or "auto", label="Language",
+                elem_id=f"{TAB}-language", allow_custom_value=True,
+                info="Offline only English is understood." if ctx.backend.is_local else None)
             fmt = gr.Radio(FORMATS, value=init.get("transcription", "plain text"),
                            label="Transcript format", elem_id=f"{TAB}-format")
             translate = gr.Checkbox(bool(init.get("translate", False)),
@@ -124,13 +125,15 @@ def build(ctx: AppContext) -> None:
         paths = write_transcripts(ctx.output_dir / "outputs" / "transcripts" / key, plain, segs)
         subtitles = [{"text": s["text"], "timestamp": [s["start"], s["end"]]} for s in segs]
         language_found = output.get("detected_language") or "unknown"
+        ignored = _ignored_language(lang) if ctx.backend.is_local else ""
         yield {
             transcript: text,
             segments: [[short_clock(s["start"]), short_clock(s["end"]), s["text"]]
                        for s in segs],
             files: [str(p) for p in paths],
             player: gr.Audio(value=audio_path, subtitles=subtitles or None, visible=True),
-            panel.status: run.done_status(f"{len(segs)} segment(s), language: {language_found}."),
+            panel.status: run.done_status(
+                f"{len(segs)} segment(s), language: {language_found}.{ignored}"),
             panel.details: details_markdown(run.result, [f"**Language** {language_found}"]),
         }
 
@@ -138,6 +141,14 @@ def build(ctx: AppContext) -> None:
              inputs=[audio, language, fmt, translate, preset],
              outputs=[transcript, segments, files, player], progress_on=[transcript],
              preprocess=False)
+
+
+def _ignored_language(lang: str | None) -> str:
+    """The local stand-in (Whisper tiny.en) hears English only: say so when asked for more."""
+    if not lang or lang in ("auto", "en"):
+        return ""
+    name = dict((code, label) for label, code in LANGUAGES).get(lang, lang)
+    return f" The offline model understands English only; {name} was ignored."
 
 
 if __name__ == "__main__":
