@@ -126,12 +126,16 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     base = engine.base_url(request)
     wait = parse_wait(request.headers.get("prefer"))
     cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
-    raw_input = body.get("input")
-    try:
-        cleaned = validate(entry.input_schema, entry.model.Input,
-                           {} if raw_input is None else raw_input)
-    except InvalidInput as exc:
-        raise invalid_input(exc.fields) from exc
+    raw_input = {} if body.get("input") is None else body.get("input")
+    reason = entry.model.availability()
+    if reason and isinstance(raw_input, dict):
+        # a model that cannot run at all says why (below) rather than judging the input
+        cleaned = {k: v for k, v in raw_input.items() if v is not None}
+    else:
+        try:
+            cleaned = validate(entry.input_schema, entry.model.Input, raw_input)
+        except InvalidInput as exc:
+            raise invalid_input(exc.fields) from exc
     webhook, events = _webhook(body)
     now = time.time()
     rec: dict[str, Any] = {
@@ -143,7 +147,6 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
         "deadline_ts": now + cancel_after if cancel_after else None,
     }
     job = Job(rec, base)
-    reason = entry.model.availability()
     if reason:
         engine.runner.fail_now(job, f"{entry.model.ref} is unavailable: {reason}")
     else:

@@ -1,0 +1,59 @@
+"""A model that cannot run at all says why, rather than judging the input it was sent."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from playground.engine.inputs import validate
+from playground.engine.models.sd_turbo import SDTurbo
+from playground.engine.schema import input_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+SDXL = "stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
+
+
+def sdxl_preset_input() -> dict[str, Any]:
+    """Every default of the pinned SDXL schema, with the SDXL preset's defaults over them."""
+    seed = json.loads((ROOT / "tests/fixtures/seed-model-schemas.json").read_text())[SDXL]
+    full = {name: prop["default"] for name, prop in seed["input"]["properties"].items()
+            if "default" in prop}
+    preset = tomllib.loads((ROOT / "presets/image.toml").read_text())["preset"][0]
+    assert preset["model"] == SDXL and preset["local_model"] == "local/sd-turbo"
+    full.update(preset["defaults"])
+    assert {"refine", "apply_watermark", "lora_scale", "high_noise_frac"} <= set(full)
+    return full
+
+
+def test_sd_turbo_takes_the_sdxl_input_names() -> None:
+    model = SDTurbo()
+    schema = input_schema(model)
+    seed = json.loads((ROOT / "tests/fixtures/seed-model-schemas.json").read_text())[SDXL]
+    assert set(schema["properties"]) == set(seed["input"]["properties"])
+    validate(schema, model.Input, sdxl_preset_input())  # raises InvalidInput on a 422
+
+
+def test_sdxl_preset_on_sd_turbo_explains_it_is_not_available(make_engine: Any) -> None:
+    engine = make_engine(models=[SDTurbo()])
+    with httpx.Client(base_url=engine.url, timeout=30) as c:
+        r = c.post("/v1/models/local/sd-turbo/predictions",
+                   json={"input": sdxl_preset_input()}, headers={"Prefer": "wait"})
+    assert r.status_code == 201, r.text
+    pred = r.json()
+    assert pred["status"] == "failed"
+    assert "text-to-image is not available locally" in pred["error"]
+
+
+def test_unavailable_model_explains_before_validating(client: httpx.Client) -> None:
+    # test/off takes only `prompt`; being unavailable is the answer whatever it is sent
+    r = client.post("/v1/models/test/off/predictions",
+                    json={"input": {"prompt": 3, "width": 1024}}, headers={"Prefer": "wait"})
+    assert r.status_code == 201, r.text
+    assert "playground models pull off" in r.json()["error"]
+    # a body that is not a prediction at all is still a 422
+    assert client.post("/v1/models/test/off/predictions",
+                       json={"input": "not an object"}).status_code == 422
