@@ -1,7 +1,9 @@
 """Engine overhead per real model: the same work through the engine's HTTP API and through the
 raw runtime called in-process, side by side in one run, printed as a table of ratios.
 
-    .venv/bin/python bench/engine_overhead.py [RUNS]
+    .venv/bin/python bench/engine_overhead.py [RUNS] [--only PART[,PART...]]
+
+PARTs: chat, whisper, rembg, real-esrgan, face-enhance (default: all of them).
 
 Each cell is the best of RUNS (default 3), the two sides alternating, after one warm-up each
 that loads the model, so load time is not counted on either side. Over HTTP, images and audio
@@ -31,7 +33,13 @@ from PIL import Image  # noqa: E402
 from skimage import data  # noqa: E402
 
 from playground.engine import model_store  # noqa: E402
-from playground.engine.models import real_esrgan, rembg, smollm2, whisper  # noqa: E402
+from playground.engine.models import (  # noqa: E402
+    face_enhance,
+    real_esrgan,
+    rembg,
+    smollm2,
+    whisper,
+)
 from playground.engine.models.base import EngineModel, PredictContext  # noqa: E402
 from playground.engine.server import EngineThread  # noqa: E402
 
@@ -147,8 +155,24 @@ def output_events(lines: Iterator[str]) -> Iterator[str]:
             event = ""
 
 
+PARTS = ("chat", "whisper", "rembg", "real-esrgan", "face-enhance")
+
+
+def parse_args(argv: list[str]) -> tuple[int, set[str]]:
+    runs, only = 3, set(PARTS)
+    args = iter(argv)
+    for arg in args:
+        if arg == "--only":
+            only = set(next(args, "").split(","))
+            if not only <= set(PARTS):
+                raise SystemExit(f"--only takes some of {', '.join(PARTS)}")
+        else:
+            runs = int(arg)
+    return runs, only
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    runs, only = parse_args(sys.argv[1:])
     model_store.pull()
     tmp = Path(tempfile.mkdtemp(prefix="bench-overhead-"))
     portrait, small, speech = tmp / "portrait.png", tmp / "small.png", tmp / "speech.wav"
@@ -161,21 +185,29 @@ def main() -> None:
     (tmp / "work").mkdir()
 
     with EngineThread([smollm2.SmolLM2(), whisper.WhisperTinyEn(), real_esrgan.RealESRGAN(),
-                       rembg.Rembg()], tmp / "engine") as engine, \
+                       rembg.Rembg(), face_enhance.FaceEnhance()], tmp / "engine") as engine, \
             httpx.Client(base_url=engine.url, timeout=300) as http:
         b = Bench(engine, http, tmp / "work", runs)
-        b.chat()
-        b.seconds(f"whisper real-time factor ({audio_s:.1f} s speech)", whisper.WhisperTinyEn(),
-                  {"audio": speech}, {"audio": data_uri(speech, "audio/wav")}, per=audio_s,
-                  unit="RTF")
-        b.seconds("rembg modnet 256 px, s/image", rembg.Rembg(), {"image": portrait},
-                  {"image": data_uri(portrait, "image/png")})
-        b.seconds("real-esrgan 128 px x4, s/image", real_esrgan.RealESRGAN(),
-                  {"image": small, "scale": 4}, {"image": data_uri(small, "image/png"),
-                                                 "scale": 4})
-        b.seconds("real-esrgan 256 px x4 (served file), s/image", real_esrgan.RealESRGAN(),
-                  {"image": portrait, "scale": 4}, {"image": data_uri(portrait, "image/png"),
-                                                    "scale": 4})
+        if "chat" in only:
+            b.chat()
+        if "whisper" in only:
+            b.seconds(f"whisper real-time factor ({audio_s:.1f} s speech)",
+                      whisper.WhisperTinyEn(), {"audio": speech},
+                      {"audio": data_uri(speech, "audio/wav")}, per=audio_s, unit="RTF")
+        if "rembg" in only:
+            b.seconds("rembg modnet 256 px, s/image", rembg.Rembg(), {"image": portrait},
+                      {"image": data_uri(portrait, "image/png")})
+        if "real-esrgan" in only:
+            b.seconds("real-esrgan 128 px x4, s/image", real_esrgan.RealESRGAN(),
+                      {"image": small, "scale": 4}, {"image": data_uri(small, "image/png"),
+                                                     "scale": 4})
+            b.seconds("real-esrgan 256 px x4 (served file), s/image", real_esrgan.RealESRGAN(),
+                      {"image": portrait, "scale": 4},
+                      {"image": data_uri(portrait, "image/png"), "scale": 4})
+        if "face-enhance" in only:  # one face (the astronaut's), whole image resized x2
+            b.seconds("face-enhance 256 px x2 (1 face), s/image", face_enhance.FaceEnhance(),
+                      {"img": portrait, "scale": 2},
+                      {"img": data_uri(portrait, "image/png"), "scale": 2})
 
     head = ("work", "in-process", "engine (HTTP)", "in engine", "overhead")
     widths = [max(len(str(r[i])) for r in [head, *b.rows]) for i in range(5)]
