@@ -103,6 +103,27 @@ class Runner:
             async for update in updates:
                 yield update
 
+    async def settle(self, runs: list[Run], *, token: str | None = None) -> None:
+        """After a Stop: give every unfinished run its final state. A prediction that finished on
+        the backend before the stop reached it is shown as such, with its output; the others are
+        canceled (on the backend too)."""
+        finished = getattr(self.backend, "finished", None)
+        for run in runs:
+            if run.status in ("succeeded", "failed"):
+                continue
+            result = None
+            if run.prediction_id and finished is not None:
+                with contextlib.suppress(Exception):
+                    result = await finished(run.prediction_id, token=token)
+            if result is not None and getattr(result, "status", None) == "succeeded":
+                run.error = None
+                self._absorb(run, result)
+                continue
+            if run.prediction_id and run.status != "canceled":
+                with contextlib.suppress(Exception):
+                    await self.backend.cancel(run.prediction_id, token=token)
+            run.status, run.error = "canceled", run.error or "Canceled"
+
     async def run_cells(self, cells: list[Job], *, token: str | None = None) -> list[Run]:
         """Run prepared (run, ref, shared, overrides) jobs, e.g. grid cells; returns the runs."""
         async for _ in self._run_all(cells, stream=False, token=token):

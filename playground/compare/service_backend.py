@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from .runner import StreamPiece
@@ -83,6 +84,20 @@ class ServiceBackend:
             await cancel(prediction_id, token=token)
         elif self.client is not None:
             await self.client.predictions.cancel(prediction_id, token=token)
+
+    async def finished(self, prediction_id: str, *, token: str | None) -> Any:
+        """The prediction as the backend has it now; a succeeded one comes with its output
+        files saved, like a whole run's. None when there is no client to ask."""
+        if self.client is None:
+            return None
+        p = await self.client.predictions.get(prediction_id, token=token)
+        files: list[Path] = []
+        if p.status == "succeeded" and p.output is not None:
+            files = list((await self.service.saver.save(p.output, token=token)).files)
+        return SimpleNamespace(prediction_id=p.id, model=p.model, version=p.version,
+                               status=p.status, output=p.output, files=files,
+                               metrics=p.metrics or {}, logs=p.logs or "",
+                               error=None if p.error is None else str(p.error))
 
     # -- look-ups ----------------------------------------------------------------------------
 

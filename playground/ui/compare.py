@@ -6,6 +6,8 @@ panes and turns the runner's pane updates into component updates.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ VERDICTS = ["better", "worse", "tie"]
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 # Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
 _PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
+STOP_WAIT = 20.0  # seconds Stop waits for a canceled round to wind down
 TEXT_TASKS = frozenset({"chat", "transcription"})
 
 
@@ -224,18 +227,41 @@ def build(ctx: AppContext) -> None:
                                      local=ctx.backend.is_local).markdown
         return Runner(_backend(ctx), describe=describe)
 
+    # session id -> set once its running round has ended (Stop waits for the runner to let go)
+    rounds: dict[str, asyncio.Event] = {}
+
+    def _round_end(session: CompareSession, note: str = "") -> dict[Any, Any]:
+        runs = {r.entry: r for r in session.round_runs()}
+        ok = sum(r.status == "succeeded" for r in runs.values())
+        text = f"Round {session.last_round}: {ok} of {len(session.entries)} succeeded."
+        return {state: session, summary: _summary(session), **_panes(session, runs),
+                status: f"{note} {text}" if note else text}
+
     async def _stream_round(session: CompareSession, token_value: Any,
                             pinned: bool) -> Any:
         runs: dict[int, Run] = {}
-        yield {state: session, status: f"{pill('run', 'Running')} all entries at once…",
-               **_panes(session, runs)}
-        async for update in _runner(ctx).run_round(session, token=token_of(token_value),
-                                                   pinned=pinned):
-            runs[update.entry] = update.run
-            yield _panes(session, runs)
-        ok = sum(r.status == "succeeded" for r in session.round_runs())
-        yield {state: session, summary: _summary(session), **_panes(session, runs),
-               status: f"Round {session.last_round}: {ok} of {len(session.entries)} succeeded."}
+        ended = rounds[session.id] = asyncio.Event()
+        try:
+            yield {state: session, status: f"{pill('run', 'Running')} all entries at once…",
+                   **_panes(session, runs)}
+            async for update in _runner(ctx).run_round(session, token=token_of(token_value),
+                                                       pinned=pinned):
+                runs[update.entry] = update.run
+                yield _panes(session, runs)
+        finally:
+            ended.set()
+        yield _round_end(session)
+
+    async def stop(token_value: Any, session: CompareSession | None) -> Any:
+        """Runs after the round is canceled: every pane gets its final state, and the summary."""
+        if session is None or not session.runs:
+            return {status: pill("stop", "Stopped")}
+        ended = rounds.get(session.id)
+        if ended is not None:  # the cancel and this handler arrive in either order
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), STOP_WAIT)
+        await _runner(ctx).settle(session.round_runs(), token=token_of(token_value))
+        return _round_end(session, pill("stop", "Stopped"))
 
     async def compare(*args: Any) -> Any:
         *values, token_value, previous = args
@@ -259,8 +285,8 @@ def build(ctx: AppContext) -> None:
     again_event = again_btn.click(again, inputs=[ctx.token_state, state],
                                   outputs=[state, status, summary, *panes],
                                   api_name="compare_again", concurrency_id=f"{TAB}-run")
-    stop_btn.click(lambda: pill("stop", "Stopped"), outputs=[status],
-                   cancels=[run_event, again_event],
+    stop_btn.click(stop, inputs=[ctx.token_state, state],
+                   outputs=[state, status, summary, *panes], cancels=[run_event, again_event],
                    api_name="compare_stop")
 
     for i, radio in enumerate(votes):

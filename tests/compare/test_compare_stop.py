@@ -1,0 +1,64 @@
+"""Stop in the Compare tab, through its API with gradio_client on the embedded engine: the
+round is canceled, and then every pane shows its final state and the summary counts the round."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from gradio_client import Client
+
+pytestmark = [pytest.mark.models, pytest.mark.timeout(600)]
+
+CHAT = "local/smollm2-135m-instruct"
+STORY = "Write a very long story about a lighthouse keeper, with many chapters and details."
+
+
+def _heads(outputs: list[object]) -> list[str]:
+    return [v for v in outputs if isinstance(v, str) and v.startswith("**")]
+
+
+def test_stop_settles_every_pane(compare_app: str) -> None:
+    client = Client(compare_app, verbose=False)
+    job = client.submit(
+        "chat", CHAT, CHAT, None, None, '{"max_tokens": 3}', '{"max_tokens": 2000}', "", "",
+        STORY, None, None, 7, "", None, api_name="/compare")
+    # wait until the quick entry has finished and the long one is still writing
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        seen = job.outputs()
+        heads = _heads(seen[-1]) if seen else []
+        if heads and "succeeded" in heads[0] and "processing" in heads[1]:
+            break
+        assert not job.done(), "the long entry finished before it could be stopped"
+        time.sleep(0.2)
+    else:
+        pytest.fail("the quick entry never finished")
+    job.cancel()
+    out = client.predict(None, api_name="/compare_stop")
+    status, summary, heads = out[0], out[1], _heads(out)
+    assert "Stopped" in status and "Round 1: 1 of 2 succeeded." in status, status
+    assert "<span class='pill ok'>succeeded</span>" in heads[0], heads
+    assert "<span class='pill stop'>canceled</span>" in heads[1], heads
+    texts = [v["value"] for v in out if isinstance(v, dict) and isinstance(v.get("value"), str)]
+    assert texts[0], out  # the finished entry keeps its answer
+    # the summary counts the stopped round: one run each, one of them succeeded
+    assert "| local/smollm2-135m-instruct (max_tokens=3) | 1 | 1 |" in summary, summary
+    assert "| local/smollm2-135m-instruct (max_tokens=2000) | 1 | 0 |" in summary, summary
+
+
+async def test_settle_shows_a_run_that_finished_before_the_stop(
+        service: object, runner: object, tiny_image: object) -> None:
+    """The audit's case: the engine had finished the prediction, the pane still said starting."""
+    from playground.compare import Runner
+    from playground.compare.session import Run, resolve_name
+
+    assert isinstance(runner, Runner)
+    done = await service.run_model("local/rembg", {"image": tiny_image})  # type: ignore[attr-defined]
+    late = Run(round=1, entry=0, status="starting", prediction_id=done.prediction_id)
+    never = Run(round=1, entry=1, status="queued")
+    await runner.settle([late, never])
+    assert late.status == "succeeded" and late.error is None
+    assert late.files and resolve_name(late.files[0]).is_file()
+    assert late.metrics.get("predict_time") is not None and late.cost_usd is not None
+    assert never.status == "canceled"
