@@ -45,6 +45,10 @@ CSS = """
 .tab-intro p { margin: 0 0 4px; color: var(--body-text-color-subdued); }
 .checker img, .checker .image-frame, .checker canvas {
   background: repeating-conic-gradient(#d4d4d8 0% 25%, #ffffff 0% 50%) 50% / 20px 20px; }
+/* ImageSlider paints its "after" image (img.fixed) white: the checkerboard goes behind it too */
+.checker .slider-wrap img, .checker img.fixed {
+  background: repeating-conic-gradient(#d4d4d8 0% 25%, #ffffff 0% 50%) 50% / 20px 20px
+    !important; }
 #token-status p { margin: 0; font-size: .9rem; }
 .pill { display: inline-block; padding: 1px 10px; border-radius: 999px; font-weight: 600;
   font-size: .85rem; margin-right: 6px; border: 1px solid transparent; }
@@ -122,7 +126,8 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
     with gr.Accordion("API token", open=need_token, elem_id="token-box"):
         with gr.Row(equal_height=True):
             entry = gr.Textbox(
-                label="Replicate API token", show_label=False, type="password", placeholder="r8_… (kept in this browser only)",
+                label="Replicate API token", show_label=False, type="password",
+                placeholder="r8_… (kept in this browser only)",
                 elem_id="token-input", scale=5, container=False, autofocus=False,
             )
             save = gr.Button("Save token", variant="primary", elem_id="token-save", scale=1,

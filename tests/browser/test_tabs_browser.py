@@ -46,6 +46,15 @@ def test_remove_background(page: Any, files: dict[str, Path]) -> None:
     expect(page.locator("#background-output img").first).to_be_visible()
     expect(page.locator("#background-download")).to_contain_text("PNG")
     screenshot(page, "background")
+    # The before/after slider: the checkerboard shows through the cut-out "after" image too,
+    # not only in the gutter beside it (the slider paints its images white otherwise).
+    page.get_by_role("tab", name="Before / after").click()
+    images = page.locator("#background-slider .slider-wrap img")
+    expect(images.last).to_be_visible()
+    backgrounds = images.evaluate_all(
+        "imgs => imgs.map(i => getComputedStyle(i).backgroundImage)")
+    assert len(backgrounds) == 2 and all("conic-gradient" in b for b in backgrounds), backgrounds
+    screenshot(page, "background-slider")
 
 
 def test_restore_faces(page: Any, files: dict[str, Path]) -> None:
