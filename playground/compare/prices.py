@@ -1,29 +1,43 @@
 """The price table (data in `playground/data/prices.toml`) and the cost estimate it gives.
 
 A cost is only ever an estimate: predict_time x the price per second of the hardware the model is
-listed on. Models the table does not list get no estimate at all rather than a guess.
+listed on, or, for models billed per token (Replicate's official language models), input and
+output tokens x their prices. Models the table does not list get no estimate at all rather than a
+guess; `[unpriced]` says why a known model has none.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "data" / "prices.toml"
 
 
+TOKENS = "per-token"  # the Estimate.hardware of a token-priced model
+
+
 @dataclass(frozen=True)
 class Estimate:
-    hardware: str
+    hardware: str  # a sku, or TOKENS
     usd: float
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    input: float  # USD per input token
+    output: float  # USD per output token
 
 
 @dataclass(frozen=True)
 class PriceTable:
     hardware: dict[str, float]  # sku -> USD per second
     models: dict[str, str] = field(default_factory=dict)  # "owner/name" or "owner/*" -> sku
+    tokens: dict[str, TokenPrice] = field(default_factory=dict)  # "owner/name" -> prices
+    unpriced: dict[str, str] = field(default_factory=dict)  # "owner/name" -> why no price
     label: str = "estimate"
     currency: str = "USD"
 
@@ -35,7 +49,10 @@ class PriceTable:
         unknown = sorted(set(models.values()) - set(hardware))
         if unknown:
             raise ValueError(f"prices table lists models on unknown hardware: {unknown}")
-        return cls(hardware, models, str(data.get("label", "estimate")),
+        tokens = {str(k): TokenPrice(float(v["input"]), float(v["output"]))
+                  for k, v in data.get("tokens", {}).items()}
+        unpriced = {str(k): str(v) for k, v in data.get("unpriced", {}).items()}
+        return cls(hardware, models, tokens, unpriced, str(data.get("label", "estimate")),
                    str(data.get("currency", "USD")))
 
     def hardware_for(self, model: str | None) -> str | None:
@@ -47,7 +64,30 @@ class PriceTable:
             return self.models[name]
         return self.models.get(name.split("/", 1)[0] + "/*")
 
-    def estimate(self, model: str | None, predict_time: float | None) -> Estimate | None:
+    def token_price(self, model: str | None) -> TokenPrice | None:
+        return self.tokens.get(model.split(":", 1)[0]) if model else None
+
+    def priced(self, model: str) -> str | None:
+        """How a model is priced ("per-token", a sku), the reason it is not, or None."""
+        if self.token_price(model) is not None:
+            return TOKENS
+        sku = self.hardware_for(model)
+        if sku is not None:
+            return sku
+        reason = self.unpriced.get(model.split(":", 1)[0])
+        return f"not priced: {reason}" if reason else None
+
+    def estimate(self, model: str | None, predict_time: float | None,
+                 metrics: Mapping[str, float] | None = None) -> Estimate | None:
+        """Per token when the model is billed so (needs the token counts in `metrics`),
+        otherwise predict_time x the hardware's price per second."""
+        per_token = self.token_price(model)
+        if per_token is not None:
+            counts = metrics or {}
+            if "input_token_count" not in counts or "output_token_count" not in counts:
+                return None
+            return Estimate(TOKENS, max(counts["input_token_count"], 0) * per_token.input
+                            + max(counts["output_token_count"], 0) * per_token.output)
         sku = self.hardware_for(model)
         if sku is None or predict_time is None:
             return None

@@ -222,7 +222,8 @@ class Runner:
         text = output_text(getattr(result, "output", None))
         run.text = text if text is not None else run.text
         run.files = [relative_name(f, self.data_dir) for f in getattr(result, "files", None) or []]
-        estimate = self.prices.estimate(run.model, run.metrics.get("predict_time"))
+        estimate = self.prices.estimate(run.model, run.metrics.get("predict_time"),
+                                       run.metrics)
         run.hardware, run.cost_usd = (estimate.hardware, estimate.usd) if estimate else (None, None)
 
 

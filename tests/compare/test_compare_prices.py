@@ -43,3 +43,56 @@ def test_format_cost() -> None:
     assert format_cost(1.234) == "~$1.23 (estimate)"
     assert format_cost(0.0) == "~$0 (estimate)"
     assert format_cost(0.0000123) == "~$0.000012 (estimate)"
+
+
+PRESETS = Path(__file__).resolve().parents[2] / "presets"
+
+
+def _preset_models() -> list[str]:
+    import tomllib
+
+    models = []
+    for path in sorted(PRESETS.glob("*.toml")):
+        for preset in tomllib.loads(path.read_text(encoding="utf-8")).get("preset", []):
+            models += [m for m in (preset.get("model"), preset.get("local_model")) if m]
+    return sorted(set(models))
+
+
+def test_every_preset_model_has_a_price() -> None:
+    """A cloud comparison of the presets never shows cost n/a for lack of a table row."""
+    table = PriceTable.load()
+    models = _preset_models()
+    assert "meta/meta-llama-3.1-405b-instruct" in models and len(models) >= 10
+    unpriced = {m: table.priced(m) for m in models if not table.priced(m)}
+    assert not unpriced, f"preset models without a price or a reason: {sorted(unpriced)}"
+    assert table.priced("meta/meta-llama-3.1-405b-instruct") == "per-token"
+
+
+def test_per_token_estimate(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('[hardware]\ncpu = 0.0001\n[models]\n"meta/*" = "cpu"\n'
+                    '[tokens]\n"meta/llm" = { input = 0.000001, output = 0.000004 }\n'
+                    '[unpriced]\n"x/y" = "billed per image"\n')
+    table = PriceTable.load(path)
+    est = table.estimate("meta/llm", 99.0, {"input_token_count": 100, "output_token_count": 50})
+    assert est is not None and est.hardware == "per-token"
+    assert est.usd == pytest.approx(100 * 0.000001 + 50 * 0.000004)  # not 99 s of cpu
+    assert table.estimate("meta/llm", 99.0, {"predict_time": 99.0}) is None  # no counts, no guess
+    assert table.estimate("meta/other", 10.0).usd == pytest.approx(0.001)
+    assert table.priced("x/y") == "not priced: billed per image"
+    assert table.priced("z/z") is None
+
+
+async def test_runner_prices_a_chat_run_per_token(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from playground.compare import Runner
+    from playground.compare.session import Run
+
+    runner = Runner(SimpleNamespace(), data_dir=tmp_path)  # type: ignore[arg-type]
+    run = Run(round=1, entry=0)
+    runner._absorb(run, SimpleNamespace(
+        model="meta/meta-llama-3.1-405b-instruct", status="succeeded", output=["Hi"],
+        metrics={"predict_time": 2.0, "input_token_count": 1000, "output_token_count": 1000}))
+    assert run.hardware == "per-token" and run.cost_usd == pytest.approx(0.019)
+    assert format_cost(run.cost_usd) == "~$0.02 (estimate)"
