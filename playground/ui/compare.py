@@ -50,6 +50,15 @@ _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 _PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
 STOP_WAIT = 20.0  # seconds Stop waits for a canceled round to wind down
 TEXT_TASKS = frozenset({"chat", "transcription"})
+GRID_TASKS = frozenset({"image-to-image", "image"})  # the X/Y grid is one image of images
+# (overrides, shared inputs) placeholders: an example that makes sense for the task
+PLACEHOLDERS = {"image-to-image": ('{"scale": 2}', '{"scale": 2}'),
+                "image": ('{"num_inference_steps": 4}', '{"width": 512, "height": 512}'),
+                "chat": ('{"temperature": 0.9}', '{"max_tokens": 64}'),
+                "transcription": ('{"temperature": 0.8}', '{"language": "en"}')}
+# (X parameter, X values, Y parameter) a new grid starts from; Y values are the model's ref
+GRID_STARTERS = {"image-to-image": ("model", "modnet, u2netp", "ref"),
+                 "image": ("num_inference_steps", "1, 4", "seed")}
 
 
 def _backend(ctx: AppContext) -> ServiceBackend:
@@ -134,7 +143,8 @@ def build(ctx: AppContext) -> None:
                     label=f"Entry {i + 1}", info="a local model, a preset or owner/name[:version]"
                     if i == 0 else None, elem_id=f"{TAB}-entry-{i}", scale=3))
                 overrides.append(gr.Textbox(
-                    starters[i][1], label="Overrides (JSON)", placeholder='{"scale": 2}',
+                    starters[i][1], label="Overrides (JSON)",
+                    placeholder=PLACEHOLDERS[first_task][0],
                     elem_id=f"{TAB}-overrides-{i}", scale=2))
     with gr.Row(equal_height=False):
         prompt = gr.Textbox(label="Prompt", lines=2, visible=first_task in PROMPT_TASKS,
@@ -148,7 +158,7 @@ def build(ctx: AppContext) -> None:
             seed = gr.Number(42, label="Seed (pinned for every entry; blank: not pinned)",
                              precision=0, elem_id=f"{TAB}-seed")
             shared = gr.Textbox(label="Other shared inputs (JSON)",
-                                placeholder='{"max_tokens": 64}',
+                                placeholder=PLACEHOLDERS[first_task][1],
                                 elem_id=f"{TAB}-shared")
     with gr.Row():
         run_btn = gr.Button("Compare", variant="primary", elem_id=f"{TAB}-run", scale=3)
@@ -163,8 +173,9 @@ def build(ctx: AppContext) -> None:
                 # padding: without it the title touches the pane's border (drawn while running)
                 heads.append(gr.Markdown(_head(None, None, i), padding=True,
                                          elem_id=f"{TAB}-pane-{i}-head"))
+                # checker: a cut-out's transparency shows as such, not as white
                 images.append(gr.Image(label="Output", type="filepath", format="png",
-                                       interactive=False, height=260,
+                                       interactive=False, height=260, elem_classes=["checker"],
                                        visible=first_task not in TEXT_TASKS,
                                        elem_id=f"{TAB}-pane-{i}-image"))
                 texts.append(gr.Textbox(label="Output text", lines=6, max_lines=16,
@@ -180,7 +191,8 @@ def build(ctx: AppContext) -> None:
             html_file = gr.File(label="Report (HTML)", elem_id=f"{TAB}-html", interactive=False)
         load_file = gr.File(label="Load an exported session (JSON)", file_types=[".json"],
                             type="filepath", elem_id=f"{TAB}-load")
-    with gr.Accordion("X/Y grid (image models)", open=False, elem_id=f"{TAB}-grid-box"):
+    with gr.Accordion("X/Y grid (image models)", open=False, elem_id=f"{TAB}-grid-box",
+                      visible=first_task in GRID_TASKS) as grid_box:
         gr.Markdown("Runs one model over two parameters with the shared inputs above. Use "
                     "`ref` as a parameter to vary the model itself (values: model refs).")
         with gr.Row():
@@ -194,7 +206,7 @@ def build(ctx: AppContext) -> None:
             y_vals = gr.Textbox("local/rembg", label="Y values", elem_id=f"{TAB}-grid-yv")
         grid_btn = gr.Button("Make grid", elem_id=f"{TAB}-grid-run")
         grid_image = gr.Image(label="Grid", type="filepath", format="png", interactive=False,
-                              elem_id=f"{TAB}-grid-image")
+                              elem_classes=["checker"], elem_id=f"{TAB}-grid-image")
 
     form = [task, *refs, *overrides, prompt, image, audio, seed, shared]
     panes = [*columns, *heads, *images, *texts, *votes]
@@ -230,11 +242,14 @@ def build(ctx: AppContext) -> None:
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, asyncio.Event] = {}
 
+    # a new round makes the last export stale: the Export box empties
+    stale: dict[Any, Any] = {json_file: None, html_file: None}
+
     def _round_end(session: CompareSession, note: str = "") -> dict[Any, Any]:
         runs = {r.entry: r for r in session.round_runs()}
         ok = sum(r.status == "succeeded" for r in runs.values())
         text = f"Round {session.last_round}: {ok} of {len(session.entries)} succeeded."
-        return {state: session, summary: _summary(session), **_panes(session, runs),
+        return {state: session, summary: _summary(session), **_panes(session, runs), **stale,
                 status: f"{note} {text}" if note else text}
 
     async def _stream_round(session: CompareSession, token_value: Any,
@@ -243,7 +258,7 @@ def build(ctx: AppContext) -> None:
         ended = rounds[session.id] = asyncio.Event()
         try:
             yield {state: session, status: f"{pill('run', 'Running')} all entries at once…",
-                   **_panes(session, runs)}
+                   **_panes(session, runs), **stale}
             async for update in _runner(ctx).run_round(session, token=token_of(token_value),
                                                        pinned=pinned):
                 runs[update.entry] = update.run
@@ -280,13 +295,15 @@ def build(ctx: AppContext) -> None:
 
     assert ctx.token_state is not None, "the shell creates token_state before building tabs"
     run_event = run_btn.click(compare, inputs=[*form, ctx.token_state, state],
-                              outputs=[state, status, summary, *panes], api_name="compare",
+                              outputs=[state, status, summary, *panes, json_file, html_file],
+                              api_name="compare",
                               concurrency_limit=2, concurrency_id=f"{TAB}-run")
     again_event = again_btn.click(again, inputs=[ctx.token_state, state],
-                                  outputs=[state, status, summary, *panes],
+                                  outputs=[state, status, summary, *panes, json_file, html_file],
                                   api_name="compare_again", concurrency_id=f"{TAB}-run")
     stop_btn.click(stop, inputs=[ctx.token_state, state],
-                   outputs=[state, status, summary, *panes], cancels=[run_event, again_event],
+                   outputs=[state, status, summary, *panes, json_file, html_file],
+                   cancels=[run_event, again_event],
                    api_name="compare_stop")
 
     for i, radio in enumerate(votes):
@@ -350,14 +367,23 @@ def build(ctx: AppContext) -> None:
     def switch(t: str) -> Any:
         rows = _starters(ctx, t)
         choices = _choices(ctx, t)
+        over_hint, shared_hint = PLACEHOLDERS.get(t, ("", ""))
+        # the grid starts over for the new task (or hides: it only makes image grids)
+        xn, xv, yn = GRID_STARTERS.get(t, ("", "", ""))
+        first = rows[0][0] or ""
         return [gr.Textbox(visible=t in PROMPT_TASKS),
                 gr.Image(visible=FILE_INPUTS.get(t) == "image"),
                 gr.Audio(visible=FILE_INPUTS.get(t) == "audio"),
                 *[gr.Dropdown(choices=choices, value=r) for r, _ in rows],
-                *[o for _, o in rows],
-                gr.Dropdown(choices=choices, value=rows[0][0])]
+                *[gr.Textbox(value=o, placeholder=over_hint) for _, o in rows],
+                gr.Textbox(placeholder=shared_hint),
+                gr.Accordion(visible=t in GRID_TASKS),
+                gr.Dropdown(choices=choices, value=rows[0][0]), xn, xv, yn,
+                first if yn == "ref" else ("1, 2" if yn else ""), None]
 
-    task.input(switch, inputs=[task], outputs=[prompt, image, audio, *refs, *overrides, grid_ref],
+    task.input(switch, inputs=[task],
+               outputs=[prompt, image, audio, *refs, *overrides, shared, grid_box, grid_ref,
+                        x_name, x_vals, y_name, y_vals, grid_image],
                api_name="compare_task", show_progress="hidden")
 
     async def grid(*args: Any) -> Any:

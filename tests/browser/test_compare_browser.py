@@ -84,3 +84,35 @@ def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path) -
             assert summary_row.split("\t")[1:4] == ["1", "1", "1"], summary_row  # runs, ok, wins
         finally:
             browser.close()
+
+
+def test_layout_follows_the_task(app_url: str) -> None:
+    """The grid box is for image tasks only, the placeholders follow the task, the panes show
+    transparency on a checkerboard and their titles are padded off the border."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1900})
+            page.goto(app_url)
+            grid_box = page.locator("#compare-grid-box")
+            expect(grid_box).to_be_visible(timeout=30_000)
+            expect(page.locator("#compare-pane-0-image.checker")).to_have_count(1)
+            title = page.locator("#compare-pane-0-head strong").bounding_box()
+            pane = page.locator("#compare-pane-0").bounding_box()
+            assert title and pane and title["x"] - pane["x"] >= 4, (title, pane)  # off the border
+            page.locator("#compare-task").get_by_label("Chat").check()
+            expect(grid_box).to_be_hidden()
+            expect(page.locator("#compare-shared textarea")).to_have_attribute(
+                "placeholder", '{"max_tokens": 64}')
+            expect(page.locator("#compare-overrides-3 textarea")).to_have_attribute(
+                "placeholder", '{"temperature": 0.9}')
+            page.locator("#compare-task").get_by_label("Image to image", exact=False).check()
+            expect(grid_box).to_be_visible()
+            grid_box.get_by_role("button", name="X/Y grid").click()  # the accordion opens
+            expect(page.locator("#compare-grid-xv textarea")).to_have_value("modnet, u2netp")
+            expect(page.locator("#compare-shared textarea")).to_have_attribute(
+                "placeholder", '{"scale": 2}')
+        finally:
+            browser.close()

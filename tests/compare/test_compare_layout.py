@@ -1,0 +1,48 @@
+"""The Compare tab's form follows the task, through its API with gradio_client: the grid and
+the placeholders reset on a task change, and a new round empties the Export box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+pytestmark = [pytest.mark.models, pytest.mark.timeout(600)]
+
+CHAT = "local/smollm2-135m-instruct"
+
+
+def _placeholders(out: list[object]) -> list[str]:
+    return [v["placeholder"] for v in out if isinstance(v, dict) and "placeholder" in v]
+
+
+def test_task_switch_resets_grid_and_placeholders(compare_app: str) -> None:
+    client = Client(compare_app, verbose=False)
+    out = client.predict("chat", api_name="/compare_task")
+    grid_ref, x_name, x_vals, y_name, y_vals, grid_image = out[-6:]
+    assert grid_ref["value"] == CHAT
+    assert (x_name, x_vals, y_name, y_vals, grid_image) == ("", "", "", "", None)
+    hints = _placeholders(out)
+    assert hints == ['{"temperature": 0.9}'] * 4 + ['{"max_tokens": 64}'], hints
+
+    out = client.predict("image-to-image", api_name="/compare_task")
+    assert list(out[-5:]) == ["model", "modnet, u2netp", "ref", "local/rembg", None]
+    assert _placeholders(out) == ['{"scale": 2}'] * 5
+
+    out = client.predict("image", api_name="/compare_task")
+    assert list(out[-5:-3]) == ["num_inference_steps", "1, 4"]
+    assert "width" in _placeholders(out)[-1]
+
+
+def test_a_new_round_empties_the_export_box(compare_app: str) -> None:
+    client = Client(compare_app, verbose=False)
+    form = ["chat", CHAT, CHAT, None, None, '{"max_tokens": 2}', '{"max_tokens": 3}', "", "",
+            "Hi", None, None, 3, "", None]
+    first = client.predict(*form, api_name="/compare")
+    assert first[0] == "Round 1: 2 of 2 succeeded.", first[0]
+    json_path, html_path = client.predict(api_name="/compare_export")
+    assert Path(json_path).is_file() and Path(html_path).is_file()
+    again = client.predict(None, api_name="/compare_again")
+    assert again[0] == "Round 2: 2 of 2 succeeded.", again[0]
+    assert list(again[-2:]) == [None, None], again[-2:]  # (JSON, HTML) files: gone with the new round
