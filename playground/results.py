@@ -118,3 +118,6 @@ class ChatUpdate:
     prediction_id: str | None = None
     done: bool = False
     result: RunResult | None = None
+    status: str | None = None  # the prediction's: starting, then processing once it streams
+    logs: str = ""  # the model's logs so far (e.g. loading the model)
+    notice: str | None = None  # e.g. "Rate limited (429): retrying in 8 s"

@@ -176,23 +176,50 @@ class Service:
 
         started = time.monotonic()
         stream = self.client.stream(ref, sent, timeout=self.timeout, token=token or None)
-        text, finished = "", False
+        # The stream is read by a task of its own, so that waiting for the first token can
+        # still report the prediction's status and any rate-limit retry of its create.
+        items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        pump = asyncio.ensure_future(_pump(stream, items))
+        text, logs, status, finished = "", "", None, False
         final: Prediction | None = None
         try:
-            try:
-                async for event in stream:
-                    pid = stream.prediction.id if stream.prediction else None
-                    if event.event == "output" and event.data:
-                        text += event.data
-                        yield ChatUpdate(text, event.data, pid)
-                # after `done` the stream refreshes .prediction (final status, metrics) and ends
-                final = stream.prediction
-            except (errors.PredictionFailed, errors.PredictionCanceled) as exc:
-                final = exc.prediction
+            while True:
+                try:
+                    kind, item = await asyncio.wait_for(items.get(), _STATUS_EVERY)
+                except TimeoutError:
+                    kind, item = "tick", None
+                pid = stream.prediction.id if stream.prediction else None
+                if kind == "notice":
+                    yield ChatUpdate(text, "", pid, status="retrying", logs=logs, notice=item)
+                    continue
+                if kind == "tick":
+                    if stream.prediction is not None and status is None:
+                        status = stream.prediction.status
+                        yield ChatUpdate(text, "", pid, status=status, logs=logs)
+                    continue
+                if kind == "end":
+                    final = stream.prediction  # after `done`: refreshed (status, metrics)
+                    break
+                if kind == "stopped":  # failed or canceled: a result, not an exception
+                    final = item.prediction
+                    break
+                if kind == "error":
+                    raise item
+                status = "processing"  # the engine streams only once a worker runs it
+                if item.event == "logs":
+                    logs += item.data + "\n"
+                    yield ChatUpdate(text, "", pid, status=status, logs=logs)
+                elif item.event == "output" and item.data:
+                    text += item.data
+                    yield ChatUpdate(text, item.data, pid, status=status, logs=logs)
             finished = True
             if final is not None and not final.done:  # "done" came before the status settled
                 final = await self.client.predictions.wait(final, timeout=30, token=token or None)
         finally:
+            if not pump.done():
+                pump.cancel()
+                with contextlib.suppress(BaseException):
+                    await pump
             await stream.aclose()
             if not finished and stream.prediction is not None:
                 await _shielded_cancel(self, stream.prediction.id, token)
@@ -202,7 +229,7 @@ class Service:
         result.metrics.setdefault("total_time", result.metrics["client_time"])
         if result.ok and not result.output:
             result.output = [text]
-        yield ChatUpdate(text, "", final.id, True, result)
+        yield ChatUpdate(text, "", final.id, True, result, final.status, logs or result.logs)
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -284,6 +311,25 @@ class Service:
             logs=p.logs or "", metrics=metrics, error=None if p.error is None else str(p.error),
             upload_notes=upload_notes, prediction=p,
         )
+
+
+_STATUS_EVERY = 0.25  # seconds: how soon a prediction that has not streamed yet is reported
+
+
+async def _pump(stream: Any, items: asyncio.Queue[tuple[str, Any]]) -> None:
+    """Reads the stream into `items`: ("event", e)..., then ("end"|"stopped"|"error", ...)."""
+    def heard(update: RunUpdate) -> None:
+        items.put_nowait(("notice", update.notice))
+
+    try:
+        with _retries_reported(heard):
+            async for event in stream:
+                items.put_nowait(("event", event))
+        items.put_nowait(("end", None))
+    except (errors.PredictionFailed, errors.PredictionCanceled) as exc:
+        items.put_nowait(("stopped", exc))
+    except Exception as exc:
+        items.put_nowait(("error", exc))
 
 
 async def _shielded_cancel(service: Service, prediction_id: str, token: str | None) -> None:

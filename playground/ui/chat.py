@@ -10,7 +10,7 @@ import gradio as gr
 
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.messages import describe, scrub
+from playground.ui.messages import Message, describe, scrub
 from playground.ui.runner import (
     cancel_quietly,
     details_markdown,
@@ -22,6 +22,8 @@ from playground.ui.runner import (
 
 TAB = "chat"
 TASK = "chat"
+STOPPED = Message("Stopped", "The answer was interrupted; what it wrote so far is kept.",
+                  "canceled")
 
 
 def history_as_messages(history: list[Any]) -> list[dict[str, str]]:
@@ -62,6 +64,10 @@ def build(ctx: AppContext) -> None:
                       elem_id=f"{TAB}-top-p", render=False)
     details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"],
                           render=False)
+    with gr.Accordion("Logs", open=False, elem_id=f"{TAB}-logs-box", render=False) as logs_box:
+        logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
+                          autoscroll=True, elem_id=f"{TAB}-logs", buttons=["copy"],
+                          placeholder="The model's logs appear here.")
     chatbot = gr.Chatbot(elem_id=f"{TAB}-chatbot", height=440, label="Conversation",
                          buttons=["copy"], render=False, layout="bubble",
                          placeholder="Ask anything to start the conversation.")
@@ -74,8 +80,8 @@ def build(ctx: AppContext) -> None:
         session = getattr(request, "session_hash", None) or "anonymous"
         token = token_of(token_value)
         started = time.monotonic()
-        text, prediction_id, finished, result = "", None, False, None
-        yield "", status_line(None, 0, None), ""
+        text, prediction_id, finished, result, log_text = "", None, False, None, ""
+        yield "", status_line(None, 0, None), "", ""
         try:
             async for update in ctx.service.chat(
                 message, history_as_messages(history), preset=widgets.preset_value(preset_name),
@@ -87,26 +93,41 @@ def build(ctx: AppContext) -> None:
                     ctx.runs.set(session, TAB, prediction_id)
                 text = update.text_so_far or text
                 result = update.result or result
+                log_text = scrub(update.logs) if update.logs else log_text
                 if update.done:
                     break
-                yield text, status_line("processing", time.monotonic() - started, None), ""
+                line = status_line(update.status, time.monotonic() - started, None)
+                if update.notice:  # e.g. rate limited: say why nothing moves, and how long
+                    line = f"{pill('warn', 'Waiting')} {scrub(update.notice)}"
+                yield text, line, "", log_text
             finished = True
         except Exception as exc:  # every failure becomes a message, never a traceback
             msg = describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
                            had_token=token is not None or ctx.has_server_token)
             finished = True
+            yield text, status_for(STOPPED if msg.kind == "canceled" else msg), "", log_text
             if msg.kind == "canceled":
-                yield text, status_for(msg), ""
                 return
-            yield text, status_for(msg), ""
             raise gr.Error(scrub(msg.text), title=msg.title, print_exception=False) from None
         finally:
             ctx.runs.pop(session, TAB)
             if not finished and prediction_id:  # Stop pressed: cancel on the backend too
                 asyncio.ensure_future(cancel_quietly(ctx, prediction_id, token))
+        if result is not None and result.status == "canceled":  # canceled elsewhere
+            yield text, status_for(STOPPED), details_markdown(result), log_text
+            return
         took = time.monotonic() - started
         yield text, f"{pill('ok', 'Done')} in {took:.1f} s.", \
-            details_markdown(result) if result else ""
+            details_markdown(result) if result else "", log_text
+
+    async def stop(token_value: Any, request: gr.Request) -> str:
+        """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
+        prediction on the backend and says so, in place of the running status."""
+        session = getattr(request, "session_hash", None) or "anonymous"
+        prediction_id = ctx.runs.pop(session, TAB)
+        if prediction_id:
+            await cancel_quietly(ctx, prediction_id, token_of(token_value))
+        return status_for(STOPPED)
 
     gr.ChatInterface(
         respond,
@@ -115,13 +136,16 @@ def build(ctx: AppContext) -> None:
         additional_inputs=[system_prompt, max_tokens, temperature, top_p, preset, ctx.token_state],
         additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False,
                                                  elem_id=f"{TAB}-settings"),
-        additional_outputs=[status, details],
+        additional_outputs=[status, details, logs],
         api_name=TAB,
         fill_height=False,
         autofocus=False,
         concurrency_limit=4,
     )
     details.render()
+    logs_box.render()
+    textbox.stop(stop, inputs=[ctx.token_state], outputs=[status], api_name=f"{TAB}_stop",
+                 show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {
         "system_prompt": system_prompt, "max_tokens": max_tokens, "temperature": temperature,
         "top_p": top_p,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from .conftest import RunningApp
 from .helpers import call
 
 pytestmark = pytest.mark.models
@@ -80,7 +83,7 @@ def test_chat_streams_partials(client: Client) -> None:
     out = call(client, "/chat", "What is the capital of France?",
                "You are a helpful assistant.", 48, 0, 0.9, "llama-3.1-405b-precise")
     assert out.error is None, out.error
-    answer, status, details = out.final
+    answer, status, details, logs = out.final
     assert "paris" in answer.lower()
     texts = [p[0] for p in out.partials if isinstance(p, tuple | list) and p[0]]
     growing = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]
@@ -89,15 +92,27 @@ def test_chat_streams_partials(client: Client) -> None:
     assert "Done" in status and "local/smollm2-135m-instruct" in details
 
 
-def test_chat_multi_turn(client: Client) -> None:
-    # The conversation so far is the ChatInterface's state; over the API each call is one
-    # turn, so the second call proves the tab keeps working turn after turn.
-    first = call(client, "/chat", "Say hello.", "You are brief.", 24, 0, 0.9,
+def test_chat_multi_turn(app: RunningApp, tmp_path: Path) -> None:
+    # One gradio_client session: the ChatInterface keeps the conversation between calls, and
+    # the second prediction's prompt must carry the first turn (question and answer).
+    chat = Client(app.url, verbose=False, download_files=str(tmp_path))
+    first = call(chat, "/chat", "My cat is called Zorblax.", "You are brief.", 24, 0, 0.9,
                  "llama-3.1-405b-precise")
-    second = call(client, "/chat", "Now say goodbye.", "You are brief.", 24, 0, 0.9,
+    assert first.error is None, first.error
+    second = call(chat, "/chat", "What is my cat called?", "You are brief.", 24, 0, 0.9,
                   "llama-3.1-405b-precise")
-    assert first.error is None and second.error is None
-    assert first.final[0] and second.final[0]
+    assert second.error is None, second.error
+    prompt = str(_latest_chat(app.engine_url)["input"]["prompt"])
+    assert "What is my cat called?" in prompt
+    assert "My cat is called Zorblax." in prompt
+    assert first.final[0].strip()[:40] in prompt
+
+
+def _latest_chat(engine_url: str) -> dict[str, Any]:
+    results = httpx.get(f"{engine_url}/v1/predictions", timeout=10).json()["results"]
+    found = [p for p in results if p.get("model") == "local/smollm2-135m-instruct"]
+    latest = max(found, key=lambda p: p.get("created_at") or "")
+    return dict(httpx.get(f"{engine_url}/v1/predictions/{latest['id']}", timeout=10).json())
 
 
 def test_image_tab_says_not_available_offline(client: Client) -> None:
