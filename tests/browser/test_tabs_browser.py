@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -78,6 +80,11 @@ def test_transcribe(page: Any, files: dict[str, Path]) -> None:
     expect(page.locator("#transcribe-files")).to_contain_text(".srt")
     expect(page.locator("#transcribe-files")).to_contain_text(".vtt")
     expect(page.locator("#transcribe-player")).to_be_visible()
+    # The player got the subtitles: it offers the captions toggle, and shows the text.
+    toggle = page.locator("#transcribe-player [data-testid=subtitles-toggle]")
+    expect(toggle).to_be_visible()
+    subtitle = page.locator("#transcribe-player [data-testid=subtitle-display]")
+    expect(subtitle).to_have_count(1)
     screenshot(page, "transcribe")
 
 
@@ -136,3 +143,94 @@ def test_token_saved_in_browser_never_in_page(page: Any) -> None:
     expect(page.locator("#token-status")).to_contain_text("your token")
     assert secret not in page.content()
     screenshot(page, "token")
+
+
+def _engine_url(page: Any) -> str:
+    """The header names the backend's address (the local engine's, here)."""
+    found = re.search(r"http://127\.0\.0\.1:\d+", page.locator("#header").inner_text())
+    assert found, "the header shows the engine's address"
+    return found.group(0)
+
+
+def _latest_chat(engine: str) -> dict[str, Any] | None:
+    results = httpx.get(f"{engine}/v1/predictions", timeout=10).json()["results"]
+    found = [p for p in results if p.get("model") == "local/smollm2-135m-instruct"]
+    return max(found, key=lambda p: p.get("created_at") or "") if found else None
+
+
+def _set_chat_settings(page: Any, max_tokens: int, temperature: float) -> None:
+    page.locator("#chat-settings").get_by_text("Settings").first.click()
+    for elem_id, value in (("chat-max-tokens", max_tokens), ("chat-temperature", temperature)):
+        box = page.locator(f"#{elem_id} input[type=number]")
+        box.fill(str(value))
+        box.press("Tab")
+
+
+def test_chat_stop_ends_cleanly(page: Any) -> None:
+    engine = _engine_url(page)
+    _open(page, "Chat")
+    _set_chat_settings(page, 1500, 0.7)
+    box = page.locator("#chat-input textarea")
+    box.fill("Write a very long story about a dragon who learns to cook.")
+    box.press("Enter")
+    bot = page.locator("#chat-chatbot .message.bot, #chat-chatbot [data-testid=bot]").last
+    expect(bot).to_contain_text(re.compile(r"\w+\W+\w+\W+\w+"), timeout=120_000)
+    page.locator("#chat-input .stop-button, #chat-input button[aria-label*=top]").first.click()
+    status = page.locator("#chat-status")
+    expect(status).to_contain_text("Stopped", timeout=30_000)
+    expect(status.locator(".pill.stop")).to_be_visible()
+    page.wait_for_timeout(1500)  # a late error from the canceled event would show by now
+    expect(page.locator("span.error")).to_have_count(0)  # the status tracker's badge
+    expect(status).to_contain_text("Stopped")
+    expect(bot).to_contain_text(re.compile(r"\w+"))  # the partial answer stays
+    prediction = helpers_wait(lambda: (p := _latest_chat(engine)) and p["status"] in
+                              ("canceled", "succeeded", "failed") and p)
+    assert prediction["status"] == "canceled"
+    screenshot(page, "chat-stopped")
+
+
+def helpers_wait(predicate: Any, timeout: float = 60.0) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
+
+
+def test_chat_retry_undo_and_clear(page: Any) -> None:
+    _open(page, "Chat")
+    _set_chat_settings(page, 32, 0)
+    chatbot = page.locator("#chat-chatbot")
+    users, bots = chatbot.locator(".message.user"), chatbot.locator(".message.bot")
+    status = page.locator("#chat-status")
+    box = page.locator("#chat-input textarea")
+    box.fill("What is the capital of France?")
+    box.press("Enter")
+    expect(status).to_contain_text("Done", timeout=120_000)
+    expect(bots).to_have_count(1)
+    expect(bots.first).to_contain_text("Paris")
+    # Retry: the same question answered again, in place of the old answer (no new turn).
+    chatbot.get_by_role("button", name="Retry").click()
+    expect(status).not_to_contain_text("Done", timeout=30_000)
+    expect(status).to_contain_text("Done", timeout=120_000)
+    expect(users).to_have_count(1)
+    expect(bots).to_have_count(1)
+    expect(bots.first).to_contain_text("Paris")
+    expect(box).to_be_enabled()  # the retry's last step: the conversation state is saved
+    # Undo: the turn goes, and the question comes back into the box to edit.
+    chatbot.get_by_role("button", name="Undo").click()
+    expect(users).to_have_count(0)
+    expect(bots).to_have_count(0)
+    expect(box).to_have_value("What is the capital of France?")
+    screenshot(page, "chat-undo")
+    box.press("Enter")
+    expect(status).to_contain_text("Done", timeout=120_000)
+    expect(bots).to_have_count(1)
+    expect(box).to_be_enabled()  # the turn's last step: the conversation state is saved
+    # Clear: an empty conversation.
+    chatbot.get_by_role("button", name="Clear").click()
+    expect(users).to_have_count(0)
+    expect(bots).to_have_count(0)
+    screenshot(page, "chat-cleared")
