@@ -1,0 +1,27 @@
+"""Every user-visible action is a named API endpoint, named after its tab."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+pytestmark = pytest.mark.models
+
+TABS = ("image", "chat", "transcribe", "upscale", "background", "faces")
+# The token box: the Save endpoint is deliberately undocumented (it carries the token).
+SHELL = {"/forget_token", "/token_status"}
+
+
+def test_every_tab_action_has_a_meaningful_api_name(client: Client) -> None:
+    info = client.view_api(return_format="dict", print_info=False)
+    named = set(info["named_endpoints"])
+    assert not info["unnamed_endpoints"], info["unnamed_endpoints"]
+    for tab in TABS:
+        assert f"/{tab}" in named, tab  # the tab's main action
+        assert f"/{tab}_preset" in named, tab
+        assert (f"/{tab}_stop" if tab == "chat" else f"/{tab}_cancel") in named, tab
+    assert "/image_aspect" in named
+    # No endpoint named after a Python function (Gradio's default): each names its tab.
+    prefixes = (*TABS, "compare")
+    stray = {n for n in named - SHELL if not n.lstrip("/").startswith(prefixes)}
+    assert not stray, stray
