@@ -120,14 +120,15 @@ def build(ctx: AppContext) -> None:
         yield text, f"{pill('ok', 'Done')} in {took:.1f} s.", \
             details_markdown(result) if result else "", log_text
 
-    async def stop(token_value: Any, request: gr.Request) -> str:
+    async def stop(token_value: Any, request: gr.Request) -> tuple[str, str, Any]:
         """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
         prediction on the backend and says so, in place of the running status."""
         session = getattr(request, "session_hash", None) or "anonymous"
         prediction_id = ctx.runs.pop(session, TAB)
         if prediction_id:
             await cancel_quietly(ctx, prediction_id, token_of(token_value))
-        return status_for(STOPPED)
+        # Every output of the canceled event, so none keeps Gradio's "Error" badge from it.
+        return status_for(STOPPED), "", gr.skip()
 
     gr.ChatInterface(
         respond,
@@ -144,8 +145,8 @@ def build(ctx: AppContext) -> None:
     )
     details.render()
     logs_box.render()
-    textbox.stop(stop, inputs=[ctx.token_state], outputs=[status], api_name=f"{TAB}_stop",
-                 show_progress="hidden")
+    textbox.stop(stop, inputs=[ctx.token_state], outputs=[status, details, logs],
+                 api_name=f"{TAB}_stop", show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {
         "system_prompt": system_prompt, "max_tokens": max_tokens, "temperature": temperature,
         "top_p": top_p,
