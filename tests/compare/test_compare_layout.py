@@ -45,4 +45,5 @@ def test_a_new_round_empties_the_export_box(compare_app: str) -> None:
     assert Path(json_path).is_file() and Path(html_path).is_file()
     again = client.predict(None, api_name="/compare_again")
     assert again[0] == "Round 2: 2 of 2 succeeded.", again[0]
-    assert list(again[-2:]) == [None, None], again[-2:]  # (JSON, HTML) files: gone with the new round
+    # the (JSON, HTML) export files go with the new round
+    assert list(again[-2:]) == [None, None], again[-2:]
