@@ -103,14 +103,8 @@ class ServiceBackend:
 
     def presets(self) -> dict[str, Any]:
         if self._presets is None:
-            try:
-                found = getattr(self.service, "presets", None)
-                if callable(found):
-                    self._presets = dict(found())
-                else:
-                    from playground.presets import load_presets
-
-                    self._presets = load_presets()
+            try:  # the service's own presets: what it will really run
+                self._presets = dict(self.service.presets)
             except Exception as exc:  # a broken preset file must not stop other entries
                 log.warning("presets unavailable: %s", exc)
                 self._presets = {}
