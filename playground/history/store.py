@@ -35,7 +35,7 @@ from playground.history.redact import clean_text
 
 DB_NAME = "history.sqlite3"
 DEFAULT_MAX_BYTES = 5 * 1000**3  # outputs kept before the oldest runs are pruned
-_SNIPPET_INPUTS = ("prompt", "message", "text", "question", "system_prompt")
+_SNIPPET_INPUTS = ("message", "prompt", "text", "question")  # a chat: the message
 _SNIPPET = 200
 _PRUNE_BATCH = 50
 _COLUMNS = ("seq, id, owner, task, tab, model, version, backend_kind, backend_url, "
