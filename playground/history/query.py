@@ -22,6 +22,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 @dataclass(frozen=True)
 class Filters:
     task: str | None = None
+    tab: str | None = None
     model: str | None = None
     status: str | None = None
     since: float | None = None  # epoch seconds, inclusive
@@ -61,7 +62,7 @@ def where(scope: Scope, filters: Filters, *, search: str,
     if scope.owner is not None:
         clauses.append("owner = ?")
         params.append(scope.owner)
-    for column in ("task", "model", "status"):
+    for column in ("task", "tab", "model", "status"):
         value = getattr(filters, column)
         if value:
             clauses.append(f"{column} = ?")

@@ -52,6 +52,7 @@ CREATE INDEX runs_time ON runs (started_at DESC, seq DESC);
 CREATE INDEX runs_owner_task ON runs (owner, task, started_at DESC, seq DESC);
 CREATE INDEX runs_owner_model ON runs (owner, model, started_at DESC, seq DESC);
 CREATE INDEX runs_owner_status ON runs (owner, status, started_at DESC, seq DESC);
+CREATE INDEX runs_owner_tab ON runs (owner, tab, started_at DESC, seq DESC);
 CREATE INDEX runs_cache ON runs (cache_key, owner) WHERE cache_key IS NOT NULL;
 
 CREATE TABLE files (
