@@ -118,8 +118,9 @@ class RunHistory:
         used = human_size(self.store.usage())
         cap = self.store.max_bytes
         line = f"{used} of files kept" if cap is None else f"{used} of {human_size(cap)} kept"
-        pruned = self.store.last_prune
+        pruned = self.store.auto_pruned
         if pruned.runs:
-            line += (f"; the oldest {pruned.runs} run{'s' if pruned.runs != 1 else ''} were "
-                     f"pruned to stay under the cap ({human_size(pruned.bytes)} freed)")
+            which = "run was" if pruned.runs == 1 else f"{pruned.runs} runs were"
+            line += (f"; the oldest {which} pruned to stay under the cap "
+                     f"({human_size(pruned.bytes)} freed)")
         return line

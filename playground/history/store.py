@@ -78,7 +78,7 @@ class RunStore:
         self.path = self.data_dir / DB_NAME
         self.files = FileKeeper(files_dir or self.data_dir / "outputs")
         self.max_bytes = max_bytes
-        self.last_prune = Pruned()  # the most recent automatic prune, for the tab to report
+        self.auto_pruned = Pruned()  # what recording past the cap removed since opening
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()  # the list of connections
@@ -170,8 +170,7 @@ class RunStore:
                 [(seq, f.role, f.key, f.name) for f in refs])
         if self.max_bytes is not None:
             pruned = self.prune(self.max_bytes, keep_newest=1)
-            if pruned.runs:
-                self.last_prune = pruned
+            self.auto_pruned.add(pruned)
         record = self._get(run_id, None)
         assert record is not None
         return record
@@ -234,25 +233,39 @@ class RunStore:
             with self._transaction() as conn:
                 ids = [r[0] for r in conn.execute(
                     f"SELECT id FROM runs WHERE seq IN ({marks})", list(seqs))]
-                names = [r[0] for r in conn.execute(
-                    f"SELECT DISTINCT name FROM run_files WHERE run_seq IN ({marks})",
-                    list(seqs))]
+                # each file with the time its last deleted run was recorded
+                names = conn.execute(
+                    "SELECT rf.name, max(r.finished_at) FROM run_files rf JOIN runs r ON "
+                    f"r.seq = rf.run_seq WHERE rf.run_seq IN ({marks}) GROUP BY rf.name",
+                    list(seqs)).fetchall()
                 conn.execute(f"DELETE FROM run_files WHERE run_seq IN ({marks})", list(seqs))
                 conn.execute(f"DELETE FROM runs WHERE seq IN ({marks})", list(seqs))
-                unused: list[tuple[str, int]] = []
-                for name in names:
+                unused: list[tuple[str, float]] = []
+                for name, recorded in names:
                     if conn.execute("SELECT 1 FROM run_files WHERE name = ? LIMIT 1",
                                     (name,)).fetchone() is None:
-                        size = conn.execute("SELECT size FROM files WHERE name = ?",
-                                            (name,)).fetchone()
                         conn.execute("DELETE FROM files WHERE name = ?", (name,))
-                        unused.append((name, int(size[0]) if size else 0))
+                        unused.append((name, recorded))
             # after the commit, still under the lock: no new run can take these files now
-            for name, _ in unused:
-                path = self.files.path_of(name)
-                if path is not None:
-                    path.unlink(missing_ok=True)
-        return Pruned(len(ids), len(unused), sum(s for _, s in unused), ids)
+            removed = [self._unlink(name, recorded) for name, recorded in unused]
+        done = [size for size in removed if size is not None]
+        return Pruned(len(ids), len(done), sum(done), ids)
+
+    def _unlink(self, name: str, recorded: float) -> int | None:
+        """Remove a file no run uses; its size, or None when it stays. A file saved again
+        after its run was recorded stays: a run still finishing (not yet recorded) saved the
+        same content and is about to use it."""
+        path = self.files.path_of(name)
+        if path is None:
+            return None
+        try:
+            stat = path.stat()
+            if stat.st_mtime > recorded:
+                return None
+            path.unlink()
+        except FileNotFoundError:
+            return None
+        return stat.st_size
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -75,14 +75,17 @@ def when_text(started: float, now: float | None = None) -> str:
     if ago < 3600:
         return f"{int(ago // 60)} min ago"
     stamp = datetime.fromtimestamp(started)
-    if stamp.date() == datetime.fromtimestamp(now or time.time()).date():
+    today = datetime.fromtimestamp(now or time.time())
+    if stamp.date() == today.date():
         return stamp.strftime("today %H:%M")
-    return stamp.strftime("%d %b %Y, %H:%M")
+    return stamp.strftime("%d %b, %H:%M" if stamp.year == today.year else "%d %b %Y, %H:%M")
 
 
 def thumbnail(history: RunHistory, record: RunRecord) -> str | None:
-    for path in history.output_paths(record):
-        if path.suffix.lower() in IMAGE_SUFFIXES:
+    """The first output image, else the first input image (a failed upscale shows its input)."""
+    inputs = [v for v in history.input_values(record).values() if isinstance(v, Path)]
+    for path in [*history.output_paths(record), *inputs]:
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
             return str(path)
     return None
 
@@ -191,6 +194,7 @@ class Detail:
     """The components that show one opened run."""
 
     box: gr.Column
+    hint: gr.Markdown
     head: gr.Markdown
     images: gr.Gallery
     text: gr.Textbox
@@ -198,19 +202,21 @@ class Detail:
     files: gr.File
     logs: gr.Textbox
     download: gr.DownloadButton
+    delete: gr.Button
+    confirm: gr.Button
     status: gr.Markdown
 
     @property
     def outputs(self) -> list[Any]:
-        return [self.box, self.head, self.images, self.text, self.inputs, self.files, self.logs,
-                self.download, self.status]
+        return [self.box, self.hint, self.head, self.images, self.text, self.inputs, self.files,
+                self.logs, self.download, self.delete, self.confirm, self.status]
 
 
 def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) -> dict[Any, Any]:
     if record is None:
-        return {detail.box: gr.Column(visible=False),
-                detail.status: f"{pill('warn', 'Not found')} That run is not in your history "
-                               "(deleted, or pruned to stay under the size cap)."}
+        return {detail.box: gr.Column(visible=False), detail.hint: gr.Markdown(
+            f"{pill('warn', 'Not found')} That run is not in your history (deleted, or pruned "
+            "to stay under the size cap).", visible=True)}
     outputs = history.output_paths(record)
     images = [str(p) for p in outputs if p.suffix.lower() in IMAGE_SUFFIXES]
     text = output_text(record)
@@ -218,6 +224,7 @@ def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) 
     input_files = [str(v) for v in inputs.values() if isinstance(v, Path) and v.is_file()]
     return {
         detail.box: gr.Column(visible=True),
+        detail.hint: gr.Markdown(visible=False),
         detail.head: details_markdown(record),
         detail.images: gr.Gallery(images, visible=bool(images)),
         detail.text: gr.Textbox(text, visible=bool(text)),
@@ -226,6 +233,8 @@ def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) 
                               visible=bool(outputs or input_files)),
         detail.logs: messages.scrub(record.logs or ""),
         detail.download: gr.DownloadButton(visible=True),
+        detail.delete: gr.Button(visible=True),
+        detail.confirm: gr.Button(visible=False),
         detail.status: "",
     }
 
@@ -261,38 +270,49 @@ def build(ctx: AppContext) -> None:
         when = gr.Dropdown(list(WHEN), value="Any time", show_label=False,
                            elem_id=f"{TAB}-when", scale=2, container=False)
         refresh = gr.Button("Refresh", elem_id=f"{TAB}-refresh", scale=1, min_width=90)
-    summary = gr.Markdown("", elem_id=f"{TAB}-summary", elem_classes=["run-details"])
-    runs = gr.Dataset(components=[gr.Image(type="filepath", visible=False),
-                                  gr.HTML(visible=False), gr.Textbox(visible=False)],
-                      samples=[], headers=["", "Run", "When"], type="index", layout="table",
-                      samples_per_page=PAGE_SIZE, elem_id=f"{TAB}-list", label="Runs")
-    with gr.Row():
-        newer = gr.Button("← Newer", elem_id=f"{TAB}-newer", size="sm")
-        older = gr.Button("Older →", elem_id=f"{TAB}-older", size="sm")
     view = gr.State(View())
-    with gr.Column(visible=False, elem_id=f"{TAB}-detail") as box:
-        head = gr.Markdown(elem_id=f"{TAB}-detail-head")
-        with gr.Row(equal_height=False):
-            images = gr.Gallery(label="Outputs", columns=3, height=320, object_fit="contain",
-                                elem_id=f"{TAB}-images", interactive=False)
-            text = gr.Textbox(label="Output", lines=8, max_lines=20, interactive=False,
-                              elem_id=f"{TAB}-text", buttons=["copy"])
-        with gr.Row(equal_height=False):
-            inputs = gr.JSON(label="Inputs", elem_id=f"{TAB}-inputs")
-            files = gr.File(label="Files", file_count="multiple", interactive=False,
-                            elem_id=f"{TAB}-files")
-        with gr.Accordion("Logs", open=False):
-            logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
-                              elem_id=f"{TAB}-logs")
-        with gr.Row():
-            again = gr.Button("Run again", variant="primary", elem_id=f"{TAB}-again")
-            open_tab = gr.Button("Open in its tab", elem_id=f"{TAB}-open-tab")
-            download = gr.DownloadButton("Download", elem_id=f"{TAB}-download")
-            delete = gr.Button("Delete", variant="stop", elem_id=f"{TAB}-delete")
-            confirm = gr.Button("Yes, delete it", variant="stop", visible=False,
-                                elem_id=f"{TAB}-confirm-delete")
-        note = gr.Markdown("", elem_id=f"{TAB}-detail-status", elem_classes=["run-status"])
-    detail = Detail(box, head, images, text, inputs, files, logs, download, note)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5, min_width=360):
+            summary = gr.Markdown("", elem_id=f"{TAB}-summary", elem_classes=["run-details"])
+            runs = gr.Dataset(components=[gr.Image(type="filepath", visible=False),
+                                          gr.HTML(visible=False), gr.Textbox(visible=False)],
+                              samples=[], headers=["", "Run", "When"], type="index",
+                              layout="table", samples_per_page=PAGE_SIZE,
+                              elem_id=f"{TAB}-list", label="Runs")
+            with gr.Row():
+                newer = gr.Button("← Newer", elem_id=f"{TAB}-newer", size="sm")
+                older = gr.Button("Older →", elem_id=f"{TAB}-older", size="sm")
+        with gr.Column(scale=6, min_width=400):
+            hint = gr.Markdown("Open a run from the list to see everything about it.",
+                               elem_id=f"{TAB}-hint", elem_classes=["run-details"])
+            with gr.Column(visible=False, elem_id=f"{TAB}-detail") as box:
+                head = gr.Markdown(elem_id=f"{TAB}-detail-head")
+                images = gr.Gallery(label="Outputs", columns=3, height=300,
+                                    object_fit="contain", elem_id=f"{TAB}-images",
+                                    interactive=False)
+                text = gr.Textbox(label="Output", lines=6, max_lines=16, interactive=False,
+                                  elem_id=f"{TAB}-text", buttons=["copy"])
+                with gr.Row():
+                    again = gr.Button("Run again", variant="primary", elem_id=f"{TAB}-again",
+                                      size="sm")
+                    open_tab = gr.Button("Open in its tab", elem_id=f"{TAB}-open-tab",
+                                         size="sm")
+                    download = gr.DownloadButton("Download", elem_id=f"{TAB}-download",
+                                                 size="sm")
+                    delete = gr.Button("Delete", variant="stop", elem_id=f"{TAB}-delete",
+                                       size="sm")
+                    confirm = gr.Button("Yes, delete it", variant="stop", visible=False,
+                                        elem_id=f"{TAB}-confirm-delete", size="sm")
+                note = gr.Markdown("", elem_id=f"{TAB}-detail-status",
+                                   elem_classes=["run-status"])
+                inputs = gr.JSON(label="Inputs", elem_id=f"{TAB}-inputs")
+                files = gr.File(label="Files", file_count="multiple", interactive=False,
+                                elem_id=f"{TAB}-files")
+                with gr.Accordion("Logs", open=False):
+                    logs = gr.Textbox(show_label=False, lines=6, max_lines=14,
+                                      interactive=False, elem_id=f"{TAB}-logs")
+    detail = Detail(box, hint, head, images, text, inputs, files, logs, download, delete,
+                    confirm, note)
     filter_inputs = [search, task, model, status, when]
 
     def show(owner: Any, view_value: View, search_text: str, task_v: str, model_v: str,
@@ -341,11 +361,12 @@ def build(ctx: AppContext) -> None:
                 "history (already deleted?).")
         view_value.opened = None
         dataset, listed, new, *rest = show(owner, view_value, *f, 0)
-        return (dataset, f"{said}  \n{listed}", new, *rest, gr.Column(visible=False),
-                gr.Button(visible=True), gr.Button(visible=False))
+        return (dataset, listed, new, *rest, gr.Column(visible=False),
+                gr.Markdown(said, visible=True), gr.Button(visible=True),
+                gr.Button(visible=False))
 
     confirm.click(really_delete, inputs=[owner_state, view, *filter_inputs],
-                  outputs=[*listing, box, delete, confirm], api_visibility="private")
+                  outputs=[*listing, box, hint, delete, confirm], api_visibility="private")
 
 
 if __name__ == "__main__":

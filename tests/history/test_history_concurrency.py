@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
 from conftest import OWNER_A, OWNER_B, finished, saved
 
+from playground.files.outputs import store as save_output
 from playground.history import Filters, RunStore, Scope
 
 THREADS = 8
@@ -14,7 +16,7 @@ EACH = 40
 
 
 def test_threads_record_read_and_delete_at_once(store: RunStore, outputs: Path) -> None:
-    shared = saved(outputs, b"\x89PNG" + b"s" * 64, "5555555555555555.png")
+    same = b"\x89PNG" + b"s" * 64  # an output every run makes (a deterministic model)
     errors: list[BaseException] = []
     barrier = threading.Barrier(THREADS + 2)
     deleted: list[str] = []
@@ -24,6 +26,7 @@ def test_threads_record_read_and_delete_at_once(store: RunStore, outputs: Path) 
             barrier.wait()
             for i in range(EACH):
                 own = saved(outputs, f"{n}-{i}".encode() * 8, f"{n:08d}{i:08d}.bin")
+                shared = save_output(same, ".png", outputs)  # as the service's saver does
                 record = store.record(finished(inputs={"prompt": f"writer {n} run {i}",
                                                        "seed": i}, output=[own, shared]),
                                       OWNER_A if n % 2 else OWNER_B)
@@ -52,6 +55,7 @@ def test_threads_record_read_and_delete_at_once(store: RunStore, outputs: Path) 
     everyone = Scope.shared()
     assert store.count(everyone) == THREADS * EACH - len(deleted)
     assert store.count(everyone, Filters(text="writer")) == THREADS * EACH - len(deleted)
+    shared = outputs / f"{hashlib.sha256(same).hexdigest()[:16]}.png"
     assert shared.exists()  # deleted runs shared it with runs still kept
     kept = {f.name for r in _every(store) for f in r.files}
     on_disk = {p.name for p in outputs.iterdir()}
