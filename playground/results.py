@@ -36,6 +36,14 @@ class RunUpdate:
     notice: str | None = None  # e.g. "Rate limited (429): retrying in 8 s"
 
 
+@dataclass(frozen=True)
+class Reused:
+    """Where a result answered from the history comes from: no backend call was made."""
+
+    run_id: str  # the saved run in the history
+    started_at: float  # when that run was made (epoch seconds)
+
+
 @dataclass
 class RunResult:
     """One finished (or failed, or canceled) prediction, with its outputs saved locally.
@@ -60,6 +68,7 @@ class RunResult:
     upload_notes: list[str] = field(default_factory=list)  # one line per uploaded file
     output_problems: list[str] = field(default_factory=list)  # outputs that could not be saved
     prediction: Any = None  # the client's final Prediction object
+    reused: Reused | None = None  # set when an identical earlier run answered (not run again)
 
     @property
     def ok(self) -> bool:

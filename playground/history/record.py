@@ -90,6 +90,7 @@ class FinishedRun:
     started_at: float | None = None  # epoch seconds; None: now minus the metrics' client time
     secret_inputs: frozenset[str] = frozenset()
     cache_key: str | None = None  # from cache.cache_key, when the run may be served again
+    snippet: str | None = None  # what the list shows; None: the prompt, else the output text
 
 
 @dataclass(frozen=True)

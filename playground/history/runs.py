@@ -30,6 +30,7 @@ class Caller:
     owner: str  # the browser's anonymous id (kept in its gr.BrowserState)
     tab: str  # image, chat, ..., compare, models, history
     reuse: bool = True  # False ("Run anyway", "Run again"): never answered from the history
+    seed_chosen: bool = True  # False: the tab drew the seed at random (never answered either)
 
 
 def new_owner_id() -> str:

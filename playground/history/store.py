@@ -141,6 +141,9 @@ class RunStore:
         started = run.started_at if run.started_at is not None else (
             now - float(took) if isinstance(took, int | float) else now)
         snippet, search = _texts(inputs.value, output.value)
+        if run.snippet:
+            snippet = " ".join(clean_text(run.snippet).split())[:_SNIPPET]
+            search = f"{snippet}\n{search}"
         if self.search == "like":
             search = search.lower()
         run_id = secrets.token_hex(8)
