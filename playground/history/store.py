@@ -10,6 +10,7 @@ whatever id it sends.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 import threading
@@ -140,6 +141,8 @@ class RunStore:
         took = run.metrics.get("client_time")
         started = run.started_at if run.started_at is not None else (
             now - float(took) if isinstance(took, int | float) else now)
+        if not math.isfinite(started):
+            started = now
         snippet, search = _texts(inputs.value, output.value)
         if run.snippet:
             snippet = " ".join(clean_text(run.snippet).split())[:_SNIPPET]
@@ -157,7 +160,8 @@ class RunStore:
             "output": _dumps(output.value), "logs": clean_text(run.logs or ""),
             "error": clean_text(run.error) if run.error else None,
             "metrics": _dumps(_numbers(run.metrics)),
-            "cost_usd": run.cost_usd if isinstance(run.cost_usd, int | float) else None,
+            "cost_usd": run.cost_usd if isinstance(run.cost_usd, int | float)
+            and math.isfinite(run.cost_usd) else None,
             "started_at": round(started, 6), "finished_at": round(now, 6),
             "cache_key": run.cache_key if run.status == "succeeded" else None,
             "snippet": snippet, "search_text": search,
