@@ -6,9 +6,10 @@ from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image
+from playground.ui.inputs import IMAGE_HINT, require_file
 from playground.ui.runner import (
     PROGRESS,
     Run,
@@ -44,19 +45,22 @@ def build(ctx: AppContext) -> None:
             panel = run_panel(TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {})
 
-    async def remove(image_value: Any, preset_name: str | None, token_value: Any,
-                     request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
-        image_path = path_of(image_value)
-        run = Run(ctx, TAB, panel, request, token_value, progress)
+    async def remove(image: Any, preset: str | None, token: str | None = None,
+                     request: gr.Request | None = None,
+                     progress: gr.Progress = PROGRESS) -> Any:
+        image_path = path_of(image)
+        run = Run(ctx, TAB, request, token, progress)
 
-        async def call(token: str | None, on_update: Any) -> Any:
-            path = check_image(image_path, "the image", ctx.max_upload_bytes)
+        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+            path = require_file(image_path, "The image", IMAGE_HINT,
+                                ctx.max_upload_bytes)
             return await ctx.service.remove_background(
-                str(path), preset=widgets.preset_value(preset_name), token=token,
+                str(path), preset=widgets.preset_value(preset),
+                token=token,
                 on_update=on_update,
             )
 
-        async for update in run.execute(call):
+        async for update in run.execute(call, panel):
             yield update
         if run.result is None:
             return
@@ -67,8 +71,3 @@ def build(ctx: AppContext) -> None:
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, remove, inputs=[image, preset],
              outputs=[result, slider, download], progress_on=[result], preprocess=False)
 
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)

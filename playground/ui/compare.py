@@ -39,6 +39,7 @@ from playground.compare.forms import (
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.config import data_dir
+from playground.service import RunResult, scrub
 from playground.ui import messages
 from playground.ui.context import AppContext
 from playground.ui.runner import pill, token_of
@@ -61,19 +62,9 @@ GRID_STARTERS = {"image-to-image": ("model", "modnet, u2netp", "ref"),
                  "image": ("num_inference_steps", "1, 4", "seed")}
 
 
-def _backend(ctx: AppContext) -> ServiceBackend:
-    return ServiceBackend(ctx.service, backend_kind=ctx.backend.kind)
-
-
 def _choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
     out = [(ref, ref) for ref in LOCAL_MODELS[task]] if ctx.backend.is_local else []
-    backend = _backend(ctx)
-    wanted = set(PRESET_TASKS[task])
-    for label, value in backend.preset_choices():
-        preset = backend.presets().get(value.split(":", 1)[1])
-        if getattr(preset, "task", None) in wanted:
-            out.append((label, value))
-    return out
+    return out + ServiceBackend(ctx.service).preset_choices(PRESET_TASKS[task])
 
 
 def _starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:
@@ -98,7 +89,7 @@ def _head(session: CompareSession | None, run: Run | None, index: int) -> str:
              format_cost(run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
     if run.error:
-        text += f"  \n{pill('err', 'Error')} {messages.scrub(run.error)}"
+        text += f"  \n{pill('err', 'Error')} {scrub(run.error)}"
     return text
 
 
@@ -236,8 +227,13 @@ def build(ctx: AppContext) -> None:
     def _runner(ctx: AppContext) -> Runner:
         def describe(exc: BaseException) -> str:
             return messages.describe(exc, backend_url=ctx.backend.url,
-                                     local=ctx.backend.is_local).markdown
-        return Runner(_backend(ctx), describe=describe)
+                                     local=ctx.backend.is_local,
+                                     had_token=ctx.has_server_token).markdown
+
+        def failed(result: RunResult) -> str:
+            return messages.for_result(result, local=ctx.backend.is_local).markdown
+
+        return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed)
 
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, asyncio.Event] = {}
@@ -406,8 +402,3 @@ def build(ctx: AppContext) -> None:
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
 
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)

@@ -8,9 +8,9 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui import presets_view, widgets
+from playground.service import OnUpdate, RunResult, errors
+from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.messages import MissingInput
 from playground.ui.runner import PROGRESS, Run, details_markdown, pill, run_panel, wire_run
 
 TAB = "image"
@@ -39,9 +39,8 @@ def build(ctx: AppContext) -> None:
     widgets.intro("Describe a picture and **SDXL** paints it. Press **Ctrl+Enter** (⌘+Enter on a "
                   "Mac) in the prompt to generate.")
     init = widgets.initial(ctx, TASK)
-    _, default_preset = presets_view.choices(TASK)
-    ratios = presets_view.aspect_ratios(TASK, default_preset, local=ctx.backend.is_local) \
-        or ASPECTS
+    _, default_preset = ctx.presets.choices(TASK)
+    ratios = ctx.presets.aspect_ratios(TASK, default_preset) or ASPECTS
     w0, h0 = int(init.get("width", 1024)), int(init.get("height", 1024))
     first_ratio = next((k for k, v in ratios.items() if tuple(v) == (w0, h0)), None)
     with gr.Row(equal_height=False):
@@ -101,15 +100,16 @@ def build(ctx: AppContext) -> None:
 
     async def generate(prompt_text: str, negative_text: str, w: float, h: float, n: float,
                        sched: str, n_steps: float, cfg: float, seed_value: float | None,
-                       random_seed: bool, preset_name: str | None, token_value: Any,
-                       request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
-        run = Run(ctx, TAB, panel, request, token_value, progress)
+                       random_seed: bool, preset_name: str | None, token: str | None = None,
+                       request: gr.Request | None = None,
+                       progress: gr.Progress = PROGRESS) -> Any:
+        run = Run(ctx, TAB, request, token, progress)
         used_seed = random.randint(0, MAX_SEED) if random_seed or seed_value is None \
             else int(seed_value)
 
-        async def call(token: str | None, on_update: Any) -> Any:
+        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
             if not (prompt_text or "").strip():
-                raise MissingInput("The prompt", "Describe the picture you want first.")
+                raise errors.MissingInput("The prompt", "Describe the picture you want first.")
             return await ctx.service.generate_image(
                 prompt_text.strip(), negative_prompt=negative_text or "",
                 width=_multiple_of_8(w), height=_multiple_of_8(h), num_outputs=int(n),
@@ -119,7 +119,7 @@ def build(ctx: AppContext) -> None:
             )
 
         try:
-            async for update in run.execute(call):
+            async for update in run.execute(call, panel):
                 yield update
         except gr.Error as exc:
             # Offline this is the expected answer: said once, in plain words, in the status line
@@ -130,8 +130,8 @@ def build(ctx: AppContext) -> None:
             return
         if run.result is None:
             return
-        images = [str(p) for p in widgets.files_of(run.result)]
-        shown = _seed_from_logs(getattr(run.result, "logs", "") or "") or used_seed
+        images = [str(p) for p in run.result.files]
+        shown = _seed_from_logs(run.result.logs) or used_seed
         count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
         yield {
             gallery: images,
@@ -163,8 +163,3 @@ def _seed_from_logs(logs: str) -> int | None:
     found = _SEED_LOG.findall(logs)
     return int(found[-1]) if found else None
 
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)

@@ -13,7 +13,6 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui import presets_view
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
 
@@ -97,7 +96,7 @@ def _banner_markdown(ctx: AppContext) -> str:
         (f"**{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
          + (f" <em>({html.escape(s.note)})</em>" if s.note else ""))
         if s.local else f"**{html.escape(s.cloud)}**: <em>{html.escape(s.note)}</em>"
-        for s in presets_view.stand_ins()
+        for s in ctx.presets.stand_ins()
     ]
     head = (
         "**Offline mode:** small models run on this computer in place of the Replicate models. "

@@ -8,9 +8,10 @@ from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_audio
+from playground.ui.inputs import AUDIO_HINT, require_file
 from playground.ui.runner import PROGRESS, Run, details_markdown, path_of, run_panel, wire_run
 
 TAB = "transcribe"
@@ -98,22 +99,23 @@ def build(ctx: AppContext) -> None:
                         {"language": language, "transcription": fmt, "translate": translate})
 
     async def transcribe(audio_value: Any, lang: str | None, transcription: str,
-                         to_english: bool, preset_name: str | None, token_value: Any,
-                         request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
+                         to_english: bool, preset_name: str | None, token: str | None = None,
+                         request: gr.Request | None = None,
+                         progress: gr.Progress = PROGRESS) -> Any:
         audio_path = path_of(audio_value)
-        run = Run(ctx, TAB, panel, request, token_value, progress)
+        run = Run(ctx, TAB, request, token, progress)
         inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(to_english)}
         if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
             inputs["language"] = lang
 
-        async def call(token: str | None, on_update: Any) -> Any:
-            path = check_audio(audio_path, "the audio", ctx.max_upload_bytes)
+        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+            path = require_file(audio_path, "The audio", AUDIO_HINT, ctx.max_upload_bytes)
             return await ctx.service.transcribe(
                 str(path), preset=widgets.preset_value(preset_name), token=token,
                 on_update=on_update, **inputs,
             )
 
-        async for update in run.execute(call):
+        async for update in run.execute(call, panel):
             yield update
         if run.result is None:
             return
@@ -122,7 +124,7 @@ def build(ctx: AppContext) -> None:
         segs = segments_of(output)
         plain = " ".join(s["text"] for s in segs) or text
         key = hashlib.sha256(f"{run.result.prediction_id}{plain}".encode()).hexdigest()[:16]
-        paths = write_transcripts(ctx.output_dir / "outputs" / "transcripts" / key, plain, segs)
+        paths = write_transcripts(ctx.output_dir / "transcripts" / key, plain, segs)
         subtitles = [{"text": s["text"], "timestamp": [s["start"], s["end"]]} for s in segs]
         language_found = output.get("detected_language") or "unknown"
         ignored = _ignored_language(lang) if ctx.backend.is_local else ""
@@ -150,8 +152,3 @@ def _ignored_language(lang: str | None) -> str:
     name = dict((code, label) for label, code in LANGUAGES).get(lang, lang)
     return f" The offline model understands English only; {name} was ignored."
 
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)
