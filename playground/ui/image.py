@@ -72,7 +72,7 @@ def build(ctx: AppContext) -> None:
                                      info="How closely to follow the prompt",
                                      elem_id=f"{TAB}-guidance")
                 with gr.Row(equal_height=True):
-                    seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
+                    seed_box = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
                                      elem_id=f"{TAB}-seed")
                     randomize = gr.Checkbox(True, label="Randomize seed",
                                             elem_id=f"{TAB}-randomize")
@@ -98,24 +98,26 @@ def build(ctx: AppContext) -> None:
         "guidance_scale": guidance,
     })
 
-    async def generate(prompt_text: str, negative_text: str, w: float, h: float, n: float,
-                       sched: str, n_steps: float, cfg: float, seed_value: float | None,
-                       random_seed: bool, preset_name: str | None, token: str | None = None,
+    async def generate(prompt: str, negative_prompt: str, width: float, height: float,
+                       num_outputs: float, scheduler: str, num_inference_steps: float,
+                       guidance_scale: float, seed: float | None, randomize_seed: bool,
+                       preset: str | None, token: str | None = None,
                        request: gr.Request | None = None,
                        progress: gr.Progress = PROGRESS) -> Any:
         run = Run(ctx, TAB, request, token, progress)
-        used_seed = random.randint(0, MAX_SEED) if random_seed or seed_value is None \
-            else int(seed_value)
+        used_seed = random.randint(0, MAX_SEED) if randomize_seed or seed is None \
+            else int(seed)
 
         async def call(token: str | None, on_update: OnUpdate) -> RunResult:
-            if not (prompt_text or "").strip():
+            if not (prompt or "").strip():
                 raise errors.MissingInput("The prompt", "Describe the picture you want first.")
             return await ctx.service.generate_image(
-                prompt_text.strip(), negative_prompt=negative_text or "",
-                width=_multiple_of_8(w), height=_multiple_of_8(h), num_outputs=int(n),
-                scheduler=sched, num_inference_steps=int(n_steps), guidance_scale=float(cfg),
-                seed=used_seed, preset=widgets.preset_value(preset_name), token=token,
-                on_update=on_update,
+                prompt.strip(), negative_prompt=negative_prompt or "",
+                width=_multiple_of_8(width), height=_multiple_of_8(height),
+                num_outputs=int(num_outputs), scheduler=scheduler,
+                num_inference_steps=int(num_inference_steps),
+                guidance_scale=float(guidance_scale), seed=used_seed,
+                preset=widgets.preset_value(preset), token=token, on_update=on_update,
             )
 
         try:
@@ -135,15 +137,15 @@ def build(ctx: AppContext) -> None:
         count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
         yield {
             gallery: images,
-            seed: shown,
+            seed_box: shown,
             panel.status: run.done_status(f"{count}, seed {shown}."),
             panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
         }
 
     event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, generate,
                      inputs=[prompt, negative, width, height, num, scheduler, steps, guidance,
-                             seed, randomize, preset],
-                     outputs=[gallery, seed], progress_on=[gallery])
+                             seed_box, randomize, preset],
+                     outputs=[gallery, seed_box], progress_on=[gallery])
     # Then open the first new image: in the grid a square 1024 px picture would not fit the
     # gallery's fixed height without scrolling; the preview shows it whole, thumbnails below.
     # A separate private step, so the `/image` API still returns a plain list of images.

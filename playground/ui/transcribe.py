@@ -98,20 +98,21 @@ def build(ctx: AppContext) -> None:
     widgets.wire_preset(ctx, TAB, TASK, preset, about,
                         {"language": language, "transcription": fmt, "translate": translate})
 
-    async def transcribe(audio_value: Any, lang: str | None, transcription: str,
-                         to_english: bool, preset_name: str | None, token: str | None = None,
+    async def transcribe(audio: Any, language: str | None, transcription: str,
+                         translate: bool, preset: str | None, token: str | None = None,
                          request: gr.Request | None = None,
                          progress: gr.Progress = PROGRESS) -> Any:
-        audio_path = path_of(audio_value)
+        audio_path = path_of(audio)
         run = Run(ctx, TAB, request, token, progress)
-        inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(to_english)}
+        lang = language
+        inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(translate)}
         if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
             inputs["language"] = lang
 
         async def call(token: str | None, on_update: OnUpdate) -> RunResult:
             path = require_file(audio_path, "The audio", AUDIO_HINT, ctx.max_upload_bytes)
             return await ctx.service.transcribe(
-                str(path), preset=widgets.preset_value(preset_name), token=token,
+                str(path), preset=widgets.preset_value(preset), token=token,
                 on_update=on_update, **inputs,
             )
 
