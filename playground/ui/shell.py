@@ -72,18 +72,20 @@ document.addEventListener("keydown", (event) => {
 """
 
 
-class TokenState(gr.BrowserState):
-    """The browser's saved token, labelled so the API documents it as "API token" (and every
-    event's `token` parameter is optional: none means the server's own token)."""
+def token_state(secret: str) -> gr.BrowserState:
+    """The browser's saved token, labelled so the API documents it as "API token" (every event's
+    `token` parameter is optional: none means the server's own token).
 
-    def __init__(self, default_value: Any = None, *, label: str = "API token",
-                 storage_key: str | None = None, secret: str | None = None,
-                 render: bool = True) -> None:
-        super().__init__(default_value, storage_key=storage_key, secret=secret, render=render)
-        self.label = label
+    BrowserState takes no label; a subclass would make Gradio write a .pyi stub next to this
+    file at import, so the label is added to this one instance's config instead."""
+    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=secret)
+    plain = state.get_config
 
-    def get_block_name(self) -> str:
-        return "browserstate"  # drawn by BrowserState's own frontend
+    def get_config(cls: Any = None) -> dict[str, Any]:
+        return {**plain(cls), "label": "API token"}
+
+    state.get_config = get_config  # type: ignore[method-assign]
+    return state
 
 
 def launch_options() -> dict[str, Any]:
@@ -173,8 +175,7 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
 def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
-        ctx.token_state = TokenState(None, storage_key=TOKEN_STORAGE_KEY,
-                                     secret=ctx.browser_secret)
+        ctx.token_state = token_state(ctx.browser_secret)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
             gr.Markdown(_banner_markdown(ctx), elem_id="standin-banner")
