@@ -12,6 +12,7 @@ from playground.ui.context import AppContext
 from playground.ui.messages import Message
 from playground.ui.runner import (
     Run,
+    bind,
     cancel_quietly,
     details_markdown,
     session_of,
@@ -63,43 +64,8 @@ def build(ctx: AppContext) -> None:
                          label="Message", show_label=False, render=False, submit_btn=True,
                          stop_btn=True)
 
-    async def respond(message: str, history: list[Any], system_prompt: str, max_tokens: float,
-                      temperature: float, top_p: float, preset: str | None,
-                      token: str | None = None, request: gr.Request | None = None) -> Any:
-        """One answer, streamed: (answer so far, status, details, logs) at every step."""
-        run = Run(ctx, TAB, request, token, canceled=STOPPED)
-
-        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
-            return await ctx.service.chat(
-                message, history, preset=widgets.preset_value(preset),
-                system_prompt=system_prompt or None, token=token, on_update=on_update,
-                max_tokens=int(max_tokens), temperature=float(temperature),
-                top_p=float(top_p))
-
-        shown = ["", "", "", ""]
-        async for step in run.steps(call):
-            for i, value in enumerate((step.text, step.status, step.details, step.logs)):
-                if value is not None:
-                    shown[i] = value
-            yield tuple(shown)
-        if run.result is None:
-            return
-        result = run.result
-        yield (result.text or shown[0], run.done_status(notes=result.notes),
-               details_markdown(result), scrub(result.logs) or shown[3])
-
-    async def stop(token: str | None = None,
-                   request: gr.Request | None = None) -> tuple[str, str, Any]:
-        """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
-        prediction on the backend and says so, in place of the running status."""
-        prediction_id = ctx.runs.pop(session_of(request), TAB)
-        if prediction_id:
-            await cancel_quietly(ctx, prediction_id, token_of(token))
-        # Every output of the canceled event, so none keeps Gradio's "Error" badge from it.
-        return status_for(STOPPED), "", gr.skip()
-
     gr.ChatInterface(
-        respond,
+        bind(respond, ctx),
         chatbot=chatbot,
         textbox=textbox,
         additional_inputs=[system_prompt, max_tokens, temperature, top_p, preset, ctx.token_state],
@@ -114,10 +80,45 @@ def build(ctx: AppContext) -> None:
     )
     details.render()
     logs_box.render()
-    textbox.stop(stop, inputs=[ctx.token_state], outputs=[status, details, logs],
+    textbox.stop(bind(stop, ctx), inputs=[ctx.token_state], outputs=[status, details, logs],
                  api_name=f"{TAB}_stop", show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {
         "system_prompt": system_prompt, "max_tokens": max_tokens, "temperature": temperature,
         "top_p": top_p,
     })
 
+
+async def respond(ctx: AppContext, message: str, history: list[Any], system_prompt: str,
+                  max_tokens: float, temperature: float, top_p: float, preset: str | None,
+                  token: str | None = None, request: gr.Request | None = None) -> Any:
+    """One answer, streamed: (answer so far, status, details, logs) at every step."""
+    run = Run(ctx, TAB, request, token, canceled=STOPPED)
+
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        return await ctx.service.chat(
+            message, history, preset=widgets.preset_value(preset),
+            system_prompt=system_prompt or None, token=token, on_update=on_update,
+            max_tokens=int(max_tokens), temperature=float(temperature),
+            top_p=float(top_p))
+
+    shown = ["", "", "", ""]
+    async for step in run.steps(call):
+        for i, value in enumerate((step.text, step.status, step.details, step.logs)):
+            if value is not None:
+                shown[i] = value
+        yield tuple(shown)
+    if run.result is None:
+        return
+    result = run.result
+    yield (result.text or shown[0], run.done_status(notes=result.notes),
+           details_markdown(result), scrub(result.logs) or shown[3])
+
+async def stop(ctx: AppContext, token: str | None = None,
+               request: gr.Request | None = None) -> tuple[str, str, Any]:
+    """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
+    prediction on the backend and says so, in place of the running status."""
+    prediction_id = ctx.runs.pop(session_of(request), TAB)
+    if prediction_id:
+        await cancel_quietly(ctx, prediction_id, token_of(token))
+    # Every output of the canceled event, so none keeps Gradio's "Error" badge from it.
+    return status_for(STOPPED), "", gr.skip()

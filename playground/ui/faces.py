@@ -13,10 +13,12 @@ from playground.ui.inputs import IMAGE_HINT, require_file
 from playground.ui.runner import (
     PROGRESS,
     Run,
+    bind,
     path_of,
     run_panel,
     wire_run,
 )
+from playground.ui.widgets import ImageView
 
 TAB = "faces"
 TASK = "faces"
@@ -48,28 +50,30 @@ def build(ctx: AppContext) -> None:
             panel = run_panel(TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"version": version, "scale": scale})
 
-    async def restore(image: Any, version: str, scale: float, preset: str | None,
-                      token: str | None = None, request: gr.Request | None = None,
-                      progress: gr.Progress = PROGRESS) -> Any:
-        image_path = path_of(image)
-        run = Run(ctx, TAB, request, token, progress)
-
-        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
-            path = require_file(image_path, "The photo", IMAGE_HINT,
-                                ctx.max_upload_bytes)
-            value = int(scale) if float(scale).is_integer() else float(scale)
-            return await ctx.service.restore_faces(
-                str(path), version=version, scale=value, preset=widgets.preset_value(preset),
-                token=token, on_update=on_update,
-            )
-
-        async for update in run.execute(call, panel):
-            yield update
-        if run.result is None:
-            return
-        yield widgets.image_result_updates(run, panel, image_path, slider, download)
-
-    wire_run(ctx, TAB, panel, run_btn, cancel_btn, restore,
+    view = ImageView(panel, slider, download)
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(restore, ctx, view),
              inputs=[image, version, scale, preset], outputs=[slider, download],
              progress_on=[slider], preprocess=False)
 
+
+async def restore(ctx: AppContext, view: ImageView, image: Any, version: str, scale: float,
+                  preset: str | None, token: str | None = None,
+                  request: gr.Request | None = None, progress: gr.Progress = PROGRESS) -> Any:
+    """Restore faces: the photo with its faces repaired, before and after."""
+    image_path = path_of(image)
+    run = Run(ctx, TAB, request, token, progress)
+
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        path = require_file(image_path, "The photo", IMAGE_HINT,
+                            ctx.max_upload_bytes)
+        value = int(scale) if float(scale).is_integer() else float(scale)
+        return await ctx.service.restore_faces(
+            str(path), version=version, scale=value, preset=widgets.preset_value(preset),
+            token=token, on_update=on_update,
+        )
+
+    async for update in run.execute(call, view.panel):
+        yield update
+    if run.result is None:
+        return
+    yield widgets.image_result_updates(run, view, image_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -11,7 +12,16 @@ import gradio as gr
 from playground.service import OnUpdate, RunResult, errors
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.runner import PROGRESS, Run, details_markdown, pill, run_panel, wire_run
+from playground.ui.runner import (
+    PROGRESS,
+    Run,
+    RunPanel,
+    bind,
+    details_markdown,
+    pill,
+    run_panel,
+    wire_run,
+)
 
 TAB = "image"
 TASK = "image"
@@ -33,6 +43,15 @@ OFFLINE_TEXT = (
     "Start the playground with a Replicate API token to make images with SDXL."
 )
 OFFLINE_NOTE = f"{pill('warn', UNAVAILABLE_TITLE)} {OFFLINE_TEXT}"
+
+
+@dataclass
+class ImageTabView:
+    """What a generation fills in."""
+
+    panel: RunPanel
+    gallery: gr.Gallery
+    seed: gr.Number
 
 
 def build(ctx: AppContext) -> None:
@@ -98,51 +117,8 @@ def build(ctx: AppContext) -> None:
         "guidance_scale": guidance,
     })
 
-    async def generate(prompt: str, negative_prompt: str, width: float, height: float,
-                       num_outputs: float, scheduler: str, num_inference_steps: float,
-                       guidance_scale: float, seed: float | None, randomize_seed: bool,
-                       preset: str | None, token: str | None = None,
-                       request: gr.Request | None = None,
-                       progress: gr.Progress = PROGRESS) -> Any:
-        run = Run(ctx, TAB, request, token, progress)
-        used_seed = random.randint(0, MAX_SEED) if randomize_seed or seed is None \
-            else int(seed)
-
-        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
-            if not (prompt or "").strip():
-                raise errors.MissingInput("The prompt", "Describe the picture you want first.")
-            return await ctx.service.generate_image(
-                prompt.strip(), negative_prompt=negative_prompt or "",
-                width=_multiple_of_8(width), height=_multiple_of_8(height),
-                num_outputs=int(num_outputs), scheduler=scheduler,
-                num_inference_steps=int(num_inference_steps),
-                guidance_scale=float(guidance_scale), seed=used_seed,
-                preset=widgets.preset_value(preset), token=token, on_update=on_update,
-            )
-
-        try:
-            async for update in run.execute(call, panel):
-                yield update
-        except gr.Error as exc:
-            # Offline this is the expected answer: said once, in plain words, in the status line
-            # (no toast, no error badge); the engine's reason goes to the logs.
-            if not (ctx.backend.is_local and exc.title == UNAVAILABLE_TITLE):
-                raise
-            yield {panel.status: OFFLINE_NOTE, panel.logs: exc.message}
-            return
-        if run.result is None:
-            return
-        images = [str(p) for p in run.result.files]
-        shown = _seed_from_logs(run.result.logs) or used_seed
-        count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
-        yield {
-            gallery: images,
-            seed_box: shown,
-            panel.status: run.done_status(f"{count}, seed {shown}."),
-            panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
-        }
-
-    event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, generate,
+    view = ImageTabView(panel, gallery, seed_box)
+    event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(generate, ctx, view),
                      inputs=[prompt, negative, width, height, num, scheduler, steps, guidance,
                              seed_box, randomize, preset],
                      outputs=[gallery, seed_box], progress_on=[gallery])
@@ -151,6 +127,53 @@ def build(ctx: AppContext) -> None:
     # A separate private step, so the `/image` API still returns a plain list of images.
     event.success(_open_first, inputs=[gallery], outputs=[gallery], preprocess=False,
                   api_visibility="private", show_progress="hidden", queue=False)
+
+
+async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_prompt: str,
+                   width: float, height: float,
+                   num_outputs: float, scheduler: str, num_inference_steps: float,
+                   guidance_scale: float, seed: float | None, randomize_seed: bool,
+                   preset: str | None, token: str | None = None,
+                   request: gr.Request | None = None,
+                   progress: gr.Progress = PROGRESS) -> Any:
+    """Generate: the images, and the seed that made them (to repeat a run)."""
+    run = Run(ctx, TAB, request, token, progress)
+    used_seed = random.randint(0, MAX_SEED) if randomize_seed or seed is None \
+        else int(seed)
+
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        if not (prompt or "").strip():
+            raise errors.MissingInput("The prompt", "Describe the picture you want first.")
+        return await ctx.service.generate_image(
+            prompt.strip(), negative_prompt=negative_prompt or "",
+            width=_multiple_of_8(width), height=_multiple_of_8(height),
+            num_outputs=int(num_outputs), scheduler=scheduler,
+            num_inference_steps=int(num_inference_steps),
+            guidance_scale=float(guidance_scale), seed=used_seed,
+            preset=widgets.preset_value(preset), token=token, on_update=on_update,
+        )
+
+    try:
+        async for update in run.execute(call, view.panel):
+            yield update
+    except gr.Error as exc:
+        # Offline this is the expected answer: said once, in plain words, in the status line
+        # (no toast, no error badge); the engine's reason goes to the logs.
+        if not (ctx.backend.is_local and exc.title == UNAVAILABLE_TITLE):
+            raise
+        yield {view.panel.status: OFFLINE_NOTE, view.panel.logs: exc.message}
+        return
+    if run.result is None:
+        return
+    images = [str(p) for p in run.result.files]
+    shown = _seed_from_logs(run.result.logs) or used_seed
+    count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
+    yield {
+        view.gallery: images,
+        view.seed: shown,
+        view.panel.status: run.done_status(f"{count}, seed {shown}."),
+        view.panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
+    }
 
 
 def _open_first(value: Any) -> Any:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import inspect
 import time
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -266,6 +268,35 @@ def cancel_handler(ctx: AppContext, tab: str) -> Callable[..., Awaitable[str]]:
         return status_for(messages.Message("Canceled", "The run was stopped.", "canceled"))
 
     return cancel
+
+
+def bind(fn: Callable[..., Any], *first: Any) -> Callable[..., Any]:
+    """`fn` with its first arguments given (the context, the tab's components), as Gradio sees
+    a plain function: the other parameters' names, defaults and types, so `gr.Request` is
+    still filled in and the API names each input after its parameter. (`functools.partial`
+    hides the types from Gradio.)"""
+    signature = inspect.signature(fn)
+    rest = list(signature.parameters.values())[len(first):]
+    try:
+        hints = typing.get_type_hints(fn)
+    except NameError:
+        hints = {}
+    if inspect.isasyncgenfunction(fn):
+        async def handler(*args: Any, **kwargs: Any) -> Any:
+            async for item in fn(*first, *args, **kwargs):
+                yield item
+    elif inspect.iscoroutinefunction(fn):
+        async def handler(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            return await fn(*first, *args, **kwargs)
+    else:
+        def handler(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            return fn(*first, *args, **kwargs)
+    handler.__signature__ = signature.replace(parameters=rest)  # type: ignore[attr-defined]
+    names = {p.name for p in rest} | {"return"}
+    handler.__annotations__ = {k: v for k, v in hints.items() if k in names}
+    handler.__name__ = handler.__qualname__ = fn.__name__
+    handler.__doc__ = fn.__doc__
+    return handler
 
 
 def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +79,26 @@ def initial(ctx: AppContext, task: Task) -> dict[str, Any]:
     return ctx.presets.inputs_of(task, default)
 
 
-def image_result_updates(run: Run, panel: RunPanel, before: str | None,
-                         slider: gr.ImageSlider, download: gr.DownloadButton, *,
-                         image: gr.Image | None = None, kind: str | None = None,
-                         note: str = "", show_source: bool = False) -> dict[Any, Any]:
+@dataclass
+class ImageView:
+    """An image tab's outputs: its run panel, the before/after slider, the download button and
+    (for tabs that show the result alone too) a plain image."""
+
+    panel: RunPanel
+    slider: gr.ImageSlider
+    download: gr.DownloadButton
+    image: gr.Image | None = None
+
+
+def image_result_updates(run: Run, view: ImageView, before: str | None, *,
+                         kind: str | None = None, note: str = "",
+                         show_source: bool = False) -> dict[Any, Any]:
     """What an image tab shows after a successful run: before/after slider, the download
     button (`kind`, default the file's suffix), status (`note` after the size) and details."""
     assert run.result is not None
     out = first_file(run.result)
     if out is None:
-        return {panel.status: no_output()}
+        return {view.panel.status: no_output()}
     size = image_size(out)
     dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
     source = image_size(before or "") if show_source else None
@@ -95,11 +106,12 @@ def image_result_updates(run: Run, panel: RunPanel, before: str | None,
             + f", {human_size(out.stat().st_size)}")
     kind = kind or out.suffix.lstrip(".").upper()
     updates: dict[Any, Any] = {
-        slider: (before, str(out)),
-        download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out), visible=True),
-        panel.status: run.done_status(f"Output: {dims}{note}."),
-        panel.details: details_markdown(run.result, [line]),
+        view.slider: (before, str(out)),
+        view.download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out),
+                                         visible=True),
+        view.panel.status: run.done_status(f"Output: {dims}{note}."),
+        view.panel.details: details_markdown(run.result, [line]),
     }
-    if image is not None:
-        updates[image] = str(out)
+    if view.image is not None:
+        updates[view.image] = str(out)
     return updates
