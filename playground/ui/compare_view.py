@@ -17,7 +17,7 @@ from playground.compare import CompareSession, Runner, format_cost
 from playground.compare.forms import LOCAL_MODELS, LOCAL_STARTERS, PRESET_TASKS
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
-from playground.service import RunResult, scrub
+from playground.service import RunResult, format_seconds, scrub
 from playground.ui import messages
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
@@ -144,8 +144,8 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     if run is None:
         return f"**{title}**"
     m = run.metrics
-    times = " · ".join(f"{k.split('_')[0]} {m[k]:.2f} s" for k in ("predict_time", "total_time")
-                       if k in m)
+    times = " · ".join(f"{k.split('_')[0]} {format_seconds(m[k], 2)}"
+                       for k in ("predict_time", "total_time") if k in m)
     parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
              format_cost(run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
@@ -169,7 +169,7 @@ def summary_table(session: CompareSession | None) -> str:
             "|---|---|---|---|---|---|---|---|---|"]
     for s in session.summary():
         def t(v: float | None) -> str:
-            return "n/a" if v is None else f"{v:.2f} s"
+            return format_seconds(v, 2)
         rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
                     f"| {format_cost(s.mean_cost_usd)} |")

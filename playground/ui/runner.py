@@ -238,7 +238,7 @@ class Run:
         total = time.monotonic() - self._started
         tail = f" {summary}" if summary else ""
         said = "".join(f" {pill('warn', 'Note')} {scrub(n)}" for n in notes or [])
-        return f"{pill('ok', 'Done')} in {total:.1f} s.{tail}{said}"
+        return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
 
 
 def pill(kind: str, text: str) -> str:
