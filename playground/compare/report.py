@@ -14,6 +14,8 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
+from playground.service import format_seconds
+
 from .prices import format_cost
 from .session import CompareSession, Run, resolve_name
 
@@ -78,7 +80,7 @@ def _file_html(name: str, base: Path | None) -> str:
 
 
 def _fmt_time(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f} s"
+    return format_seconds(value, 2)
 
 
 def _jsonish(value: Any) -> str:
