@@ -28,16 +28,19 @@ from playground.history.record import (
     is_run_id,
 )
 from playground.history.redact import looks_secret, secret_inputs
+from playground.history.runs import Caller, RunHistory, new_owner_id
 from playground.history.schema import SchemaTooNew
 from playground.history.store import DEFAULT_MAX_BYTES, Page, Pruned, RunStore
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "Caller",
     "Filters",
     "FinishedRun",
     "InputFile",
     "Page",
     "Pruned",
+    "RunHistory",
     "RunRecord",
     "RunStore",
     "SchemaTooNew",
@@ -46,6 +49,7 @@ __all__ = [
     "is_owner_id",
     "is_run_id",
     "looks_secret",
+    "new_owner_id",
     "repeatable",
     "secret_inputs",
 ]
