@@ -16,13 +16,12 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from playground.history.cache import cache_key, repeatable
 from playground.history.record import BackendKind, FinishedRun, RunRecord, is_owner_id
 from playground.history.runs import Caller, Estimate, RunHistory
-from playground.results import Reused, RunResult
+from playground.results import RunResult
 
 log = logging.getLogger("playground.history")
 INTERRUPTED = "Interrupted: stopped before it finished (Cancel, or the page was closed or reloaded)"
@@ -38,6 +37,12 @@ def calling(caller: Caller) -> Iterator[None]:
         yield
     finally:
         _caller.reset(token)
+
+
+def claim(caller: Caller) -> None:
+    """Runs started from here on in this task (and the tasks it starts) are `caller`'s: for a
+    handler that starts many runs at once (Compare), where no `with` block spans them."""
+    _caller.set(caller)
 
 
 def current_caller() -> Caller | None:
@@ -92,12 +97,12 @@ class Recorder:
         record = None if scope is None else self.history.store.find_cached(pending.key, scope)
         if record is None:
             return None
-        return self._result(record, time.time() - pending.started_at)
+        return self.history.result_of(record, took=time.time() - pending.started_at)
 
     def record(self, pending: PendingRun, result: RunResult) -> RunRecord | None:
         """Keep a finished run; a failure to keep it is logged and said, never raised."""
         run = FinishedRun(
-            task=pending.task, tab=self._tab(pending), model=result.model,
+            task=self._task(pending), tab=self._tab(pending), model=result.model,
             version=result.version, backend_kind=self.backend_kind,
             backend_url=self.backend_url, status=result.status, inputs=pending.inputs,
             output=result.local_output, prediction_id=result.prediction_id or None,
@@ -110,7 +115,7 @@ class Recorder:
         """A run canceled before it ended (Stop, or the page went away): kept as canceled."""
         model, _, version = pending.ref.partition(":")
         return self._keep(FinishedRun(
-            task=pending.task, tab=self._tab(pending), model=model, version=version or None,
+            task=self._task(pending), tab=self._tab(pending), model=model, version=version or None,
             backend_kind=self.backend_kind, backend_url=self.backend_url, status="canceled",
             inputs=pending.inputs, prediction_id=prediction_id, error=INTERRUPTED,
             started_at=pending.started_at, secret_inputs=pending.secrets,
@@ -129,6 +134,11 @@ class Recorder:
             return None
 
     @staticmethod
+    def _task(pending: PendingRun) -> str:
+        caller = current_caller()
+        return caller.task if caller is not None and caller.task else pending.task
+
+    @staticmethod
     def _tab(pending: PendingRun) -> str:
         caller = current_caller()
         return caller.tab if caller is not None else pending.task
@@ -140,29 +150,3 @@ class Recorder:
             return self.estimate(result.model, dict(result.metrics))
         except (TypeError, ValueError, KeyError):
             return None
-
-    def _result(self, record: RunRecord, took: float) -> RunResult:
-        local = self.history.local_output(record)
-        return RunResult(
-            prediction_id=record.prediction_id or record.id, model=record.model,
-            version=record.version, input=_shown(record.inputs), status=record.status,
-            output=_as_text(local), files=self.history.output_paths(record),
-            local_output=local, logs=record.logs,
-            metrics={**record.metrics, "client_time": took, "total_time": took},
-            reused=Reused(record.id, record.started_at))
-
-
-def _as_text(value: Any) -> Any:
-    """Local Paths as strings: what `output` holds for a file is a location, not an object."""
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _as_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_text(v) for v in value]
-    return value
-
-
-def _shown(inputs: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.get("$file") if isinstance(v, dict) and "$file" in v else v)
-            for k, v in inputs.items()}

@@ -19,6 +19,7 @@ from playground.files import human_size
 from playground.history.query import Filters
 from playground.history.record import RunRecord, Scope, is_owner_id, resolve_files
 from playground.history.store import Page, Pruned, RunStore
+from playground.results import Reused, RunResult
 
 Estimate = Callable[[str, dict[str, Any]], float | None]  # (model, metrics) -> USD or None
 
@@ -31,6 +32,7 @@ class Caller:
     tab: str  # image, chat, ..., compare, models, history
     reuse: bool = True  # False ("Run anyway", "Run again"): never answered from the history
     seed_chosen: bool = True  # False: the tab drew the seed at random (never answered either)
+    task: str | None = None  # recorded as this task (Run again of an upscale is an upscale)
 
 
 def new_owner_id() -> str:
@@ -96,6 +98,17 @@ class RunHistory:
     def local_output(self, record: RunRecord) -> Any:
         return resolve_files(record.output, self.store.files.folder)
 
+    def result_of(self, record: RunRecord, *, took: float = 0.0) -> RunResult:
+        """A saved run as a result (files local, marked `reused`): the cache path, a reload."""
+        local = self.local_output(record)
+        return RunResult(
+            prediction_id=record.prediction_id or record.id, model=record.model,
+            version=record.version, input=_shown(record.inputs), status=record.status,
+            output=_as_text(local), files=self.output_paths(record), local_output=local,
+            logs=record.logs, error=record.error,
+            metrics={**record.metrics, "client_time": took, "total_time": took},
+            reused=Reused(record.id, record.started_at))
+
     def bundle(self, owner: Any, run_id: Any, folder: Path) -> Path | None:
         """A zip of the run's record (`run.json`) and its files, written into `folder`."""
         record = self.get(owner, run_id)
@@ -125,3 +138,19 @@ class RunHistory:
             line += (f"; the oldest {which} pruned to stay under the cap "
                      f"({human_size(pruned.bytes)} freed)")
         return line
+
+
+def _as_text(value: Any) -> Any:
+    """Local Paths as strings: what `output` holds for a file is a location, not an object."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return value
+
+
+def _shown(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.get("$file") if isinstance(v, dict) and "$file" in v else v)
+            for k, v in inputs.items()}

@@ -34,7 +34,7 @@ from playground.history import (
     is_owner_id,
     new_owner_id,
 )
-from playground.history.recorder import INTERRUPTED, calling
+from playground.history.recorder import INTERRUPTED, calling, claim
 from playground.presets import BackendKind, Preset, Task
 from playground.replicate import scrub
 from playground.results import Reused, RunResult, RunUpdate, format_seconds, parse_progress
@@ -66,6 +66,7 @@ __all__ = [
     "Service",
     "Task",
     "calling",
+    "claim",
     "chat_inputs",
     "errors",
     "format_seconds",

@@ -25,6 +25,7 @@ TABS: list[tuple[str, str, str]] = [
     ("background", "Remove background", "playground.ui.background"),
     ("faces", "Restore faces", "playground.ui.faces"),
     ("compare", "Compare", "playground.ui.compare"),
+    ("history", "History", "playground.ui.history"),  # last: it reaches every other tab's form
 ]
 TAB_IDS = [t[0] for t in TABS]
 
@@ -37,14 +38,23 @@ def build_app(service: Service | AppContext, *, tabs: list[str] | None = None) -
     return page(ctx, builders)
 
 
+def never_served(data: Path) -> list[str]:
+    """What the data folder holds that no visitor may download: the run history's database
+    (every browser's prompts), the browser-state secret, the engine's database and files."""
+    return [str(data / name) for name in (
+        "history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm", "ui-browser-secret",
+        "engine")]
+
+
 def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.0.1",
           port: int | None = None, block: bool = True,
           max_file_size: int | None = None) -> tuple[Any, str, str]:
     """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch, serving output files."""
-    out_dir = ctx_or_dir.data_dir if isinstance(ctx_or_dir, AppContext) else ctx_or_dir
+    data = ctx_or_dir.data_dir if isinstance(ctx_or_dir, AppContext) else ctx_or_dir
     return demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-        allowed_paths=[str(out_dir)], max_file_size=max_file_size or 200 * 1024 * 1024,
+        allowed_paths=[str(data)], blocked_paths=never_served(data),
+        max_file_size=max_file_size or 200 * 1024 * 1024,
         footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
         **launch_options(),
     )

@@ -13,8 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.history.record import is_owner_id
-from playground.history.runs import new_owner_id
+from playground.service import is_owner_id, new_owner_id
 
 OWNER_STORAGE_KEY = "replicate-playground-owner"
 MAX_SESSIONS = 20_000  # pages remembered at once; the oldest are forgotten first
@@ -38,7 +37,7 @@ class Owners:
     def of(self, request: gr.Request | None) -> str:
         """The owner of the page that sent `request`; a page that never loaded (an API client)
         gets an id of its own for its session, which no browser holds."""
-        session = getattr(request, "session_hash", None) or ""
+        session = (request.session_hash if request is not None else None) or ""
         with self._lock:
             found = self._ids.get(session)
         if found is None:
@@ -48,7 +47,7 @@ class Owners:
         return found
 
     def forget(self, request: gr.Request | None) -> None:
-        session = getattr(request, "session_hash", None)
+        session = request.session_hash if request is not None else None
         with self._lock:
             self._ids.pop(session or "", None)
 

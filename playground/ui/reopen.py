@@ -1,8 +1,7 @@
 """Putting a saved run back into its tab: "Open in its tab", and a reload that keeps the last run.
 
-Each tab registers its input components by input name (and its run panel, and how it shows a
-result); the History tab and the page load then fill any tab from a record, without knowing
-its layout.
+Each tab adds its input components by input name, and how it shows a finished run; the History
+tab and the page load then fill any tab from a record without knowing its layout.
 """
 
 from __future__ import annotations
@@ -12,19 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playground.results import RunResult
-
-Shows = Callable[[RunResult], dict[Any, Any]]
+Shows = Callable[[Any, dict[str, Any]], dict[Any, Any]]  # (Run, input values) -> updates
 
 
 @dataclass
 class TabForm:
     tab: str
-    fields: dict[str, Any]  # input name -> component
+    fields: dict[str, Any] = field(default_factory=dict)  # input name -> component
     extras: dict[Any, Any] = field(default_factory=dict)  # component -> value, on every reopen
-    panel: Any = None  # the tab's RunPanel (status, details, logs)
-    shows: Shows | None = None  # a finished run -> updates of the tab's output components
-    outputs: list[Any] = field(default_factory=list)  # the components `shows` updates
+    shows: Shows | None = None  # a finished run -> updates of the tab's outputs
+    outputs: list[Any] = field(default_factory=list)  # what `shows` may update
+    status: Any = None  # the tab's status line (a run that failed or was interrupted)
 
 
 class Reopen:
@@ -33,19 +30,24 @@ class Reopen:
     def __init__(self) -> None:
         self.forms: dict[str, TabForm] = {}
 
-    def register(self, tab: str, fields: dict[str, Any], *,
-                 extras: dict[Any, Any] | None = None, panel: Any = None,
-                 shows: Shows | None = None, outputs: list[Any] | None = None) -> None:
-        self.forms[tab] = TabForm(tab, dict(fields), dict(extras or {}), panel, shows,
-                                  list(outputs or []))
+    def add(self, tab: str, fields: dict[str, Any], *,
+            extras: dict[Any, Any] | None = None) -> None:
+        """More of `tab`'s inputs (calls add up: presets' fields, then the tab's own)."""
+        form = self.forms.setdefault(tab, TabForm(tab))
+        form.fields.update(fields)
+        form.extras.update(extras or {})
+
+    def shows(self, tab: str, outputs: list[Any], shows: Shows, status: Any) -> None:
+        form = self.forms.setdefault(tab, TabForm(tab))
+        form.outputs, form.shows, form.status = [*outputs, status], shows, status
 
     def inputs(self) -> list[Any]:
         """Every registered input component, once each, in a fixed order."""
-        seen: dict[int, Any] = {}
-        for form in self.forms.values():
-            for component in [*form.fields.values(), *form.extras]:
-                seen.setdefault(id(component), component)
-        return list(seen.values())
+        return _unique(c for f in self.forms.values() for c in [*f.fields.values(), *f.extras])
+
+    def components(self) -> list[Any]:
+        """Inputs and outputs of every tab (what a reload may update)."""
+        return _unique([*self.inputs(), *(c for f in self.forms.values() for c in f.outputs)])
 
     def fill(self, tab: str, values: dict[str, Any]) -> dict[Any, Any]:
         """Updates putting `values` (input name -> value, files as Paths) into `tab`'s form."""
@@ -59,6 +61,13 @@ class Reopen:
                 out[component] = str(value) if isinstance(value, Path) else value
         out.update(form.extras)
         return out
+
+
+def _unique(components: Any) -> list[Any]:
+    seen: dict[int, Any] = {}
+    for component in components:
+        seen.setdefault(id(component), component)
+    return list(seen.values())
 
 
 def _secret(value: Any) -> bool:

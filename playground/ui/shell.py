@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground.ui import history, owners
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
 
@@ -57,6 +58,15 @@ CSS = """
 .pill.warn { background: #fef3c7; color: #92400e !important; border-color: #fcd34d; }
 .pill.stop { background: #f1f5f9; color: #334155 !important; border-color: #cbd5e1; }
 footer { display: none !important; }
+#history-list td { text-align: left; vertical-align: middle; }
+#history-list td:first-child { width: 96px; }
+#history-list td:last-child { width: 140px; white-space: nowrap;
+  color: var(--body-text-color-subdued); }
+#history-list img { max-height: 72px; width: auto; border-radius: 6px; }
+.history-row code { font-size: .8rem; }
+.history-snippet { color: var(--body-text-color-subdued); font-size: .9rem; margin-top: 2px;
+  overflow: hidden; text-overflow: ellipsis; display: -webkit-box; -webkit-line-clamp: 2;
+  -webkit-box-orient: vertical; }
 """
 
 # Ctrl/Cmd+Enter anywhere inside a tab presses that tab's Run button.
@@ -176,13 +186,17 @@ def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
         ctx.token_state = token_state(ctx.browser_secret)
+        ctx.owner_state = owners.owner_state(ctx.browser_secret)
+        owners.wire(demo, ctx.owner_state, ctx.owners)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
             gr.Markdown(_banner_markdown(ctx), elem_id="standin-banner")
         _token_box(ctx, demo)
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs") as ctx.tabs:
             for tab_id, label, build in tabs:
-                with gr.Tab(label, id=tab_id, elem_id=f"{tab_id}-tab"):
+                with gr.Tab(label, id=tab_id, elem_id=f"{tab_id}-tab") as block:
+                    ctx.tab_blocks[tab_id] = block
                     with gr.Column(elem_classes=["tab-scope"]):
                         build(ctx)
+        history.wire_reload(ctx, demo)  # each tab shows its last run again after a reload
     return demo

@@ -37,8 +37,9 @@ def test_the_oldest_sessions_are_forgotten_past_the_limit() -> None:
 def test_reopen_fills_the_named_fields_and_skips_secrets() -> None:
     prompt, seed, randomize, image = object(), object(), object(), object()
     reopen = Reopen()
-    reopen.register("image", {"prompt": prompt, "seed": seed}, extras={randomize: False})
-    reopen.register("upscale", {"image": image})
+    reopen.add("image", {"prompt": prompt})
+    reopen.add("image", {"seed": seed}, extras={randomize: False})
+    reopen.add("upscale", {"image": image})
     assert reopen.inputs() == [prompt, seed, randomize, image]
     filled = reopen.fill("image", {"prompt": "a fox", "seed": 7, "width": 512})
     assert filled == {prompt: "a fox", seed: 7, randomize: False}
