@@ -98,16 +98,20 @@ class RunHistory:
     def local_output(self, record: RunRecord) -> Any:
         return resolve_files(record.output, self.store.files.folder)
 
-    def result_of(self, record: RunRecord, *, took: float = 0.0) -> RunResult:
-        """A saved run as a result (files local, marked `reused`): the cache path, a reload."""
+    def result_of(self, record: RunRecord, *, took: float | None = None) -> RunResult:
+        """A saved run as a result (files local): answering an identical run (`took`: the
+        lookup's seconds; marked `reused`), or shown again after a reload (its own times)."""
         local = self.local_output(record)
+        metrics = dict(record.metrics)
+        if took is not None:
+            metrics.update(client_time=took, total_time=took)
         return RunResult(
             prediction_id=record.prediction_id or record.id, model=record.model,
             version=record.version, input=_shown(record.inputs), status=record.status,
             output=_as_text(local), files=self.output_paths(record), local_output=local,
             logs=record.logs, error=record.error,
-            metrics={**record.metrics, "client_time": took, "total_time": took},
-            reused=Reused(record.id, record.started_at))
+            metrics=metrics, reused=Reused(record.id, record.started_at) if took is not None
+            else None)
 
     def bundle(self, owner: Any, run_id: Any, folder: Path) -> Path | None:
         """A zip of the run's record (`run.json`) and its files, written into `folder`."""

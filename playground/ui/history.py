@@ -121,11 +121,9 @@ def build(ctx: AppContext) -> None:
                 inputs = gr.JSON(label="Inputs", elem_id=f"{TAB}-inputs")
                 files = gr.File(label="Files", file_count="multiple", interactive=False,
                                 elem_id=f"{TAB}-files")
-                with gr.Accordion("Logs", open=False):
-                    logs = gr.Textbox(show_label=False, lines=6, max_lines=14,
-                                      interactive=False, elem_id=f"{TAB}-logs")
-    detail = hv.Detail(box, hint, head, images, text, inputs, files, logs, download, delete,
-                       confirm, note)
+    # one logs box: the opened run's, then those of its Run again
+    detail = hv.Detail(box, hint, head, images, text, inputs, files, again.logs, download,
+                       delete, confirm, note)
     tab = HistoryTab(history, runs, summary, newer, older, model, view, detail, again)
     filters = [search, task, model, status, when]
     owner = ctx.owner_state
@@ -142,8 +140,8 @@ def build(ctx: AppContext) -> None:
     older.click(bind(list_page, ctx, tab, 1), inputs=[owner, view, *filters],
                 outputs=tab.listing, show_progress="hidden", api_visibility="private")
     runs.click(bind(open_run, ctx, tab), inputs=[runs, owner, view],
-               outputs=[*detail.outputs, *again.outputs, view], show_progress="hidden",
-               api_visibility="private")
+               outputs=[*detail.outputs, again.status, again.details, view],
+               show_progress="hidden", api_visibility="private")
     download.click(bind(download_run, ctx, tab), inputs=[owner, view], outputs=[download],
                    api_visibility="private")
     delete.click(ask_delete, outputs=[delete, confirm], api_visibility="private", queue=False)
@@ -153,7 +151,7 @@ def build(ctx: AppContext) -> None:
                    outputs=_open_outputs(ctx, detail), api_visibility="private")
     assert ctx.token_state is not None
     again_btn.click(bind(run_again, ctx, tab), inputs=[owner, view, ctx.token_state],
-                    outputs=[*again.outputs, *detail.outputs, *tab.listing],
+                    outputs=_unique([*again.outputs, *detail.outputs, *tab.listing]),
                     show_progress="minimal", api_visibility="private",
                     concurrency_limit=4, concurrency_id=f"{TAB}-again")
 
@@ -161,6 +159,10 @@ def build(ctx: AppContext) -> None:
 def _open_outputs(ctx: AppContext, detail: hv.Detail) -> list[Any]:
     tabs = [ctx.tabs] if ctx.tabs is not None else []
     return [*tabs, *ctx.reopen.inputs(), detail.status]
+
+
+def _unique(components: list[Any]) -> list[Any]:
+    return list({id(c): c for c in components}.values())
 
 
 def owner_of(ctx: AppContext, value: Any, request: gr.Request | None) -> str:
@@ -204,7 +206,7 @@ def open_run(ctx: AppContext, tab: HistoryTab, index: int | None, owner: Any, vi
     record = tab.history.get(owner_of(ctx, owner, request), run_id) if run_id else None
     view.opened = record.id if record else None
     out = hv.open_updates(tab.history, tab.detail, record)
-    out.update({tab.again.status: "", tab.again.details: "", tab.again.logs: "", tab.view: view})
+    out.update({tab.again.status: "", tab.again.details: "", tab.view: view})
     return out
 
 
