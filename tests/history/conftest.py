@@ -1,36 +1,13 @@
-"""Fixtures for the history tests: a store in the test's own data folder, and runs to record."""
+"""Fixtures for the history tests: a store in the test's own data folder."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from PIL import Image
 
-from playground.history import FinishedRun, RunStore
-
-OWNER_A = "browser-a-0123456789"
-OWNER_B = "browser-b-0123456789"
-
-
-def png(color: tuple[int, int, int] = (200, 30, 30), size: int = 8) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (size, size), color).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def finished(**fields: Any) -> FinishedRun:
-    base: dict[str, Any] = {
-        "task": "image", "tab": "image", "model": "stability-ai/sdxl", "version": "v1",
-        "backend_kind": "local", "backend_url": "http://127.0.0.1:8008",
-        "status": "succeeded", "inputs": {"prompt": "a red fox in the snow", "seed": 7},
-        "output": None, "metrics": {"predict_time": 1.5, "client_time": 2.0},
-    }
-    base.update(fields)
-    return FinishedRun(**base)
+from playground.history import RunStore
 
 
 @pytest.fixture
@@ -49,10 +26,3 @@ def store(data_dir: Path) -> Iterator[RunStore]:
 def outputs(store: RunStore) -> Path:
     store.files.folder.mkdir(parents=True, exist_ok=True)
     return store.files.folder
-
-
-def saved(folder: Path, data: bytes, name: str) -> Path:
-    """An output file as the service's OutputSaver leaves it."""
-    path = folder / name
-    path.write_bytes(data)
-    return path

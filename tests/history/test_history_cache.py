@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from conftest import OWNER_A, finished, png, saved
+from hist_helpers import OWNER_A, finished, png, saved
 
 from playground.history import InputFile, RunStore, Scope, cache_key, repeatable
 

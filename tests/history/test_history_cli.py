@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import OWNER_A, OWNER_B, finished, saved
+from hist_helpers import OWNER_A, OWNER_B, finished, saved
 
 from playground.cli import main
 from playground.history import RunStore, Scope

@@ -6,7 +6,7 @@ import hashlib
 import threading
 from pathlib import Path
 
-from conftest import OWNER_A, OWNER_B, finished, saved
+from hist_helpers import OWNER_A, OWNER_B, finished, saved
 
 from playground.files.outputs import store as save_output
 from playground.history import Filters, RunStore, Scope

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import OWNER_A, finished
+from hist_helpers import OWNER_A, finished
 
 from playground.history import Filters, RunStore, SchemaTooNew, Scope, schema
 

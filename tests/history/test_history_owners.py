@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import OWNER_A, OWNER_B, finished
+from hist_helpers import OWNER_A, OWNER_B, finished
 
 from playground.history import Filters, RunStore, Scope
 

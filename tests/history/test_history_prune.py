@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import OWNER_A, OWNER_B, finished, saved
+from hist_helpers import OWNER_A, OWNER_B, finished, saved
 
 from playground.files.outputs import store as save_output
 from playground.history import RunStore, Scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import OWNER_A, OWNER_B, png, saved
+from hist_helpers import OWNER_A, OWNER_B, png, saved
 
 from playground.history import InputFile, RunStore, Scope
 from playground.history.recorder import INTERRUPTED, Recorder, calling

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import OWNER_A, OWNER_B, finished, png, saved
+from hist_helpers import OWNER_A, OWNER_B, finished, png, saved
 
 from playground.history import InputFile, RunStore
 from playground.history.runs import RunHistory, new_owner_id

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import OWNER_A, OWNER_B
+from hist_helpers import OWNER_A, OWNER_B
 
 from playground.history import Filters, RunStore, Scope
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import OWNER_A, finished
+from hist_helpers import OWNER_A, finished
 
 from playground.history import RunStore, Scope, looks_secret, secret_inputs
 

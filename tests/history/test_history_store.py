@@ -6,7 +6,7 @@ import base64
 import sqlite3
 from pathlib import Path
 
-from conftest import OWNER_A, finished, png, saved
+from hist_helpers import OWNER_A, finished, png, saved
 
 from playground.history import FinishedRun, InputFile, RunStore, Scope
 from playground.history.record import FILE_KEY, resolve_files
