@@ -74,13 +74,16 @@ class Recorder:
         self.estimate = estimate
 
     def pending(self, task: str, ref: str, inputs: dict[str, Any], *, deterministic: bool,
-                secret_inputs: frozenset[str] = frozenset(),
-                snippet: str | None = None) -> PendingRun:
+                secret_inputs: frozenset[str] = frozenset(), snippet: str | None = None,
+                key_inputs: dict[str, Any] | None = None, keyable: bool = True) -> PendingRun:
+        """`key_inputs`: what an identical run is recognised by, when not `inputs` (the files
+        as the user gave them, before any shrinking: found without decoding an image)."""
         key = None
-        if repeatable(inputs, deterministic=deterministic):
+        if keyable and repeatable(inputs, deterministic=deterministic):
             model, _, version = ref.partition(":")
             key = cache_key(backend_url=self.backend_url, model=model, version=version or None,
-                            inputs=inputs, secrets=secret_inputs)
+                            inputs=inputs if key_inputs is None else key_inputs,
+                            secrets=secret_inputs)
         # A seed the tab drew at random still keys the saved run (typing that seed in later
         # finds it), but never answers this run from the history.
         caller = current_caller()

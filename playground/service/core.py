@@ -25,6 +25,7 @@ from playground.results import RunResult, RunUpdate, parse_progress
 from .backend import Backend
 from .chat import chat_inputs
 from .errors import UnknownPreset
+from .history import pending_run
 from .schema import InputSchema
 
 OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
@@ -179,7 +180,8 @@ class Service:
         turn = chat_inputs(settings, chosen.inputs_for(self.backend), message, history,
                            system_prompt=system_prompt, inputs=inputs)
         ref = chosen.ref_for(self.backend)
-        pending = self._pending("chat", ref, turn.inputs, {}, chosen.deterministic, message)
+        pending = await self._pending("chat", ref, turn.inputs, {}, None, chosen.deterministic,
+                                      message)
         if (saved := self._reused(pending)) is not None:
             return saved
         with _retries_reported(on_update):
@@ -192,11 +194,16 @@ class Service:
         """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
         sent as they are: a prompt may well look like a file name)."""
         with _retries_reported(on_update):
-            sent, prepared = await self._prepared(input or {}, max_image_side)
-            pending = self._pending("model", ref, sent, prepared, False)
+            sent = {name: value for name, value in (input or {}).items() if value is not None}
+            uploads = {name: value for name, value in sent.items()
+                       if isinstance(value, Path | bytes | bytearray | Image.Image)}
+            pending = await self._pending("model", ref, sent, uploads, max_image_side, False)
             if (saved := self._reused(pending)) is not None:
                 return saved
-            notes = await self._send(sent, prepared, token)
+            prepared = {name: await self.uploader.prepare(
+                            value, "image" if isinstance(value, Image.Image) else None,
+                            max_side=max_image_side) for name, value in uploads.items()}
+            notes = await self._send(sent, prepared, token, pending)
             return await self._run(ref, sent, token=token, on_update=on_update,
                                    upload_notes=notes, pending=pending)
 
@@ -205,11 +212,16 @@ class Service:
                            max_image_side: int | None = None) -> RunResult:
         """Like `run_model`, with the output streamed to `on_update` as it is written."""
         with _retries_reported(on_update):
-            sent, prepared = await self._prepared(input or {}, max_image_side)
-            pending = self._pending("model", ref, sent, prepared, False)
+            sent = {name: value for name, value in (input or {}).items() if value is not None}
+            uploads = {name: value for name, value in sent.items()
+                       if isinstance(value, Path | bytes | bytearray | Image.Image)}
+            pending = await self._pending("model", ref, sent, uploads, max_image_side, False)
             if (saved := self._reused(pending)) is not None:
                 return saved
-            notes = await self._send(sent, prepared, token)
+            prepared = {name: await self.uploader.prepare(
+                            value, "image" if isinstance(value, Image.Image) else None,
+                            max_side=max_image_side) for name, value in uploads.items()}
+            notes = await self._send(sent, prepared, token, pending)
             return await self._stream(ref, sent, token=token, on_update=on_update,
                                       upload_notes=notes, notes=[], pending=pending)
 
@@ -242,32 +254,25 @@ class Service:
             sent = chosen.inputs_for(self.backend)
             sent.update({k: v for k, v in inputs.items() if v is not None})
             side = chosen.image_side_for(self.backend)
-            prepared = {name: await self.uploader.prepare(sent[name], expect, max_side=side)
-                        for name, expect in files.items()
-                        if name in sent and not _as_given(sent[name])}
+            uploads = {name: sent[name] for name in files
+                       if name in sent and not _as_given(sent[name])}
             ref = chosen.ref_for(self.backend)
-            pending = self._pending(task, ref, sent, prepared, chosen.deterministic)
+            pending = await self._pending(task, ref, sent, uploads, side,
+                                          chosen.deterministic)
             if (saved := self._reused(pending)) is not None:
                 return saved
-            notes = await self._send(sent, prepared, token)
+            prepared = {name: await self.uploader.prepare(value, files[name], max_side=side)
+                        for name, value in uploads.items()}
+            notes = await self._send(sent, prepared, token, pending)
             return await self._run(ref, sent, token=token, on_update=on_update,
                                    upload_notes=notes, pending=pending)
 
-    async def _prepared(self, input: dict[str, Any],
-                        max_side: int | None) -> tuple[dict[str, Any], dict[str, LocalFile]]:
-        """The inputs without None values, and the files among them read and checked (nothing
-        sent yet: an identical saved run may answer first)."""
-        sent = {name: value for name, value in input.items() if value is not None}
-        prepared = {name: await self.uploader.prepare(
-                        value, "image" if isinstance(value, Image.Image) else None,
-                        max_side=max_side)
-                    for name, value in sent.items()
-                    if isinstance(value, Path | bytes | bytearray | Image.Image)}
-        return sent, prepared
-
     async def _send(self, sent: dict[str, Any], prepared: dict[str, LocalFile],
-                    token: str | None) -> list[str]:
-        """Upload the prepared files into `sent`; one note per file."""
+                    token: str | None, pending: PendingRun | None) -> list[str]:
+        """Upload the prepared files into `sent` (one note per file); the history keeps the
+        bytes that were sent."""
+        if pending is not None and prepared:
+            pending.inputs = {**sent, **{n: InputFile(f.data, f.name) for n, f in prepared.items()}}
         notes = []
         for name, local in prepared.items():
             upload = await self.uploader.send(local, token=token or None)
@@ -277,17 +282,13 @@ class Service:
 
     # --- the history ---------------------------------------------------------------------
 
-    def _pending(self, task: str, ref: str, sent: dict[str, Any],
-                 prepared: dict[str, LocalFile], deterministic: bool,
-                 snippet: str | None = None) -> PendingRun | None:
+    async def _pending(self, task: str, ref: str, sent: dict[str, Any],
+                       uploads: dict[str, Any], max_side: int | None, deterministic: bool,
+                       snippet: str | None = None) -> PendingRun | None:
         if self._recorder is None:
             return None
-        inputs = {**sent, **{name: InputFile(f.data, f.name) for name, f in prepared.items()}}
-        schema = self._schemas.get(ref)  # x-cog-secret, when this version was looked up
-        secrets = frozenset(n for n, p in schema.properties.items()
-                            if p.get("x-cog-secret") is True) if schema else frozenset()
-        return self._recorder.pending(task, ref, inputs, deterministic=deterministic,
-                                      secret_inputs=secrets, snippet=snippet)
+        return await pending_run(self._recorder, self._schemas.get(ref), task, ref, sent,
+                                 uploads, max_side, deterministic, snippet)
 
     def _reused(self, pending: PendingRun | None) -> RunResult | None:
         """The saved result of an identical run, when the caller may have it: no backend call."""
