@@ -74,6 +74,17 @@ def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_
     expect(page.locator("#upscale-output img").first).to_be_visible()
     screenshot(page, "history-after-reload")
 
+    # Run again from the History tab: for real, recorded as a new run of the upscale tab.
+    page.get_by_role("tab", name="History").click()
+    page.locator("#history-refresh").click()
+    expect(page.locator("#history-summary")).to_contain_text("of 2", timeout=30_000)
+    page.locator("#history-list tbody tr").first.click()
+    page.locator("#history-again").click()
+    expect(page.locator("#history-again-status")).to_contain_text("Done", timeout=120_000)
+    expect(page.locator("#history-summary")).to_contain_text("of 3", timeout=30_000)
+    expect(page.locator("#history-detail-head")).to_contain_text("Upscale")
+    screenshot(page, "history-run-again")
+
     # Another browser sees none of it.
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
