@@ -123,7 +123,7 @@ def test_bad_upload_message(page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
     _upload(page, "upscale-image", files["text"])
     page.locator("#upscale-run").click()
-    expect(page.locator("#upscale-status")).to_contain_text("not an image we can read")
+    expect(page.locator("#upscale-status")).to_contain_text("is not an image")
     assert "Traceback" not in page.content()
 
 
