@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.config import REPLICATE_CLOUD, data_dir
+from playground.config import REPLICATE_CLOUD, data_dir, private_paths, served_dirs
 from playground.ui import presets_view
 from playground.ui.context import AppContext, make_context
 from playground.ui.shell import launch_options, page
@@ -41,18 +41,24 @@ def build_app(service_or_ctx: Any, *, tabs: list[str] | None = None,
 
 def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path | None = None, *,
           host: str = "127.0.0.1", port: int | None = None, block: bool = True,
-          max_file_size: int | None = None) -> tuple[Any, str, str]:
-    """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch, serving output files."""
-    out_dir = _output_root(ctx_or_dir)
+          max_file_size: int | None = None, auth: tuple[str, str] | None = None
+          ) -> tuple[Any, str, str]:
+    """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch.
+
+    `ctx_or_dir` names the data directory: only its outputs (and Compare's own input and export
+    files) are served; its engine database and secrets are blocked even from Gradio's cache."""
+    data = _data_root(ctx_or_dir)
+    served = [str(p) for p in served_dirs(data)]
     return demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-        allowed_paths=[str(out_dir)], max_file_size=max_file_size or 200 * 1024 * 1024,
+        allowed_paths=served, blocked_paths=[str(p) for p in private_paths(data)],
+        max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
         footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
         **launch_options(),
     )
 
 
-def _output_root(ctx_or_dir: AppContext | Path | None) -> Path:
+def _data_root(ctx_or_dir: AppContext | Path | None) -> Path:
     if isinstance(ctx_or_dir, Path):
         return ctx_or_dir
     if isinstance(ctx_or_dir, AppContext):
