@@ -31,13 +31,14 @@ from PIL import Image
 from playground import config
 from playground.chat_prompt import normalize_history, render_prompt, system_from_history
 from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
-from playground.files.uploads import Expect
+from playground.files.uploads import Expect, pixel_problem
 from playground.presets import Backend, Preset, Task, for_task, load_presets
 from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
 from playground.replicate.types import Prediction
 from playground.results import ChatUpdate, RunResult, RunUpdate, parse_progress
 
 OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
+__all__ = ["Service", "infer_backend", "pixel_problem"]  # pixel_problem: the UI checks uploads
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
