@@ -328,7 +328,7 @@ def build(ctx: AppContext) -> None:
         folder = base / "compare" / "exports"
         stem = f"compare-{session.id}"
         return (str(export_json(session, folder / f"{stem}.json")),
-                str(export_html(session, folder / f"{stem}.html")))
+                str(export_html(session, folder / f"{stem}.html", base)))
 
     export_btn.click(export, inputs=[state], outputs=[json_file, html_file],
                      api_name="compare_export")

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import gradio as gr
+from gradio.utils import get_upload_folder
 from PIL import Image, UnidentifiedImageError
 
+from playground.service import pixel_problem
 from playground.ui.messages import MissingInput, UploadProblem
+
+NOT_UPLOADED = ("only files uploaded to this page can be used (this one was not). "
+                "Upload the file again.")
 
 
 def human_size(n: int) -> str:
@@ -36,12 +43,62 @@ def _check_size(path: Path, field: str, limit: int) -> int:
     return size
 
 
+def is_upload(value: str | os.PathLike[str]) -> bool:
+    """Whether `value` names a file in Gradio's upload folder (symlinks followed)."""
+    try:
+        path = Path(value).resolve()
+        return path.is_file() and path.is_relative_to(Path(get_upload_folder()).resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, an unencodable name
+        return False
+
+
+def uploaded(value: str | os.PathLike[str], field: str) -> Path:
+    """`value` as a path, when it is a file the browser uploaded to this page.
+
+    A browser names an upload by its server path, so it could name any file on the disk:
+    handlers that take FileData untouched (`preprocess=False`) check it here."""
+    if not is_upload(value):
+        raise UploadProblem(field, NOT_UPLOADED)
+    return Path(value)
+
+
+def confine_uploads(demo: gr.Blocks) -> None:
+    """Every image box of `demo` reads only files uploaded to the page.
+
+    Gradio checks that an upload lives in its upload folder only for payloads that carry
+    `meta`; gr.Image's payload model does not require it, so without this a browser could have
+    any image on the server's disk read (and sent to a model)."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.Image) and not getattr(block.preprocess, "confined", False):
+            block.preprocess = _confined(block.preprocess)  # type: ignore[method-assign]
+
+
+def _confined(preprocess: Any) -> Any:
+    def checked(payload: Any) -> Any:
+        path = getattr(payload, "path", None)
+        if path and not is_upload(path):
+            raise gr.Error(NOT_UPLOADED[:1].upper() + NOT_UPLOADED[1:], title="File refused",
+                           print_exception=False)
+        # Gradio decodes the image next: refuse a huge one (a decompression bomb) first
+        problem = pixel_problem(f"“{Path(path).name}”", Path(path)) if path else None
+        if problem:
+            raise gr.Error(problem, title="Image too large", print_exception=False)
+        return preprocess(payload)
+
+    checked.confined = True  # type: ignore[attr-defined]
+    return checked
+
+
 def check_image(value: str | os.PathLike[str] | None, field: str, limit: int) -> Path:
     """The path of a readable image, or a message saying what is wrong with it."""
     if not value:
         raise MissingInput(field, "Upload an image first (drag it onto the box or click it).")
-    path = Path(value)
+    path = uploaded(value, field)
     _check_size(path, field, limit)
+    # from the header, before Pillow opens it: it would call a big one a "decompression bomb"
+    problem = pixel_problem(f"“{path.name}”", path)
+    if problem:
+        raise UploadProblem(field, problem)
     try:
         with Image.open(path) as img:
             img.verify()
@@ -56,7 +113,7 @@ def check_audio(value: str | os.PathLike[str] | None, field: str, limit: int) ->
     """The path of a file with an audio track, or a message saying what is wrong with it."""
     if not value:
         raise MissingInput(field, "Upload a recording or record one with the microphone first.")
-    path = Path(value)
+    path = uploaded(value, field)
     _check_size(path, field, limit)
     try:
         import av  # PyAV comes with faster-whisper; it reads whatever ffmpeg reads
