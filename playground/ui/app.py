@@ -68,8 +68,12 @@ def _data_root(ctx_or_dir: AppContext | Path | None) -> Path:
     return data_dir()
 
 
-def open_context(backend: str = "auto") -> tuple[AppContext, Any]:
-    """A context for `backend` (auto, replicate, local or a URL) and the engine it started."""
+def open_context(backend: str = "auto", *,
+                 visitors_bring_token: bool = False) -> tuple[AppContext, Any]:
+    """A context for `backend` (auto, replicate, local or a URL) and the engine it started.
+
+    With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
+    service never holds it, so each visitor's requests carry their own token or none."""
     from playground.service import Service
 
     token = os.environ.get("REPLICATE_API_TOKEN") or None
@@ -88,18 +92,24 @@ def open_context(backend: str = "auto") -> tuple[AppContext, Any]:
     else:
         url = backend.rstrip("/")
     kind = "local" if backend == "local" else None
+    if visitors_bring_token:
+        token = None
     service = Service(base_url=url, token=token, data_dir=data_dir(), backend=kind)
     # A URL's kind follows the service (a loopback URL is taken for a local engine).
     return make_context(service, local=True if backend == "local" else None), engine
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
-           tabs: list[str] | None = None) -> None:
-    """Start the app (and the local engine when asked) and serve until interrupted."""
-    ctx, engine = open_context(backend)
+           tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
+           visitors_bring_token: bool = False) -> None:
+    """Start the app (and the local engine when asked) and serve until interrupted.
+
+    `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
+    from every visitor (see `playground.cli.exposure_problem`)."""
+    ctx, engine = open_context(backend, visitors_bring_token=visitors_bring_token)
     log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
-        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True)
+        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True, auth=auth)
     finally:
         stop = getattr(engine, "stop", None)
         if callable(stop):
