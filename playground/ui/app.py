@@ -13,7 +13,7 @@ import gradio as gr
 from playground.config import REPLICATE_CLOUD, data_dir, private_paths, served_dirs
 from playground.ui import presets_view
 from playground.ui.context import AppContext, make_context
-from playground.ui.inputs import confine_uploads
+from playground.ui.inputs import confine_uploads, plain_refusals
 from playground.ui.shell import launch_options, page
 
 log = logging.getLogger("playground.ui")
@@ -51,6 +51,7 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path | None = None, *,
     data = _data_root(ctx_or_dir)
     served = [str(p) for p in served_dirs(data)]
     confine_uploads(demo)
+    plain_refusals(demo)
     return demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
         allowed_paths=served, blocked_paths=[str(p) for p in private_paths(data)],
