@@ -215,6 +215,10 @@ CASES: dict[str, tuple[Case, str]] = {
     "unknown preset name": (
         lambda c, a, h, t: _raw(a, "upscale_preset", ["no-such-preset"]),
         "no-such-preset"),
+    "unknown preset name in a run (no Dropdown check: preprocess=False)": (
+        lambda c, a, h, t: call(c, "/upscale", handle_file(h["elsewhere_photo"]), 2, False,
+                                "no-such-preset"),
+        "no-such-preset"),
     # -- tokens --------------------------------------------------------------------------------
     "a token with a line break (header injection)": (
         lambda c, a, h, t: call(c, "/chat", *CHAT, token="r8_abc\r\nX-Evil: 1"),
