@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -339,7 +340,9 @@ def build(ctx: AppContext) -> None:
         try:
             session = load_json(Path(path), base)
         except (ValueError, OSError) as exc:
-            raise gr.Error(load_problem(exc), title="Session not loaded") from None
+            # said in the status line: an error event would badge every output of the form
+            return {status: f"{pill('err', 'Session not loaded')} "
+                            f"{html.escape(load_problem(exc))}"}
         runs = {r.entry: r for r in session.round_runs()}
         missing = missing_files(session, base)
         note = f"Loaded session {session.id}: round {session.last_round} shown."
