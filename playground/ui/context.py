@@ -85,7 +85,8 @@ class AppContext:
 
     @property
     def output_dir(self) -> Path:
-        """Where outputs live (the service's data dir): the app serves files from here."""
+        """The service's data dir. The app serves only its outputs (`config.served_dirs`),
+        never its engine database or secrets (`config.private_paths`)."""
         found = getattr(self.service, "data_dir", None)
         return Path(found) if found else data_dir()
 
