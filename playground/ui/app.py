@@ -13,7 +13,7 @@ import gradio as gr
 from playground.config import REPLICATE_CLOUD, data_dir, private_paths, served_dirs
 from playground.ui import presets_view
 from playground.ui.context import AppContext, make_context
-from playground.ui.inputs import confine_uploads, plain_refusals
+from playground.ui.guard import confine_uploads, plain_refusals
 from playground.ui.shell import launch_options, page
 
 log = logging.getLogger("playground.ui")
