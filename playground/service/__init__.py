@@ -23,7 +23,9 @@ the calling task cancels the prediction on the backend. Every finished run passe
 method, which calls each hook in `Service.on_finished` (e.g. a run history).
 """
 
+from playground.config import private_dir, private_paths, served_dirs
 from playground.files.datauri import human_size
+from playground.files.uploads import pixel_problem
 from playground.presets import BackendKind, Preset, Task
 from playground.replicate import scrub
 from playground.results import RunResult, RunUpdate, format_seconds, parse_progress
@@ -51,5 +53,9 @@ __all__ = [
     "format_seconds",
     "human_size",
     "parse_progress",
+    "pixel_problem",
+    "private_dir",
+    "private_paths",
     "scrub",
+    "served_dirs",
 ]
