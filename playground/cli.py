@@ -1,7 +1,8 @@
 """The `playground` command.
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
-               [--tab TAB ...] [--shared-history] [--history-max-size 5GB]
+               [--auth USER:PASS] [--visitors-bring-token] [--tab TAB ...]
+               [--shared-history] [--history-max-size 5GB]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import sys
@@ -49,16 +51,21 @@ def open_history(*, shared: bool = False, max_size: str | None = None) -> RunHis
     return RunHistory(RunStore(data_dir(), max_bytes=cap), shared=shared, estimate=estimate)
 
 
-def open_service(backend: str = "auto", history: RunHistory | None = None,
-                 ) -> tuple[Service, EngineThread | None]:
+def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
+                 history: RunHistory | None = None) -> tuple[Service, EngineThread | None]:
     """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
-    a URL) and the embedded engine it started (None when it talks to another server)."""
+    a URL) and the embedded engine it started (None when it talks to another server).
+
+    With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
+    service never holds it, so each visitor's requests carry their own token or none."""
     from playground.config import REPLICATE_CLOUD, data_dir
     from playground.service import Service
 
     token = os.environ.get("REPLICATE_API_TOKEN") or None
     if backend == "auto":  # a configured server first, then the cloud with a token, else offline
         backend = os.environ.get("REPLICATE_BASE_URL") or ("replicate" if token else "local")
+    if visitors_bring_token:
+        token = None
     engine = None
     if backend == "local":
         from playground.engine.models import registry
@@ -78,18 +85,23 @@ def open_service(backend: str = "auto", history: RunHistory | None = None,
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
-           tabs: list[str] | None = None, shared_history: bool = False,
+           tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
+           visitors_bring_token: bool = False, shared_history: bool = False,
            history_max_size: str | None = None) -> None:
-    """Start the app (and the local engine when asked) and serve until interrupted."""
+    """Start the app (and the local engine when asked) and serve until interrupted.
+
+    `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
+    from every visitor (see `exposure_problem`)."""
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
     history = open_history(shared=shared_history, max_size=history_max_size)
-    service, engine = open_service(backend, history)
+    service, engine = open_service(backend, visitors_bring_token=visitors_bring_token,
+                                   history=history)
     ctx = make_context(service)
     log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
-        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True)
+        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True, auth=auth)
     finally:
         if engine is not None:
             engine.stop()
@@ -108,6 +120,14 @@ def _app(argv: list[str]) -> int:
         help="auto (Replicate when REPLICATE_API_TOKEN is set, else the embedded engine), "
         "replicate, local, or the URL of a Replicate-compatible server",
     )
+    parser.add_argument(
+        "--auth", default=None, metavar="USER:PASS",
+        help="ask every visitor for this login (also $PLAYGROUND_AUTH)",
+    )
+    parser.add_argument(
+        "--visitors-bring-token", action="store_true",
+        help="never use REPLICATE_API_TOKEN for visitors: each pastes their own in the page",
+    )
     parser.add_argument("--tab", action="append", choices=TAB_IDS, dest="tabs",
                         help="show only this tab (repeat for more)")
     parser.add_argument("--shared-history", action="store_true",
@@ -117,16 +137,61 @@ def _app(argv: list[str]) -> int:
                         help="outputs the history keeps before pruning the oldest runs "
                         "(default: $PLAYGROUND_HISTORY_MAX_SIZE or 5GB)")
     args = parser.parse_args(argv)
-    if args.history_max_size:
-        from playground.history.commands import parse_size
+    try:
+        auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
+        if args.history_max_size:
+            from playground.history.commands import parse_size
 
-        try:
             parse_size(args.history_max_size)
-        except ValueError as exc:
-            parser.error(str(exc))
-    launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs,
-           shared_history=args.shared_history, history_max_size=args.history_max_size)
+    except ValueError as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    server_token = bool(os.environ.get("REPLICATE_API_TOKEN")) and args.backend != "local"
+    problem = exposure_problem(args.host, server_token=server_token, auth=auth is not None,
+                               visitors_bring_token=args.visitors_bring_token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs, auth=auth,
+           visitors_bring_token=args.visitors_bring_token, shared_history=args.shared_history,
+           history_max_size=args.history_max_size)
     return 0
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`USER:PASS` as a pair (the password may hold colons); None when not given."""
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ValueError("--auth (or PLAYGROUND_AUTH) must look like USER:PASS, "
+                         "with a user name and a password")
+    return user.strip(), password
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
+
+
+def exposure_problem(host: str, *, server_token: bool, auth: bool,
+                     visitors_bring_token: bool) -> str | None:
+    """Why the app must not start (one paragraph), or None.
+
+    Serving beyond this computer with the owner's token would let anyone who reaches the page
+    spend the owner's Replicate account."""
+    if is_loopback(host) or not server_token or auth or visitors_bring_token:
+        return None
+    return (f"playground: refusing to listen on {host} while REPLICATE_API_TOKEN is set: "
+            "anyone who can reach this address could run models on your Replicate account. "
+            "Choose one: --auth USER:PASS (or PLAYGROUND_AUTH=USER:PASS) to ask every visitor "
+            "for a login; or --visitors-bring-token, so that your token is never used for "
+            "visitors and each of them pastes their own in the page; or keep the default "
+            "--host 127.0.0.1 (this computer only).")
 
 
 def _engine(argv: list[str]) -> int:
@@ -176,21 +241,12 @@ def _models(argv: list[str]) -> int:
     return 2
 
 
-def _history(argv: list[str]) -> int:
-    from playground.config import data_dir
-    from playground.history.commands import main as history_main
-
-    return history_main(argv, data_dir())
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "engine":
         return _engine(argv[1:])
     if argv and argv[0] == "models":
         return _models(argv[1:])
-    if argv and argv[0] == "history":
-        return _history(argv[1:])
     return _app(argv)
 
 

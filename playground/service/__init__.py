@@ -23,7 +23,9 @@ the calling task cancels the prediction on the backend. Every finished run passe
 method, which calls each hook in `Service.on_finished` (e.g. a run history).
 """
 
+from playground.config import private_dir, private_paths, served_dirs
 from playground.files.datauri import human_size
+from playground.files.uploads import pixel_problem
 from playground.history import (
     Caller,
     Filters,
@@ -74,5 +76,9 @@ __all__ = [
     "is_owner_id",
     "new_owner_id",
     "parse_progress",
+    "pixel_problem",
+    "private_dir",
+    "private_paths",
     "scrub",
+    "served_dirs",
 ]

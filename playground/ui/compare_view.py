@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -64,6 +65,7 @@ class ComparePage:
     summary: gr.Markdown
     json_file: gr.File
     html_file: gr.File
+    base: Path  # the data dir: session file names are relative to it
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -90,7 +92,8 @@ class ComparePage:
             run = runs.get(i)
             out[self.columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
             out[self.heads[i]] = pane_head(session, run, i)
-            out[self.images[i]] = gr.Image(value=pane_image(run), visible=not text_task)
+            out[self.images[i]] = gr.Image(value=pane_image(run, self.base),
+                                           visible=not text_task)
             out[self.texts[i]] = gr.Textbox(value=(run.text or "") if run else "",
                                             visible=text_task or bool(run and run.text))
             verdict = session.verdict(run.round, i) if session and run else None
@@ -120,7 +123,8 @@ def runner(ctx: AppContext) -> Runner:
     def failed(result: RunResult) -> str:
         return messages.for_result(result, local=ctx.backend.is_local).markdown
 
-    return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed)
+    return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed,
+                  data_dir=ctx.data_dir)
 
 
 def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
@@ -154,9 +158,9 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     return text
 
 
-def pane_image(run: Run | None) -> str | None:
+def pane_image(run: Run | None, base: Path) -> str | None:
     for name in run.files if run else []:
-        path = resolve_name(name)
+        path = resolve_name(name, base)
         if path.suffix.lower() in _IMAGES and path.is_file():
             return str(path)
     return None
