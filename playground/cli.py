@@ -241,12 +241,21 @@ def _models(argv: list[str]) -> int:
     return 2
 
 
+def _history(argv: list[str]) -> int:
+    from playground.config import data_dir
+    from playground.history.commands import main as history_main
+
+    return history_main(argv, data_dir())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "engine":
         return _engine(argv[1:])
     if argv and argv[0] == "models":
         return _models(argv[1:])
+    if argv and argv[0] == "history":
+        return _history(argv[1:])
     return _app(argv)
 
 
