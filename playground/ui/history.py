@@ -312,11 +312,12 @@ def wire_reload(ctx: AppContext, demo: gr.Blocks) -> None:
 
 
 def last_runs(ctx: AppContext, owner: Any, request: gr.Request | None = None) -> dict[Any, Any]:
+    # every output named (an empty dict reads to Gradio as one value): left as it is
+    out: dict[Any, Any] = {component: gr.skip() for component in ctx.reopen.components()}
     history = ctx.service.history
     if history is None or history.scope(owner) is None:
-        return {}  # a first visit: nothing to show yet
+        return out  # a first visit: nothing to show yet
     who = owner_of(ctx, owner, request)
-    out: dict[Any, Any] = {}
     for name, form in ctx.reopen.forms.items():
         if form.shows is None or form.status is None:
             continue
