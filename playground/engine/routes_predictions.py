@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,7 +28,8 @@ MAX_WAIT = 60
 MIN_CANCEL_AFTER = 5.0
 MAX_CANCEL_AFTER = 7 * 24 * 3600.0
 MAX_BODY = 140 * 1024 * 1024  # a 100 MiB file as a base64 data URI, plus the rest
-_DURATION = re.compile(r"^(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,12}(?:\.[0-9]{1,9})?)s)?$")
+_DURATION = re.compile(
+    r"^(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,12}(?:\.[0-9]{1,9})?)s)?$")
 _VERSION = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -111,11 +113,22 @@ def _resolve(engine: Engine, ref: Any) -> ModelEntry:
     return entry
 
 
+def _is_http_url(url: Any) -> bool:
+    if not isinstance(url, str) or len(url) > 2048 or re.search(r"[\x00-\x20\x7f]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (
+            parts.port is None or parts.port > 0)
+    except ValueError:  # a bad port or IPv6 literal
+        return False
+
+
 def _webhook(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     url = body.get("webhook")
     if url is None or url == "":
         return None, None
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+    if not _is_http_url(url):
         raise invalid_input([{"type": "format", "field": "webhook",
                               "description": "webhook must be an http(s) URL"}])
     events = body.get("webhook_events_filter")
