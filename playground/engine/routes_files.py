@@ -150,11 +150,11 @@ async def get_file(request: Request) -> Response:
 async def download_file(request: Request) -> Response:
     rec = _file(request)
     path = _engine(request).files_dir / rec["id"]
-    ctype = str(rec.get("content_type"))
-    if not _MEDIA_TYPE.fullmatch(ctype):  # a row stored before types were checked
-        ctype = "application/octet-stream"
+    # Replicate's document: octet-stream, whatever the upload said (an uploaded HTML file is
+    # never rendered from the engine's origin); the name travels in Content-Disposition.
     name = _UNSAFE_NAME.sub("_", str(rec.get("name") or "file"))
-    return FileResponse(path, media_type=ctype, filename=name)
+    return FileResponse(path, media_type="application/octet-stream", filename=name,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 async def delete_file(request: Request) -> Response:

@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from . import routes_files, routes_models, routes_predictions
+from . import routes_files, routes_models, routes_not_implemented, routes_predictions
 from .auth import TokenAuth
 from .fetch import MAX_BYTES
 from .models.base import EngineModel
@@ -52,7 +52,8 @@ def create_app(
         engine.close()
 
     app = Starlette(
-        routes=routes_predictions.routes + routes_models.routes + routes_files.routes,
+        routes=(routes_predictions.routes + routes_models.routes + routes_files.routes
+                + routes_not_implemented.routes),
         middleware=[Middleware(TokenAuth, token=token)],
         exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
         lifespan=lifespan,
