@@ -159,10 +159,28 @@ class TooLarge(Exception):
     """A file input over the size limit (a 413 at the door)."""
 
 
+def _too_large(name: str, limit: int) -> TooLarge:
+    return TooLarge(f"{name} is larger than {limit / 2**20:g} MiB: too large for this engine")
+
+
+def refuse_oversized(schema: dict[str, Any], values: Any, limit: int = fetch.MAX_BYTES) -> None:
+    """Raise TooLarge for a data-URI file input that cannot fit `limit` bytes once decoded: a
+    cheap length check, before anything else looks at a 140 MB string."""
+    if not isinstance(values, dict):
+        return
+    for name, is_list in file_fields(schema).items():
+        value = values.get(name)
+        items = value if is_list and isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str) and len(item) * 3 // 4 > limit + 1024:
+                raise _too_large(name, limit)
+
+
 def keep_data_uris(schema: dict[str, Any], values: dict[str, Any],
-                   keep: Callable[[bytes, str], str]) -> dict[str, Any]:
+                   keep: Callable[[bytes, str], str], limit: int = fetch.MAX_BYTES
+                   ) -> dict[str, Any]:
     """Decode every data-URI file input now, at the door: a malformed one is InvalidInput, one
-    over 100 MiB is TooLarge, and one longer than INLINE_DATA_URI_MAX is replaced by
+    over `limit` bytes is TooLarge, and one longer than INLINE_DATA_URI_MAX is replaced by
     `keep(data, file name)`, a short reference to the stored file."""
     out = dict(values)
     for name, is_list in file_fields(schema).items():
@@ -173,15 +191,13 @@ def keep_data_uris(schema: dict[str, Any], values: dict[str, Any],
         for i, item in enumerate(items):
             if isinstance(item, str) and item.startswith("data:"):
                 label = f"{name}.{i}" if is_list else name
-                if len(item) * 3 // 4 > fetch.MAX_BYTES + 1024:
-                    raise TooLarge(f"{label} is larger than 100 MiB: too large for this model")
                 try:
                     data, ctype = decode_data_uri(item)
                 except fetch.FetchError as exc:
                     raise InvalidInput([_field("format", f"input.{label}",
                                                f"{label}: {exc}")]) from None
-                if len(data) > fetch.MAX_BYTES:
-                    raise TooLarge(f"{label} is larger than 100 MiB: too large for this model")
+                if len(data) > limit:
+                    raise _too_large(label, limit)
                 if len(item) > INLINE_DATA_URI_MAX:
                     ext = mimetypes.guess_extension(ctype.split(";")[0].strip()) or ""
                     item = keep(data, f"input-{name}{f'-{i}' if is_list else ''}{ext}")

@@ -39,7 +39,7 @@ def _finite_float(text: str) -> float:
 def _check_string(text: str, where: str) -> None:
     if "\x00" in text:
         raise UnsafeJSON(f"{where} contains a NUL character")
-    if _LONE_SURROGATE.search(text):
+    if not text.isascii() and _LONE_SURROGATE.search(text):  # isascii: O(1), base64 is
         raise UnsafeJSON(f"{where} contains a lone surrogate (not valid Unicode)")
 
 

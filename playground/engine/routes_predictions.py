@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from . import jsonsafe, sse
-from .inputs import InvalidInput, TooLarge, keep_data_uris, validate
+from .inputs import InvalidInput, TooLarge, keep_data_uris, refuse_oversized, validate
 from .jobs import TERMINAL, Job, public
 from .paging import decode_cursor, link, page_size
 from .problems import Problem, invalid_input, not_found
@@ -147,15 +147,19 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
     raw_input = {} if body.get("input") is None else body.get("input")
     try:
+        refuse_oversized(entry.input_schema, raw_input, request.app.state.max_file_size)
         cleaned = validate(entry.input_schema, entry.model.Input, raw_input)
     except InvalidInput as exc:
         raise invalid_input(exc.fields) from None
+    except TooLarge as exc:
+        raise Problem(413, f"{exc}: upload big files with POST /v1/files") from None
     webhook, events = _webhook(body)
     pid = new_id()
     try:
         cleaned = await run_in_threadpool(
             keep_data_uris, entry.input_schema, cleaned,
-            lambda data, name: engine.outputs.keep(pid, name, data))
+            lambda data, name: engine.outputs.keep(pid, name, data),
+            request.app.state.max_file_size)
     except InvalidInput as exc:
         raise invalid_input(exc.fields) from None
     except TooLarge as exc:
