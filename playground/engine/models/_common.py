@@ -21,11 +21,13 @@ _libs_ok = False
 
 
 def missing_weights(store_name: str, *files: str) -> str | None:
-    """None when the store entry is pulled and holds `files`; otherwise the fix."""
+    """None when the store entry is pulled and holds `files`; otherwise the fix. It names no
+    server path: callers of the API see it (the owner finds the folder with `models list`)."""
     root = model_store.path_for(store_name)
     if not model_store.is_ready(store_name) or not all((root / f).is_file() for f in files):
         return (
-            f"the {store_name} weights are not in {root}: run `playground models pull {store_name}`"
+            f"the {store_name} weights are not pulled: run `playground models pull {store_name}` "
+            "(`playground models list` shows where they go)"
         )
     return None
 

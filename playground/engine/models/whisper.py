@@ -192,7 +192,8 @@ class WhisperTinyEn(EngineModel):
         except (av.error.FFmpegError, OSError, ValueError):
             has_audio = False
         if not has_audio:
-            raise ValueError(f"the audio input is not audio we can decode: {COMMON_AUDIO}")
+            raise ValueError(
+                f"cannot read the input as audio: it is not audio we can decode; {COMMON_AUDIO}")
         try:
             return self._model.transcribe(
                 str(inputs.audio),
