@@ -44,7 +44,9 @@ def public(rec: dict[str, Any], base_url: str) -> dict[str, Any]:
         "data_removed": False,
         "source": "api",
         "created_at": iso(rec.get("created_ts")) or iso(0),
-        "metrics": dict(rec.get("metrics") or {}),
+        # numbers only (a metric an old row stored as NaN is repaired to null: left out)
+        "metrics": {k: v for k, v in (rec.get("metrics") or {}).items()
+                    if isinstance(v, int | float) and not isinstance(v, bool)},
         "urls": urls,
     }
     # Replicate omits the times a prediction does not have yet (its document types them as
