@@ -120,6 +120,8 @@ CASES: list[Case] = [
     Case("prompt-is-object", "POST", ECHO, content=body(input={"prompt": {"x": 1}})),
     Case("prompt-missing", "POST", ECHO, content=body(input={})),
     Case("unknown-input", "POST", ECHO, content=body(input={"prompt": "x", "width": 5})),
+    Case("100000-unknown-inputs", "POST", ECHO,
+         content=body(input={"prompt": "x", **{f"k{i}": i for i in range(100_000)}})),
     Case("enum-miss", "POST", ECHO, content=body(input={"prompt": "x", "case": "title"})),
     Case("version-is-number", "POST", "/v1/predictions", content=body(version=5, input={})),
     Case("version-unknown", "POST", "/v1/predictions",
@@ -362,6 +364,7 @@ def test_bad_request(engine: tuple[EngineThread, SpecRecorder], case: Case) -> N
         problem = r.json()
         assert problem["status"] == r.status_code and problem["detail"], problem
         assert "Traceback" not in r.text and "/engine/" not in problem["detail"]
+        assert len(r.content) < 100_000, len(r.content)  # an answer, not an echo
     with httpx.Client(base_url=server.url, timeout=30, headers=AUTH) as c:
         assert_readable(c, created)
     assert not recorder.failures, recorder.failures[:3]
