@@ -59,6 +59,10 @@ class OutputStore:
         (folder / name).write_bytes(data)
         return f"{MARKER}{pid}/{name}"
 
+    def discard(self, pid: str) -> None:
+        """Remove the files kept for a prediction that was refused."""
+        shutil.rmtree(self.root / pid, ignore_errors=True)
+
     def marker_path(self, value: str) -> Path | None:
         """The stored file behind a marker (None when it is not one, or is gone)."""
         pid, _, name = value.removeprefix(MARKER).partition("/")

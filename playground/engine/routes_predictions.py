@@ -140,30 +140,34 @@ def _webhook(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     return url, events
 
 
+async def _accept_input(request: Request, entry: ModelEntry, raw: Any, pid: str
+                        ) -> dict[str, Any]:
+    """The door for `input`: sizes first (cheap), then the schema, then data URIs decoded,
+    long ones kept as files of prediction `pid`. Nothing is left behind when it refuses."""
+    engine, limit = _engine(request), request.app.state.max_file_size
+    try:
+        refuse_oversized(entry.input_schema, raw, limit)
+        cleaned = validate(entry.input_schema, entry.model.Input, raw)
+        return await run_in_threadpool(  # decoding megabytes of base64 off the event loop
+            keep_data_uris, entry.input_schema, cleaned,
+            lambda data, name: engine.outputs.keep(pid, name, data), limit)
+    except InvalidInput as exc:
+        engine.outputs.discard(pid)
+        raise invalid_input(exc.fields) from None
+    except TooLarge as exc:
+        engine.outputs.discard(pid)
+        raise Problem(413, f"{exc}: upload big files with POST /v1/files") from None
+
+
 async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> Response:
     engine = _engine(request)
     base = engine.base_url(request)
     wait = parse_wait(request.headers.get("prefer"))
     cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
     raw_input = {} if body.get("input") is None else body.get("input")
-    try:
-        refuse_oversized(entry.input_schema, raw_input, request.app.state.max_file_size)
-        cleaned = validate(entry.input_schema, entry.model.Input, raw_input)
-    except InvalidInput as exc:
-        raise invalid_input(exc.fields) from None
-    except TooLarge as exc:
-        raise Problem(413, f"{exc}: upload big files with POST /v1/files") from None
     webhook, events = _webhook(body)
     pid = new_id()
-    try:
-        cleaned = await run_in_threadpool(
-            keep_data_uris, entry.input_schema, cleaned,
-            lambda data, name: engine.outputs.keep(pid, name, data),
-            request.app.state.max_file_size)
-    except InvalidInput as exc:
-        raise invalid_input(exc.fields) from None
-    except TooLarge as exc:
-        raise Problem(413, f"{exc}: upload big files with POST /v1/files") from None
+    cleaned = await _accept_input(request, entry, raw_input, pid)
     # a valid request for a model that cannot run here is created, then failed with the reason
     reason = entry.model.availability()
     now = time.time()
