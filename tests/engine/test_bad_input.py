@@ -274,7 +274,10 @@ CASES: list[Case] = [
 
 class LogCapture(logging.Handler):
     """Every log record of the engine's process, formatted with its traceback, if any, plus
-    exceptions that escape a thread."""
+    exceptions that escape a thread. uvicorn's logging setup (run when an engine is created)
+    replaces the handlers of its loggers: `attach` after creating one."""
+
+    LOGGERS = ("", "uvicorn")  # the root (playground.*, libraries) and uvicorn's own tree
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -284,6 +287,18 @@ class LogCapture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
 
+    def attach(self) -> None:
+        for name in self.LOGGERS:
+            if self not in logging.getLogger(name).handlers:
+                logging.getLogger(name).addHandler(self)
+        # the capture itself must be able to fail: an ASGI error is logged on uvicorn.error
+        logging.getLogger("uvicorn.error").error("capture probe")
+        assert self.lines and self.lines.pop().endswith("capture probe")
+
+    def detach(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeHandler(self)
+
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -292,9 +307,6 @@ class LogCapture(logging.Handler):
 @pytest.fixture(scope="module")
 def log() -> Iterator[LogCapture]:
     capture = LogCapture()
-    loggers = [logging.getLogger(n) for n in ("", "uvicorn", "uvicorn.error", "playground")]
-    for lg in loggers:
-        lg.addHandler(capture)
     previous = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
@@ -304,8 +316,7 @@ def log() -> Iterator[LogCapture]:
     threading.excepthook = hook
     yield capture
     threading.excepthook = previous
-    for lg in loggers:
-        lg.removeHandler(capture)
+    capture.detach()
 
 
 def models() -> list[Any]:
@@ -318,6 +329,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory,
            log: LogCapture) -> Iterator[tuple[EngineThread, SpecRecorder]]:
     pair = start_engine(tmp_path_factory.mktemp("bad-input") / "engine", models=models(),
                         token=TOKEN)
+    log.attach()
     yield pair
     pair[0].stop()
 
@@ -389,6 +401,7 @@ def test_every_case_then_a_restart_and_no_traceback_logged(tmp_path: Path,
     on the same data dir: everything created is still readable."""
     data = tmp_path / "engine"
     server, recorder = start_engine(data, models=models(), token=TOKEN)
+    log.attach()
     ids = []
     try:
         for case in CASES:
@@ -402,6 +415,7 @@ def test_every_case_then_a_restart_and_no_traceback_logged(tmp_path: Path,
         server.stop()
     assert len(ids) >= 5
     again, recorder2 = start_engine(data, models=models(), token=TOKEN)
+    log.attach()
     try:
         with httpx.Client(base_url=again.url, timeout=30, headers=AUTH) as c:
             assert_readable(c, ids)
