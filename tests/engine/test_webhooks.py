@@ -190,3 +190,26 @@ def test_loopback_webhook_is_refused_by_default(make_engine: Any,
     assert "private or loopback" in refusals[0].getMessage()
     assert all(r.exc_info is None for r in caplog.records)
     assert "Traceback" not in caplog.text
+
+
+def test_webhook_dns_rebinding_cannot_reach_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook sender connects to the address it checked, as URL inputs do: a name that
+    answers public first and loopback next never reaches the loopback receiver."""
+    from playground.engine.webhooks import WebhookSender
+
+    from .test_fetch import PUBLIC, _fake_dns, _no_internet
+
+    receiver = Receiver()
+    attempts: list[Any] = []
+    with AppThread(receiver.app()) as rx:
+        port = rx.url.rsplit(":", 1)[1]
+        _fake_dns(monkeypatch, {"rebind.test": [[PUBLIC], ["127.0.0.1"]]})
+        _no_internet(monkeypatch, attempts)
+        sender = WebhookSender("whsec_" + "A" * 32)
+        try:
+            result = sender.deliver(f"http://rebind.test:{port}/hook", {"id": "x"})
+        finally:
+            sender.close()
+    assert result is None  # refused, not retried further
+    assert receiver.attempts == 0
+    assert attempts == [PUBLIC]  # the one connection went to the checked public address
