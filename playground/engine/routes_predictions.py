@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -31,8 +32,7 @@ _VERSION = re.compile(r"^[0-9a-f]{64}$")
 
 def new_id() -> str:
     """Replicate-style ids: 26 lowercase base32 characters."""
-    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
-    return "".join(secrets.choice(alphabet) for _ in range(26))
+    return base64.b32encode(secrets.token_bytes(16)).decode()[:26].lower()
 
 
 def parse_wait(header: str | None) -> float | None:

@@ -42,7 +42,8 @@ class ModelEntry:
     model: EngineModel
     schema: dict[str, Any]  # the full openapi_schema
     version_id: str
-    queue: queue.Queue[Job | None] = field(default_factory=queue.Queue)
+    # SimpleQueue: put/get in C, a cheaper hand-off to the worker than queue.Queue
+    queue: queue.SimpleQueue[Job | None] = field(default_factory=queue.SimpleQueue)
     load_lock: threading.Lock = field(default_factory=threading.Lock)
     loaded: bool = False
     workers: list[threading.Thread] = field(default_factory=list)
@@ -50,6 +51,10 @@ class ModelEntry:
     @property
     def input_schema(self) -> dict[str, Any]:
         return self.schema["components"]["schemas"]["Input"]
+
+    @property
+    def file_inputs(self) -> bool:
+        return bool(inputs.file_fields(self.input_schema))
 
 
 class Runner:
@@ -151,10 +156,8 @@ class Runner:
         started = time.time()
         job.update(status="processing", started_ts=started)
         self._save(job)
-        workdir = self.workroot / job.id
-        workdir.mkdir(parents=True, exist_ok=True)
-        ctx = PredictContext(workdir=workdir, log=lambda line: self._log(job, line),
-                             cancel_event=job.cancel_event)
+        ctx = PredictContext(workdir=self.workroot / job.id,
+                             log=lambda line: self._log(job, line), cancel_event=job.cancel_event)
         try:
             ctx.check()
             with entry.load_lock:
@@ -162,8 +165,10 @@ class Runner:
                     entry.model.load(ctx)
                     entry.loaded = True
             ctx.check()
-            values = inputs.resolve_files(entry.input_schema, job.rec["input"], workdir,
-                                          self.lookup, self.allow_private_urls)
+            values = job.rec["input"]
+            if entry.file_inputs:  # only then is a scratch directory needed before predict
+                values = inputs.resolve_files(entry.input_schema, values, ctx.workdir,
+                                              self.lookup, self.allow_private_urls)
             parsed = entry.model.Input.model_validate(values)
             result = entry.model.predict(parsed, ctx)
             output = self._collect(entry, job, result, ctx)
@@ -184,7 +189,8 @@ class Runner:
                 self._log(job, line)
             self._finish(job, "failed", error=str(exc) or type(exc).__name__)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if ctx.workdir_made:
+                shutil.rmtree(ctx.workdir, ignore_errors=True)
 
     def _collect(self, entry: ModelEntry, job: Job, result: Any, ctx: PredictContext) -> Any:
         is_iter = isinstance(result, Iterator) or (

@@ -35,6 +35,7 @@ class Engine:
         self.outputs = OutputStore(data_dir / "outputs")
         self.webhooks = WebhookSender(load_secret(self.store))
         self.origins: set[str] = set()
+        self._bases: dict[tuple[object, ...], str] = {}
         if self.public_url:
             self.origins.add(self.public_url)
         self.runner = Runner(self.store, self.outputs, data_dir / "work", self.webhooks,
@@ -56,8 +57,16 @@ class Engine:
         """Absolute URLs in responses: the configured public URL, else the one we were called on."""
         if self.public_url:
             return self.public_url
-        base = str(request.base_url).rstrip("/")
-        if len(self.origins) < 64:  # Host headers are client-controlled: keep this bounded
+        # request.base_url parses a URL each time: remember it per (scheme, Host, root path)
+        key = (request.scope["scheme"], request.headers.get("host"),
+               request.scope.get("app_root_path", request.scope.get("root_path", "")),
+               request.scope.get("server"))
+        base = self._bases.get(key)
+        if base is None:
+            base = str(request.base_url).rstrip("/")
+            if len(self._bases) < 64:  # Host headers are client-controlled: keep this bounded
+                self._bases[key] = base
+        if len(self.origins) < 64:
             self.origins.add(base)
         return base
 
