@@ -155,7 +155,10 @@ class Runner:
     def _run(self, entry: ModelEntry, job: Job) -> None:
         started = time.time()
         job.update(status="processing", started_ts=started)
-        self._save(job)
+        # like logs and output, a running state is saved at most once a second: a prediction
+        # that ends sooner is saved once, finished (a restart fails starting and processing
+        # ones alike)
+        self._save_soon(job)
         ctx = PredictContext(workdir=self.workroot / job.id,
                              log=lambda line: self._log(job, line), cancel_event=job.cancel_event)
         try:
