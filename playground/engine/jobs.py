@@ -62,6 +62,8 @@ class Job:
         self.picked = False  # a worker has taken it off the queue
         self.events: list[tuple[str, Any]] = []
         self._waiters: list[_Waiter] = []
+        self.save_lock = threading.Lock()
+        self.saved = False  # its record is in the store
         self.last_saved = 0.0
 
     @property

@@ -150,11 +150,12 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     if reason:
         engine.runner.fail_now(job, f"{entry.model.ref} is unavailable: {reason}")
     else:
-        engine.runner.submit(entry, job)
+        engine.runner.submit(entry, job, held=bool(wait))
     if wait:
         await job.wait_done(max(wait - 0.4, 0.1))
     out = job.public(base)
     if wait and out["status"] not in TERMINAL:
+        engine.runner.ensure_saved(job)
         out["status"] = "starting"  # both clients' run() treat anything else as finished
     return JSONResponse(out, status_code=201)
 

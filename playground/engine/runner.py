@@ -47,6 +47,7 @@ class ModelEntry:
     load_lock: threading.Lock = field(default_factory=threading.Lock)
     loaded: bool = False
     workers: list[threading.Thread] = field(default_factory=list)
+    busy: int = 0  # workers running a prediction (read without the lock: an estimate)
 
     @property
     def input_schema(self) -> dict[str, Any]:
@@ -73,7 +74,11 @@ class Runner:
 
     # lifecycle of a prediction
 
-    def submit(self, entry: ModelEntry, job: Job) -> None:
+    def submit(self, entry: ModelEntry, job: Job, *, held: bool = False) -> None:
+        """Queue a prediction. Its record is saved before anyone can learn of it: here, or,
+        when the caller `held` its response until the prediction ends or `ensure_saved` is
+        called (`Prefer: wait`), no webhook announces it and a worker is free, by the worker
+        as it starts it (off the event loop, and together with the move to `processing`)."""
         with self._lock:
             self.active[job.id] = job
             if not entry.workers:
@@ -82,7 +87,9 @@ class Runner:
                                          name=f"engine-{entry.model.name}-{i}")
                     entry.workers.append(t)
                     t.start()
-        self._save(job)
+        waits = entry.queue.qsize() + entry.busy >= len(entry.workers)  # behind others
+        if not held or waits or job.rec.get("webhook"):
+            self._save(job)
         self.webhooks.event(job, "start")
         deadline = job.rec.get("deadline_ts")
         if deadline:
@@ -119,8 +126,10 @@ class Runner:
         """Stop taking work. Running predictions are told to cancel but stay unsaved, so a
         restart reports them as interrupted. Waits (bounded) for them to stop: a native runtime
         (llama.cpp) still generating when the interpreter exits aborts the whole process."""
-        self.closed = True
         jobs = list(self.active.values())
+        for job in jobs:
+            self.ensure_saved(job)  # a restart reports it as interrupted
+        self.closed = True
         for job in jobs:
             job.cancel_event.set()
         deadline = time.monotonic() + wait
@@ -139,10 +148,15 @@ class Runner:
                 if job.picked:
                     continue
                 job.picked = True
+            with self._lock:
+                entry.busy += 1
             try:
                 self._run(entry, job)
             except Exception as exc:  # last resort: never lose the worker
                 self._finish(job, "failed", error=f"engine error: {exc}")
+            finally:
+                with self._lock:
+                    entry.busy -= 1
 
     def _log(self, job: Job, line: str) -> None:
         text = str(line).rstrip("\n")
@@ -155,10 +169,12 @@ class Runner:
     def _run(self, entry: ModelEntry, job: Job) -> None:
         started = time.time()
         job.update(status="processing", started_ts=started)
-        # like logs and output, a running state is saved at most once a second: a prediction
-        # that ends sooner is saved once, finished (a restart fails starting and processing
-        # ones alike)
-        self._save_soon(job)
+        if job.saved:
+            # like logs and output, a running state is saved at most once a second (a restart
+            # fails starting and processing ones alike)
+            self._save_soon(job)
+        else:
+            self._save(job)
         ctx = PredictContext(workdir=self.workroot / job.id,
                              log=lambda line: self._log(job, line), cancel_event=job.cancel_event)
         try:
@@ -246,8 +262,14 @@ class Runner:
         if time.monotonic() - job.last_saved >= SAVE_EVERY:
             self._save(job)
 
+    def ensure_saved(self, job: Job) -> None:
+        if not job.saved:
+            self._save(job)
+
     def _save(self, job: Job) -> None:
         if self.closed:
             return
-        job.last_saved = time.monotonic()
-        self.store.save_prediction(job.snapshot())
+        with job.save_lock:  # two threads' saves of one job land in the order they were taken
+            job.last_saved = time.monotonic()
+            job.saved = True
+            self.store.save_prediction(job.snapshot())

@@ -113,7 +113,8 @@ class Store:
         data = json.dumps(rec)
         self._exec(
             "INSERT INTO predictions (id, model, status, stream_token, data) VALUES (?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data",
+            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data"
+            " WHERE status NOT IN ('succeeded', 'failed', 'canceled')",  # a final record stays
             (rec["id"], rec["model"], rec["status"], rec.get("stream_token"), data),
         )
 
