@@ -1,7 +1,7 @@
 """The engine's fixed cost per prediction against Cog's own server (coglet, Rust), side by side.
 
-    .venv/bin/python bench/engine_vs_coglet.py [--rounds 5] [--n 500] [--clients 64]
-                                               [--total 3200] [--only sequential|concurrent]
+    .venv/bin/python bench/engine_vs_coglet.py [--rounds 20] [--n 300] [--clients 64]
+                                               [--total 1280] [--only sequential|concurrent]
 
 Installs `cog==0.23.1` into its own venv (.bench-venv/cog-0.23.1, git-ignored; a bench-only
 dependency), writes a no-op `predict.py` and runs both servers as separate processes on
@@ -231,13 +231,11 @@ async def _client(target: Target, n: int, tally: Tally) -> None:
         writer.close()
 
 
-async def concurrent(target: Target, clients: int, total: int) -> Tally:
+async def concurrent(target: Target, clients: int, total: int, tally: Tally) -> None:
     await asyncio.gather(*(_client(target, 2, Tally()) for _ in range(clients)))  # warm up
-    tally = Tally()
     start = time.perf_counter()
     await asyncio.gather(*(_client(target, total // clients, tally) for _ in range(clients)))
-    tally.seconds = time.perf_counter() - start
-    return tally
+    tally.seconds += time.perf_counter() - start
 
 
 # the two parts
@@ -269,29 +267,28 @@ def run_sequential(workdir: Path, rounds: int, n: int) -> None:
         print(f"  {name:7s} {t.rate:7.1f} predictions/s  ({t.done} done, {t.retries} "
               f"409 retries, {t.errors} errors)")
     print(f"  engine/coglet: {tallies['engine'].rate / tallies['coglet'].rate:.2f}x overall, "
-          f"rounds {min(ratios):.2f}x to {max(ratios):.2f}x")
+          f"median round {statistics.median(ratios):.2f}x ({min(ratios):.2f}x to "
+          f"{max(ratios):.2f}x)")
 
 
 def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def run_concurrent(workdir: Path, clients: int, total: int) -> None:
-    print(f"\nconcurrent: {clients} clients, {total} predictions each side "
-          f"(coglet: async predictor, COG_MAX_CONCURRENCY={clients})")
-    results = {}
-    for name in ("engine", "coglet"):
-        if name == "coglet":
-            with coglet(workdir, ASYNC_PREDICTOR, clients) as target:
-                results[name] = asyncio.run(concurrent(target, clients, total))
-        else:
-            with engine(workdir, clients) as target:
-                results[name] = asyncio.run(concurrent(target, clients, total))
-        t = results[name]
+def run_concurrent(workdir: Path, clients: int, total: int, workers: int, rounds: int) -> None:
+    print(f"\nconcurrent: {clients} clients, {rounds} alternating rounds of {total} predictions "
+          f"(coglet: async predictor, COG_MAX_CONCURRENCY={clients}; engine: {workers} worker "
+          "threads)")
+    tallies = {"engine": Tally(), "coglet": Tally()}
+    with coglet(workdir, ASYNC_PREDICTOR, clients) as cog, engine(workdir, workers) as eng:
+        for i in range(rounds):
+            for target in (eng, cog) if i % 2 == 0 else (cog, eng):
+                asyncio.run(concurrent(target, clients, total, tallies[target.name]))
+    for name, t in tallies.items():
         print(f"  {name:7s} {t.rate:7.1f} predictions/s  p50 {_pct(t.latencies, 50) * 1e3:6.1f} "
               f"ms  p95 {_pct(t.latencies, 95) * 1e3:6.1f} ms  ({t.done} done, "
               f"{t.retries} 409 retries, {t.errors} errors)")
-    print(f"  engine/coglet throughput: {results['engine'].rate / results['coglet'].rate:.2f}x")
+    print(f"  engine/coglet throughput: {tallies['engine'].rate / tallies['coglet'].rate:.2f}x")
 
 
 def main() -> None:
@@ -299,17 +296,22 @@ def main() -> None:
         serve_engine(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--n", type=int, default=500, help="predictions per round and server")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--n", type=int, default=300, help="predictions per round and server")
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--total", type=int, default=3200, help="concurrent predictions per side")
+    parser.add_argument("--total", type=int, default=1280,
+                        help="predictions per concurrent round and server")
+    parser.add_argument("--concurrent-rounds", type=int, default=6)
+    parser.add_argument("--workers", type=int, help="the engine model's worker threads in the "
+                        "concurrent part (default: as many as clients, like coglet's slots)")
     parser.add_argument("--only", choices=["sequential", "concurrent"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-coglet-") as tmp:
         if args.only in (None, "sequential"):
             run_sequential(Path(tmp), args.rounds, args.n)
         if args.only in (None, "concurrent"):
-            run_concurrent(Path(tmp), args.clients, args.total)
+            run_concurrent(Path(tmp), args.clients, args.total, args.workers or args.clients,
+                           args.concurrent_rounds)
 
 
 if __name__ == "__main__":
