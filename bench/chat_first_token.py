@@ -3,8 +3,9 @@ and SSE a browser uses) against the engine's own SSE stream, side by side.
 
     .venv/bin/python bench/chat_first_token.py [N]
 
-Starts the embedded engine with the real local chat model and the real app on loopback, then
-N times each (default 10), alternating which goes first, a new conversation with a prompt
+Starts the embedded engine with the real local chat model and the real app on loopback, in a
+process of their own (as `playground` runs them; the clients here, like a browser, are not in
+it), then N times each (default 10), alternating which goes first, a new conversation with a prompt
 never asked before (so no prompt cache helps either side):
 
 - engine: `POST /v1/models/<local chat model>/predictions` with `stream: true` and the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,35 +96,51 @@ def through_app(client: Client, message: str) -> float:
     raise RuntimeError(f"the app answered nothing: {job.status()}")
 
 
+def serve_app(data: Path) -> None:
+    """The app's process: the engine in a thread and the chat tab, as `playground` runs them."""
+    with EngineThread(registry(), data / "engine") as engine:
+        demo = build_app(Service(engine.url, data_dir=data / "app"), tabs=["chat"])
+        _, url, _ = serve(demo, data / "app", port=free_port(), block=False)
+        print(engine.url, url, flush=True)
+        sys.stdin.read()  # until the bench closes our stdin
+        demo.close()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--serve"]:
+        serve_app(Path(sys.argv[2]))
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         data = Path(tmp)
-        with EngineThread(registry(), data / "engine") as engine:
-            service = Service(engine.url, data_dir=data / "app")
-            demo = build_app(service, tabs=["chat"])
-            _, url, _ = serve(demo, data / "app", port=free_port(), block=False)
-            try:
-                client = Client(url, verbose=False, download_files=str(data / "downloads"))
-                ref, warm = engine_input(service, "Hello.")
-                direct(engine.url, ref, warm)  # loads the model
-                through_app(client, "Hi.")
-                pairs = []
-                for i in range(n):
-                    asked = [f"Name a color. Question {2 * i + k}." for k in (0, 1)]
-                    times: dict[str, float] = {}
-                    order = ("engine", "app") if i % 2 == 0 else ("app", "engine")
-                    for side, message in zip(order, asked, strict=True):
-                        if side == "engine":
-                            times[side] = direct(engine.url, *engine_input(service, message))
-                        else:
-                            times[side] = through_app(client, message)
-                    pairs.append(times)
-                    extra = (times["app"] - times["engine"]) * 1e3
-                    print(f"  {i + 1:2d}: engine {times['engine'] * 1e3:6.1f} ms   app "
-                          f"{times['app'] * 1e3:6.1f} ms   {extra:+6.1f} ms")
-            finally:
-                demo.close()
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(data)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            engine_url, url = proc.stdout.readline().split()
+            service = Service(engine_url, data_dir=data / "bench")  # builds inputs only
+            client = Client(url, verbose=False, download_files=str(data / "downloads"))
+            ref, warm = engine_input(service, "Hello.")
+            direct(engine_url, ref, warm)  # loads the model
+            through_app(client, "Hi.")
+            pairs = []
+            for i in range(n):
+                asked = [f"Name a color. Question {2 * i + k}." for k in (0, 1)]
+                times: dict[str, float] = {}
+                order = ("engine", "app") if i % 2 == 0 else ("app", "engine")
+                for side, message in zip(order, asked, strict=True):
+                    if side == "engine":
+                        times[side] = direct(engine_url, *engine_input(service, message))
+                    else:
+                        times[side] = through_app(client, message)
+                pairs.append(times)
+                extra = (times["app"] - times["engine"]) * 1e3
+                print(f"  {i + 1:2d}: engine {times['engine'] * 1e3:6.1f} ms   app "
+                      f"{times['app'] * 1e3:6.1f} ms   {extra:+6.1f} ms")
+        finally:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait(30)
     eng = statistics.median(p["engine"] for p in pairs)
     app = statistics.median(p["app"] for p in pairs)
     diff = statistics.median(p["app"] - p["engine"] for p in pairs)

@@ -62,6 +62,23 @@ class Target:
     port: int
     path: str
     headers: dict[str, str] = field(default_factory=dict)
+    pid: int = 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server process and its child processes so far:
+        less sensitive than throughput to other work on a shared machine."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total, todo = 0, [self.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (all threads)
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+        return total / tick
 
     def request(self) -> bytes:
         body = json.dumps({"input": {"prompt": "x"}}).encode()
@@ -133,7 +150,7 @@ def coglet(workdir: Path, predictor: str, concurrency: int = 1) -> Iterator[Targ
                                 cwd=src, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(f"http://127.0.0.1:{port}/health-check", proc, '"READY"')
-        yield Target("coglet", port, "/predictions")
+        yield Target("coglet", port, "/predictions", pid=proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -150,7 +167,8 @@ def engine(workdir: Path, concurrency: int) -> Iterator[Target]:
         )
     try:
         _wait_ready(f"http://127.0.0.1:{port}/v1/models", proc)
-        yield Target("engine", port, "/v1/models/bench/noop/predictions", {"Prefer": "wait"})
+        yield Target("engine", port, "/v1/models/bench/noop/predictions", {"Prefer": "wait"},
+                     pid=proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -174,6 +192,7 @@ class Tally:
     retries: int = 0  # coglet's 409 "at capacity"
     errors: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # the server's CPU seconds
     latencies: list[float] = field(default_factory=list)
 
     @property
@@ -253,7 +272,9 @@ def run_sequential(workdir: Path, rounds: int, n: int) -> None:
             rates = {}
             for target in order:
                 t = Tally()
+                cpu = target.cpu_seconds()
                 sequential(target, n, t)
+                tallies[target.name].cpu += target.cpu_seconds() - cpu
                 rates[target.name] = t.rate
                 total = tallies[target.name]
                 total.done += t.done
@@ -264,8 +285,8 @@ def run_sequential(workdir: Path, rounds: int, n: int) -> None:
             print(f"  round {i + 1}: engine {rates['engine']:7.1f}/s  coglet "
                   f"{rates['coglet']:7.1f}/s  ratio {ratios[-1]:.2f}x")
     for name, t in tallies.items():
-        print(f"  {name:7s} {t.rate:7.1f} predictions/s  ({t.done} done, {t.retries} "
-              f"409 retries, {t.errors} errors)")
+        print(f"  {name:7s} {t.rate:7.1f} predictions/s  server CPU {t.cpu / t.done * 1e6:5.0f} "
+              f"us/prediction  ({t.done} done, {t.retries} 409 retries, {t.errors} errors)")
     print(f"  engine/coglet: {tallies['engine'].rate / tallies['coglet'].rate:.2f}x overall, "
           f"median round {statistics.median(ratios):.2f}x ({min(ratios):.2f}x to "
           f"{max(ratios):.2f}x)")
@@ -283,11 +304,14 @@ def run_concurrent(workdir: Path, clients: int, total: int, workers: int, rounds
     with coglet(workdir, ASYNC_PREDICTOR, clients) as cog, engine(workdir, workers) as eng:
         for i in range(rounds):
             for target in (eng, cog) if i % 2 == 0 else (cog, eng):
+                cpu = target.cpu_seconds()
                 asyncio.run(concurrent(target, clients, total, tallies[target.name]))
+                tallies[target.name].cpu += target.cpu_seconds() - cpu
     for name, t in tallies.items():
         print(f"  {name:7s} {t.rate:7.1f} predictions/s  p50 {_pct(t.latencies, 50) * 1e3:6.1f} "
-              f"ms  p95 {_pct(t.latencies, 95) * 1e3:6.1f} ms  ({t.done} done, "
-              f"{t.retries} 409 retries, {t.errors} errors)")
+              f"ms  p95 {_pct(t.latencies, 95) * 1e3:6.1f} ms  server CPU "
+              f"{t.cpu / t.done * 1e6:5.0f} us/prediction  ({t.done} done, {t.retries} 409 "
+              f"retries, {t.errors} errors)")
     print(f"  engine/coglet throughput: {tallies['engine'].rate / tallies['coglet'].rate:.2f}x")
 
 
