@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 import gradio as gr
 
@@ -40,6 +41,19 @@ def history_as_messages(history: list[Any]) -> list[dict[str, str]]:
         if role in ("user", "assistant", "system") and isinstance(content, str):
             out.append({"role": role, "content": content})
     return out
+
+
+T = TypeVar("T")
+
+
+async def _after(first: asyncio.Future[T], rest: AsyncIterator[T]) -> AsyncIterator[T]:
+    """`first`'s update (already under way), then the rest of the stream."""
+    try:
+        yield await first
+    except StopAsyncIteration:
+        return
+    async for update in rest:
+        yield update
 
 
 def build(ctx: AppContext) -> None:
@@ -81,13 +95,17 @@ def build(ctx: AppContext) -> None:
         token = token_of(token_value)
         started = time.monotonic()
         text, prediction_id, finished, result, log_text = "", None, False, None, ""
-        yield "", status_line(None, 0, None), "", ""
+        updates = ctx.service.chat(
+            message, history_as_messages(history), preset=widgets.preset_value(preset_name),
+            system_prompt=system or None, token=token, max_tokens=int(max_new),
+            temperature=float(temp), top_p=float(nucleus),
+        )
+        # The request starts now, while the first status goes round Gradio's queue to the page
+        # (a round trip that otherwise comes before the backend is even asked).
+        first = asyncio.ensure_future(anext(updates))
         try:
-            async for update in ctx.service.chat(
-                message, history_as_messages(history), preset=widgets.preset_value(preset_name),
-                system_prompt=system or None, token=token, max_tokens=int(max_new),
-                temperature=float(temp), top_p=float(nucleus),
-            ):
+            yield "", status_line(None, 0, None), "", ""
+            async for update in _after(first, updates):
                 if update.prediction_id and update.prediction_id != prediction_id:
                     prediction_id = update.prediction_id
                     ctx.runs.set(session, TAB, prediction_id)
@@ -111,6 +129,8 @@ def build(ctx: AppContext) -> None:
             raise gr.Error(scrub(msg.text), title=msg.title, print_exception=False) from None
         finally:
             ctx.runs.pop(session, TAB)
+            if not first.done():  # stopped before the first update: its cleanup cancels it
+                first.cancel()
             if not finished and prediction_id:  # Stop pressed: cancel on the backend too
                 asyncio.ensure_future(cancel_quietly(ctx, prediction_id, token))
         if result is not None and result.status == "canceled":  # canceled elsewhere
