@@ -88,6 +88,7 @@ def direct(engine_url: str, ref: str, sent: dict[str, Any]) -> float:
 
 
 def through_app(client: Client, message: str) -> float:
+    client.reset_session()  # a new session: the chat tab keeps each session's conversation
     start = time.perf_counter()
     job = client.submit(message, SYSTEM, MAX_TOKENS, 0, 0.9, "llama-3.1-405b", None,
                         api_name="/chat")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any
 
 import gradio as gr
 
@@ -41,19 +40,6 @@ def history_as_messages(history: list[Any]) -> list[dict[str, str]]:
         if role in ("user", "assistant", "system") and isinstance(content, str):
             out.append({"role": role, "content": content})
     return out
-
-
-T = TypeVar("T")
-
-
-async def _after(first: asyncio.Future[T], rest: AsyncIterator[T]) -> AsyncIterator[T]:
-    """`first`'s update (already under way), then the rest of the stream."""
-    try:
-        yield await first
-    except StopAsyncIteration:
-        return
-    async for update in rest:
-        yield update
 
 
 def build(ctx: AppContext) -> None:
@@ -95,17 +81,13 @@ def build(ctx: AppContext) -> None:
         token = token_of(token_value)
         started = time.monotonic()
         text, prediction_id, finished, result, log_text = "", None, False, None, ""
-        updates = ctx.service.chat(
-            message, history_as_messages(history), preset=widgets.preset_value(preset_name),
-            system_prompt=system or None, token=token, max_tokens=int(max_new),
-            temperature=float(temp), top_p=float(nucleus),
-        )
-        # The request starts now, while the first status goes round Gradio's queue to the page
-        # (a round trip that otherwise comes before the backend is even asked).
-        first = asyncio.ensure_future(anext(updates))
+        yield "", status_line(None, 0, None), "", ""
         try:
-            yield "", status_line(None, 0, None), "", ""
-            async for update in _after(first, updates):
+            async for update in ctx.service.chat(
+                message, history_as_messages(history), preset=widgets.preset_value(preset_name),
+                system_prompt=system or None, token=token, max_tokens=int(max_new),
+                temperature=float(temp), top_p=float(nucleus),
+            ):
                 if update.prediction_id and update.prediction_id != prediction_id:
                     prediction_id = update.prediction_id
                     ctx.runs.set(session, TAB, prediction_id)
@@ -129,8 +111,6 @@ def build(ctx: AppContext) -> None:
             raise gr.Error(scrub(msg.text), title=msg.title, print_exception=False) from None
         finally:
             ctx.runs.pop(session, TAB)
-            if not first.done():  # stopped before the first update: its cleanup cancels it
-                first.cancel()
             if not finished and prediction_id:  # Stop pressed: cancel on the backend too
                 asyncio.ensure_future(cancel_quietly(ctx, prediction_id, token))
         if result is not None and result.status == "canceled":  # canceled elsewhere
