@@ -22,20 +22,26 @@ def seed_schemas() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def local_schemas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Every model of the real local engine, its latest version's schema fetched over HTTP."""
+def engine_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real local engine (its models listed, none loaded: forms need only schemas)."""
     from playground.engine.models import registry
     from playground.engine.server import EngineThread
 
     engine = EngineThread(registry(), tmp_path_factory.mktemp("forms-engine"))
     engine.start()
     try:
-        listed = httpx.get(f"{engine.url}/v1/models", timeout=30).json()["results"]
-        schemas = {}
-        for model in listed:
-            ref = f"{model['owner']}/{model['name']}"
-            got = httpx.get(f"{engine.url}/v1/models/{ref}", timeout=30).json()
-            schemas[ref] = got["latest_version"]["openapi_schema"]
-        yield schemas
+        yield engine.url
     finally:
         engine.stop()
+
+
+@pytest.fixture(scope="session")
+def local_schemas(engine_url: str) -> dict[str, Any]:
+    """Every model of the real local engine, its latest version's schema fetched over HTTP."""
+    listed = httpx.get(f"{engine_url}/v1/models", timeout=30).json()["results"]
+    schemas = {}
+    for model in listed:
+        ref = f"{model['owner']}/{model['name']}"
+        got = httpx.get(f"{engine_url}/v1/models/{ref}", timeout=30).json()
+        schemas[ref] = got["latest_version"]["openapi_schema"]
+    return schemas
