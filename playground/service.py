@@ -28,7 +28,8 @@ from typing import Any
 
 from PIL import Image
 
-from playground import config
+from playground import catalog, config
+from playground.catalog import CollectionCard, ModelCard, ModelProblem, ModelSetup
 from playground.chat_prompt import normalize_history, render_prompt, system_from_history
 from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
 from playground.files.uploads import Expect
@@ -36,6 +37,9 @@ from playground.presets import Backend, Preset, Task, for_task, load_presets
 from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
 from playground.replicate.types import Prediction
 from playground.results import ChatUpdate, RunResult, RunUpdate, parse_progress
+
+__all__ = ["CollectionCard", "ModelCard", "ModelProblem", "ModelSetup", "OnUpdate", "Service",
+           "infer_backend"]
 
 OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
@@ -149,6 +153,35 @@ class Service:
             if value is not None:
                 sent[name] = value
         return await self._run(ref, sent, token=token, on_update=on_update, upload_notes=notes)
+
+    # --- any model (the Models tab and Compare) -------------------------------------------
+
+    @property
+    def where(self) -> str:
+        """The backend, as a message names it: "Replicate", "the local engine"."""
+        return {"replicate": "Replicate", "local": "the local engine"}.get(
+            self.backend, "this server")
+
+    async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:
+        """The model a person typed (owner/name[:version] or a replicate.com link), with its
+        form; `ModelProblem` in plain words when it cannot be used."""
+        return await catalog.find_model(self.client, text, where=self.where,
+                                        token=token or None)
+
+    async def list_models(self, *, token: str | None = None) -> list[ModelCard]:
+        return await catalog.list_models(self.client, token=token or None)
+
+    async def search_models(self, query: str, *, token: str | None = None,
+                            listed: list[ModelCard] | None = None) -> list[ModelCard]:
+        return await catalog.search_models(self.client, query, token=token or None,
+                                           listed=listed)
+
+    async def collections(self, *, token: str | None = None) -> list[CollectionCard]:
+        return await catalog.collections(self.client, token=token or None)
+
+    async def collection_models(self, slug: str, *, token: str | None = None
+                                ) -> list[ModelCard]:
+        return await catalog.collection_models(self.client, slug, token=token or None)
 
     async def cancel(self, prediction_id: str, token: str | None = None) -> Prediction:
         return await self.client.predictions.cancel(prediction_id, token=token or None)
