@@ -61,7 +61,7 @@ class ModelCard:
         return " · ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared (and hashed, by gr.State) as one object
 class ModelSetup:
     """A model ready for its form: what to show, and which ref runs it."""
 

@@ -51,49 +51,60 @@ def render_form(form: InputForm, values: Mapping[str, Any] | None, prefix: str
 
 
 def field_component(field: Field, value: Any, prefix: str) -> gr.components.Component:
-    """The component for one field; `value` (else the default) fills it."""
+    """The component for one field; `value` (else the default) fills it. Components without
+    an `info` line (files, JSON) get the description as a small note under them."""
+    component, has_info = _component(field, value, prefix)
+    info = _info(field)
+    if info and not has_info:
+        gr.Markdown(html.escape(info), elem_classes=["run-details", "field-info"],
+                    elem_id=f"{elem_id(prefix, field.name)}-info")
+    return component
+
+
+def _component(field: Field, value: Any, prefix: str) -> tuple[gr.components.Component, bool]:
     start = value if value is not None else field.default
     label = field.label + (" *" if field.required else "")
-    info = _info(field)
-    common: dict[str, Any] = {"label": label, "info": info, "elem_id": elem_id(prefix, field.name),
-                              "key": f"{prefix}:{field.name}"}
+    common: dict[str, Any] = {"label": label, "elem_id": elem_id(prefix, field.name),
+                              "key": f"{prefix}:{field.name}", "interactive": True}
+    with_info = {**common, "info": _info(field)}
     kind = field.kind
     if kind == "choice":
         choices = [(str(c), c) for c in field.choices]
         if not field.required and not field.has_default:
             choices = [("(model's default)", ""), *choices]
             start = "" if start is None else start
-        return gr.Dropdown(choices=choices, value=start, filterable=len(choices) > 8, **common)
+        return gr.Dropdown(choices=choices, value=start, filterable=len(choices) > 8,
+                           **with_info), True
     if kind == "slider":
         low, high = field.minimum, field.maximum
         assert low is not None and high is not None
         return gr.Slider(low, high, value=start if start is not None else low, step=field.step,
-                         **common)
+                         **with_info), True
     if kind in ("integer", "number"):
-        return gr.Number(value=start, precision=0 if kind == "integer" else None, **common)
+        return gr.Number(value=start, precision=0 if kind == "integer" else None,
+                         **with_info), True
     if kind == "checkbox":
-        return gr.Checkbox(value=bool(start), **common)
+        return gr.Checkbox(value=bool(start), **with_info), True
     if kind in ("text", "textarea"):
         long = kind == "textarea"
-        return gr.Textbox(value=start or "", lines=4 if long else 1, max_lines=20 if long else 1,
-                          **common)
+        return gr.Textbox(value=start or "", lines=4 if long else 1,
+                          max_lines=20 if long else 1, **with_info), True
     if kind == "password":  # never filled in from anything: typed for each session
         return gr.Textbox(value="", type="password", placeholder="Secret: sent to the model "
-                          "only, never saved or shown", **common)
+                          "only, never saved or shown", **with_info), True
     if kind == "file":
         if field.file_kind == "image":
             return gr.Image(type="filepath", sources=["upload", "clipboard"], height=240,
-                            **common)
+                            **common), False
         if field.file_kind == "audio":
-            return gr.Audio(type="filepath", sources=["upload", "microphone"], **common)
+            return gr.Audio(type="filepath", sources=["upload", "microphone"], **common), False
         if field.file_kind == "video":
-            return gr.Video(sources=["upload"], height=240, **common)
-        return gr.File(type="filepath", **common)
+            return gr.Video(sources=["upload"], height=240, **common), False
+        return gr.File(type="filepath", **common), False
     if kind == "files":
-        return gr.File(type="filepath", file_count="multiple", **common)
+        return gr.File(type="filepath", file_count="multiple", **common), False
     text = "" if start is None else json.dumps(start, ensure_ascii=False)
-    return gr.Code(value=text, language="json", lines=2, **{k: v for k, v in common.items()
-                                                             if k != "info"})
+    return gr.Code(value=text, language="json", lines=2, **common), False
 
 
 def form_values(form: InputForm, raw: Iterable[Any]) -> dict[str, Any]:
