@@ -130,15 +130,16 @@ async def find_model(client: AsyncClient, text: str, *, where: str = "this serve
 async def list_models(client: AsyncClient, *, token: str | None = None,
                       pages: int = 3) -> list[ModelCard]:
     """The backend's models (the first `pages` pages: Replicate lists every public model)."""
-    cards: list[ModelCard] = []
+    cards: dict[str, ModelCard] = {}
     cursor: str | None = None
     for _ in range(pages):
         page = await client.models.list(cursor, token=token)
-        cards += [ModelCard.of(m) for m in page.results]
-        cursor = page.next
-        if not cursor or len(cards) >= MAX_LISTED:
+        for model in page.results:
+            cards.setdefault(model.ref, ModelCard.of(model))
+        if not page.next or page.next == cursor or len(cards) >= MAX_LISTED:
             break
-    return cards[:MAX_LISTED]
+        cursor = page.next
+    return list(cards.values())[:MAX_LISTED]
 
 
 async def search_models(client: AsyncClient, query: str, *, token: str | None = None,

@@ -301,7 +301,10 @@ def _numeric(kind_type: str, merged: Mapping[str, Any], base: dict[str, Any]) ->
     if integer:
         bounds["minimum"] = None if low is None else _int_bound(low)
         bounds["maximum"] = None if high is None else _int_bound(high)
-    if low is not None and high is not None and low < high:
+    # A slider always holds a value: an optional input with no default stays a number box
+    # that may be left empty (the model's own default applies).
+    if low is not None and high is not None and low < high and (
+            default is not None or base["required"]):
         return Field(kind="slider", value_type=value_type, default=default,
                      step=slider_step(low, high, integer, default), **bounds, **base)
     return Field(kind="integer" if integer else "number", value_type=value_type,

@@ -8,12 +8,12 @@ page URL carries the model and the non-file inputs, so a link opens the same set
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from playground.forms import InputProblem, model_from_query, read_query, share_query
-from playground.forms.values import coerce_inputs
+from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
 from playground.run_code import run_call
 from playground.service import ModelCard, ModelProblem, ModelSetup
 from playground.ui import widgets
@@ -51,7 +51,7 @@ SELECT_TAB_JS = """() => {
       () => tryClick(n - 1), 100); };
   tryClick(50);
 }"""
-# The share link: the query the server made, put in the address bar and shown to copy.
+# The setup's query, made on the server, goes into the address bar and the link box.
 SHOW_LINK_JS = """(query) => {
   const url = window.location.origin + window.location.pathname + (query ? "?" + query : "");
   if (query) window.history.replaceState(null, "", url);
@@ -59,10 +59,32 @@ SHOW_LINK_JS = """(query) => {
 }"""
 
 
+@dataclass
+class View:
+    """The tab's components that handlers update."""
+
+    picker: gr.Dropdown
+    collection: gr.Dropdown
+    card: gr.Markdown
+    setup: gr.State
+    listed: gr.State
+    outputs: OutputArea
+    panel: RunPanel
+    code: CodePanel
+    query: gr.Textbox
+    link: gr.Textbox
+
+    @property
+    def opened(self) -> list[Any]:
+        """What opening a model updates."""
+        return [self.setup, self.card, self.query, self.link, *self.panel.outputs,
+                *self.outputs.components, *self.code.components]
+
+
 def build(ctx: AppContext) -> None:
     widgets.intro("Run **any model** of this backend: pick one, fill in its form (made from "
-                  "the model's own schema), and press Run. The link at the bottom opens the "
-                  "same setup for someone else.")
+                  "the model's own schema), and press Run. The link under the output opens "
+                  "the same setup for someone else.")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             with gr.Row(equal_height=False):
@@ -74,18 +96,17 @@ def build(ctx: AppContext) -> None:
                                      info="Replicate's curated lists of models",
                                      visible=False, elem_id=f"{TAB}-collection")
             card = gr.Markdown("", elem_id=f"{TAB}-card")
-            setup_state = gr.State(None)
+            setup = gr.State(None)
             with gr.Column(elem_id=f"{TAB}-form"):
-                @gr.render(inputs=[setup_state])
+                @gr.render(inputs=[setup])
                 def form(state: dict[str, Any] | None) -> None:
                     if not state:
                         gr.Markdown("Pick a model above: its inputs appear here.",
                                     elem_id=f"{TAB}-form-empty")
                         return
-                    setup: ModelSetup = state["setup"]
-                    components = render_form(setup.form, state.get("values"), TAB)
-                    wire(ctx, setup, components, run_btn, cancel_btn, link_btn, panel, outputs,
-                         code, query, link)
+                    chosen: ModelSetup = state["setup"]
+                    components = render_form(chosen.form, state.get("values"), TAB)
+                    wire_form(ctx, view, chosen, components, run_btn, cancel_btn, link_btn)
             run_btn, cancel_btn = widgets.run_buttons(TAB, "Run")
         with gr.Column(scale=3, min_width=360):
             outputs = output_area(TAB)
@@ -93,78 +114,85 @@ def build(ctx: AppContext) -> None:
             with gr.Row(equal_height=True):
                 link = gr.Textbox(label="Link to this setup", interactive=False,
                                   buttons=["copy"], elem_id=f"{TAB}-link", scale=5,
-                                  placeholder="Run the model (or press Make link) to get a "
-                                              "link that opens this model with these inputs.")
+                                  placeholder="Open a model to get a link to it; Make link "
+                                              "adds the inputs as they are now.")
                 link_btn = gr.Button("Make link", elem_id=f"{TAB}-make-link", scale=1,
                                      min_width=110)
             query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
             code = code_panel(TAB)
-    listed = gr.State([])
-
-    head = [setup_state, card, panel.status]
-    pick_outputs = [*head, *outputs.components]
+    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, code, query,
+                link)
 
     async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
-        return await opened(ctx, text, token_of(token_value), outputs, setup_state, card,
-                            panel)
+        return await open_setup(ctx, view, text, token_of(token_value))
 
     gr.on([open_btn.click, picker.select, picker.input], open_model,
-          inputs=[picker, ctx.token_state], outputs=pick_outputs, api_name="models_open",
+          inputs=[picker, ctx.token_state], outputs=view.opened, api_name="models_open",
           show_progress="minimal", trigger_mode="always_last")
 
     async def suggest(typed: gr.KeyUpData, token_value: Any, cards: list[ModelCard]) -> Any:
         return await suggestions(ctx, typed.input_value, token_of(token_value), cards)
 
-    picker.key_up(suggest, inputs=[ctx.token_state, listed], outputs=[picker],
-                  trigger_mode="always_last", show_progress="hidden", api_visibility="private")
+    # "multiple": with "always_last" Gradio 6 hands every call the first key's input_value.
+    picker.key_up(suggest, inputs=[ctx.token_state, view.listed], outputs=[picker],
+                  trigger_mode="multiple", show_progress="hidden", api_visibility="private")
 
     async def pick_collection(slug: Any, token_value: Any) -> Any:
         if not slug:
             return gr.skip()
-        cards = await ctx.service.collection_models(str(slug), token=token_of(token_value))
+        try:
+            cards = await ctx.service.collection_models(str(slug), token=token_of(token_value))
+        except Exception:  # noqa: BLE001 - a list that does not load changes nothing
+            return gr.skip()
         return gr.update(choices=_choices(cards), value=None)
 
     collection.change(pick_collection, inputs=[collection, ctx.token_state], outputs=[picker],
                       show_progress="minimal", api_visibility="private")
 
     async def on_page_load(token_value: Any, request: gr.Request) -> dict[Any, Any]:
-        return await page_loaded(ctx, token_of(token_value), request, picker, listed,
-                                 collection, outputs, setup_state, card, panel)
+        params = dict(request.query_params) if request is not None else {}
+        return await page_loaded(ctx, view, token_of(token_value), params)
 
     root = gr.context.Context.root_block
     assert root is not None, "build() runs inside the page's Blocks"
     root.load(on_page_load, inputs=[ctx.token_state],
-              outputs=[picker, listed, collection, *pick_outputs], api_visibility="private")
+              outputs=[picker, view.listed, collection, *view.opened],
+              api_visibility="private")
     root.load(None, js=SELECT_TAB_JS)
-
     query.change(None, inputs=[query], outputs=[query, link], js=SHOW_LINK_JS,
                  api_visibility="private")
 
 
-async def opened(ctx: AppContext, text: Any, token: str | None, outputs: OutputArea,
-                 setup_state: gr.State, card: gr.Markdown, panel: RunPanel,
-                 values: dict[str, Any] | None = None, skipped: list[str] | None = None
-                 ) -> dict[Any, Any]:
-    """Look up the model; the form follows from the new setup state."""
+async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
+                     params: dict[str, str] | None = None) -> dict[Any, Any]:
+    """Look the model up; the form follows from the new setup state. `params` (a link's
+    query) fill the form."""
     text = str(text or "").strip()
     if not text:
-        return {panel.status: "Type a model name, or pick one from the list."}
+        return {view.panel.status: "Type a model name, or pick one from the list."}
+    cleared = {view.card: "", view.link: "", view.panel.details: "", view.panel.logs: "",
+               **view.outputs.cleared(), **view.code.show(None)}
     try:
-        setup = await ctx.service.find_model(text, token=token)
+        chosen = await ctx.service.find_model(text, token=token)
     except ModelProblem as exc:
-        return {setup_state: None, card: "",
-                panel.status: status_for(Message("Cannot open this model", str(exc)))}
+        return {**cleared, view.setup: None,
+                view.panel.status: status_for(Message("Cannot open this model", str(exc)))}
     except Exception as exc:  # noqa: BLE001 - a dead backend, a bad token: said plainly
-        message = Run(ctx, TAB, panel, None, token).message_for(exc)
-        return {setup_state: None, card: "", panel.status: status_for(message)}
-    c = setup.card
-    status = f"Ready: fill in the inputs and press Run. {_required_note(setup)}".strip()
-    if skipped:
-        status += " " + pill("warn", "Link") + " Left out: " + "; ".join(skipped[:5])
-    return {setup_state: {"setup": setup, "values": values or {}},
-            card: model_card_markdown(c.ref, c.description, setup.version, c.official,
-                                      c.run_count, c.url),
-            panel.status: status, **outputs.cleared()}
+        message = Run(ctx, TAB, view.panel, None, token).message_for(exc)
+        return {**cleared, view.setup: None, view.panel.status: status_for(message)}
+    status = f"Ready: fill in the inputs and press Run. {_required_note(chosen)}".strip()
+    values: dict[str, Any] = {}
+    if params is not None:
+        shared = read_query(chosen.form, params)
+        values = shared.values
+        if shared.skipped:
+            status += f" {pill('warn', 'Link')} Left out: " + "; ".join(shared.skipped[:5])
+    c = chosen.card
+    return {**cleared, view.setup: {"setup": chosen, "values": values},
+            view.card: model_card_markdown(c.ref, c.description, chosen.version, c.official,
+                                           c.run_count, c.url),
+            view.query: share_query(chosen.run_ref, chosen.form, values),
+            view.panel.status: status}
 
 
 async def suggestions(ctx: AppContext, typed: str, token: str | None,
@@ -181,63 +209,54 @@ async def suggestions(ctx: AppContext, typed: str, token: str | None,
     return gr.update(choices=_choices(found[:50]))
 
 
-async def page_loaded(ctx: AppContext, token: str | None, request: gr.Request | None,
-                      picker: gr.Dropdown, listed: gr.State, collection: gr.Dropdown,
-                      outputs: OutputArea, setup_state: gr.State, card: gr.Markdown,
-                      panel: RunPanel) -> dict[Any, Any]:
+async def page_loaded(ctx: AppContext, view: View, token: str | None,
+                      params: dict[str, str]) -> dict[Any, Any]:
     """The backend's models in the picker; a link's model opened with its inputs filled."""
-    out: dict[Any, Any] = {}
     cards: list[ModelCard] = []
+    out: dict[Any, Any] = {}
     try:
         cards = await ctx.service.list_models(token=token)
     except Exception:  # noqa: BLE001 - no list (no token yet, say): typing still works
         pass
-    out[listed] = cards
     if ctx.backend.kind == "replicate":
         try:
             groups = await ctx.service.collections(token=token)
-            out[collection] = gr.update(choices=[(g.name, g.slug) for g in groups],
-                                        visible=bool(groups))
+            out[view.collection] = gr.update(choices=[(g.name, g.slug) for g in groups],
+                                             visible=bool(groups))
         except Exception:  # noqa: BLE001
             pass
-    params = dict(request.query_params) if request is not None else {}
     model = model_from_query(params)
-    out[picker] = gr.update(choices=_choices(cards), value=model)
+    out[view.listed] = cards
+    out[view.picker] = gr.update(choices=_choices(cards), value=model)
     if model:
-        opened_now = await opened(ctx, model, token, outputs, setup_state, card, panel)
-        state = opened_now.get(setup_state)
-        if state:
-            shared = read_query(state["setup"].form, params)
-            state["values"] = shared.values
-            if shared.skipped:
-                opened_now[panel.status] = (
-                    f"{opened_now[panel.status]} {pill('warn', 'Link')} Left out: "
-                    + "; ".join(shared.skipped[:5]))
-        out.update(opened_now)
+        out.update(await open_setup(ctx, view, model, token, params))
     return out
 
 
-def wire(ctx: AppContext, setup: ModelSetup, components: list[Any], run_btn: gr.Button,
-         cancel_btn: gr.Button, link_btn: gr.Button, panel: RunPanel, outputs: OutputArea,
-         code: CodePanel, query: gr.Textbox, link: gr.Textbox) -> None:
-    """Run, Cancel and Make link for the form of `setup` (re-wired whenever the form is)."""
-    form = setup.form
+def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[Any],
+              run_btn: gr.Button, cancel_btn: gr.Button, link_btn: gr.Button) -> None:
+    """Run, Cancel and Make link for this form (wired again whenever the form is made)."""
+    form, panel, outputs, code = chosen.form, view.panel, view.outputs, view.code
     upload_root = gr.utils.get_upload_folder()
+
+    def values_of(data: dict[Any, Any]) -> dict[str, Any]:
+        return form_values(form, [data.get(c) for c in components])
 
     # A set of inputs: Gradio hands over one {component: value} dict, whatever the form.
     async def run(data: dict[Any, Any], request: gr.Request,
                   progress: gr.Progress = PROGRESS) -> Any:
-        values = form_values(form, [data.get(c) for c in components])
+        values = values_of(data)
         run = Run(ctx, TAB, panel, request, data.get(ctx.token_state), progress)
         try:
             inputs = coerce_inputs(form, values, file_roots=[upload_root])
-        except (InputProblem, ValueError) as exc:
-            yield {panel.status: status_for(Message("Check the inputs", str(exc)))}
+        except ValueError as exc:  # InputProblem names the field and the range
+            title = "Check the inputs" if isinstance(exc, InputProblem) else "Cannot run"
+            yield {panel.status: status_for(Message(title, str(exc)))}
             return
         yield {**outputs.cleared(), **code.show(None)}
 
         async def call(token: str | None, on_update: Any) -> Any:
-            return await ctx.service.run_model(setup.run_ref, inputs, token=token,
+            return await ctx.service.run_model(chosen.run_ref, inputs, token=token,
                                                on_update=on_update)
 
         async for update in run.execute(call):
@@ -245,19 +264,18 @@ def wire(ctx: AppContext, setup: ModelSetup, components: list[Any], run_btn: gr.
         result = run.result
         if result is None:
             return
-        secrets = [f.name for f in form if f.secret]
-        snippet = run_call(setup.run_ref, inputs, base_url=ctx.backend.url,
-                           output=setup.output.kind, secrets=secrets,
-                           output_suffix=result.files[0].suffix if result.files else "")
-        shown = outputs.show(setup.output, result.output, list(result.files), result.text)
-        yield {**shown, **code.show(snippet),
-               panel.status: run.done_status(_summary(result)),
+        files = list(result.files)
+        snippet = run_call(chosen.run_ref, inputs, base_url=ctx.backend.url,
+                           output=chosen.output.kind, secrets=[f.name for f in form if f.secret],
+                           output_suffix=files[0].suffix if files else "")
+        yield {**outputs.show(chosen.output, result.output, files, result.text),
+               **code.show(snippet), panel.status: run.done_status(_summary(result)),
                panel.details: details_markdown(result),
-               query: share_query(setup.run_ref, form, values)}
+               view.query: share_query(chosen.run_ref, form, values)}
 
     event = run_btn.click(
         run, inputs={*components, ctx.token_state},
-        outputs=[*outputs.components, *code.components, query, *panel.outputs],
+        outputs=[*outputs.components, *code.components, view.query, *panel.outputs],
         api_visibility="private", show_progress="full",
         show_progress_on=[outputs.text, outputs.image, outputs.gallery, outputs.json],
         concurrency_limit=4, concurrency_id=f"{TAB}-run")
@@ -265,10 +283,9 @@ def wire(ctx: AppContext, setup: ModelSetup, components: list[Any], run_btn: gr.
                      cancels=[event], api_visibility="private")
 
     def make_link(data: dict[Any, Any]) -> str:
-        return share_query(setup.run_ref, form, form_values(form, [data.get(c)
-                                                                   for c in components]))
+        return share_query(chosen.run_ref, form, values_of(data))
 
-    link_btn.click(make_link, inputs=set(components), outputs=[query],
+    link_btn.click(make_link, inputs=set(components), outputs=[view.query],
                    api_visibility="private", show_progress="hidden")
 
 
@@ -276,8 +293,8 @@ def _choices(cards: list[ModelCard]) -> list[tuple[str, str]]:
     return [(c.label(), c.ref) for c in cards]
 
 
-def _required_note(setup: ModelSetup) -> str:
-    needed = [f.label for f in setup.form if f.required and not f.has_default]
+def _required_note(chosen: ModelSetup) -> str:
+    needed = [f.label for f in chosen.form if f.required and not f.has_default]
     return f"Required: {', '.join(needed)}." if needed else ""
 
 

@@ -127,7 +127,7 @@ def _path(value: Any) -> Any:
 
 def _info(field: Field) -> str | None:
     parts = []
-    if field.description:
+    if field.description and field.description.lower() != field.label.lower():
         text = " ".join(field.description.split())
         parts.append(text if len(text) <= 300 else text[:299] + "…")
     if field.kind in ("integer", "number", "slider") and field.range_text():
@@ -270,7 +270,8 @@ def model_card_markdown(ref: str, description: str, version: str | None, officia
     if official:
         badges.append("<span class='pill ok'>Official</span>")
     if run_count:
-        badges.append(f"<span class='pill stop'>{run_count:,} runs</span>")
+        runs = "run" if run_count == 1 else "runs"
+        badges.append(f"<span class='pill stop'>{run_count:,} {runs}</span>")
     lines = [f"### {title} {' '.join(badges)}"]
     if description:
         lines.append(html.escape(" ".join(description.split())))

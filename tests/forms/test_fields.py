@@ -313,3 +313,13 @@ def test_missing_or_malformed_schema_is_a_plain_problem(schema: Any) -> None:
 
 def test_a_model_with_no_inputs_has_an_empty_form() -> None:
     assert len(form_from_schema(schema_of({}))) == 0
+
+
+def test_an_optional_bounded_number_without_default_stays_a_box() -> None:
+    form = form_from_schema(schema_of({
+        "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+        "steps": {"type": "integer", "minimum": 1, "maximum": 8},
+    }, required=["steps"]))
+    assert (form["seed"].kind, form["seed"].minimum, form["seed"].maximum) == (
+        "integer", 0, 2**32 - 1)
+    assert form["steps"].kind == "slider" and form["steps"].step == 1
