@@ -343,3 +343,33 @@ def _files_note(call: RunCall, comment: str) -> str:
     many = len(call.files) > 1
     return (f"{comment} Your file{'s' if many else ''} ({', '.join(call.files)}) "
             f"{'are' if many else 'is'} read from the current folder.\n")
+
+
+_VERSION_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def call_for_run(model: str | None, version: str | None, inputs: Mapping[str, Any] | None,
+                 output: Any, files: Iterable[Path] = (), *, base_url: str = CLOUD,
+                 streamed: bool = False, secrets: Iterable[str] = ()) -> RunCall | None:
+    """The call that a finished run made, from what its result kept (model, version, the
+    input as sent, the output): for the Code box of any tab. None when the model is unknown."""
+    if not model or "/" not in model:
+        return None
+    ref = f"{model}:{version}" if version and _VERSION_ID.fullmatch(version) else model
+    saved = list(files)
+    return run_call(ref, dict(inputs or {}), base_url=base_url,
+                    output="text_stream" if streamed else guess_output_kind(output),
+                    output_suffix=saved[0].suffix if saved else "", secrets=secrets)
+
+
+def guess_output_kind(output: Any) -> OutputKind:
+    """The output view a value looks like when there is no schema at hand."""
+    if isinstance(output, str):
+        return "file" if _is_file_url(output) else "text"
+    if isinstance(output, list) and output and all(isinstance(v, str) for v in output):
+        return "files" if all(_is_file_url(v) for v in output) else "text"
+    return "json"
+
+
+def _is_file_url(value: str) -> bool:
+    return value.startswith(("https://", "http://", "data:")) and " " not in value

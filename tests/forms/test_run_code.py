@@ -92,3 +92,23 @@ def test_javascript_parses(tmp_path: Path) -> None:
         path = tmp_path / f"{output}.mjs"
         path.write_text(snippets(call)["JavaScript"])
         subprocess.run(["node", "--check", str(path)], check=True, capture_output=True)
+
+
+def test_a_tab_run_as_code_from_its_result(tmp_path: Path) -> None:
+    from playground.run_code import call_for_run
+
+    version = "9" * 64
+    call = call_for_run("nightmareai/real-esrgan", version,
+                        {"image": "data:image/png;base64,iVBOR…(110 kB)", "scale": 4},
+                        "https://replicate.delivery/x/out.png", [tmp_path / "abc.png"])
+    assert call is not None
+    assert call.ref == f"nightmareai/real-esrgan:{version}"
+    assert call.inputs == {"image": FileInput("image.png"), "scale": 4}
+    assert (call.output, call.output_suffix) == ("file", ".png")
+    chat = call_for_run("meta/meta-llama-3.1-405b-instruct", "hidden", {"prompt": "hi"},
+                        ["Hel", "lo"], streamed=True)
+    assert chat is not None and chat.ref == "meta/meta-llama-3.1-405b-instruct"
+    assert chat.output == "text_stream"
+    assert call_for_run(None, None, {}, None) is None
+    whisper = call_for_run("openai/whisper", None, {}, {"transcription": "hi"})
+    assert whisper is not None and whisper.output == "json"
