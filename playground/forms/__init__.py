@@ -27,11 +27,12 @@ from .fields import (
 )
 from .outputs import MediaKind, OutputKind, OutputView, file_urls, media_kind, output_view
 from .share import SharedSetup, model_from_query, read_query, share_query
-from .values import InputProblem, coerce_inputs, coerce_value
+from .values import InputProblem, coerce_inputs, coerce_value, is_default
 
 __all__ = [
     "Field", "FieldKind", "FileKind", "InputForm", "InputProblem", "MediaKind", "OutputKind",
     "OutputView", "SchemaProblem", "SharedSetup", "coerce_inputs", "coerce_value",
-    "field_from_property", "file_kind_of", "file_urls", "form_from_schema", "media_kind",
+    "field_from_property", "file_kind_of", "file_urls", "form_from_schema", "is_default",
+    "media_kind",
     "model_from_query", "output_view", "read_query", "share_query",
 ]

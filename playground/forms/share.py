@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fields import InputForm
-from .values import InputProblem, coerce_value
+from .values import InputProblem, coerce_value, is_default
 
 PREFIX = "input."
 MAX_QUERY = 8_000  # characters; browsers and proxies cut longer URLs
@@ -37,7 +37,7 @@ def share_query(model: str, form: InputForm, values: Mapping[str, Any]) -> str:
         value = values.get(f.name)
         if f.is_file or f.secret or value is None or value == "" or value == []:
             continue
-        if f.has_default and value == f.default and type(value) is type(f.default):
+        if is_default(f, value):
             continue
         if f.kind == "json":
             text = json.dumps(value, separators=(",", ":"), allow_nan=False)

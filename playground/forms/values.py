@@ -51,6 +51,12 @@ def coerce_inputs(form: InputForm, values: Mapping[str, Any], *,
     return out
 
 
+def is_default(field: Field, value: Any) -> bool:
+    """The value is the schema's default (4.0 is 4; True is not 1)."""
+    return field.has_default and value == field.default and \
+        isinstance(value, bool) == isinstance(field.default, bool)
+
+
 def coerce_value(field: Field, value: Any, roots: list[Path] | None = None) -> Any:
     """One value, checked and converted; None means "not given"."""
     if value is None or (isinstance(value, str) and not value.strip() and field.kind not in (
