@@ -268,7 +268,8 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
         snippet = run_call(chosen.run_ref, inputs, base_url=ctx.backend.url,
                            output=chosen.output.kind, secrets=[f.name for f in form if f.secret],
                            output_suffix=files[0].suffix if files else "")
-        yield {**outputs.show(chosen.output, result.output, files, result.text),
+        shown = result.local_output if result.local_output is not None else result.output
+        yield {**outputs.show(chosen.output, shown, files, result.text),
                **code.show(snippet), panel.status: run.done_status(_summary(result)),
                panel.details: details_markdown(result),
                view.query: share_query(chosen.run_ref, form, values)}

@@ -176,6 +176,8 @@ class OutputArea:
             shown[self.text] = gr.update(value=text, visible=True)
         elif view.kind == "json" or not files:
             shown[self.json] = gr.update(value=_json_safe(output, files), visible=True)
+            if isinstance(output, dict) and text and text != str(output):
+                shown[self.text] = gr.update(value=text, visible=True)  # e.g. a transcription
         if view.kind == "file" and len(images) == 1 and len(files) == 1:
             shown[self.image] = gr.update(value=images[0], visible=True)
         elif images:
