@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground.compare import PriceTable, format_cost
 from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
 from playground.run_code import run_call
 from playground.service import ModelCard, ModelProblem, ModelSetup
@@ -73,6 +74,7 @@ class View:
     code: CodePanel
     query: gr.Textbox
     link: gr.Textbox
+    prices: PriceTable
 
     @property
     def opened(self) -> list[Any]:
@@ -121,7 +123,7 @@ def build(ctx: AppContext) -> None:
             query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
             code = code_panel(TAB)
     view = View(picker, collection, card, setup, gr.State([]), outputs, panel, code, query,
-                link)
+                link, PriceTable.load())
 
     async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
         return await open_setup(ctx, view, text, token_of(token_value))
@@ -233,6 +235,15 @@ async def page_loaded(ctx: AppContext, view: View, token: str | None,
     return out
 
 
+def cost_line(prices: PriceTable, result: Any) -> list[str]:
+    """The run's cost estimate, when the price table knows the model (as Compare shows it)."""
+    estimate = prices.estimate(result.model, result.metrics.get("predict_time"),
+                               result.metrics)
+    if estimate is None:
+        return []
+    return [f"**Cost** {format_cost(estimate.usd)} ({estimate.hardware})"]
+
+
 def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[Any],
               run_btn: gr.Button, cancel_btn: gr.Button, link_btn: gr.Button) -> None:
     """Run, Cancel and Make link for this form (wired again whenever the form is made)."""
@@ -271,7 +282,7 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
         shown = result.local_output if result.local_output is not None else result.output
         yield {**outputs.show(chosen.output, shown, files, result.text),
                **code.show(snippet), panel.status: run.done_status(_summary(result)),
-               panel.details: details_markdown(result),
+               panel.details: details_markdown(result, cost_line(view.prices, result)),
                view.query: share_query(chosen.run_ref, form, values)}
 
     event = run_btn.click(
