@@ -64,7 +64,7 @@ async def load_entry(ctx: AppContext, index: int, ref: Any, overrides_json: Any,
     if ref.startswith("preset:"):
         return None, {}, gr.skip(), "A preset: its inputs come from the preset."
     try:
-        chosen = await ctx.service.find_model(ref, token=token)
+        chosen = await ctx.service.catalog.find_model(ref, token=token)
     except ModelProblem as exc:
         return None, {}, gr.skip(), str(exc)
     except Exception:  # noqa: BLE001 - the round itself will say what is wrong

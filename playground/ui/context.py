@@ -1,48 +1,19 @@
-"""What every tab is built from: the service, which backend it talks to, and per-session runs."""
+"""What every tab is built from: the service, its presets, and the runs of each session."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
-from playground.config import REPLICATE_CLOUD, data_dir
+from playground.service import Backend, Service
+from playground.ui.presets_view import PresetsView
 
 if TYPE_CHECKING:
     import gradio as gr
 
-BackendKind = Literal["replicate", "local", "custom"]
-
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Backend:
-    """The server the service talks to, as the header describes it."""
-
-    kind: BackendKind
-    url: str
-
-    @classmethod
-    def for_url(cls, url: str, *, local: bool = False) -> Backend:
-        if local:
-            return cls("local", url)
-        if url.rstrip("/") == REPLICATE_CLOUD:
-            return cls("replicate", url)
-        return cls("custom", url)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "replicate":
-            return "Replicate cloud"
-        if self.kind == "local":
-            return "Local engine (offline, on this computer)"
-        return "Custom server"
-
-    @property
-    def is_local(self) -> bool:
-        return self.kind == "local"
 
 
 class RunRegistry:
@@ -53,9 +24,6 @@ class RunRegistry:
 
     def set(self, session: str, tab: str, prediction_id: str) -> None:
         self._ids[(session, tab)] = prediction_id
-
-    def get(self, session: str, tab: str) -> str | None:
-        return self._ids.get((session, tab))
 
     def pop(self, session: str, tab: str) -> str | None:
         return self._ids.pop((session, tab), None)
@@ -69,59 +37,50 @@ class AppContext:
     before the tabs are built; tabs pass it as an input to every event.
     """
 
-    service: Any
-    backend: Backend
+    service: Service
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     runs: RunRegistry = field(default_factory=RunRegistry)
     token_state: gr.BrowserState | None = None
     browser_secret: str = ""
-    server_token: bool | None = None  # None: look at the service (never at the token's value)
+    presets: PresetsView = field(init=False)
 
     def __post_init__(self) -> None:
+        self.presets = PresetsView(self.service)
         if not self.browser_secret:
-            self.browser_secret = _browser_secret()
+            self.browser_secret = _browser_secret(self.service.data_dir)
+
+    @property
+    def backend(self) -> Backend:
+        return self.service.server
+
+    @property
+    def data_dir(self) -> Path:
+        return self.service.data_dir
 
     @property
     def output_dir(self) -> Path:
-        """Where outputs live (the service's data dir): the app serves files from here."""
-        found = getattr(self.service, "data_dir", None)
-        return Path(found) if found else data_dir()
+        """Where outputs live: the only files the app hands out."""
+        return self.service.output_dir
 
     @property
     def has_server_token(self) -> bool:
         """Whether the service carries a token of its own (never its value)."""
-        if self.server_token is not None:
-            return self.server_token
-        if isinstance(getattr(self.service, "has_token", None), bool):
-            return bool(self.service.has_token)
-        for holder in (self.service, getattr(self.service, "client", None)):
-            if holder is not None and getattr(holder, "token", None):
-                return True
-        return False
+        return self.service.has_token
 
 
-def make_context(service: Any, *, local: bool | None = None, **kwargs: Any) -> AppContext:
-    """An AppContext for `service`; its backend kind comes from the service unless `local`
-    says otherwise."""
+def make_context(service: Service | AppContext, **kwargs: object) -> AppContext:
+    """An AppContext for `service` (an AppContext is returned as it is)."""
     if isinstance(service, AppContext):
         return service
-    url = str(getattr(service, "base_url", None) or REPLICATE_CLOUD)
-    kind = getattr(service, "backend", None)
-    if local is not None:
-        backend = Backend.for_url(url, local=local)
-    elif kind in ("replicate", "local", "custom"):
-        backend = Backend(kind, url)
-    else:
-        backend = Backend.for_url(url)
-    return AppContext(service=service, backend=backend, **kwargs)
+    return AppContext(service=service, **kwargs)  # type: ignore[arg-type]
 
 
-def _browser_secret() -> str:
+def _browser_secret(folder: Path) -> str:
     """A stable secret for BrowserState, so saved tokens survive a restart of the app.
 
     Kept in the data directory with owner-only permissions; a fresh one is made on first use.
     """
-    path: Path = data_dir() / "ui-browser-secret"
+    path = folder / "ui-browser-secret"
     try:
         text = path.read_text().strip()
         if len(text) >= 16:
@@ -130,6 +89,7 @@ def _browser_secret() -> str:
         pass
     value = secrets.token_urlsafe(24)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_text(value)
         path.chmod(0o600)
     except OSError:

@@ -1,7 +1,7 @@
-"""Checks on the files people upload, before anything is sent to a backend.
+"""The first look at a file from the browser: is there one, and is it within the app's limit.
 
-Catching a text file posing as a photo here gives a clear message in a fraction of a second,
-instead of an upload and a failed prediction.
+What the file is (an image, audio, or a text file posing as one) is checked once, by the
+service when it reads the upload; its errors (`FileProblem`) name the file.
 """
 
 from __future__ import annotations
@@ -9,87 +9,37 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from playground.ui.messages import MissingInput, UploadProblem
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} bytes"
+from playground.service import errors, human_size
 
 
-def _check_size(path: Path, field: str, limit: int) -> int:
-    size = path.stat().st_size
+def require_file(value: str | os.PathLike[str] | None, field: str, hint: str,
+                 limit: int) -> Path:
+    """The uploaded file's path; `MissingInput` when there is none, and `CorruptFile` /
+    `FileTooLarge` (naming it) when it is empty or over `limit` bytes."""
+    if not value:
+        raise errors.MissingInput(field, hint)
+    path = Path(value)
+    size = path.stat().st_size if path.is_file() else 0
     if size == 0:
-        raise UploadProblem(field, f"“{path.name}” is empty (0 bytes). Choose another file.")
+        raise errors.CorruptFile(f"“{path.name}” is empty (0 bytes). Choose another file.",
+                                 filename=path.name)
     if size > limit:
-        raise UploadProblem(
-            field,
+        raise errors.FileTooLarge(
             f"“{path.name}” is too large ({human_size(size)}; the limit is "
-            f"{human_size(limit)}). Choose a smaller file.",
-        )
-    return size
-
-
-def check_image(value: str | os.PathLike[str] | None, field: str, limit: int) -> Path:
-    """The path of a readable image, or a message saying what is wrong with it."""
-    if not value:
-        raise MissingInput(field, "Upload an image first (drag it onto the box or click it).")
-    path = Path(value)
-    _check_size(path, field, limit)
-    try:
-        with Image.open(path) as img:
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UploadProblem(
-            field, f"“{path.name}” is not an image we can read. Use a PNG, JPEG or WebP file."
-        ) from None
+            f"{human_size(limit)}). Choose a smaller file.", filename=path.name)
     return path
-
-
-def check_audio(value: str | os.PathLike[str] | None, field: str, limit: int) -> Path:
-    """The path of a file with an audio track, or a message saying what is wrong with it."""
-    if not value:
-        raise MissingInput(field, "Upload a recording or record one with the microphone first.")
-    path = Path(value)
-    _check_size(path, field, limit)
-    try:
-        import av  # PyAV comes with faster-whisper; it reads whatever ffmpeg reads
-
-        with av.open(str(path)) as container:
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
-                raise UploadProblem(field, f"“{path.name}” is not audio we can play (it has no "
-                                           "sound track). Use WAV, MP3, M4A, OGG or FLAC.")
-            duration = _duration(container, stream)
-    except UploadProblem:
-        raise
-    except Exception:  # PyAV raises many error types for undecodable input
-        raise UploadProblem(
-            field, f"“{path.name}” is not audio we can play. Use WAV, MP3, M4A, OGG or FLAC."
-        ) from None
-    if duration is not None and duration <= 0:
-        raise UploadProblem(field, f"“{path.name}” is silent: it has no audio samples.")
-    return path
-
-
-def _duration(container: object, stream: object) -> float | None:
-    frames = getattr(stream, "frames", 0) or 0
-    if getattr(container, "duration", None):
-        return float(container.duration) / 1_000_000  # type: ignore[attr-defined]
-    if frames:
-        return float(frames)
-    return None
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """An output image's size, read from its header."""
     try:
         with Image.open(path) as img:
             return img.size
-    except (OSError, ValueError):
+    except (OSError, ValueError, Image.DecompressionBombError):
         return None
+
+
+IMAGE_HINT = "Upload an image first (drag it onto the box or click it)."
+AUDIO_HINT = "Upload a recording or record one with the microphone first."

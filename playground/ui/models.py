@@ -14,10 +14,21 @@ from typing import Any
 import gradio as gr
 
 from playground.compare import PriceTable, format_cost
-from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
-from playground.run_code import run_call
-from playground.service import ModelCard, ModelProblem, ModelSetup
+from playground.service import (
+    InputProblem,
+    ModelCard,
+    ModelProblem,
+    ModelSetup,
+    OnUpdate,
+    RunResult,
+    coerce_inputs,
+    model_from_query,
+    read_query,
+    run_call,
+    share_query,
+)
 from playground.ui import widgets
+from playground.ui.code_panel import CodePanel
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
 from playground.ui.runner import (
@@ -32,9 +43,7 @@ from playground.ui.runner import (
     token_of,
 )
 from playground.ui.schema_form import (
-    CodePanel,
     OutputArea,
-    code_panel,
     form_values,
     model_card_markdown,
     output_area,
@@ -80,7 +89,7 @@ class View:
     def opened(self) -> list[Any]:
         """What opening a model updates."""
         return [self.setup, self.card, self.query, self.link, *self.panel.outputs,
-                *self.outputs.components, *self.code.components]
+                *self.outputs.components]
 
 
 def build(ctx: AppContext) -> None:
@@ -121,9 +130,9 @@ def build(ctx: AppContext) -> None:
                 link_btn = gr.Button("Make link", elem_id=f"{TAB}-make-link", scale=1,
                                      min_width=110)
             query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
-            code = code_panel(TAB)
-    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, code, query,
-                link, PriceTable.load())
+    assert panel.code is not None  # run_panel makes the Code box
+    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, panel.code,
+                query, link, PriceTable.load())
 
     async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
         return await open_setup(ctx, view, text, token_of(token_value))
@@ -143,7 +152,8 @@ def build(ctx: AppContext) -> None:
         if not slug:
             return gr.skip()
         try:
-            cards = await ctx.service.collection_models(str(slug), token=token_of(token_value))
+            cards = await ctx.service.catalog.collection_models(
+                str(slug), token=token_of(token_value))
         except Exception:  # noqa: BLE001 - a list that does not load changes nothing
             return gr.skip()
         return gr.update(choices=_choices(cards), value=None)
@@ -175,12 +185,12 @@ async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
     cleared = {view.card: "", view.link: "", view.panel.details: "", view.panel.logs: "",
                **view.outputs.cleared(), **view.code.show(None)}
     try:
-        chosen = await ctx.service.find_model(text, token=token)
+        chosen = await ctx.service.catalog.find_model(text, token=token)
     except ModelProblem as exc:
         return {**cleared, view.setup: None,
                 view.panel.status: status_for(Message("Cannot open this model", str(exc)))}
     except Exception as exc:  # noqa: BLE001 - a dead backend, a bad token: said plainly
-        message = Run(ctx, TAB, view.panel, None, token).message_for(exc)
+        message = Run(ctx, TAB, None, token).message_for(exc)
         return {**cleared, view.setup: None, view.panel.status: status_for(message)}
     status = f"Ready: fill in the inputs and press Run. {_required_note(chosen)}".strip()
     values: dict[str, Any] = {}
@@ -205,7 +215,7 @@ async def suggestions(ctx: AppContext, typed: str, token: str | None,
     if len(typed) < 2 or (":" in typed and "/" in typed):
         return gr.skip()
     try:
-        found = await ctx.service.search_models(typed, token=token, listed=cards or None)
+        found = await ctx.service.catalog.search_models(typed, token=token, listed=cards or None)
     except Exception:  # noqa: BLE001 - suggestions are a help, never an error
         return gr.skip()
     return gr.update(choices=_choices(found[:50]))
@@ -217,12 +227,12 @@ async def page_loaded(ctx: AppContext, view: View, token: str | None,
     cards: list[ModelCard] = []
     out: dict[Any, Any] = {}
     try:
-        cards = await ctx.service.list_models(token=token)
+        cards = await ctx.service.catalog.list_models(token=token)
     except Exception:  # noqa: BLE001 - no list (no token yet, say): typing still works
         pass
     if ctx.backend.kind == "replicate":
         try:
-            groups = await ctx.service.collections(token=token)
+            groups = await ctx.service.catalog.collections(token=token)
             out[view.collection] = gr.update(choices=[(g.name, g.slug) for g in groups],
                                              visible=bool(groups))
         except Exception:  # noqa: BLE001
@@ -257,37 +267,44 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
     async def run(data: dict[Any, Any], request: gr.Request,
                   progress: gr.Progress = PROGRESS) -> Any:
         values = values_of(data)
-        run = Run(ctx, TAB, panel, request, data.get(ctx.token_state), progress)
+        run = Run(ctx, TAB, request, data.get(ctx.token_state), progress)
         try:
             inputs = coerce_inputs(form, values, file_roots=[upload_root])
         except ValueError as exc:  # InputProblem names the field and the range
             title = "Check the inputs" if isinstance(exc, InputProblem) else "Cannot run"
             yield {panel.status: status_for(Message(title, str(exc)))}
             return
-        yield {**outputs.cleared(), **code.show(None)}
+        yield outputs.cleared()
+        secrets = [f.name for f in form if f.secret]
+        streams = chosen.output.kind == "text_stream"
 
-        async def call(token: str | None, on_update: Any) -> Any:
-            return await ctx.service.run_model(chosen.run_ref, inputs, token=token,
-                                               on_update=on_update)
+        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+            start = ctx.service.stream_model if streams else ctx.service.run_model
+            return await start(chosen.run_ref, inputs, token=token, on_update=on_update,
+                               secret_inputs=secrets)
 
-        async for update in run.execute(call):
-            yield update
+        async for step in run.steps(call):
+            shown = panel.show(step)
+            if step.text is not None and streams:
+                shown.update(outputs.streaming(step.text))
+            yield shown
         result = run.result
         if result is None:
             return
         files = list(result.files)
+        # Better than the generic one: the files by their names, secrets by a variable.
         snippet = run_call(chosen.run_ref, inputs, base_url=ctx.backend.url,
-                           output=chosen.output.kind, secrets=[f.name for f in form if f.secret],
+                           output=chosen.output.kind, secrets=secrets,
                            output_suffix=files[0].suffix if files else "")
-        shown = result.local_output if result.local_output is not None else result.output
-        yield {**outputs.show(chosen.output, shown, files, result.text),
+        shown_output = result.local_output if result.local_output is not None else result.output
+        yield {**outputs.show(chosen.output, shown_output, files, result.text),
                **code.show(snippet), panel.status: run.done_status(_summary(result)),
                panel.details: details_markdown(result, cost_line(view.prices, result)),
                view.query: share_query(chosen.run_ref, form, values)}
 
     event = run_btn.click(
         run, inputs={*components, ctx.token_state},
-        outputs=[*outputs.components, *code.components, view.query, *panel.outputs],
+        outputs=[*outputs.components, view.query, *panel.outputs],
         api_visibility="private", show_progress="full",
         show_progress_on=[outputs.text, outputs.image, outputs.gallery, outputs.json],
         concurrency_limit=4, concurrency_id=f"{TAB}-run")

@@ -13,7 +13,6 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui import presets_view
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
 
@@ -73,6 +72,22 @@ document.addEventListener("keydown", (event) => {
 """
 
 
+def token_state(secret: str) -> gr.BrowserState:
+    """The browser's saved token, labelled so the API documents it as "API token" (every event's
+    `token` parameter is optional: none means the server's own token).
+
+    BrowserState takes no label; a subclass would make Gradio write a .pyi stub next to this
+    file at import, so the label is added to this one instance's config instead."""
+    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=secret)
+    plain = state.get_config
+
+    def get_config(cls: Any = None) -> dict[str, Any]:
+        return {**plain(cls), "label": "API token"}
+
+    state.get_config = get_config  # type: ignore[method-assign]
+    return state
+
+
 def launch_options() -> dict[str, Any]:
     """What Gradio 6 takes at launch() rather than in Blocks(): theme, CSS and head."""
     theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
@@ -97,7 +112,7 @@ def _banner_markdown(ctx: AppContext) -> str:
         (f"**{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
          + (f" <em>({html.escape(s.note)})</em>" if s.note else ""))
         if s.local else f"**{html.escape(s.cloud)}**: <em>{html.escape(s.note)}</em>"
-        for s in presets_view.stand_ins()
+        for s in ctx.presets.stand_ins()
     ]
     head = (
         "**Offline mode:** small models run on this computer in place of the Replicate models. "
@@ -160,9 +175,7 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
 def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
-        ctx.token_state = gr.BrowserState(
-            None, storage_key=TOKEN_STORAGE_KEY, secret=ctx.browser_secret
-        )
+        ctx.token_state = token_state(ctx.browser_secret)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
             gr.Markdown(_banner_markdown(ctx), elem_id="standin-banner")

@@ -37,7 +37,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp, EngineThread(
             models, tmp_path_factory.mktemp("engine")) as engine:
         mp.setenv("PLAYGROUND_DATA_DIR", str(data))
-        ctx = make_context(Service(base_url=engine.url, data_dir=data), local=True)
+        ctx = make_context(Service(base_url=engine.url, data_dir=data, backend="local"))
         demo = page(ctx, [("compare", "Compare", compare.build)])
         _, url, _ = serve(demo, data, block=False)
         try:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from playground.catalog import (
+from playground.service.catalog import (
     ModelCard,
     ModelProblem,
     collection_models,

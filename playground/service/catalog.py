@@ -1,6 +1,7 @@
 """Finding a model to run: look one up by what a person typed, list, search, collections.
 
-No gradio here. `find_model` turns "owner/name", "owner/name:version" or a pasted
+No gradio here. `Service.catalog` is a `Catalog` on the service's client. `find_model` turns
+"owner/name", "owner/name:version" or a pasted
 replicate.com link into a `ModelSetup` (the model's card, the version whose schema gives the
 form, the ref to run, the form and the output view), or a `ModelProblem` in plain words: an
 unknown model, a private one, a version that does not exist, a missing or malformed schema.
@@ -205,3 +206,30 @@ def _count(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}".rstrip("0").rstrip(".") + unit
     return str(n)
+
+
+class Catalog:
+    """The backend's models, as the Models tab and Compare ask for them (`Service.catalog`)."""
+
+    def __init__(self, client: AsyncClient, where: str) -> None:
+        self._client = client
+        self.where = where  # the backend, as messages name it: "Replicate", "the local engine"
+
+    async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:
+        """The model a person typed (owner/name[:version] or a replicate.com link), with its
+        form; `ModelProblem` in plain words when it cannot be used."""
+        return await find_model(self._client, text, where=self.where, token=token or None)
+
+    async def list_models(self, *, token: str | None = None) -> list[ModelCard]:
+        return await list_models(self._client, token=token or None)
+
+    async def search_models(self, query: str, *, token: str | None = None,
+                            listed: list[ModelCard] | None = None) -> list[ModelCard]:
+        return await search_models(self._client, query, token=token or None, listed=listed)
+
+    async def collections(self, *, token: str | None = None) -> list[CollectionCard]:
+        return await collections(self._client, token=token or None)
+
+    async def collection_models(self, slug: str, *, token: str | None = None
+                                ) -> list[ModelCard]:
+        return await collection_models(self._client, slug, token=token or None)
