@@ -15,6 +15,7 @@ import gradio as gr
 from playground.compare.forms import FormProblem, entry_form, entry_overrides, parse_json_object
 from playground.service import ModelProblem, ModelSetup
 from playground.ui.context import AppContext
+from playground.ui.runner import token_of
 from playground.ui.schema_form import render_form
 
 TAB = "compare"
@@ -48,9 +49,11 @@ def entry_form_block(ctx: AppContext, index: int, task: gr.Radio) -> EntryForm:
                 return
             made = render_form(own, state.get("values"), f"{TAB}-e{index}")
             for field, component in zip(own, made, strict=True):
+                # Not preprocessed: a slider's out-of-range value reaches our check (which
+                # names the entry and the field) instead of Gradio's own error.
                 component.change(_setter(field.name), inputs=[component, values],
                                  outputs=[values], api_visibility="private",
-                                 show_progress="hidden", queue=False)
+                                 show_progress="hidden", queue=False, preprocess=False)
     return EntryForm(setup, values, note)
 
 
@@ -88,6 +91,43 @@ def overrides_of(index: int, state: dict[str, Any] | None, values: dict[str, Any
         return {}
     own = entry_form(state["setup"].form, task)
     return entry_overrides(own, dict(values or {}), index)
+
+
+def entries_overrides(task: str, states: list[Any], values: list[Any]) -> list[dict[str, Any]]:
+    """Every entry's form as overrides, in entry order."""
+    return [overrides_of(i, state, value, task)
+            for i, (state, value) in enumerate(zip(states, values, strict=True))]
+
+
+def wire_entry_forms(ctx: AppContext, page: Any) -> None:
+    """An entry's form follows its model (and the task): when either changes, and when the
+    page opens. `page` is the tab's ComparePage."""
+    assert ctx.token_state is not None
+    forms: list[EntryForm] = page.entry_forms
+    for i, (ref, box, form) in enumerate(zip(page.refs, page.overrides, forms, strict=True)):
+        async def changed(ref_value: Any, json_box: Any, task: str, token: Any = None, *,
+                          index: int = i) -> tuple[Any, ...]:
+            return await load_entry(ctx, index, ref_value, json_box, task, token_of(token))
+
+        ref.change(changed, inputs=[ref, box, page.task, ctx.token_state],
+                   outputs=[form.setup, form.values, box, form.note], api_visibility="private",
+                   show_progress="hidden")
+
+    async def opened(*args: Any) -> list[Any]:
+        n = len(forms)
+        refs, boxes, task, token = args[:n], args[n:2 * n], args[2 * n], args[2 * n + 1]
+        out: list[Any] = []
+        loaded = [await load_entry(ctx, i, refs[i], boxes[i], task, token_of(token))
+                  for i in range(n)]
+        for part in range(4):  # setups, values, boxes, notes: in the outputs' order
+            out += [row[part] for row in loaded]
+        return out
+
+    root = gr.context.Context.root_block
+    assert root is not None, "built inside the page's Blocks"
+    root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state],
+              outputs=[*[f.setup for f in forms], *[f.values for f in forms],
+                       *page.overrides, *[f.note for f in forms]], api_visibility="private")
 
 
 def _setter(name: str) -> Any:

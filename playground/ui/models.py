@@ -307,7 +307,10 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
         outputs=[*outputs.components, view.query, *panel.outputs],
         api_visibility="private", show_progress="full",
         show_progress_on=[outputs.text, outputs.image, outputs.gallery, outputs.json],
-        concurrency_limit=4, concurrency_id=f"{TAB}-run")
+        concurrency_limit=4, concurrency_id=f"{TAB}-run",
+        # Raw values: our checks name the field and its range (Gradio's would not), and an
+        # upload is checked to be one of Gradio's own (file_roots) before it is read.
+        preprocess=False)
     cancel_btn.click(cancel_handler(ctx, TAB), inputs=[ctx.token_state], outputs=[panel.status],
                      cancels=[event], api_visibility="private")
 
@@ -315,7 +318,7 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
         return share_query(chosen.run_ref, form, values_of(data))
 
     link_btn.click(make_link, inputs=set(components), outputs=[view.query],
-                   api_visibility="private", show_progress="hidden")
+                   api_visibility="private", show_progress="hidden", preprocess=False)
 
 
 def _choices(cards: list[ModelCard]) -> list[tuple[str, str]]:

@@ -117,8 +117,9 @@ def form_values(form: InputForm, raw: Iterable[Any]) -> dict[str, Any]:
 def _path(value: Any) -> Any:
     if isinstance(value, list):
         return [_path(v) for v in value if v]
-    if isinstance(value, dict):  # FileData, when not preprocessed
-        return value.get("path")
+    if isinstance(value, dict):  # FileData (a video's inside "video"), when not preprocessed
+        inner = value.get("video")
+        return _path(inner) if isinstance(inner, dict) else value.get("path")
     return value
 
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from playground.replicate import AsyncClient
 from playground.service.catalog import (
     ModelCard,
     ModelProblem,
@@ -25,7 +26,6 @@ from playground.service.catalog import (
     read_ref,
     search_models,
 )
-from playground.replicate import AsyncClient
 
 SDXL_VERSION = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
 
