@@ -1,7 +1,7 @@
 """The `playground` command.
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
-               [--tab TAB ...]
+               [--auth USER:PASS] [--visitors-bring-token] [--tab TAB ...]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import sys
@@ -29,15 +30,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger("playground")
 
 
-def open_service(backend: str = "auto") -> tuple[Service, EngineThread | None]:
+def open_service(backend: str = "auto", *,
+                 visitors_bring_token: bool = False) -> tuple[Service, EngineThread | None]:
     """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
-    a URL) and the embedded engine it started (None when it talks to another server)."""
+    a URL) and the embedded engine it started (None when it talks to another server).
+
+    With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
+    service never holds it, so each visitor's requests carry their own token or none."""
     from playground.config import REPLICATE_CLOUD, data_dir
     from playground.service import Service
 
     token = os.environ.get("REPLICATE_API_TOKEN") or None
     if backend == "auto":  # a configured server first, then the cloud with a token, else offline
         backend = os.environ.get("REPLICATE_BASE_URL") or ("replicate" if token else "local")
+    if visitors_bring_token:
+        token = None
     engine = None
     if backend == "local":
         from playground.engine.models import registry
@@ -54,16 +61,20 @@ def open_service(backend: str = "auto") -> tuple[Service, EngineThread | None]:
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
-           tabs: list[str] | None = None) -> None:
-    """Start the app (and the local engine when asked) and serve until interrupted."""
+           tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
+           visitors_bring_token: bool = False) -> None:
+    """Start the app (and the local engine when asked) and serve until interrupted.
+
+    `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
+    from every visitor (see `exposure_problem`)."""
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
-    service, engine = open_service(backend)
+    service, engine = open_service(backend, visitors_bring_token=visitors_bring_token)
     ctx = make_context(service)
     log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
-        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True)
+        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True, auth=auth)
     finally:
         if engine is not None:
             engine.stop()
@@ -81,11 +92,67 @@ def _app(argv: list[str]) -> int:
         help="auto (Replicate when REPLICATE_API_TOKEN is set, else the embedded engine), "
         "replicate, local, or the URL of a Replicate-compatible server",
     )
+    parser.add_argument(
+        "--auth", default=None, metavar="USER:PASS",
+        help="ask every visitor for this login (also $PLAYGROUND_AUTH)",
+    )
+    parser.add_argument(
+        "--visitors-bring-token", action="store_true",
+        help="never use REPLICATE_API_TOKEN for visitors: each pastes their own in the page",
+    )
     parser.add_argument("--tab", action="append", choices=TAB_IDS, dest="tabs",
                         help="show only this tab (repeat for more)")
     args = parser.parse_args(argv)
-    launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs)
+    try:
+        auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
+    except ValueError as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    server_token = bool(os.environ.get("REPLICATE_API_TOKEN")) and args.backend != "local"
+    problem = exposure_problem(args.host, server_token=server_token, auth=auth is not None,
+                               visitors_bring_token=args.visitors_bring_token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs, auth=auth,
+           visitors_bring_token=args.visitors_bring_token)
     return 0
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`USER:PASS` as a pair (the password may hold colons); None when not given."""
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ValueError("--auth (or PLAYGROUND_AUTH) must look like USER:PASS, "
+                         "with a user name and a password")
+    return user.strip(), password
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
+
+
+def exposure_problem(host: str, *, server_token: bool, auth: bool,
+                     visitors_bring_token: bool) -> str | None:
+    """Why the app must not start (one paragraph), or None.
+
+    Serving beyond this computer with the owner's token would let anyone who reaches the page
+    spend the owner's Replicate account."""
+    if is_loopback(host) or not server_token or auth or visitors_bring_token:
+        return None
+    return (f"playground: refusing to listen on {host} while REPLICATE_API_TOKEN is set: "
+            "anyone who can reach this address could run models on your Replicate account. "
+            "Choose one: --auth USER:PASS (or PLAYGROUND_AUTH=USER:PASS) to ask every visitor "
+            "for a login; or --visitors-bring-token, so that your token is never used for "
+            "visitors and each of them pastes their own in the page; or keep the default "
+            "--host 127.0.0.1 (this computer only).")
 
 
 def _engine(argv: list[str]) -> int:

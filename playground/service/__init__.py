@@ -24,7 +24,9 @@ the calling task cancels the prediction on the backend. Every finished run passe
 method, which calls each hook in `Service.on_finished` (e.g. a run history).
 """
 
+from playground.config import private_dir, private_paths, served_dirs
 from playground.files.datauri import human_size
+from playground.files.uploads import pixel_problem
 from playground.forms import (
     Field,
     InputForm,
@@ -84,9 +86,13 @@ __all__ = [
     "media_kind",
     "model_from_query",
     "parse_progress",
+    "pixel_problem",
+    "private_dir",
+    "private_paths",
     "read_query",
     "run_call",
     "scrub",
+    "served_dirs",
     "share_query",
     "snippets",
 ]

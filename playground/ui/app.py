@@ -12,8 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import Service
+from playground.service import Service, private_paths, served_dirs
 from playground.ui.context import AppContext, make_context
+from playground.ui.guard import confine_uploads, plain_refusals
 from playground.ui.shell import launch_options, page
 
 # (tab id, label, module): every module has `build(ctx)`.
@@ -39,13 +40,20 @@ def build_app(service: Service | AppContext, *, tabs: list[str] | None = None) -
 
 
 def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.0.1",
-          port: int | None = None, block: bool = True,
-          max_file_size: int | None = None) -> tuple[Any, str, str]:
-    """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch, serving output files."""
-    out_dir = ctx_or_dir.data_dir if isinstance(ctx_or_dir, AppContext) else ctx_or_dir
+          port: int | None = None, block: bool = True, max_file_size: int | None = None,
+          auth: tuple[str, str] | None = None) -> tuple[Any, str, str]:
+    """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch.
+
+    `ctx_or_dir` names the data directory: only its outputs (and Compare's own input and export
+    files) are served; its engine database and secrets are blocked even from Gradio's cache."""
+    data = ctx_or_dir.data_dir if isinstance(ctx_or_dir, AppContext) else ctx_or_dir
+    served = [str(p) for p in served_dirs(data)]
+    confine_uploads(demo)
+    plain_refusals(demo)
     return demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-        allowed_paths=[str(out_dir)], max_file_size=max_file_size or 200 * 1024 * 1024,
+        allowed_paths=served, blocked_paths=[str(p) for p in private_paths(data)],
+        max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
         footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
         **launch_options(),
     )

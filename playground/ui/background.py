@@ -61,7 +61,7 @@ async def remove(ctx: AppContext, view: ImageView, image: Any, preset: str | Non
 
     async def call(token: str | None, on_update: OnUpdate) -> RunResult:
         path = require_file(image_path, "The image", IMAGE_HINT,
-                            ctx.max_upload_bytes)
+                            ctx.max_upload_bytes, image=True)
         return await ctx.service.remove_background(
             str(path), preset=widgets.preset_value(preset),
             token=token,

@@ -95,7 +95,10 @@ async def respond(ctx: AppContext, message: str, history: list[Any], system_prom
                   max_tokens: float, temperature: float, top_p: float, preset: str | None,
                   token: str | None = None, request: gr.Request | None = None) -> Any:
     """One answer, streamed: (answer so far, status, details, logs) at every step."""
-    run = Run(ctx, TAB, request, token, canceled=STOPPED)
+    # A failed answer is said in the status line and the conversation stays as it is (a gr.Error
+    # would cover it with an "Error" badge); errors before any answer (no token, no backend, an
+    # empty message) are raised as in every tab.
+    run = Run(ctx, TAB, request, token, canceled=STOPPED, quiet_failures=True)
 
     async def call(token: str | None, on_update: OnUpdate) -> RunResult:
         return await ctx.service.chat(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 from collections.abc import AsyncIterator
 from functools import partial
@@ -28,6 +29,8 @@ from playground.compare import (
     run_grid,
 )
 from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, TASKS, FormProblem, build_session
+from playground.compare.report import load_problem
+from playground.compare.safe_files import SessionFileRefused, check_session_files
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.ui.compare_forms import entries_overrides, entry_form_block, wire_entry_forms
 from playground.ui.compare_view import (
@@ -136,7 +139,7 @@ def build(ctx: AppContext) -> None:
 
     page = ComparePage(state, task, refs, overrides, prompt, image, audio, seed, shared, status,
                        columns, heads, images, texts, votes, summary, json_file, html_file,
-                       entry_forms)
+                       ctx.data_dir, entry_forms)
     wire_entry_forms(ctx, page)
     assert ctx.token_state is not None, "the shell creates token_state before building tabs"
     run_event = run_btn.click(partial(compare, ctx, page),
@@ -170,9 +173,9 @@ def build(ctx: AppContext) -> None:
 
 # --- handlers ------------------------------------------------------------------------------
 
-def session_from(task: str, entries: list[str | None], overrides: list[str | None],
-                 prompt: str | None, image: str | None, audio: str | None,
-                 seed: float | None, shared_inputs: str | None,
+def session_from(ctx: AppContext, task: str, entries: list[str | None],
+                 overrides: list[str | None], prompt: str | None, image: str | None,
+                 audio: str | None, seed: float | None, shared_inputs: str | None,
                  previous: CompareSession | None,
                  own: list[dict[str, Any]] | None = None) -> CompareSession:
     """The form as a session (the previous one continues when nothing but inputs changed);
@@ -180,7 +183,7 @@ def session_from(task: str, entries: list[str | None], overrides: list[str | Non
     return build_session(task, entries, overrides, prompt=prompt, seed=seed,
                          shared_json=shared_inputs,
                          file_path=image if FILE_INPUTS.get(task) == "image" else audio,
-                         previous=previous, form_overrides=own)
+                         previous=previous, base=ctx.data_dir, form_overrides=own)
 
 
 async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
@@ -213,7 +216,7 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
     try:
         own = entries_overrides(task, [form_1, form_2, form_3, form_4],
                                 [values_1, values_2, values_3, values_4])
-        current = session_from(task, [entry_1, entry_2, entry_3, entry_4],
+        current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
                                image, audio, seed, shared_inputs, session, own)
     except FormProblem as exc:
@@ -227,6 +230,10 @@ async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
     """Run again: each entry on the exact version it ran last time."""
     if session is None or not session.runs:
         raise gr.Error("Run a comparison (or load an exported one) first.")
+    try:
+        check_session_files(session, ctx.data_dir)
+    except SessionFileRefused as exc:
+        raise gr.Error(str(exc), title="Session refused") from None
     async for update in run_round(ctx, page, session, token, pinned=True):
         yield update
 
@@ -258,7 +265,7 @@ def export(ctx: AppContext, session: CompareSession | None) -> tuple[str, str]:
     folder = ctx.data_dir / "compare" / "exports"
     stem = f"compare-{session.id}"
     return (str(export_json(session, folder / f"{stem}.json")),
-            str(export_html(session, folder / f"{stem}.html")))
+            str(export_html(session, folder / f"{stem}.html", ctx.data_dir)))
 
 
 def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]:
@@ -266,11 +273,13 @@ def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]
     if not path:
         return {}
     try:
-        session = load_json(Path(path))
+        session = load_json(Path(path), ctx.data_dir)
     except (ValueError, OSError) as exc:
-        raise gr.Error(f"That file is not an exported comparison: {exc}") from None
+        # said in the status line: an error event would badge every output of the form
+        return {page.status: f"{pill('err', 'Session not loaded')} "
+                             f"{html.escape(load_problem(exc))}"}
     runs = {r.entry: r for r in session.round_runs()}
-    missing = missing_files(session)
+    missing = missing_files(session, ctx.data_dir)
     note = f"Loaded session {session.id}: round {session.last_round} shown."
     if missing:
         note += (f" {pill('warn', 'Missing files')} {len(missing)} file(s) are not on this "
@@ -289,7 +298,7 @@ def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]
     out[page.prompt] = gr.Textbox(value=session.inputs.get("prompt", ""),
                                   visible=session.task in PROMPT_TASKS)
     file_name = session.input_files.get(FILE_INPUTS.get(session.task, ""), "")
-    path_in = resolve_name(file_name) if file_name else None
+    path_in = resolve_name(file_name, ctx.data_dir) if file_name else None
     value = str(path_in) if path_in and path_in.is_file() else None
     kind = FILE_INPUTS.get(session.task)
     out[page.image] = gr.Image(value=value if kind == "image" else None, visible=kind == "image")
@@ -329,16 +338,17 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
     try:
         own = entries_overrides(task, [form_1, form_2, form_3, form_4],
                                 [values_1, values_2, values_3, values_4])
-        current = session_from(task, [entry_1, entry_2, entry_3, entry_4],
+        current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
                                image, audio, seed, shared_inputs, session, own)
         x = Axis(x_parameter.strip(), parse_values(x_values))
         y = Axis(y_parameter.strip(), parse_values(y_values))
-        shared, _ = current.entry_parts(0)
-        record = await run_grid(runner(ctx), str(model), shared, x, y, token=token_of(token))
+        shared, _ = current.entry_parts(0, ctx.data_dir)
+        record = await run_grid(runner(ctx), str(model), shared, x, y, token=token_of(token),
+                                base=ctx.data_dir)
     except (FormProblem, ValueError) as exc:
         raise gr.Error(str(exc)) from None
     current.grids.append(record)
     ok = sum(r.status == "succeeded" for r in record.runs)
-    return (current, str(resolve_name(record.image)) if record.image else None,
+    return (current, str(resolve_name(record.image, ctx.data_dir)) if record.image else None,
             f"Grid: {ok} of {len(record.runs)} cells succeeded.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -17,7 +18,7 @@ from playground.compare import CompareSession, Runner, format_cost
 from playground.compare.forms import LOCAL_MODELS, LOCAL_STARTERS, PRESET_TASKS
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
-from playground.service import RunResult, scrub
+from playground.service import RunResult, format_seconds, scrub
 from playground.ui import messages
 from playground.ui.compare_forms import EntryForm
 from playground.ui.context import AppContext
@@ -65,6 +66,7 @@ class ComparePage:
     summary: gr.Markdown
     json_file: gr.File
     html_file: gr.File
+    base: Path  # the data dir: session file names are relative to it
     # each entry's own form (the Models tab's): its model's setup and its fields' values
     entry_forms: list[EntryForm] = field(default_factory=list)
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
@@ -94,7 +96,8 @@ class ComparePage:
             run = runs.get(i)
             out[self.columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
             out[self.heads[i]] = pane_head(session, run, i)
-            out[self.images[i]] = gr.Image(value=pane_image(run), visible=not text_task)
+            out[self.images[i]] = gr.Image(value=pane_image(run, self.base),
+                                           visible=not text_task)
             out[self.texts[i]] = gr.Textbox(value=(run.text or "") if run else "",
                                             visible=text_task or bool(run and run.text))
             verdict = session.verdict(run.round, i) if session and run else None
@@ -124,7 +127,8 @@ def runner(ctx: AppContext) -> Runner:
     def failed(result: RunResult) -> str:
         return messages.for_result(result, local=ctx.backend.is_local).markdown
 
-    return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed)
+    return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed,
+                  data_dir=ctx.data_dir)
 
 
 def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
@@ -148,8 +152,8 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     if run is None:
         return f"**{title}**"
     m = run.metrics
-    times = " · ".join(f"{k.split('_')[0]} {m[k]:.2f} s" for k in ("predict_time", "total_time")
-                       if k in m)
+    times = " · ".join(f"{k.split('_')[0]} {format_seconds(m[k], 2)}"
+                       for k in ("predict_time", "total_time") if k in m)
     parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
              format_cost(run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
@@ -158,9 +162,9 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     return text
 
 
-def pane_image(run: Run | None) -> str | None:
+def pane_image(run: Run | None, base: Path) -> str | None:
     for name in run.files if run else []:
-        path = resolve_name(name)
+        path = resolve_name(name, base)
         if path.suffix.lower() in _IMAGES and path.is_file():
             return str(path)
     return None
@@ -173,7 +177,7 @@ def summary_table(session: CompareSession | None) -> str:
             "|---|---|---|---|---|---|---|---|---|"]
     for s in session.summary():
         def t(v: float | None) -> str:
-            return "n/a" if v is None else f"{v:.2f} s"
+            return format_seconds(v, 2)
         rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
                     f"| {format_cost(s.mean_cost_usd)} |")

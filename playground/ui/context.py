@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playground.service import Backend, Service
+from playground.service import Backend, Service, private_dir
 from playground.ui.presets_view import PresetsView
 
 if TYPE_CHECKING:
     import gradio as gr
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+BROWSER_SECRET = "ui-browser-secret"
 
 
 class RunRegistry:
@@ -59,7 +61,8 @@ class AppContext:
 
     @property
     def output_dir(self) -> Path:
-        """Where outputs live: the only files the app hands out."""
+        """Where outputs live. The app serves only these (and Compare's own files:
+        `served_dirs`), never the engine database or secrets (`private_paths`)."""
         return self.service.output_dir
 
     @property
@@ -78,10 +81,19 @@ def make_context(service: Service | AppContext, **kwargs: object) -> AppContext:
 def _browser_secret(folder: Path) -> str:
     """A stable secret for BrowserState, so saved tokens survive a restart of the app.
 
-    Kept in the data directory with owner-only permissions; a fresh one is made on first use.
+    Kept in the data directory's `private/` folder (owner-only, never served); a secret from
+    before that folder existed (at the data directory's top) is moved there.
     """
-    path = folder / "ui-browser-secret"
     try:
+        path = private_dir(folder) / BROWSER_SECRET
+    except OSError:  # a read-only data dir: tokens then last until the app restarts
+        return secrets.token_urlsafe(24)
+    try:
+        old = folder / BROWSER_SECRET
+        if old.is_file() and not path.exists():
+            os.replace(old, path)
+        if path.exists():
+            path.chmod(0o600)
         text = path.read_text().strip()
         if len(text) >= 16:
             return text
@@ -89,9 +101,9 @@ def _browser_secret(folder: Path) -> str:
         pass
     value = secrets.token_urlsafe(24)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(value)
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
     except OSError:
         pass  # a read-only data dir: tokens then last until the app restarts
     return value

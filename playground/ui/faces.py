@@ -65,7 +65,7 @@ async def restore(ctx: AppContext, view: ImageView, image: Any, version: str, sc
 
     async def call(token: str | None, on_update: OnUpdate) -> RunResult:
         path = require_file(image_path, "The photo", IMAGE_HINT,
-                            ctx.max_upload_bytes)
+                            ctx.max_upload_bytes, image=True)
         value = int(scale) if float(scale).is_integer() else float(scale)
         return await ctx.service.restore_faces(
             str(path), version=version, scale=value, preset=widgets.preset_value(preset),

@@ -149,13 +149,17 @@ class Run:
 
     def __init__(self, ctx: AppContext, tab: str, request: gr.Request | None,
                  token_value: Any, progress: gr.Progress | None = None, *,
-                 canceled: messages.Message | None = None) -> None:
+                 canceled: messages.Message | None = None, quiet_failures: bool = False) -> None:
         self.ctx = ctx
         self.tab = tab
         self.session = session_of(request)
         self.token = token_of(token_value)
         self.progress = progress
         self.canceled = canceled  # how a cancel reads in this tab (default: "Canceled")
+        # A failed prediction said in the status line only, without gr.Error: Gradio would
+        # cover every output (a whole conversation) with an "Error" badge.
+        self.quiet_failures = quiet_failures
+        self.failure: RunResult | None = None  # set when the prediction failed or was canceled
         self.result: RunResult | None = None  # set once the run succeeded
         self.prediction_id: str | None = None
         self._started = time.monotonic()
@@ -210,11 +214,13 @@ class Run:
                 self._raise(message)
                 return
             if not result.ok:
+                self.failure = result
                 message = messages.for_result(result, local=self.ctx.backend.is_local)
                 yield Step(status=status_for(self._worded(message)),
                            details=details_markdown(result), logs=scrub(result.logs),
                            text=result.text or None)
-                self._raise(message)
+                if not self.quiet_failures:
+                    self._raise(message)
                 return
             self.result = result
         finally:
@@ -254,7 +260,7 @@ class Run:
         total = time.monotonic() - self._started
         tail = f" {summary}" if summary else ""
         said = "".join(f" {pill('warn', 'Note')} {scrub(n)}" for n in notes or [])
-        return f"{pill('ok', 'Done')} in {total:.1f} s.{tail}{said}"
+        return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
 
 
 def pill(kind: str, text: str) -> str:

@@ -63,7 +63,7 @@ async def upscale(ctx: AppContext, view: ImageView, image: Any, scale: float,
 
     async def call(token: str | None, on_update: OnUpdate) -> RunResult:
         path = require_file(image_path, "The image", IMAGE_HINT,
-                            ctx.max_upload_bytes)
+                            ctx.max_upload_bytes, image=True)
         return await ctx.service.upscale(
             str(path), scale=_number(scale), face_enhance=bool(face_enhance),
             preset=widgets.preset_value(preset),

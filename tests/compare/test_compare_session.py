@@ -32,12 +32,12 @@ def test_entry_parts_pin_the_seed_and_keep_overrides_apart(tmp_path) -> None:
         task="image-to-image",
         entries=[Entry(ref="a/b", overrides={"scale": 2}), Entry(ref="c/d", overrides={"seed": 9})],
         inputs={"scale": 4, "prompt": "x"},
-        input_files={"image": "inputs/cat.png"},
+        input_files={"image": "compare/inputs/cat.png"},
         seed=42,
     )
     (shared, first), (_, second) = s.entry_parts(0, tmp_path), s.entry_parts(1, tmp_path)
     assert shared == {"scale": 4, "prompt": "x", "seed": 42,
-                      "image": tmp_path / "inputs/cat.png"}
+                      "image": tmp_path / "compare/inputs/cat.png"}
     assert first == {"scale": 2} and second == {"seed": 9}
 
 
