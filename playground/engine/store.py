@@ -1,12 +1,15 @@
 """SQLite persistence for predictions, uploaded files and a few settings.
 
 Records are stored as JSON next to the few columns we query by. One connection guarded by a
-lock: the server's event loop and the worker threads all write through it.
+lock: the server's event loop and the worker threads all write through it. WAL with
+synchronous=NORMAL: each write is one transaction and survives a crash of the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -14,8 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import jsonsafe
+
+CHECKPOINT_EVERY = 1.0  # seconds between WAL checkpoints
 ID_RE = re.compile(r"^[a-z0-9]{1,64}$")
 RESTARTED = "engine restarted"
+log = logging.getLogger("playground.engine")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
@@ -26,7 +33,9 @@ CREATE TABLE IF NOT EXISTS predictions (
     stream_token TEXT,
     data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS predictions_stream ON predictions(stream_token);
+DROP INDEX IF EXISTS predictions_stream;
+CREATE INDEX IF NOT EXISTS predictions_stream_token ON predictions(stream_token)
+    WHERE stream_token IS NOT NULL;
 CREATE TABLE IF NOT EXISTS files (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT UNIQUE NOT NULL,
@@ -42,21 +51,61 @@ def valid_id(value: str) -> bool:
     return bool(ID_RE.match(value))
 
 
+_REQUIRED = ("id",)
+
+
+def _load(data: str) -> dict[str, Any] | None:
+    """A stored record, repaired if an older engine stored NaN or lone surrogates; None (with
+    a warning) for a row that is not a record at all: one bad row never breaks a listing."""
+    try:
+        rec = jsonsafe.repair(json.loads(data))
+    except (ValueError, RecursionError):
+        rec = None
+    if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) for k in _REQUIRED):
+        log.warning("engine: skipping a stored record that cannot be read")
+        return None
+    return rec
+
+class _Checkpointer:
+    """Copies the WAL back into the database from its own thread and connection, so the
+    fsyncs of a checkpoint never stall a request's commit (with synchronous=NORMAL a commit
+    itself does not fsync: it survives a crash of the process, the guarantee we give)."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="store-checkpoint")
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(CHECKPOINT_EVERY):
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._db.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA wal_autocheckpoint=0")  # _Checkpointer does it
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(_SCHEMA)
+        self._checkpointer = _Checkpointer(path)
         self.closed = False
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._lock:
             self.closed = True
-            self._db.close()
+            self._db.close()  # the last connection to close checkpoints and removes the WAL
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -72,7 +121,9 @@ class Store:
             "SELECT data FROM predictions WHERE status IN ('starting', 'processing')"
         )
         for (data,) in rows:
-            rec = json.loads(data)
+            rec = _load(data)
+            if rec is None:
+                continue
             rec["status"] = "failed"
             rec["error"] = RESTARTED
             rec["completed_ts"] = rec.get("completed_ts") or time.time()
@@ -80,20 +131,22 @@ class Store:
         return len(rows)
 
     def save_prediction(self, rec: dict[str, Any]) -> None:
-        data = json.dumps(rec)
+        """Raises jsonsafe.UnsafeJSON (and stores nothing) for a record that is not strict JSON."""
+        data = jsonsafe.dumps(rec)
         self._exec(
             "INSERT INTO predictions (id, model, status, stream_token, data) VALUES (?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data",
+            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data"
+            " WHERE status NOT IN ('succeeded', 'failed', 'canceled')",  # a final record stays
             (rec["id"], rec["model"], rec["status"], rec.get("stream_token"), data),
         )
 
     def get_prediction(self, pid: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT data FROM predictions WHERE id = ?", (pid,))
-        return json.loads(rows[0][0]) if rows else None
+        return _load(rows[0][0]) if rows else None
 
     def prediction_by_stream(self, token: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT data FROM predictions WHERE stream_token = ?", (token,))
-        return json.loads(rows[0][0]) if rows else None
+        return _load(rows[0][0]) if rows else None
 
     def prediction_seq(self, pid: str) -> int | None:
         rows = self._exec("SELECT seq FROM predictions WHERE id = ?", (pid,))
@@ -118,7 +171,8 @@ class Store:
             rows = self._exec(
                 "SELECT seq, data FROM predictions ORDER BY seq DESC LIMIT ?", (limit,)
             )
-        return [(seq, json.loads(data)) for seq, data in rows]
+        loaded = [(seq, _load(data)) for seq, data in rows]
+        return [(seq, rec) for seq, rec in loaded if rec is not None]
 
     def has_predictions(self, before: int | None = None, after: int | None = None) -> bool:
         if before is not None:
@@ -136,12 +190,12 @@ class Store:
     def save_file(self, rec: dict[str, Any]) -> None:
         self._exec(
             "INSERT OR REPLACE INTO files (id, expires_at, data) VALUES (?,?,?)",
-            (rec["id"], rec["expires_at"], json.dumps(rec)),
+            (rec["id"], rec["expires_at"], jsonsafe.dumps(rec)),
         )
 
     def get_file(self, fid: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT data FROM files WHERE id = ?", (fid,))
-        return json.loads(rows[0][0]) if rows else None
+        return _load(rows[0][0]) if rows else None
 
     def delete_file(self, fid: str) -> bool:
         found = bool(self._exec("SELECT 1 FROM files WHERE id = ?", (fid,)))
@@ -150,7 +204,7 @@ class Store:
 
     def list_files(self) -> list[dict[str, Any]]:
         rows = self._exec("SELECT data FROM files ORDER BY seq DESC")
-        return [json.loads(d) for (d,) in rows]
+        return [rec for (d,) in rows if (rec := _load(d)) is not None]
 
     def expired_files(self, now_iso: str) -> list[str]:
         return [r[0] for r in self._exec("SELECT id FROM files WHERE expires_at < ?", (now_iso,))]

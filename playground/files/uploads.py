@@ -16,6 +16,11 @@ from playground.files.datauri import human_size
 from playground.files.errors import CorruptFile, UnsupportedFile
 
 Expect = Literal["image", "audio"] | None
+# Above this an image is refused before it is decoded: 50 MP holds any phone photo, while a
+# 236 kB PNG of 9000x9000 would take 600 MB to decode (and 20000x20000 is a decompression bomb).
+MAX_IMAGE_PIXELS = 50_000_000
+# Pillow's plugins for the image types we take (sniff.IMAGE_TYPES), by their Pillow names.
+_PILLOW_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 Source = str | os.PathLike[str] | bytes | bytearray | Image.Image
 
 
@@ -96,14 +101,60 @@ def _check_audio(name: str, data: bytes, kind: types.FileType) -> None:
                               filename=name)
 
 
-def open_image(name: str, data: bytes, kind: types.FileType) -> Image.Image:
-    """Decodes the whole image, so truncated and damaged files are caught here, not by the model."""
+def header_size(source: bytes | Path) -> tuple[int, int] | None:
+    """Width and height from the image's header alone (file contents or a path): nothing is
+    decoded, and of a file only the header is read.
+
+    `Image.open` would refuse a decompression bomb without saying its size; the plugins it
+    uses read only the header."""
+    Image.init()
+    with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as f:
+        prefix = f.read(16)
+        for fmt in _PILLOW_FORMATS:
+            factory, accept = Image.OPEN[fmt]
+            if accept is not None and accept(prefix) is not True:
+                continue
+            try:
+                f.seek(0)
+                return factory(f, "").size  # type: ignore[no-any-return]
+            except Exception:  # noqa: BLE001 - a damaged header: decoding it will say so
+                continue
+    return None
+
+
+def pixel_problem(name: str, source: bytes | Path, limit: int = MAX_IMAGE_PIXELS) -> str | None:
+    """The sentence refusing an image with more than `limit` pixels (from its header), or None."""
+    size = header_size(source)
+    if size is None or size[0] * size[1] <= limit:
+        return None
+    w, h = size
+    return (f"{name} is {w}x{h} pixels ({w * h / 1e6:,.0f} megapixels); the limit is "
+            f"{limit / 1e6:,.0f} megapixels. Use a smaller image.")
+
+
+def check_pixels(name: str, data: bytes, limit: int = MAX_IMAGE_PIXELS) -> None:
+    """Refuses an image with too many pixels before anything decodes it."""
+    problem = pixel_problem(name, data, limit)
+    if problem:
+        raise UnsupportedFile(problem, filename=name)
+
+
+def open_image(name: str, data: bytes, kind: types.FileType,
+               fit: int | None = None) -> tuple[Image.Image, tuple[int, int]]:
+    """Decodes the whole image, so truncated and damaged files are caught here, not by the model;
+    returns it with its size in the file. A JPEG larger than `fit` is decoded at the smallest
+    scale (1/2, 1/4, 1/8) still at least `fit` pixels: libjpeg's DCT scaling, several times
+    faster than a full decode of a camera photo, still reads (and checks) every byte."""
+    check_pixels(name, data)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()  # checksums (PNG CRCs) and structure
         image = Image.open(io.BytesIO(data))
+        size = image.size
+        if fit is not None and max(size) > fit and image.format == "JPEG":
+            image.draft(image.mode, (fit, fit))
         image.load()  # "image file is truncated" shows up only when decoding
-        return image
+        return image, size
     except Image.DecompressionBombError as exc:
         raise UnsupportedFile(f"{name} has too many pixels to process ({exc})",
                               filename=name) from None
@@ -121,8 +172,7 @@ def prepare_image(name: str, data: bytes, kind: types.FileType,
                   max_side: int | None = 2048) -> LocalFile:
     """Checks the image; when it is larger than `max_side` or rotated by EXIF, downscales and
     re-encodes it: alpha stays (PNG, or WebP for WebP), everything else becomes JPEG q=90."""
-    image = open_image(name, data, kind)
-    w, h = image.size
+    image, (w, h) = open_image(name, data, kind, fit=max_side)
     rotated = image.getexif().get(0x0112, 1) not in (1, None)
     too_big = max_side is not None and max(w, h) > max_side
     animated = getattr(image, "n_frames", 1) > 1
