@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.config import data_dir
-from playground.forms import InputForm, InputProblem, coerce_inputs, is_default
+from playground.forms import InputForm, InputProblem, coerce_inputs
 
 from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
 
@@ -69,16 +69,16 @@ def entry_form(form: InputForm, task: str) -> InputForm:
 
 
 def entry_overrides(form: InputForm, values: dict[str, Any], entry: int) -> dict[str, Any]:
-    """An entry's form values, checked, minus those equal to the model's default: what it
-    sends on top of the shared inputs."""
+    """The values set in an entry's form (by a person, or moved there from its JSON box),
+    checked: what it sends on top of the shared inputs. Fields left alone are not in
+    `values`, so the model's own defaults apply to them."""
     try:
         checked = coerce_inputs(form, {k: v for k, v in values.items() if k in form})
     except InputProblem as exc:
         raise FormProblem(f"Entry {entry + 1}: {exc}") from None
     except ValueError as exc:
         raise FormProblem(f"Entry {entry + 1}: {exc}") from None
-    return {name: value for name, value in checked.items()
-            if not is_default(form[name], value)}
+    return checked
 
 
 def parse_json_object(text: str | None, what: str) -> dict[str, Any]:

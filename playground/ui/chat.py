@@ -8,7 +8,9 @@ from typing import Any
 
 import gradio as gr
 
+from playground.run_code import call_for_run
 from playground.ui import widgets
+from playground.ui.code_panel import code_panel, code_values
 from playground.ui.context import AppContext
 from playground.ui.messages import Message, describe, scrub
 from playground.ui.runner import (
@@ -64,6 +66,7 @@ def build(ctx: AppContext) -> None:
                       elem_id=f"{TAB}-top-p", render=False)
     details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"],
                           render=False)
+    code = code_panel(TAB, render=False)
     with gr.Accordion("Logs", open=False, elem_id=f"{TAB}-logs-box", render=False) as logs_box:
         logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
                           autoscroll=True, elem_id=f"{TAB}-logs", buttons=["copy"],
@@ -81,7 +84,7 @@ def build(ctx: AppContext) -> None:
         token = token_of(token_value)
         started = time.monotonic()
         text, prediction_id, finished, result, log_text = "", None, False, None, ""
-        yield "", status_line(None, 0, None), "", ""
+        yield "", status_line(None, 0, None), "", "", code_values(None)
         try:
             async for update in ctx.service.chat(
                 message, history_as_messages(history), preset=widgets.preset_value(preset_name),
@@ -99,13 +102,14 @@ def build(ctx: AppContext) -> None:
                 line = status_line(update.status, time.monotonic() - started, None)
                 if update.notice:  # e.g. rate limited: say why nothing moves, and how long
                     line = f"{pill('warn', 'Waiting')} {scrub(update.notice)}"
-                yield text, line, "", log_text
+                yield text, line, "", log_text, gr.skip()
             finished = True
         except Exception as exc:  # every failure becomes a message, never a traceback
             msg = describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
                            had_token=token is not None or ctx.has_server_token)
             finished = True
-            yield text, status_for(STOPPED if msg.kind == "canceled" else msg), "", log_text
+            yield (text, status_for(STOPPED if msg.kind == "canceled" else msg), "", log_text,
+                   gr.skip())
             if msg.kind == "canceled":
                 return
             raise gr.Error(scrub(msg.text), title=msg.title, print_exception=False) from None
@@ -114,11 +118,14 @@ def build(ctx: AppContext) -> None:
             if not finished and prediction_id:  # Stop pressed: cancel on the backend too
                 asyncio.ensure_future(cancel_quietly(ctx, prediction_id, token))
         if result is not None and result.status == "canceled":  # canceled elsewhere
-            yield text, status_for(STOPPED), details_markdown(result), log_text
+            yield text, status_for(STOPPED), details_markdown(result), log_text, gr.skip()
             return
         took = time.monotonic() - started
+        code = None if result is None else call_for_run(
+            result.model, result.version, result.input, result.output, result.files,
+            base_url=ctx.backend.url, streamed=True)
         yield text, f"{pill('ok', 'Done')} in {took:.1f} s.", \
-            details_markdown(result) if result else "", log_text
+            details_markdown(result) if result else "", log_text, code_values(code)
 
     async def stop(token_value: Any, request: gr.Request) -> tuple[str, str, Any]:
         """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
@@ -137,7 +144,7 @@ def build(ctx: AppContext) -> None:
         additional_inputs=[system_prompt, max_tokens, temperature, top_p, preset, ctx.token_state],
         additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False,
                                                  elem_id=f"{TAB}-settings"),
-        additional_outputs=[status, details, logs],
+        additional_outputs=[status, details, logs, *code.components],
         api_name=TAB,
         fill_height=False,
         autofocus=False,
@@ -145,6 +152,7 @@ def build(ctx: AppContext) -> None:
     )
     details.render()
     logs_box.render()
+    code.box.render()
     textbox.stop(stop, inputs=[ctx.token_state], outputs=[status, details, logs],
                  api_name=f"{TAB}_stop", show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {

@@ -18,6 +18,7 @@ from playground.forms import InputProblem, coerce_inputs, model_from_query, read
 from playground.run_code import run_call
 from playground.service import ModelCard, ModelProblem, ModelSetup
 from playground.ui import widgets
+from playground.ui.code_panel import CodePanel
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
 from playground.ui.runner import (
@@ -32,9 +33,7 @@ from playground.ui.runner import (
     token_of,
 )
 from playground.ui.schema_form import (
-    CodePanel,
     OutputArea,
-    code_panel,
     form_values,
     model_card_markdown,
     output_area,
@@ -80,7 +79,7 @@ class View:
     def opened(self) -> list[Any]:
         """What opening a model updates."""
         return [self.setup, self.card, self.query, self.link, *self.panel.outputs,
-                *self.outputs.components, *self.code.components]
+                *self.outputs.components]
 
 
 def build(ctx: AppContext) -> None:
@@ -121,9 +120,9 @@ def build(ctx: AppContext) -> None:
                 link_btn = gr.Button("Make link", elem_id=f"{TAB}-make-link", scale=1,
                                      min_width=110)
             query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
-            code = code_panel(TAB)
-    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, code, query,
-                link, PriceTable.load())
+    assert panel.code is not None  # run_panel makes the Code box
+    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, panel.code,
+                query, link, PriceTable.load())
 
     async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
         return await open_setup(ctx, view, text, token_of(token_value))
@@ -287,7 +286,7 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
 
     event = run_btn.click(
         run, inputs={*components, ctx.token_state},
-        outputs=[*outputs.components, *code.components, view.query, *panel.outputs],
+        outputs=[*outputs.components, view.query, *panel.outputs],
         api_visibility="private", show_progress="full",
         show_progress_on=[outputs.text, outputs.image, outputs.gallery, outputs.json],
         concurrency_limit=4, concurrency_id=f"{TAB}-run")

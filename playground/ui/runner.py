@@ -19,7 +19,10 @@ from typing import Any
 
 import gradio as gr
 
+from playground.results import RunResult
+from playground.run_code import call_for_run
 from playground.ui import messages
+from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
 
 OnUpdate = Callable[[Any], None]
@@ -43,15 +46,17 @@ _STATUS_TEXT = {
 
 @dataclass
 class RunPanel:
-    """The components every tab shows around a run."""
+    """The components every tab shows around a run, the Code box of the last run included."""
 
     status: gr.Markdown
     details: gr.Markdown
     logs: gr.Textbox
+    code: CodePanel | None = None
 
     @property
     def outputs(self) -> list[gr.components.Component]:
-        return [self.status, self.details, self.logs]
+        return [self.status, self.details, self.logs,
+                *(self.code.components if self.code else [])]
 
 
 def run_panel(tab: str) -> RunPanel:
@@ -65,7 +70,7 @@ def run_panel(tab: str) -> RunPanel:
             show_label=False, lines=6, max_lines=14, interactive=False, autoscroll=True,
             elem_id=f"{tab}-logs", buttons=["copy"], placeholder="The model's logs appear here.",
         )
-    return RunPanel(status, details, logs)
+    return RunPanel(status, details, logs, code_panel(tab))
 
 
 def path_of(value: Any) -> str | None:
@@ -198,7 +203,7 @@ class Run:
         """
         queue: asyncio.Queue[Any] = asyncio.Queue()
         yield {self.panel.status: status_line(None, 0, None), self.panel.details: "",
-               self.panel.logs: ""}
+               self.panel.logs: "", **self._code(None)}
         task = asyncio.ensure_future(self._checked(call, self._on_update_factory(queue)))
         getter: asyncio.Future[Any] | None = None
         try:
@@ -232,6 +237,16 @@ class Run:
             if not task.done():  # the Gradio event was canceled (Stop/Cancel, or tab closed)
                 task.cancel()
                 self._cancel_in_background()
+        yield self._code(self.result)
+
+    def _code(self, result: RunResult | None) -> dict[Any, Any]:
+        """The Code box: the finished run as code (its model, version and inputs as sent)."""
+        if self.panel.code is None:
+            return {}
+        call = None if result is None else call_for_run(
+            result.model, result.version, result.input, result.output, result.files,
+            base_url=self.ctx.backend.url)
+        return self.panel.code.show(call)
 
     def _cancel_in_background(self) -> None:
         if not self.prediction_id:

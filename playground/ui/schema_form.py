@@ -1,5 +1,5 @@
-"""Gradio components for any model: its form from the schema's fields, its outputs by type,
-and the run as code. Used by the Models tab and Compare; layout only, no service calls.
+"""Gradio components for any model: its form from the schema's fields, and its outputs by
+type. Used by the Models tab and Compare; layout only, no service calls.
 
 `render_form(form, values, prefix)` must run inside a `@gr.render` (or a layout block): it makes
 one component per field, in the schema's order, with the first few and the required ones in
@@ -19,11 +19,8 @@ from typing import Any
 import gradio as gr
 
 from playground.forms import Field, InputForm, OutputView, media_kind
-from playground.run_code import LANGUAGES, RunCall, snippets
 
 IN_VIEW = 6  # fields shown before "More inputs" (required ones always are)
-_LANGUAGE_OF = {"Python": "python", "JavaScript": "javascript", "cURL": "shell",
-                "Python (playground)": "python"}
 _ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -223,43 +220,6 @@ def _json_safe(output: Any, files: list[Path], depth: int = 0) -> Any:
     if isinstance(output, Path):
         return output.name
     return output
-
-
-# --- the run as code --------------------------------------------------------------------------
-
-@dataclass
-class CodePanel:
-    """A collapsed "Code" box: the last run as Python, JavaScript, cURL and this project."""
-
-    box: gr.Accordion
-    blocks: dict[str, gr.Code]
-
-    @property
-    def components(self) -> list[gr.components.Component]:
-        return list(self.blocks.values())
-
-    def show(self, call: RunCall | None) -> dict[Any, Any]:
-        if call is None:
-            return {block: gr.update(value="") for block in self.blocks.values()}
-        code = snippets(call)
-        return {self.blocks[name]: gr.update(value=code[name]) for name in LANGUAGES}
-
-
-def code_panel(prefix: str) -> CodePanel:
-    with gr.Accordion("Code: this run from Python, JavaScript or cURL", open=False,
-                      elem_id=f"{prefix}-code-box") as box:
-        gr.Markdown("The exact request of the last run. Your token is read from "
-                    "`REPLICATE_API_TOKEN`; uploaded files appear as their file name.",
-                    elem_classes=["run-details"])
-        blocks: dict[str, gr.Code] = {}
-        with gr.Tabs():
-            for name in LANGUAGES:
-                with gr.Tab(name, id=f"{prefix}-code-{_ID.sub('-', name.lower())}"):
-                    blocks[name] = gr.Code(
-                        value="", language=_LANGUAGE_OF[name], interactive=False,  # type: ignore[arg-type]
-                        show_label=False, lines=8, buttons=["copy"],
-                        elem_id=f"{prefix}-code-{_ID.sub('-', name.lower()).strip('-')}")
-    return CodePanel(box, blocks)
 
 
 def model_card_markdown(ref: str, description: str, version: str | None, official: bool,

@@ -59,6 +59,8 @@ def test_a_link_opens_the_setup_ready_to_run(page: Any, browser_app: str) -> Non
         "model": "local/smollm2-135m-instruct", "input.prompt": "Name three colors.",
         "input.temperature": "0", "input.max_tokens": "12", "input.top_k": "nan"})
     page.goto(f"{browser_app}?{query}")
+    page.wait_for_selector("#tabs")
+    expect(page.locator("#models-in-prompt textarea")).to_be_visible(timeout=60_000)
     models_tab = page.get_by_role("tab", name="Models")
     expect(models_tab).to_have_attribute("aria-selected", "true")  # opened on this tab
     expect(page.locator("#models-in-prompt textarea")).to_have_value("Name three colors.")
@@ -89,3 +91,22 @@ def test_plain_messages_for_what_cannot_work(page: Any) -> None:
     page.locator("#models-run").click()
     expect(status).to_contain_text("Min Tokens: must be at least 0 (got -5).")
     screenshot(page, "models-messages")
+
+
+def test_every_tab_shows_its_run_as_code(page: Any, files: dict[str, Path]) -> None:
+    page.get_by_role("tab", name="Remove background").click()
+    page.locator("#background-image input[type=file]").set_input_files(str(files["portrait"]))
+    page.locator("#background-run").click()
+    expect(page.locator("#background-status")).to_contain_text("Done", timeout=120_000)
+    page.locator("#background-code-box").click()
+    python = page.locator("#background-code-python")
+    expect(python).to_contain_text("local/rembg")
+    expect(python).to_contain_text('open("image.png", "rb")')  # a placeholder, not the bytes
+    assert "base64," not in python.inner_text()
+    screenshot(page, "background-code")
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#chat-input textarea").fill("Say hi.")
+    page.locator("#chat-input textarea").press("Enter")
+    expect(page.locator("#chat-status")).to_contain_text("Done", timeout=120_000)
+    page.locator("#chat-code-box").click()
+    expect(page.locator("#chat-code-python")).to_contain_text("local/smollm2-135m-instruct")

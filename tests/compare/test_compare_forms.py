@@ -34,11 +34,12 @@ def test_an_entry_form_leaves_out_what_is_shared() -> None:
     assert esrgan.names == ["scale", "face_enhance"]
 
 
-def test_overrides_are_what_differs_from_the_default() -> None:
+def test_overrides_are_the_values_set_in_the_form() -> None:
     own = entry_form(seed_form(ESRGAN), "image-to-image")
-    assert entry_overrides(own, {"scale": 4.0, "face_enhance": False}, 0) == {}
-    assert entry_overrides(own, {"scale": 2.0, "face_enhance": True}, 0) == {
-        "scale": 2.0, "face_enhance": True}
+    assert entry_overrides(own, {}, 0) == {}  # nothing set: the model's defaults apply
+    assert entry_overrides(own, {"scale": 4.0}, 0) == {"scale": 4.0}  # set, even if default
+    assert entry_overrides(own, {"scale": "2", "face_enhance": True}, 0) == {
+        "scale": 2, "face_enhance": True}
     with pytest.raises(FormProblem, match=r"Entry 2: Scale: must be between 0 and 10 \(got 11\)"):
         entry_overrides(own, {"scale": 11}, 1)
 
