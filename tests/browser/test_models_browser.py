@@ -62,11 +62,14 @@ def test_a_link_opens_the_setup_ready_to_run(page: Any, browser_app: str) -> Non
     page.wait_for_selector("#tabs")
     expect(page.locator("#models-in-prompt textarea")).to_be_visible(timeout=60_000)
     models_tab = page.get_by_role("tab", name="Models")
-    expect(models_tab).to_have_attribute("aria-selected", "true")  # opened on this tab
-    expect(page.locator("#models-in-prompt textarea")).to_have_value("Name three colors.")
+    # opened on this tab (a busy machine may take a while to load the page's events)
+    expect(models_tab).to_have_attribute("aria-selected", "true", timeout=30_000)
+    expect(page.locator("#models-in-prompt textarea")).to_have_value("Name three colors.",
+                                                                     timeout=30_000)
     expect(page.locator("#models-in-max_tokens input[type=number]")).to_have_value("12")
     # A value that does not fit is left out, and said.
-    expect(page.locator("#models-status")).to_contain_text("Top K: must be a finite number")
+    expect(page.locator("#models-status")).to_contain_text("Top K: must be a finite number",
+                                                           timeout=30_000)
     page.locator("#models-run").click()
     expect(page.locator("#models-status")).to_contain_text("Done", timeout=120_000)
     answer = page.locator("#models-out-text textarea")
