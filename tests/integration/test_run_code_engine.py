@@ -102,3 +102,21 @@ async def test_file_snippets_give_the_same_image(engine: Any, media: dict[str, P
     assert header == "data:image/png;base64"  # small outputs come back inline
     assert np.array_equal(pixels(base64.b64decode(encoded)), expected)
     assert prediction["input"]["model"] == "u2netp"
+
+
+async def test_a_secret_input_is_sent_but_never_kept(engine: Any, tmp_path: Path) -> None:
+    from playground.service import REDACTED
+
+    seen: list[Any] = []
+    service = Service(engine.url, data_dir=tmp_path / "app")
+    service.on_finished.append(seen.append)  # e.g. a run history
+    try:
+        result = await service.run_model(
+            CHAT, {**CHAT_INPUT, "system_prompt": "Answer briefly."},
+            secret_inputs=["system_prompt"])
+    finally:
+        await service.aclose()
+    assert result.ok and result.text.strip()
+    assert result.input["system_prompt"] == REDACTED
+    assert result.prediction.input["system_prompt"] == REDACTED
+    assert seen == [result] and "Answer briefly." not in repr(result)
