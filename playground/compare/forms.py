@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.config import data_dir
+from playground.forms import InputForm, InputProblem, coerce_inputs
 
 from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
 
@@ -51,6 +52,33 @@ PROMPT_TASKS = frozenset({"image", "chat"})
 
 class FormProblem(ValueError):
     """Something in the form cannot be used; the message says what and how to fix it."""
+
+
+# Inputs every entry gets from the shared part of the tab, so an entry's own form leaves them out.
+SHARED_NAMES = frozenset({"prompt", "seed"})
+
+
+def entry_form(form: InputForm, task: str) -> InputForm:
+    """The fields an entry's own form shows: the model's inputs minus the shared ones (the
+    task's prompt and file, the seed), files and secrets (a session is saved and exported)."""
+    shared = set(SHARED_NAMES)
+    if task in FILE_INPUTS:
+        shared.add(FILE_INPUTS[task])
+    return InputForm(tuple(f for f in form if f.name not in shared and not f.is_file
+                           and not f.secret))
+
+
+def entry_overrides(form: InputForm, values: dict[str, Any], entry: int) -> dict[str, Any]:
+    """The values set in an entry's form (by a person, or moved there from its JSON box),
+    checked: what it sends on top of the shared inputs. Fields left alone are not in
+    `values`, so the model's own defaults apply to them."""
+    try:
+        checked = coerce_inputs(form, {k: v for k, v in values.items() if k in form})
+    except InputProblem as exc:
+        raise FormProblem(f"Entry {entry + 1}: {exc}") from None
+    except ValueError as exc:
+        raise FormProblem(f"Entry {entry + 1}: {exc}") from None
+    return checked
 
 
 def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
@@ -92,17 +120,20 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
                   prompt: str | None = None, seed: float | int | None = None,
                   shared_json: str | None = None, file_path: str | None = None,
                   previous: CompareSession | None = None,
-                  base: Path | None = None) -> CompareSession:
+                  base: Path | None = None,
+                  form_overrides: list[dict[str, Any]] | None = None) -> CompareSession:
     """A session from the form; the previous one continues (keeping its rounds and votes)
-    when the task and the entries are unchanged."""
+    when the task and the entries are unchanged. An entry's overrides are its own form's
+    values (`form_overrides`, from `entry_overrides`) with its JSON box on top."""
     if task not in TASKS:
         raise FormProblem(f"Choose a task first (one of {', '.join(TASKS)}).")
     entries = []
     for i, ref in enumerate(refs[:MAX_ENTRIES]):
         if not ref or not str(ref).strip():
             continue
-        extra = parse_json_object(overrides[i] if i < len(overrides) else None,
-                                  f"Entry {i + 1}'s overrides")
+        extra = dict(form_overrides[i]) if form_overrides and i < len(form_overrides) else {}
+        extra.update(parse_json_object(overrides[i] if i < len(overrides) else None,
+                                       f"Entry {i + 1}'s overrides"))
         try:
             entries.append(Entry(ref=str(ref), overrides=extra))
         except ValueError:

@@ -6,6 +6,7 @@ result = await service.upscale("photo.jpg", scale=2, on_update=print)  # RunUpda
 print(result.summary(), result.files)   # succeeded in 3.2 s (predict 2.9 s) · local/real-esrgan
 answer = await service.chat("Hi!", history=[], on_update=lambda u: print(u.delta, end=""))
 result = await service.run_model("owner/name:version", {...})      # any model
+setup = await service.catalog.find_model("owner/name")             # its form (ModelSetup)
 result = await service.stream_model("owner/name", {...}, on_update=...)
 schema = await service.input_schema("owner/name")                   # InputSchema | None
 ```
@@ -26,6 +27,18 @@ method, which calls each hook in `Service.on_finished` (e.g. a run history).
 from playground.config import private_dir, private_paths, served_dirs
 from playground.files.datauri import human_size
 from playground.files.uploads import pixel_problem
+from playground.forms import (
+    Field,
+    InputForm,
+    InputProblem,
+    OutputView,
+    SchemaProblem,
+    coerce_inputs,
+    media_kind,
+    model_from_query,
+    read_query,
+    share_query,
+)
 from playground.history import (
     Caller,
     Filters,
@@ -40,12 +53,15 @@ from playground.history.recorder import INTERRUPTED, calling, claim
 from playground.presets import BackendKind, Preset, Task
 from playground.replicate import scrub
 from playground.results import Reused, RunResult, RunUpdate, format_seconds, parse_progress
+from playground.run_code import LANGUAGES, RunCall, call_for_run, run_call, snippets
 
 from . import errors
 from .backend import Backend
+from .catalog import Catalog, CollectionCard, ModelCard, ModelProblem, ModelSetup
 from .chat import ChatTurn, chat_inputs
 from .core import OnFinished, OnUpdate, Service
 from .schema import InputSchema
+from .secrets import REDACTED
 
 __all__ = [
     "INTERRUPTED",
@@ -53,8 +69,18 @@ __all__ = [
     "BackendKind",
     "Caller",
     "Filters",
+    "LANGUAGES",
+    "REDACTED",
+    "Catalog",
     "ChatTurn",
+    "CollectionCard",
+    "Field",
+    "InputForm",
+    "InputProblem",
     "InputSchema",
+    "ModelCard",
+    "ModelProblem",
+    "ModelSetup",
     "OnFinished",
     "OnUpdate",
     "Page",
@@ -63,22 +89,33 @@ __all__ = [
     "Reused",
     "RunHistory",
     "RunRecord",
+    "OutputView",
+    "RunCall",
     "RunResult",
     "RunUpdate",
+    "SchemaProblem",
     "Service",
     "Task",
     "calling",
     "claim",
+    "call_for_run",
     "chat_inputs",
+    "coerce_inputs",
     "errors",
     "format_seconds",
     "human_size",
     "is_owner_id",
     "new_owner_id",
+    "media_kind",
+    "model_from_query",
     "parse_progress",
     "pixel_problem",
     "private_dir",
     "private_paths",
+    "read_query",
+    "run_call",
     "scrub",
     "served_dirs",
+    "share_query",
+    "snippets",
 ]

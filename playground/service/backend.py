@@ -39,5 +39,11 @@ class Backend:
         return _LABELS[self.kind]
 
     @property
+    def where(self) -> str:
+        """The backend as a sentence names it: "There is no model x/y on Replicate"."""
+        return {"replicate": "Replicate", "local": "the local engine"}.get(self.kind,
+                                                                            "this server")
+
+    @property
     def is_local(self) -> bool:
         return self.kind == "local"

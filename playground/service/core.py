@@ -22,7 +22,9 @@ from playground.replicate import AsyncClient, RetryNotice, errors, retry_listene
 from playground.replicate.types import Model, Prediction, ServerSentEvent, Version
 from playground.results import RunResult, RunUpdate, parse_progress
 
+from . import secrets
 from .backend import Backend
+from .catalog import Catalog
 from .chat import chat_inputs
 from .errors import UnknownPreset
 from .history import pending_run
@@ -52,6 +54,7 @@ class Service:
         self.has_token = bool(token)
         self._presets = presets
         self._schemas: dict[str, InputSchema | None] = {}
+        self.catalog = Catalog(self.client, self.server.where)
         self.uploader = Uploader(self.client)
         self.saver = OutputSaver(self.output_dir, api_base=self.base_url, transport=transport)
         # Every finished run passes through `_finished`, which calls these (e.g. a history).
@@ -190,38 +193,29 @@ class Service:
 
     async def run_model(self, ref: str, input: dict[str, Any] | None = None, *,
                         token: str | None = None, on_update: OnUpdate | None = None,
-                        max_image_side: int | None = None) -> RunResult:
+                        max_image_side: int | None = None,
+                        secret_inputs: Iterable[str] = ()) -> RunResult:
         """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
-        sent as they are: a prompt may well look like a file name)."""
-        with _retries_reported(on_update):
-            sent = {name: value for name, value in (input or {}).items() if value is not None}
-            uploads = {name: value for name, value in sent.items()
-                       if isinstance(value, Path | bytes | bytearray | Image.Image)}
-            pending = await self._pending("model", ref, sent, uploads, max_image_side, False)
-            if (saved := self._reused(pending)) is not None:
+        sent as they are: a prompt may well look like a file name). The `secret_inputs`
+        (`x-cog-secret`) are sent, and blanked in the result and everything it reaches."""
+        with _retries_reported(on_update), secrets.hidden(secret_inputs):
+            sent, notes, pending, saved = await self._any_inputs(ref, input, token,
+                                                                 max_image_side)
+            if saved is not None:
                 return saved
-            prepared = {name: await self.uploader.prepare(
-                            value, "image" if isinstance(value, Image.Image) else None,
-                            max_side=max_image_side) for name, value in uploads.items()}
-            notes = await self._send(sent, prepared, token, pending)
             return await self._run(ref, sent, token=token, on_update=on_update,
                                    upload_notes=notes, pending=pending)
 
     async def stream_model(self, ref: str, input: dict[str, Any] | None = None, *,
                            token: str | None = None, on_update: OnUpdate | None = None,
-                           max_image_side: int | None = None) -> RunResult:
+                           max_image_side: int | None = None,
+                           secret_inputs: Iterable[str] = ()) -> RunResult:
         """Like `run_model`, with the output streamed to `on_update` as it is written."""
-        with _retries_reported(on_update):
-            sent = {name: value for name, value in (input or {}).items() if value is not None}
-            uploads = {name: value for name, value in sent.items()
-                       if isinstance(value, Path | bytes | bytearray | Image.Image)}
-            pending = await self._pending("model", ref, sent, uploads, max_image_side, False)
-            if (saved := self._reused(pending)) is not None:
+        with _retries_reported(on_update), secrets.hidden(secret_inputs):
+            sent, notes, pending, saved = await self._any_inputs(ref, input, token,
+                                                                 max_image_side)
+            if saved is not None:
                 return saved
-            prepared = {name: await self.uploader.prepare(
-                            value, "image" if isinstance(value, Image.Image) else None,
-                            max_side=max_image_side) for name, value in uploads.items()}
-            notes = await self._send(sent, prepared, token, pending)
             return await self._stream(ref, sent, token=token, on_update=on_update,
                                       upload_notes=notes, notes=[], pending=pending)
 
@@ -281,6 +275,24 @@ class Service:
         return notes
 
     # --- the history ---------------------------------------------------------------------
+
+    async def _any_inputs(self, ref: str, input: dict[str, Any] | None, token: str | None,
+                          max_side: int | None
+                          ) -> tuple[dict[str, Any], list[str], PendingRun | None,
+                                     RunResult | None]:
+        """run_model's and stream_model's inputs: uploaded, unless an identical saved run
+        answers (then nothing is sent and the last item is its result)."""
+        sent = {name: value for name, value in (input or {}).items() if value is not None}
+        uploads = {name: value for name, value in sent.items()
+                   if isinstance(value, Path | bytes | bytearray | Image.Image)}
+        pending = await self._pending("model", ref, sent, uploads, max_side, False)
+        if (saved := self._reused(pending)) is not None:
+            return sent, [], pending, saved
+        prepared = {name: await self.uploader.prepare(
+                        value, "image" if isinstance(value, Image.Image) else None,
+                        max_side=max_side) for name, value in uploads.items()}
+        notes = await self._send(sent, prepared, token, pending)
+        return sent, notes, pending, None
 
     async def _pending(self, task: str, ref: str, sent: dict[str, Any],
                        uploads: dict[str, Any], max_side: int | None, deterministic: bool,
@@ -415,6 +427,7 @@ class Service:
             saved = await self.saver.save(p.output, token=token or None)
         else:
             saved = SavedOutput(p.output)
+        inputs, p = secrets.redacted(inputs, p)  # before any hook, log or page sees them
         metrics = dict(p.metrics or {})
         metrics["client_time"] = time.monotonic() - started  # downloads included
         metrics.setdefault("total_time", metrics["client_time"])
@@ -493,3 +506,4 @@ def _retries_reported(on_update: OnUpdate | None) -> Iterator[None]:
 
     with retry_listener(heard):
         yield
+

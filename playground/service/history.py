@@ -10,6 +10,7 @@ from playground.files.uploads import read_source
 from playground.history import InputFile
 from playground.history.recorder import PendingRun, Recorder
 
+from . import secrets as secret_inputs
 from .schema import InputSchema
 
 
@@ -21,6 +22,7 @@ async def pending_run(recorder: Recorder, schema: InputSchema | None, task: str,
     schema when it was looked up (`x-cog-secret`)."""
     secrets = frozenset(n for n, p in schema.properties.items()
                         if p.get("x-cog-secret") is True) if schema else frozenset()
+    secrets |= secret_inputs.current()  # the caller's own (e.g. the Models tab's form)
 
     def keyed() -> PendingRun:
         given: dict[str, Any] = {}

@@ -25,6 +25,7 @@ TABS: list[tuple[str, str, str]] = [
     ("upscale", "Upscale", "playground.ui.upscale"),
     ("background", "Remove background", "playground.ui.background"),
     ("faces", "Restore faces", "playground.ui.faces"),
+    ("models", "Models", "playground.ui.models"),
     ("compare", "Compare", "playground.ui.compare"),
     ("history", "History", "playground.ui.history"),  # last: it reaches every other tab's form
 ]

@@ -9,6 +9,7 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult, scrub
 from playground.ui import widgets
+from playground.ui.code_panel import code_panel, code_values
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
 from playground.ui.runner import (
@@ -58,6 +59,7 @@ def build(ctx: AppContext) -> None:
         logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
                           autoscroll=True, elem_id=f"{TAB}-logs", buttons=["copy"],
                           placeholder="The model's logs appear here.")
+    code = code_panel(TAB, render=False)
     chatbot = gr.Chatbot(elem_id=f"{TAB}-chatbot", height=440, label="Conversation",
                          buttons=["copy"], render=False, layout="bubble",
                          placeholder="Ask anything to start the conversation.")
@@ -72,7 +74,7 @@ def build(ctx: AppContext) -> None:
         additional_inputs=[system_prompt, max_tokens, temperature, top_p, preset, ctx.token_state],
         additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False,
                                                  elem_id=f"{TAB}-settings"),
-        additional_outputs=[status, details, logs],
+        additional_outputs=[status, details, logs, *code.components],
         api_name=TAB,
         fill_height=False,
         autofocus=False,
@@ -81,6 +83,7 @@ def build(ctx: AppContext) -> None:
     )
     details.render()
     logs_box.render()
+    code.box.render()
     textbox.stop(bind(stop, ctx), inputs=[ctx.token_state], outputs=[status, details, logs],
                  api_name=f"{TAB}_stop", show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {
@@ -109,16 +112,19 @@ async def respond(ctx: AppContext, message: str, history: list[Any], system_prom
             top_p=float(top_p))
 
     shown = ["", "", "", ""]
+    code: list[Any] = [gr.skip()]  # the Code box (its state): set when the run ends
     async for step in run.steps(call):
         for i, value in enumerate((step.text, step.status, step.details, step.logs)):
             if value is not None:
                 shown[i] = value
-        yield tuple(shown)
+        if step.code is not None:
+            code = [code_values(step.code or None)]
+        yield (*shown, *code)
     if run.result is None:
         return
     result = run.result
     yield (result.text or shown[0], run.done_status(notes=result.notes),
-           details_markdown(result), scrub(result.logs) or shown[3])
+           details_markdown(result), scrub(result.logs) or shown[3], *code)
 
 def _shows(chatbot: gr.Chatbot, status: gr.Markdown, details: gr.Markdown, logs: gr.Textbox,
            run: Run, values: dict[str, Any]) -> dict[Any, Any]:

@@ -32,6 +32,7 @@ from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, TASKS, FormProbl
 from playground.compare.report import load_problem
 from playground.compare.safe_files import SessionFileRefused, check_session_files
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
+from playground.ui.compare_forms import entries_overrides, entry_form_block, wire_entry_forms
 from playground.ui.compare_view import (
     GRID_STARTERS,
     GRID_TASKS,
@@ -61,7 +62,7 @@ def build(ctx: AppContext) -> None:
     with gr.Row():
         task = gr.Radio([(v, k) for k, v in TASKS.items()], value=first_task, label="Task",
                         elem_id=f"{TAB}-task")
-    refs, overrides = [], []
+    refs, overrides, entry_forms = [], [], []
     with gr.Group():
         for i in range(MAX_ENTRIES):
             with gr.Row(equal_height=True):
@@ -70,9 +71,10 @@ def build(ctx: AppContext) -> None:
                     label=f"Entry {i + 1}", info="a local model, a preset or owner/name[:version]"
                     if i == 0 else None, elem_id=f"{TAB}-entry-{i}", scale=3))
                 overrides.append(gr.Textbox(
-                    first_rows[i][1], label="Overrides (JSON)",
+                    first_rows[i][1], label="Advanced: overrides (JSON, wins over the form)",
                     placeholder=PLACEHOLDERS[first_task][0],
                     elem_id=f"{TAB}-overrides-{i}", scale=2))
+            entry_forms.append(entry_form_block(ctx, i, task))
     with gr.Row(equal_height=False):
         prompt = gr.Textbox(label="Prompt", lines=2, visible=first_task in PROMPT_TASKS,
                             elem_id=f"{TAB}-prompt", scale=3)
@@ -137,7 +139,8 @@ def build(ctx: AppContext) -> None:
 
     page = ComparePage(state, task, refs, overrides, prompt, image, audio, seed, shared, status,
                        columns, heads, images, texts, votes, summary, json_file, html_file,
-                       ctx.data_dir)
+                       ctx.data_dir, entry_forms)
+    wire_entry_forms(ctx, page)
     assert ctx.token_state is not None, "the shell creates token_state before building tabs"
     run_event = run_btn.click(partial(compare, ctx, page),
                               inputs=[*page.form, ctx.token_state, state],
@@ -173,12 +176,14 @@ def build(ctx: AppContext) -> None:
 def session_from(ctx: AppContext, task: str, entries: list[str | None],
                  overrides: list[str | None], prompt: str | None, image: str | None,
                  audio: str | None, seed: float | None, shared_inputs: str | None,
-                 previous: CompareSession | None) -> CompareSession:
-    """The form as a session (the previous one continues when nothing but inputs changed)."""
+                 previous: CompareSession | None,
+                 own: list[dict[str, Any]] | None = None) -> CompareSession:
+    """The form as a session (the previous one continues when nothing but inputs changed);
+    `own`: each entry's form as overrides (its JSON box goes on top)."""
     return build_session(task, entries, overrides, prompt=prompt, seed=seed,
                          shared_json=shared_inputs,
                          file_path=image if FILE_INPUTS.get(task) == "image" else audio,
-                         previous=previous, base=ctx.data_dir)
+                         previous=previous, base=ctx.data_dir, form_overrides=own)
 
 
 async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
@@ -202,15 +207,20 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
                   entry_2: str | None, entry_3: str | None, entry_4: str | None,
                   overrides_1: str, overrides_2: str, overrides_3: str, overrides_4: str,
                   prompt: str | None, image: str | None, audio: str | None,
-                  seed: float | None, shared_inputs: str | None, token: str | None = None,
+                  seed: float | None, shared_inputs: str | None, form_1: Any = None,
+                  form_2: Any = None, form_3: Any = None, form_4: Any = None,
+                  values_1: Any = None, values_2: Any = None, values_3: Any = None,
+                  values_4: Any = None, token: str | None = None,
                   session: CompareSession | None = None,
                   request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
     """Compare: run every entry on the same inputs, side by side."""
     claim_runs(ctx, "compare", request)
     try:
+        own = entries_overrides(task, [form_1, form_2, form_3, form_4],
+                                [values_1, values_2, values_3, values_4])
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
-                               image, audio, seed, shared_inputs, session)
+                               image, audio, seed, shared_inputs, session, own)
     except FormProblem as exc:
         raise gr.Error(str(exc)) from None
     async for update in run_round(ctx, page, current, token, pinned=False):
@@ -323,16 +333,20 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
                entry_2: str | None, entry_3: str | None, entry_4: str | None,
                overrides_1: str, overrides_2: str, overrides_3: str, overrides_4: str,
                prompt: str | None, image: str | None, audio: str | None, seed: float | None,
-               shared_inputs: str | None, model: str, x_parameter: str, x_values: str,
-               y_parameter: str, y_values: str, token: str | None = None,
+               shared_inputs: str | None, form_1: Any, form_2: Any, form_3: Any, form_4: Any,
+               values_1: Any, values_2: Any, values_3: Any, values_4: Any, model: str,
+               x_parameter: str, x_values: str, y_parameter: str, y_values: str,
+               token: str | None = None,
                session: CompareSession | None = None,
                request: gr.Request | None = None) -> tuple[Any, str | None, str]:
     """One model over two parameters: one composed image."""
     claim_runs(ctx, "compare", request)
     try:
+        own = entries_overrides(task, [form_1, form_2, form_3, form_4],
+                                [values_1, values_2, values_3, values_4])
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
-                               image, audio, seed, shared_inputs, session)
+                               image, audio, seed, shared_inputs, session, own)
         x = Axis(x_parameter.strip(), parse_values(x_values))
         y = Axis(y_parameter.strip(), parse_values(y_values))
         shared, _ = current.entry_parts(0, ctx.data_dir)

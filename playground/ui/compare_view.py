@@ -20,6 +20,7 @@ from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.service import RunResult, format_seconds, scrub
 from playground.ui import messages
+from playground.ui.compare_forms import EntryForm
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
 
@@ -66,13 +67,16 @@ class ComparePage:
     json_file: gr.File
     html_file: gr.File
     base: Path  # the data dir: session file names are relative to it
+    # each entry's own form (the Models tab's): its model's setup and its fields' values
+    entry_forms: list[EntryForm] = field(default_factory=list)
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, asyncio.Event] = field(default_factory=dict)
 
     @property
     def form(self) -> list[Any]:
         return [self.task, *self.refs, *self.overrides, self.prompt, self.image, self.audio,
-                self.seed, self.shared]
+                self.seed, self.shared, *[f.setup for f in self.entry_forms],
+                *[f.values for f in self.entry_forms]]
 
     @property
     def panes(self) -> list[Any]:

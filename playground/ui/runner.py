@@ -19,15 +19,17 @@ import time
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
 from playground.service import (
     Caller,
     OnUpdate,
+    RunCall,
     RunResult,
     RunUpdate,
+    call_for_run,
     calling,
     claim,
     errors,
@@ -35,6 +37,7 @@ from playground.service import (
     scrub,
 )
 from playground.ui import messages
+from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
 
 Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
@@ -56,22 +59,27 @@ _STATUS_TEXT = {
 
 @dataclass
 class RunPanel:
-    """The components every tab shows around a run."""
+    """The components every tab shows around a run, the Code box of the last run included."""
 
     status: gr.Markdown
     details: gr.Markdown
     logs: gr.Textbox
     anyway: gr.Button | None = None  # "Run anyway", shown under a result from the history
+    code: CodePanel | None = None
 
     @property
     def outputs(self) -> list[gr.components.Component]:
-        return [self.status, self.details, self.logs]
+        return [self.status, self.details, self.logs,
+                *(self.code.components if self.code else [])]
 
     def show(self, step: Step) -> dict[Any, Any]:
         """A step as updates of these components (only what it sets)."""
         pairs = ((self.status, step.status), (self.details, step.details),
                  (self.logs, step.logs))
-        return {component: value for component, value in pairs if value is not None}
+        shown = {component: value for component, value in pairs if value is not None}
+        if self.code is not None and step.code is not None:
+            shown.update(self.code.show(step.code or None))
+        return shown
 
 
 @dataclass
@@ -82,6 +90,7 @@ class Step:
     details: str | None = None
     logs: str | None = None
     text: str | None = None  # streamed output so far
+    code: RunCall | Literal[""] | None = None  # the finished run as code; "" clears the box
 
 
 def run_panel(tab: str) -> RunPanel:
@@ -98,7 +107,7 @@ def run_panel(tab: str) -> RunPanel:
             autoscroll=True, elem_id=f"{tab}-logs", buttons=["copy"],
             placeholder="The model's logs appear here.",
         )
-    return RunPanel(status, details, logs, anyway)
+    return RunPanel(status, details, logs, anyway, code_panel(tab))
 
 
 def path_of(value: Any) -> str | None:
@@ -203,7 +212,7 @@ class Run:
         a cancel says so and the iteration just ends (with `.result` None).
         """
         queue: asyncio.Queue[RunUpdate] = asyncio.Queue()
-        yield Step(status=status_line(None, 0, None), details="", logs="")
+        yield Step(status=status_line(None, 0, None), details="", logs="", code="")
         # Whose run (the history records it for this browser), and whether an identical saved
         # run may answer it: not after "Run anyway", nor with a seed drawn at random.
         caller = Caller(self.ctx.owners.of(self.request), self.as_tab or self.tab,
@@ -252,6 +261,12 @@ class Run:
             if not task.done():  # the Gradio event was canceled (Stop/Cancel, or tab closed)
                 task.cancel()
                 self._cancel_in_background()
+        yield Step(code=self.code_of(result) or "")
+
+    def code_of(self, result: RunResult) -> RunCall | None:
+        """The finished run as code (the Code box): its model, version and inputs as sent."""
+        return call_for_run(result.model, result.version, result.input, result.output,
+                            result.files, base_url=self.ctx.backend.url)
 
     async def execute(self, call: Call, panel: RunPanel) -> AsyncIterator[dict[Any, Any]]:
         """`steps`, as updates of a tab's run panel."""

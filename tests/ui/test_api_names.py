@@ -22,7 +22,7 @@ def test_every_tab_action_has_a_meaningful_api_name(client: Client) -> None:
         assert (f"/{tab}_stop" if tab == "chat" else f"/{tab}_cancel") in named, tab
     assert "/image_aspect" in named
     # No endpoint named after a Python function (Gradio's default): each names its tab.
-    prefixes = (*TABS, "compare")
+    prefixes = (*TABS, "compare", "models")
     stray = {n for n in named - SHELL if not n.lstrip("/").startswith(prefixes)}
     assert not stray, stray
 

@@ -1,0 +1,375 @@
+"""A run as code: the same request in four forms a developer can paste.
+
+```python
+call = run_call("local/rembg", {"image": Path("/tmp/gradio/…/photo.png"), "model": "modnet"},
+                base_url="http://127.0.0.1:8008", output="file", output_suffix=".png")
+print(snippets(call)["cURL"])
+```
+
+Python and JavaScript with Replicate's official clients, cURL, and Python with this project's
+`Service`. Uploaded files appear as a path placeholder (their file name), never inlined; the
+token is always `$REPLICATE_API_TOKEN` (read from the environment), and secret inputs are read
+from an environment variable too, so nothing secret is ever shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.forms.outputs import OutputKind
+
+CLOUD = "https://api.replicate.com"
+LANGUAGES = ("Python", "JavaScript", "cURL", "Python (playground)")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp",
+               "image/gif": ".gif", "audio/wav": ".wav", "audio/x-wav": ".wav",
+               "audio/mpeg": ".mp3", "audio/ogg": ".ogg", "audio/flac": ".flac",
+               "video/mp4": ".mp4", "video/webm": ".webm"}
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """An uploaded file, shown in code as its file name (a placeholder path)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class SecretInput:
+    """A secret input, read in code from an environment variable of this name."""
+
+    env: str
+
+
+@dataclass(frozen=True)
+class RunCall:
+    ref: str  # "owner/name" (an official model) or "owner/name:version"
+    inputs: dict[str, Any]  # JSON values, FileInput and SecretInput
+    base_url: str = CLOUD
+    output: OutputKind = "json"
+    output_suffix: str = ""  # ".png": what the snippets name the saved file
+    files: list[str] = field(default_factory=list)  # the placeholder paths, in order
+
+    @property
+    def on_cloud(self) -> bool:
+        return self.base_url.rstrip("/") == CLOUD
+
+    @property
+    def version(self) -> str | None:
+        return self.ref.split(":", 1)[1] if ":" in self.ref else None
+
+    @property
+    def model(self) -> str:
+        return self.ref.split(":", 1)[0]
+
+
+def run_call(ref: str, inputs: Mapping[str, Any], *, base_url: str = CLOUD,
+             output: OutputKind = "json", output_suffix: str = "",
+             secrets: Iterable[str] = ()) -> RunCall:
+    """A call from the inputs as a form or a tab had them: `Path`s (or data URIs, or Files API
+    URLs of `base_url`) become placeholders, the named `secrets` environment variables."""
+    secret_names = set(secrets)
+    shown: dict[str, Any] = {}
+    files: list[str] = []
+    base = base_url.rstrip("/")
+    for name, value in inputs.items():
+        if value is None:
+            continue
+        if name in secret_names:
+            shown[name] = SecretInput(_env_name(name))
+            continue
+        shown[name] = _placeholders(name, value, base, files)
+    suffix = output_suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", output_suffix or "") else ""
+    return RunCall(ref=ref, inputs=shown, base_url=base, output=output,
+                   output_suffix=suffix.lower(), files=files)
+
+
+def snippets(call: RunCall) -> dict[str, str]:
+    """{"Python": ..., "JavaScript": ..., "cURL": ..., "Python (playground)": ...}"""
+    return {"Python": python_snippet(call), "JavaScript": javascript_snippet(call),
+            "cURL": curl_snippet(call), "Python (playground)": playground_snippet(call)}
+
+
+# --- Python, official client ------------------------------------------------------------------
+
+def python_snippet(call: RunCall) -> str:
+    lines = [line for line, used in (("import json", call.output == "json"),
+                                     ("import os", _has_secret(call))) if used]
+    lines += [*([""] if lines else []), "import replicate"]
+    lines.append("")
+    if call.on_cloud:
+        runner = "replicate"
+        lines.append("# The client reads your token from REPLICATE_API_TOKEN.")
+    else:
+        runner = "client"
+        lines += ["# The client reads your token from REPLICATE_API_TOKEN.",
+                  f"client = replicate.Client(base_url={_py(call.base_url)})"]
+    lines.append(f"input = {_py(call.inputs, 0, 'python')}")
+    lines.append("")
+    ref = _py(call.ref)
+    suffix = call.output_suffix or ".out"
+    if call.output == "text_stream":
+        lines += [f"for event in {runner}.stream({ref}, input=input):",
+                  '    print(event, end="")', "print()"]
+    elif call.output == "file":
+        lines += [f"output = {runner}.run({ref}, input=input)",
+                  f'with open("output{suffix}", "wb") as f:', "    f.write(output.read())"]
+    elif call.output == "files":
+        lines += [f"output = {runner}.run({ref}, input=input)",
+                  "for i, item in enumerate(output):",
+                  f'    with open(f"output_{{i}}{suffix}", "wb") as f:',
+                  "        f.write(item.read())"]
+    elif call.output == "text":
+        lines += [f"output = {runner}.run({ref}, input=input)",
+                  'print("".join(output) if isinstance(output, list) else output)']
+    else:
+        lines += [f"output = {runner}.run({ref}, input=input, use_file_output=False)",
+                  "print(json.dumps(output, indent=2))"]
+    return _files_note(call, "#") + "\n".join(lines) + "\n"
+
+
+# --- JavaScript, official client --------------------------------------------------------------
+
+def javascript_snippet(call: RunCall) -> str:
+    needs_fs = bool(call.files) or call.output in ("file", "files")
+    options = ["auth: process.env.REPLICATE_API_TOKEN"]
+    if not call.on_cloud:
+        options.append(f"baseUrl: {json.dumps(call.base_url + '/v1')}")
+    if call.output == "json":
+        options.append("useFileOutput: false")
+    lines = ['import Replicate from "replicate";']
+    if needs_fs:
+        fs = [n for n, used in (("readFile", bool(call.files)),
+                                ("writeFile", call.output in ("file", "files"))) if used]
+        lines.append(f'import {{ {", ".join(fs)} }} from "node:fs/promises";')
+    made = (f"new Replicate({{ {options[0]} }})" if len(options) == 1 else
+            "new Replicate({\n" + "".join(f"  {o},\n" for o in options) + "})")
+    lines += ["", f"const replicate = {made};",
+              f"const input = {_js(call.inputs, 0)};", ""]
+    ref = json.dumps(call.ref)
+    suffix = call.output_suffix or ".out"
+    if call.output == "text_stream":
+        lines += [f"for await (const event of replicate.stream({ref}, {{ input }})) {{",
+                  "  process.stdout.write(`${event}`);", "}", 'process.stdout.write("\\n");']
+    elif call.output == "file":
+        lines += [f"const output = await replicate.run({ref}, {{ input }});",
+                  f'await writeFile("output{suffix}", output);']
+    elif call.output == "files":
+        lines += [f"const output = await replicate.run({ref}, {{ input }});",
+                  "for (const [i, item] of output.entries()) {",
+                  f"  await writeFile(`output_${{i}}{suffix}`, item);", "}"]
+    elif call.output == "text":
+        lines += [f"const output = await replicate.run({ref}, {{ input }});",
+                  'console.log(Array.isArray(output) ? output.join("") : output);']
+    else:
+        lines += [f"const output = await replicate.run({ref}, {{ input }});",
+                  "console.log(JSON.stringify(output, null, 2));"]
+    return _files_note(call, "//") + "\n".join(lines) + "\n"
+
+
+# --- cURL -------------------------------------------------------------------------------------
+
+def curl_snippet(call: RunCall) -> str:
+    """One request that waits for the result (`Prefer: wait`). The body is a here-document, so
+    a file is read into a data URI at run time and no argument grows past the shell's limit."""
+    body: dict[str, Any] = {"input": call.inputs}
+    if call.version:
+        body = {"version": call.version, **body}
+        url = f"{call.base_url}/v1/predictions"
+    else:
+        url = f"{call.base_url}/v1/models/{call.model}/predictions"
+    text = _heredoc_json(body)
+    return _files_note(call, "#") + (f"curl -s -X POST {_shell_quote(url)} \\\n"
+            '  -H "Authorization: Bearer $REPLICATE_API_TOKEN" \\\n'
+            '  -H "Content-Type: application/json" \\\n'
+            '  -H "Prefer: wait" \\\n'
+            f"  --data-binary @- <<JSON\n{text}\nJSON\n")
+
+
+# --- Python, this project's Service -----------------------------------------------------------
+
+def playground_snippet(call: RunCall) -> str:
+    inputs = _py(call.inputs, 2, "playground")
+    imports = ["import asyncio", "import os"]
+    if call.files:
+        imports.append("from pathlib import Path")
+    lines = [*imports, "", "from playground.service import Service", "", "",
+             "async def main() -> None:",
+             f"    service = Service({_py(call.base_url)}, "
+             'token=os.environ.get("REPLICATE_API_TOKEN"))',
+             "    try:",
+             f"        result = await service.run_model({_py(call.ref)}, {inputs})",
+             "    finally:",
+             "        await service.aclose()",
+             "    print(result.summary())"]
+    if call.output in ("text_stream", "text"):
+        lines.append("    print(result.text)")
+    elif call.output in ("file", "files"):
+        lines.append("    print(*result.files, sep=\"\\n\")  # saved locally")
+    else:
+        lines.append("    print(result.local_output)")
+    lines += ["", "", "asyncio.run(main())"]
+    return _files_note(call, "#") + "\n".join(lines) + "\n"
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def _placeholders(name: str, value: Any, base: str, files: list[str]) -> Any:
+    if isinstance(value, Path | FileInput):
+        return _file(str(value.path if isinstance(value, FileInput) else value), name, files)
+    if isinstance(value, str):
+        if value.startswith("data:"):
+            mime = value[5:].split(";", 1)[0].split(",", 1)[0].lower()
+            return _file(f"{name}{_EXTENSIONS.get(mime, '')}", name, files)
+        if value.startswith(f"{base}/v1/files/"):
+            return _file(name, name, files)
+        return value
+    if isinstance(value, list | tuple):
+        return [_placeholders(f"{name}_{i}", item, base, files) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {str(k): _placeholders(str(k), v, base, files) for k, v in value.items()}
+    return value
+
+
+def _file(path: str, name: str, files: list[str]) -> FileInput:
+    """The uploaded file's own name when it is a plain one, else one made from the input's."""
+    base = Path(path.replace("\\", "/")).name
+    safe = _SAFE_NAME.sub("_", base).strip("._") or _SAFE_NAME.sub("_", name).strip("._")
+    safe = (safe or "input")[:80]
+    if safe in files:  # two uploads of the same name: keep them apart
+        stem, dot, ext = safe.partition(".")
+        safe = f"{stem}_{len(files)}{dot}{ext}"
+    files.append(safe)
+    return FileInput(safe)
+
+
+def _env_name(name: str) -> str:
+    return _SAFE_NAME.sub("_", name).strip("_").upper() or "SECRET"
+
+
+def _has_secret(call: RunCall) -> bool:
+    return any(isinstance(v, SecretInput) for v in call.inputs.values())
+
+
+def _py(value: Any, level: int = 0, flavour: str = "python") -> str:
+    pad = "    " * (level + 1)
+    if isinstance(value, FileInput):
+        return (f"open({json.dumps(value.path)}, \"rb\")" if flavour == "python"
+                else f"Path({json.dumps(value.path)})")
+    if isinstance(value, SecretInput):
+        return f"os.environ[{json.dumps(value.env)}]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{pad}{json.dumps(str(k), ensure_ascii=False)}: "
+                 f"{_py(v, level + 1, flavour)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + "    " * level + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_py(v, level, flavour) for v in value) + "]"
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _js(value: Any, level: int) -> str:
+    pad = "  " * (level + 1)
+    if isinstance(value, FileInput):
+        return f"await readFile({json.dumps(value.path)})"
+    if isinstance(value, SecretInput):
+        return f"process.env[{json.dumps(value.env)}]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{pad}{_js_key(str(k))}: {_js(v, level + 1)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + "  " * level + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_js(v, level) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _js_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) else json.dumps(key)
+
+
+def _heredoc_json(body: dict[str, Any]) -> str:
+    """JSON for an unquoted here-document: `\\`, `$` and backticks escaped, files and secrets
+    spliced in as shell expansions."""
+    marks: dict[str, str] = {}
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, FileInput | SecretInput):
+            key = f"\x00{len(marks)}\x00"
+            marks[key] = (_data_uri_expansion(value.path) if isinstance(value, FileInput)
+                          else f"${{{value.env}}}")
+            return key
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        return value
+
+    text = json.dumps(mark(body), indent=2, ensure_ascii=False, allow_nan=False)
+    text = text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
+    for key, expansion in marks.items():
+        escaped = json.dumps(key)[1:-1].replace("\\", "\\\\")
+        text = text.replace(escaped, expansion)
+    return text
+
+
+def _data_uri_expansion(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    mime = next((m for m, ext in _EXTENSIONS.items() if ext == suffix),
+                "application/octet-stream")
+    return f"data:{mime};base64,$(base64 < {_shell_quote(path)} | tr -d '\\n')"
+
+
+def _shell_quote(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9._/:@%+=,-]+", text) else (
+        "'" + text.replace("'", "'\\''") + "'")
+
+
+def _files_note(call: RunCall, comment: str) -> str:
+    if not call.files:
+        return ""
+    many = len(call.files) > 1
+    return (f"{comment} Your file{'s' if many else ''} ({', '.join(call.files)}) "
+            f"{'are' if many else 'is'} read from the current folder.\n")
+
+
+_VERSION_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def call_for_run(model: str | None, version: str | None, inputs: Mapping[str, Any] | None,
+                 output: Any, files: Iterable[Path] = (), *, base_url: str = CLOUD,
+                 streamed: bool = False, secrets: Iterable[str] = ()) -> RunCall | None:
+    """The call that a finished run made, from what its result kept (model, version, the
+    input as sent, the output): for the Code box of any tab. None when the model is unknown."""
+    if not model or "/" not in model:
+        return None
+    ref = f"{model}:{version}" if version and _VERSION_ID.fullmatch(version) else model
+    saved = list(files)
+    return run_call(ref, dict(inputs or {}), base_url=base_url,
+                    output="text_stream" if streamed else guess_output_kind(output),
+                    output_suffix=saved[0].suffix if saved else "", secrets=secrets)
+
+
+def guess_output_kind(output: Any) -> OutputKind:
+    """The output view a value looks like when there is no schema at hand."""
+    if isinstance(output, str):
+        return "file" if _is_file_url(output) else "text"
+    if isinstance(output, list) and output and all(isinstance(v, str) for v in output):
+        return "files" if all(_is_file_url(v) for v in output) else "text"
+    return "json"
+
+
+def _is_file_url(value: str) -> bool:
+    return value.startswith(("https://", "http://", "data:")) and " " not in value

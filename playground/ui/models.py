@@ -1,0 +1,344 @@
+"""Models tab: any model of the backend, with a form made from its schema.
+
+Pick a model (type owner/name[:version] or a replicate.com link, or choose from the backend's
+list; on Replicate the list follows what you type through the search API), fill in the form,
+Run. Outputs are shown by the version's output schema; the Code box shows the run as code; the
+page URL carries the model and the non-file inputs, so a link opens the same setup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from playground.compare import PriceTable, format_cost
+from playground.service import (
+    InputProblem,
+    ModelCard,
+    ModelProblem,
+    ModelSetup,
+    OnUpdate,
+    RunResult,
+    coerce_inputs,
+    model_from_query,
+    read_query,
+    run_call,
+    share_query,
+)
+from playground.ui import widgets
+from playground.ui.code_panel import CodePanel
+from playground.ui.context import AppContext
+from playground.ui.messages import Message
+from playground.ui.runner import (
+    PROGRESS,
+    Run,
+    RunPanel,
+    cancel_handler,
+    details_markdown,
+    pill,
+    run_panel,
+    status_for,
+    token_of,
+)
+from playground.ui.schema_form import (
+    OutputArea,
+    form_values,
+    model_card_markdown,
+    output_area,
+    render_form,
+)
+
+TAB = "models"
+PICK_HINT = "Type owner/name or owner/name:version (or paste a replicate.com link), or pick one."
+# Opens this tab when the page's link names a model (the tab buttons are Gradio's own).
+SELECT_TAB_JS = """() => {
+  if (!new URLSearchParams(window.location.search).has("model")) return;
+  const find = () => [...document.querySelectorAll("#tabs button[role='tab']")]
+      .find((b) => b.textContent.trim() === "Models");
+  const tryClick = (n) => { const b = find(); if (b) b.click(); else if (n) setTimeout(
+      () => tryClick(n - 1), 100); };
+  tryClick(50);
+}"""
+# The setup's query, made on the server, goes into the address bar and the link box.
+SHOW_LINK_JS = """(query) => {
+  const url = window.location.origin + window.location.pathname + (query ? "?" + query : "");
+  if (query) window.history.replaceState(null, "", url);
+  return [query, query ? url : ""];
+}"""
+
+
+@dataclass
+class View:
+    """The tab's components that handlers update."""
+
+    picker: gr.Dropdown
+    collection: gr.Dropdown
+    card: gr.Markdown
+    setup: gr.State
+    listed: gr.State
+    outputs: OutputArea
+    panel: RunPanel
+    code: CodePanel
+    query: gr.Textbox
+    link: gr.Textbox
+    prices: PriceTable
+
+    @property
+    def opened(self) -> list[Any]:
+        """What opening a model updates."""
+        return [self.setup, self.card, self.query, self.link, *self.panel.outputs,
+                *self.outputs.components]
+
+
+def build(ctx: AppContext) -> None:
+    widgets.intro("Run **any model** of this backend: pick one, fill in its form (made from "
+                  "the model's own schema), and press Run. The link under the output opens "
+                  "the same setup for someone else.")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            with gr.Row(equal_height=False):
+                picker = gr.Dropdown(
+                    choices=[], value=None, label="Model", info=PICK_HINT,
+                    allow_custom_value=True, filterable=True, elem_id=f"{TAB}-ref", scale=4)
+                open_btn = gr.Button("Open", elem_id=f"{TAB}-open", scale=1, min_width=90)
+            collection = gr.Dropdown(choices=[], value=None, label="Collections",
+                                     info="Replicate's curated lists of models",
+                                     visible=False, elem_id=f"{TAB}-collection")
+            card = gr.Markdown("", elem_id=f"{TAB}-card")
+            setup = gr.State(None)
+            with gr.Column(elem_id=f"{TAB}-form"):
+                @gr.render(inputs=[setup])
+                def form(state: dict[str, Any] | None) -> None:
+                    if not state:
+                        gr.Markdown("Pick a model above: its inputs appear here.",
+                                    elem_id=f"{TAB}-form-empty")
+                        return
+                    chosen: ModelSetup = state["setup"]
+                    components = render_form(chosen.form, state.get("values"), TAB)
+                    wire_form(ctx, view, chosen, components, run_btn, cancel_btn, link_btn)
+            run_btn, cancel_btn = widgets.run_buttons(TAB, "Run")
+        with gr.Column(scale=3, min_width=360):
+            outputs = output_area(TAB)
+            panel = run_panel(TAB)
+            with gr.Row(equal_height=True):
+                link = gr.Textbox(label="Link to this setup", interactive=False,
+                                  buttons=["copy"], elem_id=f"{TAB}-link", scale=5,
+                                  placeholder="Open a model to get a link to it; Make link "
+                                              "adds the inputs as they are now.")
+                link_btn = gr.Button("Make link", elem_id=f"{TAB}-make-link", scale=1,
+                                     min_width=110)
+            query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
+    assert panel.code is not None  # run_panel makes the Code box
+    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, panel.code,
+                query, link, PriceTable.load())
+
+    async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
+        return await open_setup(ctx, view, text, token_of(token_value))
+
+    gr.on([open_btn.click, picker.select, picker.input], open_model,
+          inputs=[picker, ctx.token_state], outputs=view.opened, api_name="models_open",
+          show_progress="minimal", trigger_mode="always_last")
+
+    async def suggest(typed: gr.KeyUpData, token_value: Any, cards: list[ModelCard]) -> Any:
+        return await suggestions(ctx, typed.input_value, token_of(token_value), cards)
+
+    # "multiple": with "always_last" Gradio 6 hands every call the first key's input_value.
+    picker.key_up(suggest, inputs=[ctx.token_state, view.listed], outputs=[picker],
+                  trigger_mode="multiple", show_progress="hidden", api_visibility="private")
+
+    async def pick_collection(slug: Any, token_value: Any) -> Any:
+        if not slug:
+            return gr.skip()
+        try:
+            cards = await ctx.service.catalog.collection_models(
+                str(slug), token=token_of(token_value))
+        except Exception:  # noqa: BLE001 - a list that does not load changes nothing
+            return gr.skip()
+        return gr.update(choices=_choices(cards), value=None)
+
+    collection.change(pick_collection, inputs=[collection, ctx.token_state], outputs=[picker],
+                      show_progress="minimal", api_visibility="private")
+
+    async def on_page_load(token_value: Any, request: gr.Request) -> dict[Any, Any]:
+        params = dict(request.query_params) if request is not None else {}
+        return await page_loaded(ctx, view, token_of(token_value), params)
+
+    root = gr.context.Context.root_block
+    assert root is not None, "build() runs inside the page's Blocks"
+    root.load(on_page_load, inputs=[ctx.token_state],
+              outputs=[picker, view.listed, collection, *view.opened],
+              api_visibility="private")
+    root.load(None, js=SELECT_TAB_JS)
+    query.change(None, inputs=[query], outputs=[query, link], js=SHOW_LINK_JS,
+                 api_visibility="private")
+
+
+async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
+                     params: dict[str, str] | None = None) -> dict[Any, Any]:
+    """Look the model up; the form follows from the new setup state. `params` (a link's
+    query) fill the form."""
+    text = str(text or "").strip()
+    if not text:
+        return {view.panel.status: "Type a model name, or pick one from the list."}
+    cleared = {view.card: "", view.link: "", view.panel.details: "", view.panel.logs: "",
+               **view.outputs.cleared(), **view.code.show(None)}
+    try:
+        chosen = await ctx.service.catalog.find_model(text, token=token)
+    except ModelProblem as exc:
+        return {**cleared, view.setup: None,
+                view.panel.status: status_for(Message("Cannot open this model", str(exc)))}
+    except Exception as exc:  # noqa: BLE001 - a dead backend, a bad token: said plainly
+        message = Run(ctx, TAB, None, token).message_for(exc)
+        return {**cleared, view.setup: None, view.panel.status: status_for(message)}
+    status = f"Ready: fill in the inputs and press Run. {_required_note(chosen)}".strip()
+    values: dict[str, Any] = {}
+    if params is not None:
+        shared = read_query(chosen.form, params)
+        values = shared.values
+        if shared.skipped:
+            status += f" {pill('warn', 'Link')} Left out: " + "; ".join(shared.skipped[:5])
+    c = chosen.card
+    return {**cleared, view.setup: {"setup": chosen, "values": values},
+            view.card: model_card_markdown(c.ref, c.description, chosen.version, c.official,
+                                           c.run_count, c.url),
+            view.query: share_query(chosen.run_ref, chosen.form, values),
+            view.panel.status: status}
+
+
+async def suggestions(ctx: AppContext, typed: str, token: str | None,
+                      cards: list[ModelCard]) -> Any:
+    """The picker's choices for what has been typed: searched on the backend when it can,
+    else the listed models filtered here."""
+    typed = (typed or "").strip()
+    if len(typed) < 2 or (":" in typed and "/" in typed):
+        return gr.skip()
+    try:
+        found = await ctx.service.catalog.search_models(typed, token=token, listed=cards or None)
+    except Exception:  # noqa: BLE001 - suggestions are a help, never an error
+        return gr.skip()
+    return gr.update(choices=_choices(found[:50]))
+
+
+async def page_loaded(ctx: AppContext, view: View, token: str | None,
+                      params: dict[str, str]) -> dict[Any, Any]:
+    """The backend's models in the picker; a link's model opened with its inputs filled."""
+    cards: list[ModelCard] = []
+    out: dict[Any, Any] = {}
+    try:
+        cards = await ctx.service.catalog.list_models(token=token)
+    except Exception:  # noqa: BLE001 - no list (no token yet, say): typing still works
+        pass
+    if ctx.backend.kind == "replicate":
+        try:
+            groups = await ctx.service.catalog.collections(token=token)
+            out[view.collection] = gr.update(choices=[(g.name, g.slug) for g in groups],
+                                             visible=bool(groups))
+        except Exception:  # noqa: BLE001
+            pass
+    model = model_from_query(params)
+    out[view.listed] = cards
+    out[view.picker] = gr.update(choices=_choices(cards), value=model)
+    if model:
+        out.update(await open_setup(ctx, view, model, token, params))
+    return out
+
+
+def cost_line(prices: PriceTable, result: Any) -> list[str]:
+    """The run's cost estimate, when the price table knows the model (as Compare shows it)."""
+    estimate = prices.estimate(result.model, result.metrics.get("predict_time"),
+                               result.metrics)
+    if estimate is None:
+        return []
+    return [f"**Cost** {format_cost(estimate.usd)} ({estimate.hardware})"]
+
+
+def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[Any],
+              run_btn: gr.Button, cancel_btn: gr.Button, link_btn: gr.Button) -> None:
+    """Run, Cancel and Make link for this form (wired again whenever the form is made)."""
+    form, panel, outputs, code = chosen.form, view.panel, view.outputs, view.code
+    upload_root = gr.utils.get_upload_folder()
+
+    def values_of(data: dict[Any, Any]) -> dict[str, Any]:
+        return form_values(form, [data.get(c) for c in components])
+
+    # A set of inputs: Gradio hands over one {component: value} dict, whatever the form.
+    async def run(data: dict[Any, Any], request: gr.Request,
+                  progress: gr.Progress = PROGRESS) -> Any:
+        values = values_of(data)
+        run = Run(ctx, TAB, request, data.get(ctx.token_state), progress)
+        try:
+            inputs = coerce_inputs(form, values, file_roots=[upload_root])
+        except ValueError as exc:  # InputProblem names the field and the range
+            title = "Check the inputs" if isinstance(exc, InputProblem) else "Cannot run"
+            yield {panel.status: status_for(Message(title, str(exc)))}
+            return
+        yield outputs.cleared()
+        secrets = [f.name for f in form if f.secret]
+        streams = chosen.output.kind == "text_stream"
+
+        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+            start = ctx.service.stream_model if streams else ctx.service.run_model
+            return await start(chosen.run_ref, inputs, token=token, on_update=on_update,
+                               secret_inputs=secrets)
+
+        async for step in run.steps(call):
+            shown = panel.show(step)
+            if step.text is not None and streams:
+                shown.update(outputs.streaming(step.text))
+            yield shown
+        result = run.result
+        if result is None:
+            return
+        files = list(result.files)
+        # Better than the generic one: the files by their names, secrets by a variable.
+        snippet = run_call(chosen.run_ref, inputs, base_url=ctx.backend.url,
+                           output=chosen.output.kind, secrets=secrets,
+                           output_suffix=files[0].suffix if files else "")
+        shown_output = result.local_output if result.local_output is not None else result.output
+        yield {**outputs.show(chosen.output, shown_output, files, result.text),
+               **code.show(snippet), panel.status: run.done_status(_summary(result)),
+               panel.details: details_markdown(result, cost_line(view.prices, result)),
+               view.query: share_query(chosen.run_ref, form, values)}
+
+    event = run_btn.click(
+        run, inputs={*components, ctx.token_state},
+        outputs=[*outputs.components, view.query, *panel.outputs],
+        api_visibility="private", show_progress="full",
+        show_progress_on=[outputs.text, outputs.image, outputs.gallery, outputs.json],
+        concurrency_limit=4, concurrency_id=f"{TAB}-run",
+        # Raw values: our checks name the field and its range (Gradio's would not), and an
+        # upload is checked to be one of Gradio's own (file_roots) before it is read.
+        preprocess=False)
+    cancel_btn.click(cancel_handler(ctx, TAB), inputs=[ctx.token_state], outputs=[panel.status],
+                     cancels=[event], api_visibility="private")
+
+    def make_link(data: dict[Any, Any]) -> str:
+        return share_query(chosen.run_ref, form, values_of(data))
+
+    link_btn.click(make_link, inputs=set(components), outputs=[view.query],
+                   api_visibility="private", show_progress="hidden", preprocess=False)
+
+
+def _choices(cards: list[ModelCard]) -> list[tuple[str, str]]:
+    return [(c.label(), c.ref) for c in cards]
+
+
+def _required_note(chosen: ModelSetup) -> str:
+    needed = [f.label for f in chosen.form if f.required and not f.has_default]
+    return f"Required: {', '.join(needed)}." if needed else ""
+
+
+def _summary(result: Any) -> str:
+    files = list(result.files)
+    if files:
+        return f"{len(files)} output file{'s' if len(files) != 1 else ''}."
+    text = result.text
+    return f"{len(text):,} characters of output." if text else ""
+
+
+if __name__ == "__main__":
+    from playground.ui.app import main_for
+
+    main_for(TAB)
