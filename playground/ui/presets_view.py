@@ -110,27 +110,30 @@ def model_of(task: str, preset_id: str | None, *, local: bool) -> str:
 
 
 def describe(task: str, preset_id: str | None, *, local: bool) -> str:
-    """One line under the preset picker: what it does and which model runs it."""
+    """One plain line under the preset picker: what it does (offline: what it does here).
+
+    Model references stay off this line: the page's Details and a run's details name them.
+    """
     preset = get(task, preset_id)
     if preset is None:
         return ""
     model = model_of(task, preset_id, local=local)
     parts = [preset.description] if preset.description else []
-    changed = {k: v for k, v in preset.inputs_for("local").items()
-               if preset.defaults.get(k) != v} if local else {}
-    local_line = _local_line(changed) if changed else None
-    if local_line:  # the cloud line (e.g. "1024 px, 50 steps") would contradict the controls
-        parts = [local_line]
-    name, note = _pretty_local(model) if local and model else ("", "")
-    if name and note:  # e.g. English only (an unavailable model says so in its tab)
-        parts.append(f"Offline: {note}.")
+    if local:  # what runs here, in the words of the controls (not the cloud model's numbers)
+        name, note = _pretty_local(model) if model else ("", "not available offline")
+        if not name:  # the tab says so itself; "512 px, 1 step" would contradict it
+            return ""
+        changed = {k: v for k, v in preset.inputs_for("local").items()
+                   if preset.defaults.get(k) != v}
+        bits = [f"{name} stands in", *_local_bits(changed)]
+        return f"On this computer: {', '.join(bits)}." + (f" {note[:1].upper()}{note[1:]}."
+                                                          if note else "")
     if model:
-        where = f"stands in for `{preset.model.partition(':')[0]}`" if local else "on Replicate"
-        parts.append(f"Runs `{model}` ({where}).")
+        parts.append(f"Model: {model} on Replicate.")
     return " ".join(parts)
 
 
-def _local_line(inputs: dict[str, Any]) -> str | None:
+def _local_bits(inputs: dict[str, Any]) -> list[str]:
     """What the local defaults do, in the words of the controls they set."""
     bits = []
     if "width" in inputs and "height" in inputs:
@@ -140,7 +143,7 @@ def _local_line(inputs: dict[str, Any]) -> str | None:
         bits.append(f"{steps} step" + ("" if steps == 1 else "s"))
     if "scale" in inputs:
         bits.append(f"upscales {inputs['scale']:g}x")
-    return f"On this computer: {', '.join(bits)}." if bits else None
+    return bits
 
 
 def stand_ins() -> list[StandIn]:

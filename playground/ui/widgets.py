@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from PIL import Image, ImageOps
 
 from playground.ui import presets_view
 from playground.ui.context import AppContext
 from playground.ui.inputs import human_size, image_size
-from playground.ui.runner import Run, RunPanel, details_markdown, no_output
+from playground.ui.runner import Run, RunPanel, details_markdown, no_output, pill
 
 DEFAULT_PRESET = ""
 
@@ -87,22 +89,87 @@ def image_result_updates(run: Run, panel: RunPanel, before: str | None,
                          image: gr.Image | None = None, kind: str | None = None,
                          note: str = "", show_source: bool = False) -> dict[Any, Any]:
     """What an image tab shows after a successful run: before/after slider, the download
-    button (`kind`, default the file's suffix), status (`note` after the size) and details."""
+    button (`kind`, default the file's suffix), status (`note` after the size) and details.
+
+    The status line says in words what a person would otherwise miss: a picture reduced before
+    the run (so the result is smaller than theirs) and an empty (fully transparent) result.
+    """
     out = first_file(run.result)
     if out is None:
         return {panel.status: no_output()}
     size = image_size(out)
     dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
-    source = image_size(before or "") if show_source else None
-    line = (f"**Output** {dims}" + (f" (from {source[0]}×{source[1]})" if source else "")
-            + f", {human_size(out.stat().st_size)}")
+    given = image_size(before or "")
+    line = (f"**Output** {dims}" + (f" (from {given[0]}×{given[1]})" if given and show_source
+                                    else "") + f", {human_size(out.stat().st_size)}")
     kind = kind or out.suffix.lstrip(".").upper()
+    summary = f"Output: {dims}{note}."
+    warnings = [w for w in (_smaller_than_given(run, given, size), _empty_result(out)) if w]
+    status = run.done_status(summary)
+    if warnings:
+        status = f"{pill('warn', 'Done, but')} " + " ".join(warnings) + f" {summary}"
     updates: dict[Any, Any] = {
-        slider: (before, str(out)),
+        slider: (same_framing(before, out, size, run.ctx.output_dir), str(out)),
         download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out), visible=True),
-        panel.status: run.done_status(f"Output: {dims}{note}."),
+        panel.status: status,
         panel.details: details_markdown(run.result, [line]),
     }
     if image is not None:
         updates[image] = str(out)
     return updates
+
+
+_REDUCED = re.compile(r"(\d+)x(\d+)\b[^>]*->\s*(\d+)x(\d+)")
+
+
+def _smaller_than_given(run: Run, given: tuple[int, int] | None,
+                        size: tuple[int, int] | None) -> str:
+    """Plain words when the result is smaller than the picture the person gave."""
+    if not given or not size or (size[0] >= given[0] and size[1] >= given[1]):
+        return ""
+    sent = None
+    for note in getattr(run.result, "upload_notes", None) or []:
+        found = _REDUCED.search(str(note))
+        if found:
+            sent = (int(found.group(3)), int(found.group(4)))
+    why = ("bigger pictures take minutes on this computer" if run.ctx.backend.is_local
+           else "the model takes pictures up to that size")
+    first = (f"Your {given[0]}×{given[1]} picture was reduced to {sent[0]}×{sent[1]} first, "
+             f"because {why}, " if sent else
+             f"Your {given[0]}×{given[1]} picture was reduced first, because {why}, ")
+    return first + f"so the result ({size[0]}×{size[1]}) is smaller than your picture."
+
+
+def _empty_result(out: Path) -> str:
+    """A fully transparent picture looks like a success (a checkerboard): say it is empty."""
+    try:
+        with Image.open(out) as img:
+            if img.mode not in ("RGBA", "LA", "PA") and "transparency" not in img.info:
+                return ""
+            alpha = img.convert("RGBA").getchannel("A")
+            if alpha.getextrema()[1] > 8:
+                return ""
+    except (OSError, ValueError):
+        return ""
+    return "The result is empty: nothing was kept (every pixel is transparent)."
+
+
+def same_framing(before: str | None, out: Path, size: tuple[int, int] | None,
+                 folder: Path) -> str | None:
+    """The picture the person gave, at the result's size, so both halves of the before/after
+    slider show the same framing (the slider lays two different sizes out differently)."""
+    given = image_size(before or "")
+    if before is None or given is None or size is None or given == size:
+        return before
+    target = folder / "outputs" / "slider" / f"{out.stem}-before-{size[0]}x{size[1]}.png"
+    if not target.exists():
+        try:
+            with Image.open(before) as img:
+                img = ImageOps.exif_transpose(img)
+                mode = "RGBA" if img.mode in ("RGBA", "LA", "PA", "P") else "RGB"
+                view = img.convert(mode).resize(size, Image.Resampling.BICUBIC)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            view.save(target)
+        except (OSError, ValueError):
+            return before
+    return str(target)

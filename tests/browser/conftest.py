@@ -93,3 +93,35 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# What the audit must never find; minor and moderate findings are reported, not failed on.
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = AXE_BLOCKING) -> list[dict[str, Any]]:
+    """axe-core's violations of `impacts` on the page as it is now (WCAG 2.x A and AA rules)."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is not installed (scripts/setup.sh --test installs it)")
+        pytest.skip("axe-core is not installed (run scripts/setup.sh --test)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+          return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
+                                      summary: n.failureSummary}))}));
+        }""")
+    return [v for v in found if v["impact"] in impacts]
+
+
+def axe_report(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['impact']} {v['id']} ({len(v['nodes'])}): {v['help']}")
+        lines += [f"    {n['target']}  {n['html'][:120]}" for n in v["nodes"][:6]]
+    return "\n".join(lines)
