@@ -100,10 +100,23 @@
     return wrap && wrap.querySelector("[data-testid=slider]");
   }
 
-  function sliderFraction(handle) {
+  // Where the picture is drawn inside the slider's box (contained, as the slider computes it).
+  function pictureRect(handle) {
     const box = handle.parentElement.getBoundingClientRect();
-    const x = handle.getBoundingClientRect().left + handle.getBoundingClientRect().width / 2;
-    return box.width ? Math.min(1, Math.max(0, (x - box.left) / box.width)) : 0.5;
+    const img = handle.parentElement.querySelector("img");
+    if (!img || !img.naturalWidth || !box.width || !box.height) return box;
+    const ratio = img.naturalWidth / img.naturalHeight;
+    const width = Math.min(box.width, box.height * ratio);
+    const height = width / ratio;
+    return { left: box.left + (box.width - width) / 2, top: box.top + (box.height - height) / 2,
+             width, height };
+  }
+
+  function sliderFraction(handle) {
+    const rect = pictureRect(handle);
+    const knob = handle.getBoundingClientRect();
+    const x = knob.left + knob.width / 2;
+    return rect.width ? Math.min(1, Math.max(0, (x - rect.left) / rect.width)) : 0.5;
   }
 
   function updateSliderValue(handle) {
@@ -121,7 +134,7 @@
     handle.setAttribute("aria-orientation", "horizontal");
     updateSliderValue(handle);
     handle.addEventListener("keydown", (event) => {
-      const box = handle.parentElement.getBoundingClientRect();
+      const box = pictureRect(handle);
       const now = sliderFraction(handle);
       const step = { ArrowLeft: -0.05, ArrowDown: -0.05, ArrowRight: 0.05, ArrowUp: 0.05,
                      PageDown: -0.25, PageUp: 0.25 }[event.key];

@@ -104,7 +104,8 @@ def image_result_updates(run: Run, panel: RunPanel, before: str | None,
                                     else "") + f", {human_size(out.stat().st_size)}")
     kind = kind or out.suffix.lstrip(".").upper()
     summary = f"Output: {dims}{note}."
-    warnings = [w for w in (_smaller_than_given(run, given, size), _empty_result(out)) if w]
+    warnings = [w for w in (_no_face(run, given, size), _reduced(run, given, size),
+                            _empty_result(out)) if w]
     status = run.done_status(summary)
     if warnings:
         status = f"{pill('warn', 'Done, but')} " + " ".join(warnings) + f" {summary}"
@@ -122,11 +123,12 @@ def image_result_updates(run: Run, panel: RunPanel, before: str | None,
 _REDUCED = re.compile(r"(\d+)x(\d+)\b[^>]*->\s*(\d+)x(\d+)")
 
 
-def _smaller_than_given(run: Run, given: tuple[int, int] | None,
-                        size: tuple[int, int] | None) -> str:
-    """Plain words when the result is smaller than the picture the person gave."""
-    if not given or not size or (size[0] >= given[0] and size[1] >= given[1]):
+def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
+    """Plain words when the picture was reduced before the run, or the result is smaller
+    than the picture the person gave."""
+    if not given or not size:
         return ""
+    smaller = size[0] < given[0] or size[1] < given[1]
     sent = None
     for note in getattr(run.result, "upload_notes", None) or []:
         found = _REDUCED.search(str(note))
@@ -134,24 +136,43 @@ def _smaller_than_given(run: Run, given: tuple[int, int] | None,
             sent = (int(found.group(3)), int(found.group(4)))
     why = ("bigger pictures take minutes on this computer" if run.ctx.backend.is_local
            else "the model takes pictures up to that size")
-    first = (f"Your {given[0]}×{given[1]} picture was reduced to {sent[0]}×{sent[1]} first, "
-             f"because {why}, " if sent else
-             f"Your {given[0]}×{given[1]} picture was reduced first, because {why}, ")
-    return first + f"so the result ({size[0]}×{size[1]}) is smaller than your picture."
+    result = (f"so the result ({size[0]}×{size[1]}) is smaller than your picture."
+              if smaller else f"so the result ({size[0]}×{size[1]}) has less detail than "
+              "your picture could give.")
+    if sent and sent != given:
+        return (f"Your {given[0]}×{given[1]} picture was reduced to {sent[0]}×{sent[1]} first, "
+                f"because {why}, {result}")
+    if smaller:
+        return (f"The result ({size[0]}×{size[1]}) is smaller than your {given[0]}×{given[1]} "
+                "picture.")
+    return ""
+
+
+_NO_FACE = re.compile(r"(?i)\bno faces? (?:was |were )?(?:found|detected)")
+
+
+def _no_face(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
+    """A face model that found no face returns the photo as it was (at most enlarged)."""
+    if not _NO_FACE.search(str(getattr(run.result, "logs", "") or "")):
+        return ""
+    if given and size and given != size:
+        return "No face found: no face was restored; the picture was only enlarged."
+    return "No face found: the picture is unchanged."
 
 
 def _empty_result(out: Path) -> str:
-    """A fully transparent picture looks like a success (a checkerboard): say it is empty."""
+    """A (nearly) fully transparent picture looks like a success on the checkerboard: say that
+    nothing was kept. "Kept" is at least half opaque; a faint haze (alpha 15 of 255) is not."""
     try:
         with Image.open(out) as img:
-            if img.mode not in ("RGBA", "LA", "PA") and "transparency" not in img.info:
+            if img.mode not in ("RGBA", "LA", "PA", "P") and "transparency" not in img.info:
                 return ""
-            alpha = img.convert("RGBA").getchannel("A")
-            if alpha.getextrema()[1] > 8:
-                return ""
+            histogram = img.convert("RGBA").getchannel("A").histogram()
     except (OSError, ValueError):
         return ""
-    return "The result is empty: nothing was kept (every pixel is transparent)."
+    if sum(histogram[128:]):
+        return ""
+    return "The result is empty: nothing in the picture was kept (it is all transparent)."
 
 
 def same_framing(before: str | None, out: Path, size: tuple[int, int] | None,

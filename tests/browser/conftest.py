@@ -79,9 +79,14 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("browser-media")
     astronaut = Image.fromarray(skdata.astronaut())
     out = {"portrait": folder / "astronaut.png", "small": folder / "astronaut-small.png",
-           "speech": folder / "speech.wav", "text": folder / "notes.png"}
+           "speech": folder / "speech.wav", "text": folder / "notes.png",
+           "wide": folder / "astronaut-wide.png", "tiny": folder / "tiny.png",
+           "noface": folder / "gradient.png"}
     astronaut.resize((256, 256)).save(out["portrait"])
     astronaut.resize((128, 128)).save(out["small"])
+    astronaut.resize((1200, 800)).save(out["wide"])  # reduced to 512 px offline
+    astronaut.resize((16, 16)).save(out["tiny"])
+    Image.linear_gradient("L").resize((200, 160)).convert("RGB").save(out["noface"])
     out["text"].write_text("not a picture\n")
     subprocess.run(["espeak-ng", "-w", str(out["speech"]), "The capital of France is Paris."],
                    check=True, capture_output=True)
