@@ -56,7 +56,16 @@
     return label ? label.textContent.trim() : "";
   }
 
+  // Gradio names these "submit button" and "stop button"; people say "Send" and "Stop".
+  const NAMES = { "submit-button": "Send", "stop-button": "Stop" };
+
   function nameButtons(root) {
+    for (const [testid, name] of Object.entries(NAMES)) {
+      for (const button of root.querySelectorAll(`button[data-testid=${testid}]`)) {
+        if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
+        if (button.title !== name) button.title = name;
+      }
+    }
     for (const button of root.querySelectorAll("button")) {
       if (hasName(button)) continue;
       let name = "";

@@ -191,3 +191,25 @@ def test_restore_faces_says_no_face_was_found(page: Any, files: dict[str, Path])
     expect(status).to_contain_text("Done", timeout=DONE)
     expect(status).to_contain_text("No face found: the picture is unchanged")
     screenshot(page, "plain-faces-noface")
+
+
+# ---- 6. named controls --------------------------------------------------------------------
+
+def test_chat_send_and_stop_are_named_buttons(page: Any) -> None:
+    _open(page, "Chat")
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
+    page.locator("#chat-settings").get_by_text("Settings").first.click()
+    tokens = page.locator("#chat-max-tokens input[type=number]")
+    tokens.fill("1500")
+    tokens.press("Tab")
+    page.locator("#chat-settings").get_by_text("Settings").first.click()
+    box = page.locator("#chat-input textarea")
+    box.fill("Write a very long story about a dragon who learns to cook.")
+    box.press("Enter")
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    expect(stop).to_be_visible(timeout=60_000)
+    shown = stop.evaluate("b => getComputedStyle(b, '::after').content")
+    assert shown == '"Stop"', shown  # said on the button, not only a square
+    screenshot(page, "plain-chat-stop")
+    stop.click()
+    expect(page.locator("#chat-status")).to_contain_text("Stopped", timeout=30_000)
