@@ -32,6 +32,9 @@ class PredictContext:
     workdir: Path
     log: Callable[[str], None]
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    # Extra numbers for the prediction's `metrics`, as Replicate reports them (e.g. a language
+    # model's input_token_count and output_token_count).
+    metrics: dict[str, float] = field(default_factory=dict)
 
     def check(self) -> None:
         """Call between tokens, tiles or segments: stops the work once canceled."""
