@@ -9,10 +9,19 @@ from typing import Any
 import gradio as gr
 from PIL import Image, ImageOps
 
-from playground.ui import presets_view
+from playground.ui import messages, presets_view
 from playground.ui.context import AppContext
-from playground.ui.inputs import human_size, image_size
-from playground.ui.runner import Run, RunPanel, details_markdown, no_output, pill
+from playground.ui.inputs import check_image, human_size, image_size
+from playground.ui.messages import MissingInput, UploadProblem
+from playground.ui.runner import (
+    Run,
+    RunPanel,
+    details_markdown,
+    no_output,
+    path_of,
+    pill,
+    status_for,
+)
 
 DEFAULT_PRESET = ""
 
@@ -61,6 +70,23 @@ def run_buttons(tab: str, label: str = "Run") -> tuple[gr.Button, gr.Button]:
         cancel = gr.Button("Cancel", variant="stop", elem_id=f"{tab}-cancel", scale=1,
                            min_width=100)
     return run, cancel
+
+
+def check_on_upload(ctx: AppContext, image: gr.Image, status: gr.Markdown, field: str,
+                    tab: str) -> None:
+    """A file that is not a picture (a text file renamed .png) is refused as it is dropped,
+    with the reason in the status line, instead of a broken thumbnail and a refusal at Run."""
+
+    def check(value: Any) -> tuple[Any, Any]:
+        try:
+            check_image(path_of(value), field, ctx.max_upload_bytes)
+        except (UploadProblem, MissingInput) as exc:
+            return None, status_for(messages.describe(exc))
+        return gr.skip(), "Ready."
+
+    image.upload(check, inputs=[image], outputs=[image, status], preprocess=False,
+                 api_name=f"{tab}_check_upload", api_visibility="private",
+                 show_progress="hidden")
 
 
 def preset_value(name: Any) -> str | None:

@@ -30,7 +30,8 @@ def test_upscale_end_to_end(client: Client, media: dict[str, Path]) -> None:
     before, after = (Path(p) for p in slider)
     with Image.open(after) as img:
         assert img.size == (192, 192)
-    assert Image.open(before).size == (96, 96)
+    # The slider's "before" is the 96x96 picture shown at the result's size: one framing.
+    assert Image.open(before).size == (192, 192)
     assert _path(download).read_bytes() == after.read_bytes()
     assert "Done" in status and "192×192" in status
     assert "local/real-esrgan" in details and "Predict time" in details
@@ -130,6 +131,7 @@ def test_image_tab_says_not_available_offline(client: Client) -> None:
 
 def test_presets_fill_the_controls(client: Client) -> None:
     about, scale, face = client.predict("real-esrgan-2x-faces", api_name="/upscale_preset")
-    assert scale == 2 and face is True and "local/real-esrgan" in about
+    assert scale == 2 and face is True and "Real-ESRGAN" in about
+    assert "local/" not in about  # model references are in the details, not this line
     width, height = client.predict("16:9", api_name="/image_aspect")
     assert (width, height) == (672, 384) and width % 8 == 0
