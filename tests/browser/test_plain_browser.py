@@ -213,3 +213,88 @@ def test_chat_send_and_stop_are_named_buttons(page: Any) -> None:
     screenshot(page, "plain-chat-stop")
     stop.click()
     expect(page.locator("#chat-status")).to_contain_text("Stopped", timeout=30_000)
+
+
+# ---- 1. the Image tab, honest at a glance offline ------------------------------------------
+
+def test_image_tab_offline_says_why_generate_is_off(page: Any) -> None:
+    _open(page, "Image")
+    generate = page.locator("#image-run")
+    expect(generate).to_be_disabled()
+    note = page.locator("#image-offline-note")
+    expect(note).to_contain_text("Not available offline")
+    # Beside the button (in the same column, just under it), not across the page.
+    button_box, note_box = generate.bounding_box(), note.bounding_box()
+    assert button_box and note_box
+    assert 0 <= note_box["y"] - (button_box["y"] + button_box["height"]) < 80, (button_box,
+                                                                                 note_box)
+    # Nothing promises a local run that cannot happen, and the advice matches the page: there
+    # is no token box offline, so it does not say to paste a token; it says how to switch.
+    text = _visible_text(page)
+    assert "On this computer" not in page.locator("#image-preset-info").inner_text()
+    assert "Paste" not in note.inner_text()
+    expect(note).to_contain_text("Details")
+    # Ctrl+Enter in the prompt does nothing either (no error, no toast).
+    page.locator("#image-prompt textarea").press("Control+Enter")
+    page.wait_for_timeout(800)
+    expect(page.locator(".toast-body")).to_have_count(0)
+    expect(page.locator("#image-status")).to_have_text("Ready.")
+    assert "sd-turbo" not in text
+    screenshot(page, "plain-image-offline")
+
+
+# ---- 3. the chat answer cut at the token limit ---------------------------------------------
+
+def test_chat_says_when_the_answer_stopped_at_the_token_limit(page: Any) -> None:
+    _open(page, "Chat")
+    page.locator("#chat-settings").get_by_text("Settings").first.click()
+    tokens = page.locator("#chat-max-tokens input[type=number]")
+    tokens.fill("32")
+    tokens.press("Tab")
+    box = page.locator("#chat-input textarea")
+    box.fill("Write a long story about a dragon who learns to cook.")
+    box.press("Enter")
+    status = page.locator("#chat-status")
+    expect(status).to_contain_text("Done", timeout=DONE)
+    expect(status).to_contain_text(
+        "The answer stopped at the 32-token limit: raise Max tokens to get more")
+    screenshot(page, "plain-chat-limit")
+    # A short answer well within the limit is just done.
+    tokens.fill("256")
+    tokens.press("Tab")
+    box.fill("Reply with the single word: yes")
+    box.press("Enter")
+    expect(status).not_to_contain_text("limit", timeout=DONE)
+    expect(status).to_contain_text("Done", timeout=DONE)
+    expect(status).not_to_contain_text("limit")
+
+
+# ---- 9. a text file renamed .png ----------------------------------------------------------
+
+@pytest.mark.parametrize("tab,label", [("upscale", "Upscale"), ("background", "Remove background"),
+                                       ("faces", "Restore faces")])
+def test_a_text_file_named_png_is_refused_when_dropped(page: Any, files: dict[str, Path],
+                                                       tab: str, label: str) -> None:
+    _open(page, label)
+    _upload(page, f"{tab}-image", files["text"])  # "notes.png" holding text
+    status = page.locator(f"#{tab}-status")
+    expect(status).to_contain_text("not an image we can read")  # before any Run
+    expect(page.locator(f"#{tab}-image img")).to_have_count(0)  # no broken thumbnail left
+    screenshot(page, f"plain-{tab}-bad-file")
+    _upload(page, f"{tab}-image", files["small"])  # a real picture clears the message
+    expect(status).not_to_contain_text("not an image")
+    expect(page.locator(f"#{tab}-image img").first).to_be_visible()
+
+
+# ---- 5. a run's technical details one click away --------------------------------------------
+
+def test_run_details_are_one_click_away(page: Any, files: dict[str, Path]) -> None:
+    _open(page, "Upscale")
+    _upload(page, "upscale-image", files["small"])
+    page.locator("#upscale-run").click()
+    expect(page.locator("#upscale-status")).to_contain_text("Done", timeout=DONE)
+    text = _visible_text(page)
+    found = [w for w in JARGON if w in text]
+    assert not found, f"after a run the page shows developer words: {found}"
+    page.locator("#upscale-logs-box").get_by_text("Details").first.click()
+    expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")
