@@ -1,6 +1,7 @@
 """The `playground` command.
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
+               [--auth USER:PASS] [--visitors-bring-token]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 
@@ -29,11 +31,67 @@ def _app(argv: list[str]) -> int:
         help="auto (Replicate when REPLICATE_API_TOKEN is set, else the embedded engine), "
         "replicate, local, or the URL of a Replicate-compatible server",
     )
+    parser.add_argument(
+        "--auth", default=None, metavar="USER:PASS",
+        help="ask every visitor for this login (also $PLAYGROUND_AUTH)",
+    )
+    parser.add_argument(
+        "--visitors-bring-token", action="store_true",
+        help="never use REPLICATE_API_TOKEN for visitors: each pastes their own in the page",
+    )
     args = parser.parse_args(argv)
+    try:
+        auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
+    except ValueError as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    server_token = bool(os.environ.get("REPLICATE_API_TOKEN")) and args.backend != "local"
+    problem = exposure_problem(args.host, server_token=server_token, auth=auth is not None,
+                               visitors_bring_token=args.visitors_bring_token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     from playground.ui.app import launch
 
-    launch(host=args.host, port=args.port, backend=args.backend)
+    launch(host=args.host, port=args.port, backend=args.backend, auth=auth,
+           visitors_bring_token=args.visitors_bring_token)
     return 0
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`USER:PASS` as a pair (the password may hold colons); None when not given."""
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ValueError("--auth (or PLAYGROUND_AUTH) must look like USER:PASS, "
+                         "with a user name and a password")
+    return user.strip(), password
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
+
+
+def exposure_problem(host: str, *, server_token: bool, auth: bool,
+                     visitors_bring_token: bool) -> str | None:
+    """Why the app must not start (one paragraph), or None.
+
+    Serving beyond this computer with the owner's token would let anyone who reaches the page
+    spend the owner's Replicate account."""
+    if is_loopback(host) or not server_token or auth or visitors_bring_token:
+        return None
+    return (f"playground: refusing to listen on {host} while REPLICATE_API_TOKEN is set: "
+            "anyone who can reach this address could run models on your Replicate account. "
+            "Choose one: --auth USER:PASS (or PLAYGROUND_AUTH=USER:PASS) to ask every visitor "
+            "for a login; or --visitors-bring-token, so that your token is never used for "
+            "visitors and each of them pastes their own in the page; or keep the default "
+            "--host 127.0.0.1 (this computer only).")
 
 
 def _engine(argv: list[str]) -> int:

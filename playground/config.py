@@ -23,3 +23,29 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("PLAYGROUND_CACHE_DIR") or platformdirs.user_cache_dir(APP_NAME))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# What the web app may hand to a browser, and what it never may. The data directory holds both:
+# outputs (served), the engine's database and the secret that encrypts saved tokens (private).
+SERVED_FOLDERS = ("outputs", "compare/inputs", "compare/exports")
+PRIVATE_FOLDER = "private"
+ENGINE_FOLDER = "engine"
+
+
+def served_dirs(data: Path) -> list[Path]:
+    """The folders under `data` whose files the app shows: outputs and compare's own files."""
+    return [data / name for name in SERVED_FOLDERS]
+
+
+def private_paths(data: Path) -> list[Path]:
+    """Never served, whatever else is allowed: the engine's database and files, the secrets
+    (and the browser secret's old place, before it moved to `private/`)."""
+    return [data / ENGINE_FOLDER, data / PRIVATE_FOLDER, data / "ui-browser-secret"]
+
+
+def private_dir(data: Path | None = None) -> Path:
+    """Owner-only folder for secrets; nothing under it is ever served."""
+    path = (data or data_dir()) / PRIVATE_FOLDER
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)  # mkdir's mode is masked by the umask
+    return path

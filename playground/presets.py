@@ -78,6 +78,13 @@ class PresetError(ValueError):
     """A preset file that cannot be used; the message names the file and the field."""
 
 
+class UnknownPreset(KeyError):
+    """A preset id that no preset of the task has; `str` is the sentence to show."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown preset"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

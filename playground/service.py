@@ -31,13 +31,14 @@ from PIL import Image
 from playground import config
 from playground.chat_prompt import normalize_history, render_prompt, system_from_history
 from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
-from playground.files.uploads import Expect
-from playground.presets import Backend, Preset, Task, for_task, load_presets
+from playground.files.uploads import Expect, pixel_problem
+from playground.presets import Backend, Preset, Task, UnknownPreset, for_task, load_presets
 from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
 from playground.replicate.types import Prediction
 from playground.results import ChatUpdate, RunResult, RunUpdate, parse_progress
 
 OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
+__all__ = ["Service", "infer_backend", "pixel_problem"]  # pixel_problem: the UI checks uploads
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
@@ -83,12 +84,13 @@ class Service:
         if preset is None:
             found = for_task(self.presets, task)
             if not found:
-                raise KeyError(f"no preset for the task {task!r}")
+                raise UnknownPreset(f"no preset for the task {task!r}")
             return found[0]
         chosen = self.presets.get(preset)
         if chosen is None or chosen.task != task:
             known = ", ".join(p.id for p in for_task(self.presets, task))
-            raise KeyError(f"no {task} preset {preset!r} (known: {known})")
+            raise UnknownPreset(f"There is no {task} preset {preset!r}; the known ones are: "
+                                f"{known}.")
         return chosen
 
     async def aclose(self) -> None:

@@ -58,13 +58,20 @@ def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_a_number(what))
     except json.JSONDecodeError as exc:
         raise FormProblem(f"{what} is not valid JSON ({exc.msg} at column {exc.colno}). "
                           'Write it like {"scale": 2}.') from None
     if not isinstance(value, dict):
         raise FormProblem(f'{what} must be a JSON object, like {{"scale": 2}}.')
     return value
+
+
+def _not_a_number(what: str) -> Any:
+    def refuse(name: str) -> Any:  # NaN, Infinity: Python reads them, no JSON request carries them
+        raise FormProblem(f"{what}: {name} is not a number that can be sent; write a number "
+                          "such as 0.5.")
+    return refuse
 
 
 def store_input_file(path: str | Path, base: Path | None = None) -> str:

@@ -14,7 +14,10 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from .prices import format_cost
+from .safe_files import SessionFileRefused, check_session_files
 from .session import CompareSession, Run, resolve_name
 
 EMBED_LIMIT = 20 * 1024 * 1024  # files bigger than this are named in the report, not embedded
@@ -26,12 +29,32 @@ def export_json(session: CompareSession, path: Path) -> Path:
     return path
 
 
-def load_json(source: Path | str | bytes) -> CompareSession:
-    """A session from an exported file (a path, or the file's bytes / text)."""
+def load_json(source: Path | str | bytes, base: Path | None = None) -> CompareSession:
+    """A session from an exported file (a path, or the file's bytes / text).
+
+    Raises pydantic's ValidationError for what is not a session, SessionFileRefused when it
+    names a file that is not one of this app's (see `safe_files`)."""
     is_text = isinstance(source, str) and source.lstrip().startswith("{")
     if isinstance(source, Path) or (isinstance(source, str) and not is_text):
         source = Path(source).read_bytes()
-    return CompareSession.model_validate_json(source)
+    session = CompareSession.model_validate_json(source)
+    check_session_files(session, base)
+    return session
+
+
+def load_problem(exc: Exception) -> str:
+    """One plain sentence for why a file could not be loaded as a session."""
+    if isinstance(exc, SessionFileRefused):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        why = str(first.get("msg", "not valid")).removeprefix("Value error, ")
+        return (f"That file is not an exported comparison ({where + ': ' if where else ''}"
+                f"{why[:200]}).")
+    if isinstance(exc, OSError):
+        return f"That file could not be read ({exc.strerror or type(exc).__name__})."
+    return f"That file is not an exported comparison ({str(exc)[:200]})."
 
 
 def missing_files(session: CompareSession, base: Path | None = None) -> list[str]:

@@ -89,6 +89,8 @@ class Runner:
         """
         previous = {r.entry: r for r in session.round_runs()} if pinned else {}
         round_no = session.last_round + 1
+        # first, so that a session naming a file that is not the app's adds no empty round
+        parts = [session.entry_parts(i, self.data_dir) for i in range(len(session.entries))]
         jobs = []
         for i, entry in enumerate(session.entries):
             ref = entry.ref
@@ -96,7 +98,7 @@ class Runner:
                 ref = previous[i].pinned_ref or ref
             run = Run(round=round_no, entry=i, label=entry.title)
             session.runs.append(run)
-            jobs.append((run, ref, *session.entry_parts(i, self.data_dir)))
+            jobs.append((run, ref, *parts[i]))
         stream = session.task in self.streaming_tasks
         # aclosing: closing this generator early must cancel the inner one's tasks right away
         async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token)) as updates:

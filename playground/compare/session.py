@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from playground.config import data_dir
 
+from .safe_files import session_file
+
 FORMAT = "replicate-playground/compare-session"
 FORMAT_VERSION = 1
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
@@ -168,7 +170,9 @@ class CompareSession(BaseModel):
         Kept apart because shared inputs are cut to what each model accepts, while an override
         is the user's explicit choice and always sent."""
         shared = dict(self.inputs)
-        shared.update({k: resolve_name(v, base) for k, v in self.input_files.items()})
+        # these files are read and sent: only the app's own (a loaded session may name anything)
+        shared.update({k: session_file(v, base, label=f"the input file {k!r}")
+                       for k, v in self.input_files.items()})
         if self.seed is not None:
             shared["seed"] = self.seed
         return shared, dict(self.entries[index].overrides)

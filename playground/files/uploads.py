@@ -16,6 +16,11 @@ from playground.files.datauri import human_size
 from playground.files.errors import CorruptFile, UnsupportedFile
 
 Expect = Literal["image", "audio"] | None
+# Above this an image is refused before it is decoded: 50 MP holds any phone photo, while a
+# 236 kB PNG of 9000x9000 would take 600 MB to decode (and 20000x20000 is a decompression bomb).
+MAX_IMAGE_PIXELS = 50_000_000
+# Pillow's plugins for the image types we take (sniff.IMAGE_TYPES), by their Pillow names.
+_PILLOW_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 Source = str | os.PathLike[str] | bytes | bytearray | Image.Image
 
 
@@ -96,8 +101,47 @@ def _check_audio(name: str, data: bytes, kind: types.FileType) -> None:
                               filename=name)
 
 
+def header_size(source: bytes | Path) -> tuple[int, int] | None:
+    """Width and height from the image's header alone (file contents or a path): nothing is
+    decoded, and of a file only the header is read.
+
+    `Image.open` would refuse a decompression bomb without saying its size; the plugins it
+    uses read only the header."""
+    Image.init()
+    with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as f:
+        prefix = f.read(16)
+        for fmt in _PILLOW_FORMATS:
+            factory, accept = Image.OPEN[fmt]
+            if accept is not None and accept(prefix) is not True:
+                continue
+            try:
+                f.seek(0)
+                return factory(f, "").size  # type: ignore[no-any-return]
+            except Exception:  # noqa: BLE001 - a damaged header: decoding it will say so
+                continue
+    return None
+
+
+def pixel_problem(name: str, source: bytes | Path, limit: int = MAX_IMAGE_PIXELS) -> str | None:
+    """The sentence refusing an image with more than `limit` pixels (from its header), or None."""
+    size = header_size(source)
+    if size is None or size[0] * size[1] <= limit:
+        return None
+    w, h = size
+    return (f"{name} is {w}x{h} pixels ({w * h / 1e6:,.0f} megapixels); the limit is "
+            f"{limit / 1e6:,.0f} megapixels. Use a smaller image.")
+
+
+def check_pixels(name: str, data: bytes, limit: int = MAX_IMAGE_PIXELS) -> None:
+    """Refuses an image with too many pixels before anything decodes it."""
+    problem = pixel_problem(name, data, limit)
+    if problem:
+        raise UnsupportedFile(problem, filename=name)
+
+
 def open_image(name: str, data: bytes, kind: types.FileType) -> Image.Image:
     """Decodes the whole image, so truncated and damaged files are caught here, not by the model."""
+    check_pixels(name, data)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()  # checksums (PNG CRCs) and structure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -15,6 +16,8 @@ logger = logging.getLogger("playground.replicate")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
+# What a bearer token can hold (RFC 6750's b64token): printable ASCII, no spaces
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/=]+")
 _STATUS_ERRORS: dict[int, type[errors.APIError]] = {
     401: errors.Unauthenticated,
     402: errors.PaymentRequired,
@@ -58,6 +61,12 @@ class Requester:
         """Authorization only with a token, and only for our own host (never leak it)."""
         token = self.token_for(token)
         if token and same_origin(url, self.base_url):
+            if not _TOKEN_CHARS.fullmatch(token):
+                # a line break would split the header, a non-ASCII letter cannot be sent: no
+                # server would take it, so say so instead of failing inside httpx
+                raise errors.Unauthenticated(
+                    401, "Invalid token", "The API token has characters no token has (spaces, "
+                    "line breaks or non-ASCII letters).", url=str(url))
             return {"Authorization": f"Bearer {token}"}
         return {}
 

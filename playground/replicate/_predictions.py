@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -75,10 +76,34 @@ def _check_options(options: Mapping[str, Any], allowed: Any) -> None:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
 
 
+def _check_sendable(value: Any, field: str) -> None:
+    """Refuses, as the server would (422), what JSON cannot carry: NaN and infinities, and text
+    with lone surrogates. Sent anyway, they would fail inside the HTTP layer instead."""
+    problem = None
+    if isinstance(value, float) and not math.isfinite(value):
+        problem = f"{value} is not a number that can be sent"
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            problem = "the text holds a broken character (a lone surrogate)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_sendable(item, f"{field}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_sendable(item, f"{field}.{i}")
+    if problem:
+        raise errors.InvalidInput(
+            422, "Input cannot be sent", f"{field}: {problem}",
+            invalid_fields=[{"field": field, "description": problem}])
+
+
 async def create_prediction(
     requester: Requester, path: str, body: dict[str, Any], **options: Unpack[CreateOptions]
 ) -> Prediction:
     _check_options(options, CreateOptions)
+    _check_sendable(body.get("input"), "input")
     webhook = options.get("webhook")
     webhook_events_filter = options.get("webhook_events_filter")
     stream = options.get("stream")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,10 @@ from playground.compare.forms import (
     FormProblem,
     build_session,
 )
+from playground.compare.report import load_problem
+from playground.compare.safe_files import SessionFileRefused, check_session_files
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
-from playground.config import data_dir
 from playground.ui import messages
 from playground.ui.context import AppContext
 from playground.ui.runner import pill, token_of
@@ -102,9 +104,9 @@ def _head(session: CompareSession | None, run: Run | None, index: int) -> str:
     return text
 
 
-def _image(run: Run | None) -> str | None:
+def _image(run: Run | None, base: Path) -> str | None:
     for name in run.files if run else []:
-        path = resolve_name(name)
+        path = resolve_name(name, base)
         if path.suffix.lower() in _IMAGES and path.is_file():
             return str(path)
     return None
@@ -209,6 +211,7 @@ def build(ctx: AppContext) -> None:
                               elem_classes=["checker"], elem_id=f"{TAB}-grid-image")
 
     form = [task, *refs, *overrides, prompt, image, audio, seed, shared]
+    base = ctx.output_dir  # the data dir: session file names are relative to it
     panes = [*columns, *heads, *images, *texts, *votes]
 
     def _session_from(values: list[Any], previous: CompareSession | None) -> CompareSession:
@@ -217,7 +220,7 @@ def build(ctx: AppContext) -> None:
         p, img, aud, sd, sh = rest[2 * MAX_ENTRIES:]
         return build_session(t, list(rs), list(os_), prompt=p, seed=sd, shared_json=sh,
                              file_path=img if FILE_INPUTS.get(t) == "image" else aud,
-                             previous=previous)
+                             previous=previous, base=base)
 
     def _panes(session: CompareSession | None, runs: dict[int, Run]) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -226,7 +229,7 @@ def build(ctx: AppContext) -> None:
             run = runs.get(i)
             out[columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
             out[heads[i]] = _head(session, run, i)
-            out[images[i]] = gr.Image(value=_image(run), visible=not text_task)
+            out[images[i]] = gr.Image(value=_image(run, base), visible=not text_task)
             out[texts[i]] = gr.Textbox(value=(run.text or "") if run else "", visible=text_task
                                        or bool(run and run.text))
             verdict = session.verdict(run.round, i) if session and run else None
@@ -237,7 +240,7 @@ def build(ctx: AppContext) -> None:
         def describe(exc: BaseException) -> str:
             return messages.describe(exc, backend_url=ctx.backend.url,
                                      local=ctx.backend.is_local).markdown
-        return Runner(_backend(ctx), describe=describe)
+        return Runner(_backend(ctx), describe=describe, data_dir=ctx.output_dir)
 
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, asyncio.Event] = {}
@@ -290,6 +293,10 @@ def build(ctx: AppContext) -> None:
     async def again(token_value: Any, session: CompareSession | None) -> Any:
         if session is None or not session.runs:
             raise gr.Error("Run a comparison (or load an exported one) first.")
+        try:
+            check_session_files(session, base)
+        except SessionFileRefused as exc:
+            raise gr.Error(str(exc), title="Session refused") from None
         async for update in _stream_round(session, token_value, pinned=True):
             yield update
 
@@ -319,10 +326,10 @@ def build(ctx: AppContext) -> None:
     def export(session: CompareSession | None) -> tuple[str, str]:
         if session is None or not session.runs:
             raise gr.Error("Nothing to export yet: run a comparison first.")
-        folder = data_dir() / "compare" / "exports"
+        folder = base / "compare" / "exports"
         stem = f"compare-{session.id}"
         return (str(export_json(session, folder / f"{stem}.json")),
-                str(export_html(session, folder / f"{stem}.html")))
+                str(export_html(session, folder / f"{stem}.html", base)))
 
     export_btn.click(export, inputs=[state], outputs=[json_file, html_file],
                      api_name="compare_export")
@@ -331,11 +338,13 @@ def build(ctx: AppContext) -> None:
         if not path:
             return {}
         try:
-            session = load_json(Path(path))
+            session = load_json(Path(path), base)
         except (ValueError, OSError) as exc:
-            raise gr.Error(f"That file is not an exported comparison: {exc}") from None
+            # said in the status line: an error event would badge every output of the form
+            return {status: f"{pill('err', 'Session not loaded')} "
+                            f"{html.escape(load_problem(exc))}"}
         runs = {r.entry: r for r in session.round_runs()}
-        missing = missing_files(session)
+        missing = missing_files(session, base)
         note = f"Loaded session {session.id}: round {session.last_round} shown."
         if missing:
             note += (f" {pill('warn', 'Missing files')} {len(missing)} file(s) are not on this "
@@ -352,7 +361,7 @@ def build(ctx: AppContext) -> None:
         out[prompt] = gr.Textbox(value=session.inputs.get("prompt", ""),
                                  visible=session.task in PROMPT_TASKS)
         file_name = session.input_files.get(FILE_INPUTS.get(session.task, ""), "")
-        path_in = resolve_name(file_name) if file_name else None
+        path_in = resolve_name(file_name, base) if file_name else None
         value = str(path_in) if path_in and path_in.is_file() else None
         out[image] = gr.Image(value=value if FILE_INPUTS.get(session.task) == "image" else None,
                               visible=FILE_INPUTS.get(session.task) == "image")
@@ -391,14 +400,14 @@ def build(ctx: AppContext) -> None:
         try:
             session = _session_from(values, previous)
             x, y = Axis(xn.strip(), parse_values(xv)), Axis(yn.strip(), parse_values(yv))
-            shared_inputs, _ = session.entry_parts(0)
+            shared_inputs, _ = session.entry_parts(0, base)
             record = await run_grid(_runner(ctx), str(ref), shared_inputs, x, y,
-                                    token=token_of(token_value))
+                                    token=token_of(token_value), base=base)
         except (FormProblem, ValueError) as exc:
             raise gr.Error(str(exc)) from None
         session.grids.append(record)
         ok = sum(r.status == "succeeded" for r in record.runs)
-        return (session, str(resolve_name(record.image)) if record.image else None,
+        return (session, str(resolve_name(record.image, base)) if record.image else None,
                 f"Grid: {ok} of {len(record.runs)} cells succeeded.")
 
     grid_btn.click(grid, inputs=[*form, grid_ref, x_name, x_vals, y_name, y_vals,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from playground.config import REPLICATE_CLOUD, data_dir
+from playground.config import PRIVATE_FOLDER, REPLICATE_CLOUD, data_dir, private_dir
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 BackendKind = Literal["replicate", "local", "custom"]
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+BROWSER_SECRET = "ui-browser-secret"
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class AppContext:
 
     @property
     def output_dir(self) -> Path:
-        """Where outputs live (the service's data dir): the app serves files from here."""
+        """The service's data dir. The app serves only its outputs (`config.served_dirs`),
+        never its engine database or secrets (`config.private_paths`)."""
         found = getattr(self.service, "data_dir", None)
         return Path(found) if found else data_dir()
 
@@ -119,10 +122,18 @@ def make_context(service: Any, *, local: bool | None = None, **kwargs: Any) -> A
 def _browser_secret() -> str:
     """A stable secret for BrowserState, so saved tokens survive a restart of the app.
 
-    Kept in the data directory with owner-only permissions; a fresh one is made on first use.
+    Kept in the data directory's `private/` folder (owner-only, never served); a secret from
+    before that folder existed (at the data directory's top) is moved there.
     """
-    path: Path = data_dir() / "ui-browser-secret"
+    data = data_dir()
+    path: Path = data / PRIVATE_FOLDER / BROWSER_SECRET
     try:
+        private_dir(data)
+        old = data / BROWSER_SECRET
+        if old.is_file() and not path.exists():
+            os.replace(old, path)
+        if path.exists():
+            path.chmod(0o600)
         text = path.read_text().strip()
         if len(text) >= 16:
             return text
@@ -130,8 +141,9 @@ def _browser_secret() -> str:
         pass
     value = secrets.token_urlsafe(24)
     try:
-        path.write_text(value)
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
     except OSError:
         pass  # a read-only data dir: tokens then last until the app restarts
     return value

@@ -9,9 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gradio.utils import get_upload_folder
 from PIL import Image, UnidentifiedImageError
 
+from playground.service import pixel_problem
 from playground.ui.messages import MissingInput, UploadProblem
+
+NOT_UPLOADED = ("only files uploaded to this page can be used (this one was not). "
+                "Upload the file again.")
 
 
 def human_size(n: int) -> str:
@@ -36,12 +41,35 @@ def _check_size(path: Path, field: str, limit: int) -> int:
     return size
 
 
+def is_upload(value: str | os.PathLike[str]) -> bool:
+    """Whether `value` names a file in Gradio's upload folder (symlinks followed)."""
+    try:
+        path = Path(value).resolve()
+        return path.is_file() and path.is_relative_to(Path(get_upload_folder()).resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, an unencodable name
+        return False
+
+
+def uploaded(value: str | os.PathLike[str], field: str) -> Path:
+    """`value` as a path, when it is a file the browser uploaded to this page.
+
+    A browser names an upload by its server path, so it could name any file on the disk:
+    handlers that take FileData untouched (`preprocess=False`) check it here."""
+    if not is_upload(value):
+        raise UploadProblem(field, NOT_UPLOADED)
+    return Path(value)
+
+
 def check_image(value: str | os.PathLike[str] | None, field: str, limit: int) -> Path:
     """The path of a readable image, or a message saying what is wrong with it."""
     if not value:
         raise MissingInput(field, "Upload an image first (drag it onto the box or click it).")
-    path = Path(value)
+    path = uploaded(value, field)
     _check_size(path, field, limit)
+    # from the header, before Pillow opens it: it would call a big one a "decompression bomb"
+    problem = pixel_problem(f"“{path.name}”", path)
+    if problem:
+        raise UploadProblem(field, problem)
     try:
         with Image.open(path) as img:
             img.verify()
@@ -56,7 +84,7 @@ def check_audio(value: str | os.PathLike[str] | None, field: str, limit: int) ->
     """The path of a file with an audio track, or a message saying what is wrong with it."""
     if not value:
         raise MissingInput(field, "Upload a recording or record one with the microphone first.")
-    path = Path(value)
+    path = uploaded(value, field)
     _check_size(path, field, limit)
     try:
         import av  # PyAV comes with faster-whisper; it reads whatever ffmpeg reads

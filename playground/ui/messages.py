@@ -75,6 +75,8 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
         return Message(f"Problem with {exc.field}", exc.reason)
     if isinstance(exc, MissingInput):
         return Message(f"{exc.field} is missing", exc.hint)
+    if "UnknownPreset" in {cls.__name__ for cls in type(exc).__mro__}:
+        return Message("Unknown preset", str(exc))
     file_problem = _file_problem(exc)
     if file_problem is not None:
         return file_problem

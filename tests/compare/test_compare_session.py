@@ -32,11 +32,12 @@ def test_entry_input_pins_seed_and_overrides_win(tmp_path) -> None:
         task="image-to-image",
         entries=[Entry(ref="a/b", overrides={"scale": 2}), Entry(ref="c/d", overrides={"seed": 9})],
         inputs={"scale": 4, "prompt": "x"},
-        input_files={"image": "inputs/cat.png"},
+        input_files={"image": "compare/inputs/cat.png"},
         seed=42,
     )
     first, second = s.entry_input(0, tmp_path), s.entry_input(1, tmp_path)
-    assert first == {"scale": 2, "prompt": "x", "seed": 42, "image": tmp_path / "inputs/cat.png"}
+    assert first == {"scale": 2, "prompt": "x", "seed": 42,
+                     "image": tmp_path / "compare/inputs/cat.png"}
     assert second["seed"] == 9 and second["scale"] == 4
 
 

@@ -248,3 +248,40 @@ async def test_uploads_are_prepared_off_the_event_loop(monkeypatch: pytest.Monke
     upload = await Uploader().upload(image_bytes("PNG"), "image", name="a.png")
     assert upload.value.startswith("data:image/png")
     assert threads and threading.get_ident() not in threads
+
+
+# --- pixels checked from the header, before anything decodes ----------------------------------
+
+def test_a_decompression_bomb_is_refused_by_name_and_size() -> None:
+    from bad_files import huge_png
+
+    with pytest.raises(UnsupportedFile) as caught:
+        prepare(huge_png(20000, 20000), "image", name="bomb.png")
+    assert str(caught.value) == ("bomb.png is 20000x20000 pixels (400 megapixels); the limit "
+                                 "is 50 megapixels. Use a smaller image.")
+
+
+def test_a_big_image_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bad_files import huge_png
+    from PIL import ImageFile
+
+    data = huge_png(9000, 9000)  # 81 MP: Pillow itself would decode it (600 MB)
+
+    def no_decoding(self: Any) -> None:
+        raise AssertionError("decoded before the size check")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    with pytest.raises(UnsupportedFile, match="9000x9000 pixels"):
+        prepare(data, "image", name="big.png")
+
+
+def test_header_size_reads_common_formats(tmp_path: Path) -> None:
+    from playground.files.uploads import header_size
+
+    for fmt in ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF"):
+        buf = io.BytesIO()
+        Image.new("RGB", (37, 11)).save(buf, format=fmt)
+        assert header_size(buf.getvalue()) == (37, 11), fmt
+        (tmp_path / f"x.{fmt}").write_bytes(buf.getvalue())
+        assert header_size(tmp_path / f"x.{fmt}") == (37, 11), fmt
+    assert header_size(b"not an image at all") is None

@@ -58,7 +58,9 @@ def engine(ui_data: Path) -> Iterator[Any]:
     from playground.engine.models import registry
     from playground.engine.server import EngineThread
 
-    thread = EngineThread(registry(), ui_data / "engine").start()
+    # Where `playground --backend local` keeps it: inside the app's data dir, which must still
+    # never serve the engine's database.
+    thread = EngineThread(registry(), ui_data / "app" / "engine").start()
     yield thread
     thread.stop()
 

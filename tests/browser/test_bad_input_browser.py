@@ -1,0 +1,39 @@
+"""Hostile files met in the page, as a person meets them: a plain sentence, nothing shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.models]
+
+
+def test_a_session_naming_a_private_file_is_refused(page: Any, tmp_path: Path) -> None:
+    crafted = tmp_path / "shared-session.json"
+    crafted.write_text(json.dumps({
+        "format": "replicate-playground/compare-session", "task": "transcription",
+        "entries": [{"ref": "local/whisper-tiny-en"}, {"ref": "local/whisper-tiny-en"}],
+        "input_files": {"audio": "ui-browser-secret"}}))
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_text("Export and replay").click()
+    page.locator("#compare-load input[type=file]").set_input_files(str(crafted))
+    status = page.locator("#compare-status")
+    expect(status).to_contain_text("Session not loaded", timeout=60_000)
+    expect(status).to_contain_text("'ui-browser-secret', which is not a file of this app")
+    expect(page.locator(".toast-body")).to_have_count(0)
+    expect(page.locator("#compare-audio audio")).to_have_count(0)  # nothing was loaded
+    screenshot(page, "compare-session-refused")
+
+
+def test_a_text_file_as_a_photo_is_named(page: Any, files: dict[str, Path]) -> None:
+    page.get_by_role("tab", name="Upscale").click()
+    page.locator("#upscale-image input[type=file]").set_input_files(str(files["text"]))
+    page.locator("#upscale-run").click()
+    expect(page.locator("#upscale-status")).to_contain_text("notes.png", timeout=60_000)
+    expect(page.locator("#upscale-status")).not_to_contain_text("unexpected")
