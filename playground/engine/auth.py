@@ -25,13 +25,18 @@ class TokenAuth:
         self.token = token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.token or scope["path"].startswith(EXEMPT_PREFIXES):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = ""
-        for name, value in scope.get("headers", []):
-            if name == b"authorization":
-                header = value.decode("latin-1")
+        given = [value for name, value in scope.get("headers", []) if name == b"authorization"]
+        if len(given) > 1:  # which one counts is ambiguous between proxies: take neither
+            detail = "send one Authorization header, not several"
+            await problem_response(400, detail)(scope, receive, send)
+            return
+        if not self.token or scope["path"].startswith(EXEMPT_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        header = given[0].decode("latin-1") if given else ""
         if not token_matches(header, self.token):
             detail = "You did not pass a valid authentication token"
             await problem_response(401, detail, "Unauthenticated")(scope, receive, send)

@@ -75,6 +75,11 @@ class _PublicOnlyTransport(httpx.HTTPTransport):
                                              network_backend=_PublicOnlyBackend())
 
 
+def public_only_transport() -> httpx.HTTPTransport:
+    """A transport that connects only to public addresses (see the module docstring)."""
+    return _PublicOnlyTransport()
+
+
 def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -91,7 +96,7 @@ def download(
 ) -> Path:
     """Stream `url` into `dest`; raise FetchError with a readable reason."""
     deadline = time.monotonic() + timeout
-    transport = None if allow_private else _PublicOnlyTransport()
+    transport = None if allow_private else public_only_transport()
     with httpx.Client(follow_redirects=False, timeout=timeout, transport=transport,
                       trust_env=allow_private) as client:
         for _ in range(MAX_REDIRECTS + 1):

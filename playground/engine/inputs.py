@@ -142,12 +142,68 @@ def decode_data_uri(uri: str) -> tuple[bytes, str]:
         try:
             return base64.b64decode(payload + "=" * (-len(payload) % 4), validate=False), ctype
         except (binascii.Error, ValueError) as exc:
-            raise fetch.FetchError(f"malformed base64 in data URI: {exc}") from exc
+            raise fetch.FetchError(f"malformed base64 in data URI: {exc}") from None
     return unquote_to_bytes(payload), ctype
 
 
 # Resolves an engine-owned URL to (local file, file name), or None when it is not ours.
 LocalLookup = Callable[[str], tuple[Path, str] | None]
+
+
+# Longer data URIs are kept as files and referenced from the prediction, as Replicate does:
+# a prediction (its row, every GET, every webhook) never carries megabytes of base64.
+INLINE_DATA_URI_MAX = 64 * 1024
+
+
+class TooLarge(Exception):
+    """A file input over the size limit (a 413 at the door)."""
+
+
+def _too_large(name: str, limit: int) -> TooLarge:
+    return TooLarge(f"{name} is larger than {limit / 2**20:g} MiB: too large for this engine")
+
+
+def refuse_oversized(schema: dict[str, Any], values: Any, limit: int = fetch.MAX_BYTES) -> None:
+    """Raise TooLarge for a data-URI file input that cannot fit `limit` bytes once decoded: a
+    cheap length check, before anything else looks at a 140 MB string."""
+    if not isinstance(values, dict):
+        return
+    for name, is_list in file_fields(schema).items():
+        value = values.get(name)
+        items = value if is_list and isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str) and len(item) * 3 // 4 > limit + 1024:
+                raise _too_large(name, limit)
+
+
+def keep_data_uris(schema: dict[str, Any], values: dict[str, Any],
+                   keep: Callable[[bytes, str], str], limit: int = fetch.MAX_BYTES
+                   ) -> dict[str, Any]:
+    """Decode every data-URI file input now, at the door: a malformed one is InvalidInput, one
+    over `limit` bytes is TooLarge, and one longer than INLINE_DATA_URI_MAX is replaced by
+    `keep(data, file name)`, a short reference to the stored file."""
+    out = dict(values)
+    for name, is_list in file_fields(schema).items():
+        if name not in values:
+            continue
+        items = values[name] if is_list else [values[name]]
+        kept = []
+        for i, item in enumerate(items):
+            if isinstance(item, str) and item.startswith("data:"):
+                label = f"{name}.{i}" if is_list else name
+                try:
+                    data, ctype = decode_data_uri(item)
+                except fetch.FetchError as exc:
+                    raise InvalidInput([_field("format", f"input.{label}",
+                                               f"{label}: {exc}")]) from None
+                if len(data) > limit:
+                    raise _too_large(label, limit)
+                if len(item) > INLINE_DATA_URI_MAX:
+                    ext = mimetypes.guess_extension(ctype.split(";")[0].strip()) or ""
+                    item = keep(data, f"input-{name}{f'-{i}' if is_list else ''}{ext}")
+            kept.append(item)
+        out[name] = kept if is_list else kept[0]
+    return out
 
 
 def resolve_file(value: str, workdir: Path, index: int, lookup: LocalLookup,

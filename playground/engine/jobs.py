@@ -17,9 +17,13 @@ TERMINAL = ("succeeded", "failed", "canceled")
 
 
 def iso(ts: float | None) -> str | None:
-    if ts is None:
+    """An RFC 3339 time, or None for no time (or one no calendar holds, from an old row)."""
+    if not isinstance(ts, int | float):
         return None
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def public(rec: dict[str, Any], base_url: str) -> dict[str, Any]:
@@ -32,21 +36,25 @@ def public(rec: dict[str, Any], base_url: str) -> dict[str, Any]:
         "id": rec["id"],
         "model": rec["model"],
         "version": rec["version"],
-        "input": rec["input"],
+        "input": render(rec.get("input") or {}, base_url),  # long data URIs are kept as files
         "output": render(rec.get("output"), base_url),
         "error": rec.get("error"),
         "logs": rec.get("logs") or "",
         "status": rec["status"],
         "data_removed": False,
         "source": "api",
-        "created_at": iso(rec["created_ts"]),
-        "started_at": iso(rec.get("started_ts")),
-        "completed_at": iso(rec.get("completed_ts")),
-        "metrics": dict(rec.get("metrics") or {}),
+        "created_at": iso(rec.get("created_ts")) or iso(0),
+        # numbers only (a metric an old row stored as NaN is repaired to null: left out)
+        "metrics": {k: v for k, v in (rec.get("metrics") or {}).items()
+                    if isinstance(v, int | float) and not isinstance(v, bool)},
         "urls": urls,
     }
-    if rec.get("deadline_ts"):
-        out["deadline"] = iso(rec["deadline_ts"])
+    # Replicate omits the times a prediction does not have yet (its document types them as
+    # strings, never null)
+    for name, key in (("started_at", "started_ts"), ("completed_at", "completed_ts"),
+                      ("deadline", "deadline_ts")):
+        if when := iso(rec.get(key)):
+            out[name] = when
     return out
 
 

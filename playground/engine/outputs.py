@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import jsonsafe
 from .inputs import safe_name
 
 DATA_URI_MAX = 1024 * 1024
@@ -47,8 +48,25 @@ class OutputStore:
         if isinstance(value, list | tuple):
             return [self.convert(v, pid) for v in value]
         if value is None or isinstance(value, str | int | float | bool):
-            return value
-        return str(value)
+            return jsonsafe.repair(value)  # a NaN score or a stray surrogate must not poison it
+        return jsonsafe.repair(str(value))
+
+    def keep(self, pid: str, name: str, data: bytes) -> str:
+        """Store an input file of prediction `pid`; its marker renders as a URL like outputs."""
+        folder = self.root / pid
+        folder.mkdir(parents=True, exist_ok=True)
+        name = self._unique(folder, safe_name(name, "input"))
+        (folder / name).write_bytes(data)
+        return f"{MARKER}{pid}/{name}"
+
+    def discard(self, pid: str) -> None:
+        """Remove the files kept for a prediction that was refused."""
+        shutil.rmtree(self.root / pid, ignore_errors=True)
+
+    def marker_path(self, value: str) -> Path | None:
+        """The stored file behind a marker (None when it is not one, or is gone)."""
+        pid, _, name = value.removeprefix(MARKER).partition("/")
+        return self.path(pid, name) if value.startswith(MARKER) and pid.isalnum() else None
 
     @staticmethod
     def _unique(folder: Path, name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -10,13 +11,15 @@ from starlette.requests import Request
 from .problems import Problem
 
 MAX_PAGE = 100
+MAX_CURSOR = 2**62  # cursors hold SQLite row numbers (64-bit integers)
+_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also takes "²"
 
 
 def page_size(request: Request, default: int = MAX_PAGE) -> int:
     raw = request.query_params.get("page_size")
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not _NUMBER.fullmatch(raw) or int(raw) < 1:
         raise Problem(400, "page_size must be a positive integer")
     return min(int(raw), MAX_PAGE)
 
@@ -32,9 +35,11 @@ def decode_cursor(request: Request) -> tuple[str, int] | None:
     try:
         kind, _, value = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode().partition(
             ":")
-        return kind, int(value)
-    except ValueError as exc:
-        raise Problem(400, "invalid cursor") from exc
+    except ValueError:
+        kind, value = "", ""
+    if kind not in ("o", "lt", "gt") or not _NUMBER.fullmatch(value) or int(value) > MAX_CURSOR:
+        raise Problem(400, "invalid cursor")
+    return kind, int(value)
 
 
 def link(request: Request, base_url: str, kind: str, value: int) -> str:

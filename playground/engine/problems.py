@@ -52,6 +52,12 @@ def not_found(what: str) -> Problem:
     return Problem(404, f"{what} not found")
 
 
+MAX_INVALID_FIELDS = 50  # an input with 100,000 unknown keys gets a short answer
+
+
 def invalid_input(fields: list[dict[str, str]]) -> Problem:
-    detail = "; ".join(f["description"] for f in fields) or "Invalid input"
-    return Problem(422, detail, invalid_fields=fields)
+    shown = fields[:MAX_INVALID_FIELDS]
+    detail = "; ".join(f["description"][:300] for f in shown) or "Invalid input"
+    if len(fields) > len(shown):
+        detail += f"; and {len(fields) - len(shown)} more"
+    return Problem(422, detail, invalid_fields=shown)

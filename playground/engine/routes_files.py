@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import mimetypes
+import re
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
+from . import jsonsafe
 from .outputs import content_type
 from .paging import offset_page
 from .problems import Problem, not_found
@@ -23,6 +24,10 @@ from .store import valid_id
 
 MULTIPART_SLACK = 1024 * 1024  # boundaries, headers and text fields around the content
 EXPIRY = dt.timedelta(hours=24)
+# type/subtype[; param=value]... in printable ASCII: it goes back out as a Content-Type header
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"[ -~]*\"))*")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 class _TooLarge(Exception):
@@ -77,12 +82,17 @@ async def create_file(request: Request) -> Response:
     if not isinstance(content, UploadFile):
         raise Problem(422, "multipart part `content` (the file) is required")
     name = await _text(form.get("filename")) or content.filename or "file"
+    name = _UNSAFE_NAME.sub("_", name)[:255]
     ctype = (await _text(form.get("type")) or content.content_type
-             or mimetypes.guess_type(name)[0] or "application/octet-stream")
+             or mimetypes.guess_type(name)[0] or "application/octet-stream").strip()
+    if len(ctype) > 255 or not _MEDIA_TYPE.fullmatch(ctype):
+        raise Problem(422, f"type {ctype[:60]!r} is not a media type such as image/png")
     try:
-        metadata = json.loads(await _text(form.get("metadata")) or "{}")
-    except ValueError as exc:
-        raise Problem(422, "metadata must be valid JSON") from exc
+        metadata = jsonsafe.parse(await _text(form.get("metadata")) or "{}")
+    except jsonsafe.UnsafeJSON as exc:
+        raise Problem(422, f"metadata refused: {exc}") from None
+    except ValueError:
+        raise Problem(422, "metadata must be valid JSON") from None
     if not isinstance(metadata, dict):
         raise Problem(422, "metadata must be a JSON object")
     fid = new_id()
@@ -100,7 +110,7 @@ async def create_file(request: Request) -> Response:
             out.write(chunk)
     now = dt.datetime.now(dt.UTC)
     rec = {
-        "id": fid, "name": name[:255], "content_type": ctype, "size": size,
+        "id": fid, "name": name, "content_type": ctype, "size": size,
         "etag": md5.hexdigest(),
         "checksums": {"sha256": sha.hexdigest(), "md5": md5.hexdigest()},
         "metadata": metadata, "created_at": _iso(now), "expires_at": _iso(now + EXPIRY),
@@ -140,7 +150,11 @@ async def get_file(request: Request) -> Response:
 async def download_file(request: Request) -> Response:
     rec = _file(request)
     path = _engine(request).files_dir / rec["id"]
-    return FileResponse(path, media_type=rec["content_type"], filename=rec["name"])
+    # Replicate's document: octet-stream, whatever the upload said (an uploaded HTML file is
+    # never rendered from the engine's origin); the name travels in Content-Disposition.
+    name = _UNSAFE_NAME.sub("_", str(rec.get("name") or "file"))
+    return FileResponse(path, media_type="application/octet-stream", filename=name,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 async def delete_file(request: Request) -> Response:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import math
 import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import sse
-from .inputs import InvalidInput, validate
+from . import jsonsafe, sse
+from .inputs import InvalidInput, TooLarge, keep_data_uris, refuse_oversized, validate
 from .jobs import TERMINAL, Job, public
 from .paging import decode_cursor, link, page_size
 from .problems import Problem, invalid_input, not_found
@@ -24,8 +26,10 @@ from .webhooks import EVENTS
 
 MAX_WAIT = 60
 MIN_CANCEL_AFTER = 5.0
+MAX_CANCEL_AFTER = 7 * 24 * 3600.0
 MAX_BODY = 140 * 1024 * 1024  # a 100 MiB file as a base64 data URI, plus the rest
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+_DURATION = re.compile(
+    r"^(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,12}(?:\.[0-9]{1,9})?)s)?$")
 _VERSION = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -52,15 +56,17 @@ def parse_cancel_after(header: str | None) -> float | None:
     if not header:
         return None
     text = header.strip().lower()
-    try:
+    detail = f"invalid Cancel-After duration {header[:40]!r} (e.g. 30s, 5m, 1h30m)"
+    if re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]{1,9})?", text):
         seconds = float(text)
-    except ValueError:
+    else:
         m = _DURATION.match(text)
         if not m or not any(m.groups()):
-            detail = f"invalid Cancel-After duration {header!r} (e.g. 30s, 5m, 1h30m)"
-            raise Problem(400, detail) from None
+            raise Problem(400, detail)
         h, mins, s = m.groups()
         seconds = int(h or 0) * 3600 + int(mins or 0) * 60 + float(s or 0)
+    if not math.isfinite(seconds) or seconds > MAX_CANCEL_AFTER:
+        raise Problem(400, f"{detail[:-1]}; at most {MAX_CANCEL_AFTER / 86400:.0f} days)")
     return max(seconds, MIN_CANCEL_AFTER)
 
 
@@ -75,9 +81,11 @@ async def _json_body(request: Request) -> dict[str, Any]:
             raise Problem(413, "request body too large: upload big files with POST /v1/files")
         chunks.append(chunk)
     try:
-        body = json.loads(b"".join(chunks) or b"{}")
+        body = jsonsafe.parse(b"".join(chunks) or b"{}")
+    except jsonsafe.UnsafeJSON as exc:
+        raise Problem(422, f"request body refused: {exc}") from None
     except ValueError as exc:
-        raise Problem(400, f"request body is not valid JSON: {exc}") from exc
+        raise Problem(400, f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Problem(400, "request body must be a JSON object")
     return body
@@ -105,11 +113,22 @@ def _resolve(engine: Engine, ref: Any) -> ModelEntry:
     return entry
 
 
+def _is_http_url(url: Any) -> bool:
+    if not isinstance(url, str) or len(url) > 2048 or re.search(r"[\x00-\x20\x7f]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (
+            parts.port is None or parts.port > 0)
+    except ValueError:  # a bad port or IPv6 literal
+        return False
+
+
 def _webhook(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     url = body.get("webhook")
     if url is None or url == "":
         return None, None
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+    if not _is_http_url(url):
         raise invalid_input([{"type": "format", "field": "webhook",
                               "description": "webhook must be an http(s) URL"}])
     events = body.get("webhook_events_filter")
@@ -121,25 +140,39 @@ def _webhook(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     return url, events
 
 
+async def _accept_input(request: Request, entry: ModelEntry, raw: Any, pid: str
+                        ) -> dict[str, Any]:
+    """The door for `input`: sizes first (cheap), then the schema, then data URIs decoded,
+    long ones kept as files of prediction `pid`. Nothing is left behind when it refuses."""
+    engine, limit = _engine(request), request.app.state.max_file_size
+    try:
+        refuse_oversized(entry.input_schema, raw, limit)
+        cleaned = validate(entry.input_schema, entry.model.Input, raw)
+        return await run_in_threadpool(  # decoding megabytes of base64 off the event loop
+            keep_data_uris, entry.input_schema, cleaned,
+            lambda data, name: engine.outputs.keep(pid, name, data), limit)
+    except InvalidInput as exc:
+        engine.outputs.discard(pid)
+        raise invalid_input(exc.fields) from None
+    except TooLarge as exc:
+        engine.outputs.discard(pid)
+        raise Problem(413, f"{exc}: upload big files with POST /v1/files") from None
+
+
 async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> Response:
     engine = _engine(request)
     base = engine.base_url(request)
     wait = parse_wait(request.headers.get("prefer"))
     cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
     raw_input = {} if body.get("input") is None else body.get("input")
-    reason = entry.model.availability()
-    if reason and isinstance(raw_input, dict):
-        # a model that cannot run at all says why (below) rather than judging the input
-        cleaned = {k: v for k, v in raw_input.items() if v is not None}
-    else:
-        try:
-            cleaned = validate(entry.input_schema, entry.model.Input, raw_input)
-        except InvalidInput as exc:
-            raise invalid_input(exc.fields) from exc
     webhook, events = _webhook(body)
+    pid = new_id()
+    cleaned = await _accept_input(request, entry, raw_input, pid)
+    # a valid request for a model that cannot run here is created, then failed with the reason
+    reason = entry.model.availability()
     now = time.time()
     rec: dict[str, Any] = {
-        "id": new_id(), "model": entry.model.ref, "version": entry.version_id,
+        "id": pid, "model": entry.model.ref, "version": entry.version_id,
         "input": cleaned, "output": None, "error": None, "logs": "", "status": "starting",
         "created_ts": now, "metrics": {},
         "stream_token": secrets.token_urlsafe(24) if entry.model.streams else None,

@@ -7,11 +7,11 @@ exception, cancellation) ends in a terminal status; nothing a model does takes t
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import shutil
 import threading
 import time
-import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import fetch, inputs
+from . import fetch, inputs, jsonsafe, redact
 from .jobs import TERMINAL, Job
 from .models.base import Canceled, EngineModel, ModelUnavailable, PredictContext
 from .outputs import OutputStore
@@ -28,6 +28,7 @@ from .webhooks import WebhookSender
 
 SAVE_EVERY = 1.0  # seconds between saves of a running prediction's logs/output
 STOP_WAIT = 10.0  # seconds a shutdown waits for running predictions to stop
+log = logging.getLogger("playground.engine")
 
 
 def done_data(status: str) -> str:
@@ -140,7 +141,9 @@ class Runner:
                 self._finish(job, "failed", error=f"engine error: {exc}")
 
     def _log(self, job: Job, line: str) -> None:
-        text = str(line).rstrip("\n")
+        text = redact.line(jsonsafe.repair(str(line)).rstrip("\n"))
+        if text is None:
+            return
         with job.lock:
             job.rec["logs"] = (job.rec.get("logs") or "") + text + "\n"
         job.emit("logs", text)
@@ -179,9 +182,12 @@ class Runner:
             if job.cancel_event.is_set():
                 self._finish(job, "canceled")
                 return
-            tb = traceback.format_exc(limit=8)
-            for line in tb.rstrip().splitlines():
-                self._log(job, line)
+            # a model's own failure: one plain line for the caller; the traceback stays in
+            # the server's debug log (it names server paths)
+            self._log(job, f"{type(exc).__name__}: {exc}")
+            log.warning("engine: %s failed: %s: %s", entry.model.ref, type(exc).__name__,
+                        redact.message(str(exc))[:300])
+            log.debug("engine: %s traceback", entry.model.ref, exc_info=True)
             self._finish(job, "failed", error=str(exc) or type(exc).__name__)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -213,6 +219,8 @@ class Runner:
             if job.rec["status"] in TERMINAL:
                 return
             rec = job.rec
+            if error is not None:
+                error = redact.message(jsonsafe.repair(error)) or "the model failed"
             rec["status"] = status
             rec["completed_ts"] = now
             rec["error"] = error
@@ -241,4 +249,9 @@ class Runner:
         if self.closed:
             return
         job.last_saved = time.monotonic()
-        self.store.save_prediction(job.snapshot())
+        rec = job.snapshot()
+        try:
+            self.store.save_prediction(rec)
+        except jsonsafe.UnsafeJSON as exc:  # inputs are checked at the door; this is a model's
+            log.warning("engine: prediction %s repaired before storing (%s)", job.id, exc)
+            self.store.save_prediction(jsonsafe.repair(rec))

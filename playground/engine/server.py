@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from . import routes_files, routes_models, routes_predictions
+from . import routes_files, routes_models, routes_not_implemented, routes_predictions
 from .auth import TokenAuth
 from .fetch import MAX_BYTES
 from .models.base import EngineModel
@@ -52,7 +52,8 @@ def create_app(
         engine.close()
 
     app = Starlette(
-        routes=routes_predictions.routes + routes_models.routes + routes_files.routes,
+        routes=(routes_predictions.routes + routes_models.routes + routes_files.routes
+                + routes_not_implemented.routes),
         middleware=[Middleware(TokenAuth, token=token)],
         exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
         lifespan=lifespan,
@@ -118,8 +119,8 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 80
           allow_private_urls: bool | None = None) -> None:
     """Run the engine in the foreground. A non-loopback address needs a token.
 
-    `token` defaults to $PLAYGROUND_ENGINE_TOKEN. URL inputs on private, loopback or
-    link-local addresses are refused (the engine must not become a way into the local
+    `token` defaults to $PLAYGROUND_ENGINE_TOKEN. URL inputs and webhooks on private, loopback
+    or link-local addresses are refused (the engine must not become a way into the local
     network) unless `allow_private_urls` is true; when it is None,
     $PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS=1 turns it on (`playground engine
     --allow-private-urls` passes True).
@@ -139,6 +140,6 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 80
     app = create_app(models, data_dir, token=token, allow_private_urls=allow_private_urls)
     print(f"engine listening on http://{host}:{port} (data in {data_dir})", file=sys.stderr)
     if allow_private_urls:
-        print("engine: URL inputs on private and loopback addresses are fetched",
-              file=sys.stderr)
+        print("engine: URL inputs on private and loopback addresses are fetched, and webhooks "
+              "to them delivered", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -33,7 +33,7 @@ class Engine:
         self.store = Store(data_dir / "engine.sqlite3")
         self.store.mark_interrupted()
         self.outputs = OutputStore(data_dir / "outputs")
-        self.webhooks = WebhookSender(load_secret(self.store))
+        self.webhooks = WebhookSender(load_secret(self.store), allow_private_urls)
         self.origins: set[str] = set()
         if self.public_url:
             self.origins.add(self.public_url)
@@ -53,16 +53,24 @@ class Engine:
         self.store.close()
 
     def base_url(self, request: Request) -> str:
-        """Absolute URLs in responses: the configured public URL, else the one we were called on."""
+        """Absolute URLs in responses: the configured public URL, else the address of the socket
+        the request came in on. Never the Host header: a client could send any name there."""
         if self.public_url:
             return self.public_url
-        base = str(request.base_url).rstrip("/")
-        if len(self.origins) < 64:  # Host headers are client-controlled: keep this bounded
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        host, port = str(server[0]), server[1]
+        if ":" in host:
+            host = f"[{host}]"
+        base = f"http://{host}:{port}" if port else f"http://{host}"
+        if len(self.origins) < 64:  # one per local address; bounded all the same
             self.origins.add(base)
         return base
 
     def local_file(self, url: str) -> tuple[Path, str] | None:
-        """Our own file and output URLs appearing in inputs are read from disk, not fetched."""
+        """Our own file and output URLs appearing in inputs are read from disk, not fetched;
+        so are the input files kept at creation (stored as markers)."""
+        if kept := self.outputs.marker_path(url):
+            return kept, kept.name
         parts = urlsplit(url)
         if f"{parts.scheme}://{parts.netloc}" not in self.origins:
             return None

@@ -7,6 +7,7 @@ lock: the server's event loop and the worker threads all write through it.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -14,8 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import jsonsafe
+
 ID_RE = re.compile(r"^[a-z0-9]{1,64}$")
 RESTARTED = "engine restarted"
+log = logging.getLogger("playground.engine")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
@@ -40,6 +44,22 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 def valid_id(value: str) -> bool:
     """Ids end up in file paths: only lowercase letters and digits, never `..` or `/`."""
     return bool(ID_RE.match(value))
+
+
+_REQUIRED = ("id",)
+
+
+def _load(data: str) -> dict[str, Any] | None:
+    """A stored record, repaired if an older engine stored NaN or lone surrogates; None (with
+    a warning) for a row that is not a record at all: one bad row never breaks a listing."""
+    try:
+        rec = jsonsafe.repair(json.loads(data))
+    except (ValueError, RecursionError):
+        rec = None
+    if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) for k in _REQUIRED):
+        log.warning("engine: skipping a stored record that cannot be read")
+        return None
+    return rec
 
 
 class Store:
@@ -72,7 +92,9 @@ class Store:
             "SELECT data FROM predictions WHERE status IN ('starting', 'processing')"
         )
         for (data,) in rows:
-            rec = json.loads(data)
+            rec = _load(data)
+            if rec is None:
+                continue
             rec["status"] = "failed"
             rec["error"] = RESTARTED
             rec["completed_ts"] = rec.get("completed_ts") or time.time()
@@ -80,7 +102,8 @@ class Store:
         return len(rows)
 
     def save_prediction(self, rec: dict[str, Any]) -> None:
-        data = json.dumps(rec)
+        """Raises jsonsafe.UnsafeJSON (and stores nothing) for a record that is not strict JSON."""
+        data = jsonsafe.dumps(rec)
         self._exec(
             "INSERT INTO predictions (id, model, status, stream_token, data) VALUES (?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data",
@@ -89,11 +112,11 @@ class Store:
 
     def get_prediction(self, pid: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT data FROM predictions WHERE id = ?", (pid,))
-        return json.loads(rows[0][0]) if rows else None
+        return _load(rows[0][0]) if rows else None
 
     def prediction_by_stream(self, token: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT data FROM predictions WHERE stream_token = ?", (token,))
-        return json.loads(rows[0][0]) if rows else None
+        return _load(rows[0][0]) if rows else None
 
     def prediction_seq(self, pid: str) -> int | None:
         rows = self._exec("SELECT seq FROM predictions WHERE id = ?", (pid,))
@@ -118,7 +141,8 @@ class Store:
             rows = self._exec(
                 "SELECT seq, data FROM predictions ORDER BY seq DESC LIMIT ?", (limit,)
             )
-        return [(seq, json.loads(data)) for seq, data in rows]
+        loaded = [(seq, _load(data)) for seq, data in rows]
+        return [(seq, rec) for seq, rec in loaded if rec is not None]
 
     def has_predictions(self, before: int | None = None, after: int | None = None) -> bool:
         if before is not None:
@@ -136,12 +160,12 @@ class Store:
     def save_file(self, rec: dict[str, Any]) -> None:
         self._exec(
             "INSERT OR REPLACE INTO files (id, expires_at, data) VALUES (?,?,?)",
-            (rec["id"], rec["expires_at"], json.dumps(rec)),
+            (rec["id"], rec["expires_at"], jsonsafe.dumps(rec)),
         )
 
     def get_file(self, fid: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT data FROM files WHERE id = ?", (fid,))
-        return json.loads(rows[0][0]) if rows else None
+        return _load(rows[0][0]) if rows else None
 
     def delete_file(self, fid: str) -> bool:
         found = bool(self._exec("SELECT 1 FROM files WHERE id = ?", (fid,)))
@@ -150,7 +174,7 @@ class Store:
 
     def list_files(self) -> list[dict[str, Any]]:
         rows = self._exec("SELECT data FROM files ORDER BY seq DESC")
-        return [json.loads(d) for (d,) in rows]
+        return [rec for (d,) in rows if (rec := _load(d)) is not None]
 
     def expired_files(self, now_iso: str) -> list[str]:
         return [r[0] for r in self._exec("SELECT id FROM files WHERE expires_at < ?", (now_iso,))]

@@ -5,6 +5,11 @@ One delivery thread per prediction that has a webhook keeps the events in order,
 `completed`. Events are filtered by the subscription as they arrive, before throttling, so a
 `logs`-only webhook is not starved by `output` events pending at the same moment. Failed
 deliveries are retried with backoff under the same `webhook-id`; redirects are not followed.
+
+Webhook URLs get the same address check as URL inputs (`fetch`): a private, loopback or
+link-local destination is refused where the connection opens (resolved once, connected to the
+checked address), unless the engine runs with `--allow-private-urls`. A refused delivery is
+logged in one line; the prediction itself runs as usual.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
 from typing import TYPE_CHECKING
 
 import httpx
+
+from .fetch import FetchError, public_only_transport
 
 if TYPE_CHECKING:
     from .jobs import Job
@@ -28,6 +36,7 @@ EVENTS = ("start", "output", "logs", "completed")
 MIN_INTERVAL = 0.5
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 PROGRESS = ("output", "logs")  # the throttled events
+log = logging.getLogger("playground.engine")
 
 
 def load_secret(store: Store) -> str:
@@ -92,22 +101,25 @@ class _Delivery:
                     self.cond.wait()
 
     def _loop(self) -> None:
+        refused = False
         while True:
             kind = self._next()
-            if kind in self.wanted:
+            if kind in self.wanted and not refused:
                 # `start` shows the prediction as created; the others its latest state
                 body = self.start_body if kind == "start" and self.start_body else None
-                self.sender.deliver(self.url, body or self.job.public())
+                refused = self.sender.deliver(self.url, body or self.job.public()) is None
             if kind == "completed":
                 return
 
 
 class WebhookSender:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, allow_private_urls: bool = False) -> None:
         self.secret = secret
         self._deliveries: dict[str, _Delivery] = {}
         self._lock = threading.Lock()
-        self._client = httpx.Client(follow_redirects=False, timeout=10.0)
+        transport = None if allow_private_urls else public_only_transport()
+        self._client = httpx.Client(follow_redirects=False, timeout=10.0, transport=transport,
+                                    trust_env=allow_private_urls)
 
     def event(self, job: Job, kind: str) -> None:
         url = job.rec.get("webhook")
@@ -122,7 +134,8 @@ class WebhookSender:
                 self._deliveries.pop(job.id, None)
         delivery.add(kind, job.public() if kind == "start" else None)
 
-    def deliver(self, url: str, payload: dict[str, object]) -> bool:
+    def deliver(self, url: str, payload: dict[str, object]) -> bool | None:
+        """True when delivered, False when it failed, None when the address was refused."""
         body = json.dumps(payload).encode()
         msg_id = "msg_" + secrets.token_hex(12)
         for delay in (0.0, *BACKOFF):
@@ -138,7 +151,12 @@ class WebhookSender:
             }
             try:
                 resp = self._client.post(url, content=body, headers=headers)
-            except httpx.HTTPError:
+            except FetchError:  # a private address: retrying cannot help
+                log.warning("engine: webhook to %s refused: it is a private or loopback address "
+                            "(the engine calls those only with --allow-private-urls)",
+                            httpx.URL(url).host)
+                return None
+            except (httpx.HTTPError, ValueError):
                 continue
             if resp.is_success:
                 return True

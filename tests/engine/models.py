@@ -169,3 +169,21 @@ class Many(EngineModel):
 
 def all_models() -> list[EngineModel]:
     return [Echo(), Counter(), Invert(), Slow(), Boom(), Off(), Noop()]
+
+
+class Leaky(EngineModel):
+    """Logs and fails the way libraries do: with absolute server paths and a traceback."""
+
+    owner = "test"
+    name = "leaky"
+    description = "Names server paths."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        prompt: str = ""
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        ctx.log(f"reading weights from {ctx.workdir}/weights/model.bin")
+        ctx.log("Traceback (most recent call last):")
+        ctx.log('  File "/usr/lib/python3/dist-packages/lib.py", line 3, in load')
+        raise FileNotFoundError(f"[Errno 2] No such file: '{ctx.workdir}/input0.wav'")

@@ -4,7 +4,8 @@ Reusable: `check_response(method, url_path, status, body)` raises `jsonschema.Va
 when `body` does not match the documented response of that operation. Adjustments to the spec,
 each deliberate:
 - `nullable: true` (an OpenAPI 3.0 keyword left in this 3.1 document) allows null;
-- optional properties may be null (the real API sends `"started_at": null` and the like);
+- optional properties are not made nullable: what the document types as a string is a
+  string or absent (Replicate omits `started_at` until a prediction starts);
 - `aborted` is removed from the prediction status enum: clients choke on it, never send it;
 - error responses (4xx without a documented schema) must be problem+json {title, detail, status}.
 """
@@ -58,13 +59,6 @@ def _adjust(node: Any) -> Any:
     node = {k: _adjust(v) for k, v in node.items()}
     if node.pop("nullable", False):
         node = _allow_null(node)
-    props = node.get("properties")
-    if isinstance(props, dict) and node.get("type") in ("object", ["object", "null"]):
-        required = set(node.get("required", []))
-        node["properties"] = {
-            k: (v if k in required else _allow_null(v)) if isinstance(v, dict) else v
-            for k, v in props.items()
-        }
     return node
 
 

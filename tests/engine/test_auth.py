@@ -61,3 +61,21 @@ def test_serve_refuses_public_host_without_token() -> None:
         serve([], host="0.0.0.0", port=0)
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("192.168.1.2")
+
+
+@pytest.mark.parametrize("order", ["good-last", "good-first"])
+def test_two_authorization_headers_are_refused(engine: Any, order: str) -> None:
+    pair = [("Authorization", "Bearer wrong"), ("Authorization", f"Bearer {TOKEN}")]
+    headers = pair if order == "good-last" else pair[::-1]
+    r = httpx.get(engine.url + "/v1/predictions", headers=headers)
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "one Authorization header" in r.json()["detail"]
+
+
+def test_urls_come_from_the_address_not_the_host_header(engine: Any) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Host": "evil.example"}
+    r = httpx.post(engine.url + "/v1/models/test/echo/predictions", headers=headers,
+                   json={"input": {"prompt": "x"}})
+    assert r.status_code == 201 and "evil.example" not in r.text
+    assert r.json()["urls"]["get"].startswith(engine.url + "/v1/predictions/")

@@ -46,7 +46,12 @@ def test_python_shape_upload_get_list_download_delete(client: httpx.Client) -> N
     assert client.get(f["urls"]["get"]).json() == f
     assert f["id"] in [x["id"] for x in client.get("/v1/files").json()["results"]]
     dl = client.get(f"/v1/files/{f['id']}/download")
-    assert dl.content == data and dl.headers["content-type"].startswith("text/plain")
+    assert dl.content == data
+    # as Replicate's document says (and an uploaded page is never rendered from our origin);
+    # the declared type stays in the file object
+    assert dl.headers["content-type"] == "application/octet-stream"
+    assert dl.headers["x-content-type-options"] == "nosniff"
+    assert 'filename="hello.txt"' in dl.headers["content-disposition"]
     assert client.delete(f"/v1/files/{f['id']}").status_code == 204
     assert client.get(f"/v1/files/{f['id']}").status_code == 404
     assert client.delete(f"/v1/files/{f['id']}").status_code == 404

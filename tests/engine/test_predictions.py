@@ -130,7 +130,7 @@ def test_cancel_stops_a_running_model_and_a_queued_one(client: httpx.Client) -> 
                          json={"input": {"seconds": 120}}).json()
     assert wait_status(client, running["id"], ("processing",))["status"] == "processing"
     q = client.post(f"/v1/predictions/{queued['id']}/cancel").json()
-    assert q["status"] == "canceled" and q["started_at"] is None
+    assert q["status"] == "canceled" and "started_at" not in q  # Replicate omits it
     client.post(f"/v1/predictions/{running['id']}/cancel")
     done = wait_status(client, running["id"], ("canceled", "succeeded", "failed"))
     assert done["status"] == "canceled" and done["output"] is None

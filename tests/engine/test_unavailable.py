@@ -48,12 +48,27 @@ def test_sdxl_preset_on_sd_turbo_explains_it_is_not_available(make_engine: Any) 
     assert "text-to-image is not available locally" in pred["error"]
 
 
-def test_unavailable_model_explains_before_validating(client: httpx.Client) -> None:
-    # test/off takes only `prompt`; being unavailable is the answer whatever it is sent
+def test_unavailable_model_validates_first_then_explains(client: httpx.Client) -> None:
+    # a bad input is a 422 whether or not the model can run: nothing is created for it
     r = client.post("/v1/models/test/off/predictions",
                     json={"input": {"prompt": 3, "width": 1024}}, headers={"Prefer": "wait"})
-    assert r.status_code == 201, r.text
-    assert "playground models pull off" in r.json()["error"]
-    # a body that is not a prediction at all is still a 422
+    assert r.status_code == 422, r.text
+    assert {f["field"] for f in r.json()["invalid_fields"]} == {"input.prompt", "input"}
     assert client.post("/v1/models/test/off/predictions",
                        json={"input": "not an object"}).status_code == 422
+    assert client.get("/v1/predictions").json()["results"] == []
+    # a good one is created and fails with the reason
+    r = client.post("/v1/models/test/off/predictions", json={"input": {"prompt": "hi"}},
+                    headers={"Prefer": "wait"})
+    assert r.status_code == 201, r.text
+    assert "playground models pull off" in r.json()["error"]
+
+
+def test_sd_turbo_checks_its_input_before_saying_it_is_unavailable(make_engine: Any) -> None:
+    engine = make_engine(models=[SDTurbo()])
+    with httpx.Client(base_url=engine.url, timeout=30) as c:
+        r = c.post("/v1/models/local/sd-turbo/predictions", json={"input": {"width": "abc"}})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["invalid_fields"][0]["field"] == "input.width"
+        assert c.get("/v1/predictions").json()["results"] == []

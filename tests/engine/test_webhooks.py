@@ -1,12 +1,17 @@
-"""Webhook deliveries: Standard Webhooks signatures, event filters, throttling, retries."""
+"""Webhook deliveries: Standard Webhooks signatures, event filters, throttling, retries, and
+the private-address check (these receivers listen on loopback: the engine here is started with
+`allow_private_urls`, the one way to reach them)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
+from typing import Any
 
 import httpx
+import pytest
 from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,7 +20,12 @@ from starlette.routing import Route
 
 from playground.engine.webhooks import sign
 
-from .conftest import AppThread, wait_status
+from .conftest import TOKEN, AppThread, wait_status
+
+
+@pytest.fixture
+def engine(make_engine: Any) -> Any:
+    return make_engine(token=TOKEN, allow_private_urls=True)
 
 
 class Receiver:
@@ -157,3 +167,49 @@ def test_no_redirects_followed(client: httpx.Client) -> None:
             time.sleep(0.05)
         time.sleep(0.3)
     assert hits == ["redirect"]
+
+
+def test_loopback_webhook_is_refused_by_default(make_engine: Any,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    engine = make_engine()  # the default: no private addresses
+    receiver = Receiver()
+    with AppThread(receiver.app()) as rx, httpx.Client(base_url=engine.url, timeout=30) as c, \
+            caplog.at_level(logging.WARNING, logger="playground.engine"):
+        for host in (rx.url, rx.url.replace("127.0.0.1", "localhost")):
+            pred = c.post("/v1/models/test/echo/predictions", json={
+                "input": {"prompt": "x"}, "webhook": host + "/hook"}).json()
+            done = wait_status(c, pred["id"], ("succeeded", "failed"))
+            assert done["status"] == "succeeded"  # the prediction runs all the same
+        end = time.monotonic() + 5
+        while caplog.text.count("refused") < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.3)
+    assert receiver.attempts == 0
+    refusals = [r for r in caplog.records if "webhook to" in r.getMessage()]
+    assert len(refusals) == 2, caplog.text  # one line per prediction, not one per event
+    assert "private or loopback" in refusals[0].getMessage()
+    assert all(r.exc_info is None for r in caplog.records)
+    assert "Traceback" not in caplog.text
+
+
+def test_webhook_dns_rebinding_cannot_reach_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook sender connects to the address it checked, as URL inputs do: a name that
+    answers public first and loopback next never reaches the loopback receiver."""
+    from playground.engine.webhooks import WebhookSender
+
+    from .test_fetch import PUBLIC, _fake_dns, _no_internet
+
+    receiver = Receiver()
+    attempts: list[Any] = []
+    with AppThread(receiver.app()) as rx:
+        port = rx.url.rsplit(":", 1)[1]
+        _fake_dns(monkeypatch, {"rebind.test": [[PUBLIC], ["127.0.0.1"]]})
+        _no_internet(monkeypatch, attempts)
+        sender = WebhookSender("whsec_" + "A" * 32)
+        try:
+            result = sender.deliver(f"http://rebind.test:{port}/hook", {"id": "x"})
+        finally:
+            sender.close()
+    assert result is None  # refused, not retried further
+    assert receiver.attempts == 0
+    assert attempts == [PUBLIC]  # the one connection went to the checked public address

@@ -43,7 +43,8 @@ def _real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     if missing:  # a no-op when the user cache already holds them
         model_store.pull()
     # Its own data dir: tests/conftest.py moves PLAYGROUND_DATA_DIR for every test.
-    pair = start_real_engine(tmp_path_factory.mktemp("real-engine"))
+    # allow_private_urls: test_official_client's webhook receiver listens on loopback
+    pair = start_real_engine(tmp_path_factory.mktemp("real-engine"), allow_private_urls=True)
     yield pair
     pair[0].stop()
 

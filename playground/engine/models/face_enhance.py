@@ -52,9 +52,8 @@ class FaceEnhance(_esrgan.EsrganModel):
             f"version={inputs.version} is ignored: this is not GFPGAN, it has no face model "
             "(faces are sharpened with Real-ESRGAN)"
         )
-        img = open_image(inputs.img)
+        img = open_image(inputs.img, lambda w, h: _esrgan.check_size(w, h, inputs.scale))
         w, h = img.size
-        _esrgan.check_size(w, h, inputs.scale)
         rgb, alpha = split_alpha(img)
         size = _esrgan.out_size(w, h, inputs.scale)
         interp = cv2.INTER_CUBIC if inputs.scale >= 1 else cv2.INTER_AREA

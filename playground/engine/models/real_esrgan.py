@@ -50,9 +50,8 @@ class RealESRGAN(_esrgan.EsrganModel):
 
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> Path:
         assert isinstance(inputs, Input)
-        img = open_image(inputs.image)
+        img = open_image(inputs.image, lambda w, h: _esrgan.check_size(w, h, inputs.scale))
         w, h = img.size
-        _esrgan.check_size(w, h, inputs.scale)
         rgb, alpha = split_alpha(img)
         size = _esrgan.out_size(w, h, inputs.scale)
         out = self._upscaler.upscale(rgb, size, ctx)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -79,6 +80,20 @@ class Input(BaseModel):
         default=None,
     )
     seed: int | None = _f(11, "Random seed. Leave blank to randomize the seed", default=None)
+
+
+_OVER_CONTEXT = re.compile(r"\((\d+) tokens\) exceeds the available context size")
+
+
+def _plain_error(message: str) -> Exception:
+    """llama.cpp's errors in words a chat user can act on."""
+    if m := _OVER_CONTEXT.search(message):
+        return ValueError(
+            f"the conversation is too long for this model: it is {m[1]} tokens and the model "
+            f"holds {N_CTX} (question and answer together). Clear the conversation, or send a "
+            "shorter message."
+        )
+    return RuntimeError(f"llama.cpp: {message}")
 
 
 class SmolLM2(EngineModel):
@@ -215,7 +230,7 @@ class SmolLM2(EngineModel):
                 if what == "end":
                     break
                 if what == "error":
-                    raise RuntimeError(f"llama.cpp: {value}")
+                    raise _plain_error(str(value))
                 if what == "timings":
                     # As Replicate's language models report them: the UI tells a cut-off
                     # answer (output_token_count reached max_tokens) from a finished one.

@@ -24,6 +24,9 @@ FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 Language = Literal[("auto", *LANGUAGES)]  # type: ignore[valid-type]
 
 
+COMMON_AUDIO = "send a common audio file such as WAV, MP3, OGG, FLAC or M4A"
+
+
 def _f(order: int, description: str, **kw: Any) -> Any:
     return Field(description=description, json_schema_extra={"x-order": order}, **kw)
 
@@ -183,6 +186,14 @@ class WhisperTinyEn(EngineModel):
 
         if inputs.audio.stat().st_size == 0:
             raise ValueError("cannot read the input as audio: the file is empty")
+        try:  # an image or a silent video opens fine and has no audio stream
+            with av.open(str(inputs.audio)) as container:
+                has_audio = bool(container.streams.audio)
+        except (av.error.FFmpegError, OSError, ValueError):
+            has_audio = False
+        if not has_audio:
+            raise ValueError(
+                f"cannot read the input as audio: it is not audio we can decode; {COMMON_AUDIO}")
         try:
             return self._model.transcribe(
                 str(inputs.audio),
@@ -201,7 +212,7 @@ class WhisperTinyEn(EngineModel):
         except av.error.FFmpegError as exc:
             raise ValueError(
                 f"cannot read the input as audio ({exc.strerror or type(exc).__name__}): "
-                "send a common audio file such as WAV, MP3, OGG, FLAC or M4A"
+                f"{COMMON_AUDIO}"
             ) from None
 
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> dict[str, Any]:
