@@ -42,6 +42,7 @@ def build(ctx: AppContext) -> None:
                                             height=420, elem_classes=["checker"])
             download = gr.DownloadButton("Download PNG", visible=False, elem_id=f"{TAB}-download")
             panel = run_panel(TAB)
+    widgets.check_on_upload(ctx, image, panel.status, "the image", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {})
 
     async def remove(image_value: Any, preset_name: str | None, token_value: Any,

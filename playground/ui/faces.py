@@ -45,6 +45,7 @@ def build(ctx: AppContext) -> None:
                                     buttons=["fullscreen"])
             download = gr.DownloadButton("Download", visible=False, elem_id=f"{TAB}-download")
             panel = run_panel(TAB)
+    widgets.check_on_upload(ctx, image, panel.status, "the photo", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"version": version, "scale": scale})
 
     async def restore(image_value: Any, ver: str, factor: float, preset_name: str | None,

@@ -43,6 +43,7 @@ def build(ctx: AppContext) -> None:
             download = gr.DownloadButton("Download", visible=False, elem_id=f"{TAB}-download",
                                          variant="secondary")
             panel = run_panel(TAB)
+    widgets.check_on_upload(ctx, image, panel.status, "the image", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"scale": scale, "face_enhance": face})
 
     async def upscale(image_value: Any, scale_value: float, face_enhance: bool,

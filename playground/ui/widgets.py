@@ -63,12 +63,14 @@ def wire_preset(ctx: AppContext, tab: str, task: str, dropdown: gr.Dropdown, abo
                     api_name=f"{tab}_preset", show_progress="hidden")
 
 
-def run_buttons(tab: str, label: str = "Run") -> tuple[gr.Button, gr.Button]:
+def run_buttons(tab: str, label: str = "Run", *,
+                enabled: bool = True) -> tuple[gr.Button, gr.Button]:
+    """Run and Cancel; `enabled=False` when the tab cannot run here (it then says why)."""
     with gr.Row():
         run = gr.Button(label, variant="primary", elem_id=f"{tab}-run", elem_classes=["run-btn"],
-                        scale=3)
+                        scale=3, interactive=enabled)
         cancel = gr.Button("Cancel", variant="stop", elem_id=f"{tab}-cancel", scale=1,
-                           min_width=100)
+                           min_width=100, interactive=enabled)
     return run, cancel
 
 

@@ -105,21 +105,6 @@ def test_chat(page: Any) -> None:
     screenshot(page, "chat")
 
 
-def test_image_offline_message_with_ctrl_enter(page: Any) -> None:
-    _open(page, "Image")
-    prompt = page.locator("#image-prompt textarea")
-    prompt.fill("A watercolor lighthouse at dawn")
-    prompt.press("Control+Enter")  # the keyboard shortcut, not the button
-    status = page.locator("#image-status")
-    expect(status).to_contain_text("Not available offline", timeout=60_000)
-    expect(status).to_contain_text("no image model that works offline")
-    # Said once in the note and once in the status: no toast on top, none left for other tabs.
-    expect(page.locator(".toast-body")).to_have_count(0)
-    expect(page.get_by_text("diffusion weights")).to_have_count(0)
-    assert "Traceback" not in page.content()
-    screenshot(page, "image")
-
-
 def test_bad_upload_message(page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
     _upload(page, "upscale-image", files["text"])
