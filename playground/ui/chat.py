@@ -42,6 +42,17 @@ def history_as_messages(history: list[Any]) -> list[dict[str, str]]:
     return out
 
 
+def cut_off(result: Any, max_tokens: int) -> str:
+    """Plain words when the answer used every token it was allowed (so it stopped mid-way),
+    from the token count the model reports (Replicate's language models and the engine do)."""
+    metrics = getattr(result, "metrics", None) or {}
+    count = metrics.get("output_token_count") if isinstance(metrics, dict) else None
+    if not isinstance(count, int | float) or max_tokens <= 0 or count < max_tokens:
+        return ""
+    return (f"The answer stopped at the {max_tokens}-token limit: raise Max tokens to get "
+            "more.")
+
+
 def build(ctx: AppContext) -> None:
     init = widgets.initial(ctx, TASK)
     widgets.intro("Chat with **Llama**. The answer streams in as it is written; press **Stop** "
@@ -117,8 +128,11 @@ def build(ctx: AppContext) -> None:
             yield text, status_for(STOPPED), details_markdown(result), log_text
             return
         took = time.monotonic() - started
-        yield text, f"{pill('ok', 'Done')} in {took:.1f} s.", \
-            details_markdown(result) if result else "", log_text
+        done = f"{pill('ok', 'Done')} in {took:.1f} s."
+        cut = cut_off(result, int(max_new))
+        if cut:  # an answer cut mid-sentence is not simply "Done"
+            done = f"{pill('warn', 'Done, but')} {cut} ({took:.1f} s)"
+        yield text, done, details_markdown(result) if result else "", log_text
 
     async def stop(token_value: Any, request: gr.Request) -> tuple[str, str, Any]:
         """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the

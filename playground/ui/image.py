@@ -39,8 +39,10 @@ OFFLINE_NOTE = f"{pill('warn', UNAVAILABLE_TITLE)} {OFFLINE_TEXT}"
 
 
 def build(ctx: AppContext) -> None:
-    widgets.intro("Describe a picture and **SDXL** paints it. Press **Ctrl+Enter** (⌘+Enter on a "
-                  "Mac) in the prompt to generate.")
+    widgets.intro("Describe a picture and **SDXL** paints it. " + (
+        "**Not available offline:** this tab needs Replicate's cloud (see under Generate)."
+        if ctx.backend.is_local else
+        "Press **Ctrl+Enter** (⌘+Enter on a Mac) in the prompt to generate."))
     init = widgets.initial(ctx, TASK)
     _, default_preset = presets_view.choices(TASK)
     ratios = presets_view.aspect_ratios(TASK, default_preset, local=ctx.backend.is_local) \
