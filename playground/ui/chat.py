@@ -73,10 +73,11 @@ def build(ctx: AppContext) -> None:
                             elem_id=f"{TAB}-temperature", render=False)
     top_p = gr.Slider(0.05, 1, value=float(init.get("top_p", 0.9)), step=0.05, label="Top p",
                       elem_id=f"{TAB}-top-p", render=False)
-    details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"],
-                          render=False)
-    with gr.Accordion("Logs", open=False, elem_id=f"{TAB}-logs-box", render=False) as logs_box:
-        logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
+    # The run's details and logs one click away, as in every tab (runner.run_panel).
+    with gr.Accordion("Details", open=False, elem_id=f"{TAB}-details-box",
+                      render=False) as details_box:
+        details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"])
+        logs = gr.Textbox(label="Logs", lines=6, max_lines=14, interactive=False,
                           autoscroll=True, elem_id=f"{TAB}-logs", buttons=["copy"],
                           placeholder="The model's logs appear here.")
     chatbot = gr.Chatbot(elem_id=f"{TAB}-chatbot", height=440, label="Conversation",
@@ -157,8 +158,7 @@ def build(ctx: AppContext) -> None:
         autofocus=False,
         concurrency_limit=4,
     )
-    details.render()
-    logs_box.render()
+    details_box.render()
     textbox.stop(stop, inputs=[ctx.token_state], outputs=[status, details, logs],
                  api_name=f"{TAB}_stop", show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {

@@ -300,5 +300,5 @@ def test_run_details_are_one_click_away(page: Any, files: dict[str, Path]) -> No
     text = _visible_text(page)
     found = [w for w in JARGON if w in text]
     assert not found, f"after a run the page shows developer words: {found}"
-    page.locator("#upscale-logs-box").get_by_text("Details").first.click()
+    page.locator("#upscale-details-box").get_by_text("Details").first.click()
     expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")

@@ -37,6 +37,7 @@ def test_upscale(page: Any, files: dict[str, Path]) -> None:
     expect(page.locator("#upscale-download")).to_be_visible()
     expect(page.locator("#upscale-download")).to_contain_text("256×256")
     expect(page.locator("#upscale-output img").first).to_be_visible()
+    page.locator("#upscale-details-box").get_by_text("Details").first.click()  # one click away
     expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")
     screenshot(page, "upscale")
 
