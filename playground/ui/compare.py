@@ -87,6 +87,18 @@ def _starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:
     return (rows + [(None, "")] * MAX_ENTRIES)[:MAX_ENTRIES]
 
 
+_COST_NOTE = ("Models on this computer are free; Replicate's costs are **estimates** (predict "
+              "time x the hardware's price).")
+
+
+def _cost(model: str | None, usd: float | None) -> str:
+    """What a run costs: nothing on this computer (the local engine's models), else an
+    estimate of Replicate's price."""
+    if (model or "").startswith("local/"):
+        return "free, on this computer"
+    return format_cost(usd)
+
+
 def _head(session: CompareSession | None, run: Run | None, index: int) -> str:
     if session is None or index >= len(session.entries):
         return f"**Pane {index + 1}** · empty"
@@ -97,7 +109,7 @@ def _head(session: CompareSession | None, run: Run | None, index: int) -> str:
     times = " · ".join(f"{k.split('_')[0]} {m[k]:.2f} s" for k in ("predict_time", "total_time")
                        if k in m)
     parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
-             format_cost(run.cost_usd) if run.done else ""]
+             _cost(run.model, run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
     if run.error:
         text += f"  \n{pill('err', 'Error')} {messages.scrub(run.error)}"
@@ -114,7 +126,7 @@ def _image(run: Run | None, base: Path) -> str | None:
 
 def _summary(session: CompareSession | None) -> str:
     if session is None or not session.runs:
-        return "No runs yet. Costs are **estimates** (predict time x the hardware's price)."
+        return "No runs yet. " + _COST_NOTE
     rows = ["| entry | runs | ok | wins | losses | ties | mean predict | mean total | mean cost |",
             "|---|---|---|---|---|---|---|---|---|"]
     for s in session.summary():
@@ -122,8 +134,8 @@ def _summary(session: CompareSession | None) -> str:
             return "n/a" if v is None else f"{v:.2f} s"
         rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
-                    f"| {format_cost(s.mean_cost_usd)} |")
-    return "\n".join(rows) + "\n\nCosts are **estimates**: predict time x the hardware's price."
+                    f"| {_cost(session.entries[s.entry].ref, s.mean_cost_usd)} |")
+    return "\n".join(rows) + "\n\n" + _COST_NOTE
 
 
 def build(ctx: AppContext) -> None:
@@ -142,7 +154,7 @@ def build(ctx: AppContext) -> None:
             with gr.Row(equal_height=True):
                 refs.append(gr.Dropdown(
                     _choices(ctx, first_task), value=starters[i][0], allow_custom_value=True,
-                    label=f"Entry {i + 1}", info="a local model, a preset or owner/name[:version]"
+                    label=f"Entry {i + 1}", info="a model or a ready-made preset"
                     if i == 0 else None, elem_id=f"{TAB}-entry-{i}", scale=3))
                 overrides.append(gr.Textbox(
                     starters[i][1], label="Overrides (JSON)",
