@@ -12,24 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel
+from _noop import Noop
 
-from playground.engine.models.base import EngineModel, PredictContext
+from playground.engine.models.base import PredictContext
 from playground.engine.server import EngineThread
-
-
-class Noop(EngineModel):
-    owner = "bench"
-    name = "noop"
-    description = "Returns at once."
-    output_schema = {"type": "string"}
-    concurrency = 4
-
-    class Input(BaseModel):
-        prompt: str = ""
-
-    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
-        return "ok"
 
 
 def in_process(n: int, workdir: Path) -> float:

@@ -113,6 +113,8 @@ def _engine(argv: list[str]) -> int:
         help="fetch URL inputs on private and loopback addresses (refused by default; "
         "also $PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS=1)",
     )
+    parser.add_argument("--access-log", action="store_true",
+                        help="print a line for every HTTP request")
     args = parser.parse_args(argv)
     from playground.engine.models import registry
     from playground.engine.server import serve
@@ -120,7 +122,7 @@ def _engine(argv: list[str]) -> int:
     token = args.token or os.environ.get("PLAYGROUND_ENGINE_TOKEN") or None
     try:
         serve(registry(), host=args.host, port=args.port, token=token,
-              allow_private_urls=args.allow_private_urls)
+              allow_private_urls=args.allow_private_urls, access_log=args.access_log)
     except ValueError as exc:  # e.g. a public host without a token
         print(f"playground engine: {exc}", file=sys.stderr)
         return 2

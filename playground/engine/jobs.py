@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .outputs import render
@@ -21,7 +22,8 @@ def iso(ts: float | None) -> str | None:
     if not isinstance(ts, int | float):
         return None
     try:
-        return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        # isoformat is several times faster than strftime; same text
+        return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
     except (ValueError, OverflowError, OSError):
         return None
 
@@ -67,7 +69,9 @@ class Job:
         self.done = threading.Event()
         self.picked = False  # a worker has taken it off the queue
         self.events: list[tuple[str, Any]] = []
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._waiters: list[_Waiter] = []
+        self.save_lock = threading.Lock()
+        self.saved = False  # its record is in the store
         self.last_saved = 0.0
 
     @property
@@ -95,38 +99,51 @@ class Job:
         self.notify()
 
     def notify(self) -> None:
+        """Wake the event loops waiting on this job (those awaiting only its end stay asleep
+        until it ends: a wake-up costs the loop a turn)."""
+        done = self.done.is_set()
         with self.lock:
-            waiters = list(self._waiters)
-        for loop, event in waiters:
+            waiters = [w for w in self._waiters if done or not w.done_only]
+        for waiter in waiters:
             try:
-                loop.call_soon_threadsafe(event.set)
+                waiter.loop.call_soon_threadsafe(_wake, waiter.future)
             except RuntimeError:  # that loop is gone
                 pass
 
-    async def changed(self, seen_events: int, timeout: float) -> bool:
-        """Wait until there are more than `seen_events` events, the job ends, or timeout."""
-        event = asyncio.Event()
-        entry = (asyncio.get_running_loop(), event)
+    async def _wait(self, ready: Callable[[], bool], timeout: float, done_only: bool) -> bool:
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(loop, loop.create_future(), done_only)
         with self.lock:
-            if len(self.events) > seen_events or self.done.is_set():
+            if ready():
                 return True
-            self._waiters.append(entry)
+            self._waiters.append(waiter)
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await waiter.future
             return True
         except TimeoutError:
             return False
         finally:
             with self.lock:
-                self._waiters.remove(entry)
+                self._waiters.remove(waiter)
+
+    async def changed(self, seen_events: int, timeout: float) -> bool:
+        """Wait until there are more than `seen_events` events, the job ends, or timeout."""
+        return await self._wait(
+            lambda: len(self.events) > seen_events or self.done.is_set(), timeout, False
+        )
 
     async def wait_done(self, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while not self.done.is_set():
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                return False
-            with self.lock:
-                seen = len(self.events)
-            await self.changed(seen, min(remaining, 1.0))
-        return True
+        return await self._wait(self.done.is_set, timeout, True)
+
+
+@dataclass(eq=False)
+class _Waiter:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[None]
+    done_only: bool
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

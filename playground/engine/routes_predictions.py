@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 import secrets
@@ -35,8 +36,7 @@ _VERSION = re.compile(r"^[0-9a-f]{64}$")
 
 def new_id() -> str:
     """Replicate-style ids: 26 lowercase base32 characters."""
-    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
-    return "".join(secrets.choice(alphabet) for _ in range(26))
+    return base64.b32encode(secrets.token_bytes(16)).decode()[:26].lower()
 
 
 def parse_wait(header: str | None) -> float | None:
@@ -183,11 +183,12 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     if reason:
         engine.runner.fail_now(job, f"{entry.model.ref} is unavailable: {reason}")
     else:
-        engine.runner.submit(entry, job)
+        engine.runner.submit(entry, job, held=bool(wait))
     if wait:
         await job.wait_done(max(wait - 0.4, 0.1))
     out = job.public(base)
     if wait and out["status"] not in TERMINAL:
+        engine.runner.ensure_saved(job)
         out["status"] = "starting"  # both clients' run() treat anything else as finished
     return JSONResponse(out, status_code=201)
 

@@ -43,14 +43,20 @@ class ModelEntry:
     model: EngineModel
     schema: dict[str, Any]  # the full openapi_schema
     version_id: str
-    queue: queue.Queue[Job | None] = field(default_factory=queue.Queue)
+    # SimpleQueue: put/get in C, a cheaper hand-off to the worker than queue.Queue
+    queue: queue.SimpleQueue[Job | None] = field(default_factory=queue.SimpleQueue)
     load_lock: threading.Lock = field(default_factory=threading.Lock)
     loaded: bool = False
     workers: list[threading.Thread] = field(default_factory=list)
+    busy: int = 0  # workers running a prediction (read without the lock: an estimate)
 
     @property
     def input_schema(self) -> dict[str, Any]:
         return self.schema["components"]["schemas"]["Input"]
+
+    @property
+    def file_inputs(self) -> bool:
+        return bool(inputs.file_fields(self.input_schema))
 
 
 class Runner:
@@ -69,7 +75,11 @@ class Runner:
 
     # lifecycle of a prediction
 
-    def submit(self, entry: ModelEntry, job: Job) -> None:
+    def submit(self, entry: ModelEntry, job: Job, *, held: bool = False) -> None:
+        """Queue a prediction. Its record is saved before anyone can learn of it: here, or,
+        when the caller `held` its response until the prediction ends or `ensure_saved` is
+        called (`Prefer: wait`), no webhook announces it and a worker is free, by the worker
+        as it starts it (off the event loop, and together with the move to `processing`)."""
         with self._lock:
             self.active[job.id] = job
             if not entry.workers:
@@ -78,7 +88,9 @@ class Runner:
                                          name=f"engine-{entry.model.name}-{i}")
                     entry.workers.append(t)
                     t.start()
-        self._save(job)
+        waits = entry.queue.qsize() + entry.busy >= len(entry.workers)  # behind others
+        if not held or waits or job.rec.get("webhook"):
+            self._save(job)
         self.webhooks.event(job, "start")
         deadline = job.rec.get("deadline_ts")
         if deadline:
@@ -115,8 +127,10 @@ class Runner:
         """Stop taking work. Running predictions are told to cancel but stay unsaved, so a
         restart reports them as interrupted. Waits (bounded) for them to stop: a native runtime
         (llama.cpp) still generating when the interpreter exits aborts the whole process."""
-        self.closed = True
         jobs = list(self.active.values())
+        for job in jobs:
+            self.ensure_saved(job)  # a restart reports it as interrupted
+        self.closed = True
         for job in jobs:
             job.cancel_event.set()
         deadline = time.monotonic() + wait
@@ -135,10 +149,15 @@ class Runner:
                 if job.picked:
                     continue
                 job.picked = True
+            with self._lock:
+                entry.busy += 1
             try:
                 self._run(entry, job)
             except Exception as exc:  # last resort: never lose the worker
                 self._finish(job, "failed", error=f"engine error: {exc}")
+            finally:
+                with self._lock:
+                    entry.busy -= 1
 
     def _log(self, job: Job, line: str) -> None:
         text = redact.line(jsonsafe.repair(str(line)).rstrip("\n"))
@@ -153,11 +172,14 @@ class Runner:
     def _run(self, entry: ModelEntry, job: Job) -> None:
         started = time.time()
         job.update(status="processing", started_ts=started)
-        self._save(job)
-        workdir = self.workroot / job.id
-        workdir.mkdir(parents=True, exist_ok=True)
-        ctx = PredictContext(workdir=workdir, log=lambda line: self._log(job, line),
-                             cancel_event=job.cancel_event)
+        if job.saved:
+            # like logs and output, a running state is saved at most once a second (a restart
+            # fails starting and processing ones alike)
+            self._save_soon(job)
+        else:
+            self._save(job)
+        ctx = PredictContext(workdir=self.workroot / job.id,
+                             log=lambda line: self._log(job, line), cancel_event=job.cancel_event)
         try:
             ctx.check()
             with entry.load_lock:
@@ -165,8 +187,10 @@ class Runner:
                     entry.model.load(ctx)
                     entry.loaded = True
             ctx.check()
-            values = inputs.resolve_files(entry.input_schema, job.rec["input"], workdir,
-                                          self.lookup, self.allow_private_urls)
+            values = job.rec["input"]
+            if entry.file_inputs:  # only then is a scratch directory needed before predict
+                values = inputs.resolve_files(entry.input_schema, values, ctx.workdir,
+                                              self.lookup, self.allow_private_urls)
             parsed = entry.model.Input.model_validate(values)
             result = entry.model.predict(parsed, ctx)
             output = self._collect(entry, job, result, ctx)
@@ -190,7 +214,8 @@ class Runner:
             log.debug("engine: %s traceback", entry.model.ref, exc_info=True)
             self._finish(job, "failed", error=str(exc) or type(exc).__name__)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if ctx.workdir_made:
+                shutil.rmtree(ctx.workdir, ignore_errors=True)
 
     def _collect(self, entry: ModelEntry, job: Job, result: Any, ctx: PredictContext) -> Any:
         is_iter = isinstance(result, Iterator) or (
@@ -245,13 +270,19 @@ class Runner:
         if time.monotonic() - job.last_saved >= SAVE_EVERY:
             self._save(job)
 
+    def ensure_saved(self, job: Job) -> None:
+        if not job.saved:
+            self._save(job)
+
     def _save(self, job: Job) -> None:
         if self.closed:
             return
-        job.last_saved = time.monotonic()
-        rec = job.snapshot()
-        try:
-            self.store.save_prediction(rec)
-        except jsonsafe.UnsafeJSON as exc:  # inputs are checked at the door; this is a model's
-            log.warning("engine: prediction %s repaired before storing (%s)", job.id, exc)
-            self.store.save_prediction(jsonsafe.repair(rec))
+        with job.save_lock:  # two threads' saves of one job land in the order they were taken
+            job.last_saved = time.monotonic()
+            job.saved = True
+            rec = job.snapshot()
+            try:
+                self.store.save_prediction(rec)
+            except jsonsafe.UnsafeJSON as exc:  # inputs are checked at the door; this is a model's
+                log.warning("engine: prediction %s repaired before storing (%s)", job.id, exc)
+                self.store.save_prediction(jsonsafe.repair(rec))

@@ -116,8 +116,11 @@ class EngineThread:
 
 def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 8008,
           token: str | None = None, data_dir: Path | None = None,
-          allow_private_urls: bool | None = None) -> None:
+          allow_private_urls: bool | None = None, access_log: bool = False) -> None:
     """Run the engine in the foreground. A non-loopback address needs a token.
+
+    `access_log` prints a line per HTTP request (off by default: formatting it costs more
+    than the rest of a no-op prediction's handling in Python).
 
     `token` defaults to $PLAYGROUND_ENGINE_TOKEN. URL inputs and webhooks on private, loopback
     or link-local addresses are refused (the engine must not become a way into the local
@@ -142,4 +145,4 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 80
     if allow_private_urls:
         print("engine: URL inputs on private and loopback addresses are fetched, and webhooks "
               "to them delivered", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)

@@ -1,11 +1,13 @@
 """SQLite persistence for predictions, uploaded files and a few settings.
 
 Records are stored as JSON next to the few columns we query by. One connection guarded by a
-lock: the server's event loop and the worker threads all write through it.
+lock: the server's event loop and the worker threads all write through it. WAL with
+synchronous=NORMAL: each write is one transaction and survives a crash of the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -17,6 +19,7 @@ from typing import Any
 
 from . import jsonsafe
 
+CHECKPOINT_EVERY = 1.0  # seconds between WAL checkpoints
 ID_RE = re.compile(r"^[a-z0-9]{1,64}$")
 RESTARTED = "engine restarted"
 log = logging.getLogger("playground.engine")
@@ -30,7 +33,9 @@ CREATE TABLE IF NOT EXISTS predictions (
     stream_token TEXT,
     data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS predictions_stream ON predictions(stream_token);
+DROP INDEX IF EXISTS predictions_stream;
+CREATE INDEX IF NOT EXISTS predictions_stream_token ON predictions(stream_token)
+    WHERE stream_token IS NOT NULL;
 CREATE TABLE IF NOT EXISTS files (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT UNIQUE NOT NULL,
@@ -61,6 +66,27 @@ def _load(data: str) -> dict[str, Any] | None:
         return None
     return rec
 
+class _Checkpointer:
+    """Copies the WAL back into the database from its own thread and connection, so the
+    fsyncs of a checkpoint never stall a request's commit (with synchronous=NORMAL a commit
+    itself does not fsync: it survives a crash of the process, the guarantee we give)."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="store-checkpoint")
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(CHECKPOINT_EVERY):
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._db.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
 
 class Store:
     def __init__(self, path: Path) -> None:
@@ -68,15 +94,18 @@ class Store:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA wal_autocheckpoint=0")  # _Checkpointer does it
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(_SCHEMA)
+        self._checkpointer = _Checkpointer(path)
         self.closed = False
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._lock:
             self.closed = True
-            self._db.close()
+            self._db.close()  # the last connection to close checkpoints and removes the WAL
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -106,7 +135,8 @@ class Store:
         data = jsonsafe.dumps(rec)
         self._exec(
             "INSERT INTO predictions (id, model, status, stream_token, data) VALUES (?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data",
+            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data"
+            " WHERE status NOT IN ('succeeded', 'failed', 'canceled')",  # a final record stays
             (rec["id"], rec["model"], rec["status"], rec.get("stream_token"), data),
         )
 

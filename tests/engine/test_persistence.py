@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,42 @@ def test_restart_keeps_finished_work_and_fails_interrupted(make_engine: Any,
         assert c.get("/v1/models/test/echo").json()["run_count"] == 1
         version = c.get("/v1/models/test/echo/versions").json()["results"][0]
         assert version["id"] == done["version"]
+
+
+def test_waited_predictions_are_saved_before_anyone_can_learn_of_them(
+        make_engine: Any, tmp_path: Path) -> None:
+    """`Prefer: wait` predictions are saved by their worker as it starts them (off the event
+    loop), yet each is listed and survives a restart as soon as a client could know of it:
+    one still running when its wait ends, one queued behind another while its request waits."""
+    data = tmp_path / "held"
+    first = make_engine(data)
+    with httpx.Client(base_url=first.url, timeout=60) as c:
+        running = c.post("/v1/models/test/slow/predictions", json={"input": {"seconds": 60}},
+                         headers={"Prefer": "wait=1"}).json()
+        assert running["status"] == "starting"  # its wait ended first
+
+        def held_request() -> dict[str, Any]:
+            with httpx.Client(base_url=first.url, timeout=60) as other:
+                return other.post("/v1/models/test/slow/predictions",
+                                  json={"input": {"seconds": 1}},
+                                  headers={"Prefer": "wait=30"}).json()
+
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(held_request)
+            queued: dict[str, Any] = {}
+            for _ in range(600):  # the queued one is listed while its request still waits
+                results = c.get("/v1/predictions").json()["results"]
+                queued = next((p for p in results if p["id"] != running["id"]), {})
+                if queued or held.done():
+                    break
+                time.sleep(0.05)
+            assert queued and queued["status"] == "starting" and not held.done()
+            c.post(f"/v1/predictions/{queued['id']}/cancel")
+            assert held.result()["status"] == "canceled"
+    first.stop()
+
+    second = make_engine(data)
+    with httpx.Client(base_url=second.url, timeout=60) as c:
+        lost = c.get(f"/v1/predictions/{running['id']}").json()
+        assert lost["status"] == "failed" and lost["error"] == "engine restarted"
+        assert c.get(f"/v1/predictions/{queued['id']}").json()["status"] == "canceled"

@@ -9,6 +9,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 from svc_helpers import image_bytes, mp3_bytes, noisy_photo, wav_bytes
@@ -138,6 +139,20 @@ def test_large_photo_is_shrunk() -> None:
         assert (im.format, im.size) == ("JPEG", (2048, 1536))
     # without max_side the photo is sent as it is
     assert prepare(data, "image", max_side=None).data == data
+
+
+def test_big_jpeg_is_shrunk_from_a_scaled_decode_that_still_checks_every_byte() -> None:
+    data = noisy_photo((4000, 3000))
+    local = prepare(data, "image", name="IMG_0002.jpg", max_side=512)
+    assert (local.width, local.height) == (512, 384)
+    assert local.note.startswith("4000x3000 ") and " -> 512x384 " in local.note
+    # the same picture as a full decode scaled down (the gradient, the noise averaged out)
+    with Image.open(io.BytesIO(data)) as im:
+        full = np.asarray(im.resize((512, 384), Image.Resampling.LANCZOS), np.float32)
+    with Image.open(io.BytesIO(local.data)) as im:
+        assert np.abs(np.asarray(im, np.float32) - full).mean() < 8
+    with pytest.raises(CorruptFile, match="damaged or truncated"):
+        prepare(data[: len(data) // 2], "image", name="cut.jpg", max_side=512)
 
 
 def test_alpha_is_kept() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,16 +24,27 @@ class ModelUnavailable(Exception):
     """The model cannot run here; `str(exc)` says why and how to fix it."""
 
 
-@dataclass
 class PredictContext:
     """What the engine hands to `predict`: logging, cancellation and a scratch directory."""
 
-    workdir: Path
-    log: Callable[[str], None]
-    cancel_event: threading.Event = field(default_factory=threading.Event)
-    # Extra numbers for the prediction's `metrics`, as Replicate reports them (e.g. a language
-    # model's input_token_count and output_token_count).
-    metrics: dict[str, float] = field(default_factory=dict)
+    def __init__(self, workdir: Path, log: Callable[[str], None],
+                 cancel_event: threading.Event | None = None) -> None:
+        self._workdir = workdir
+        self.log = log
+        self.cancel_event = cancel_event or threading.Event()
+        self.workdir_made = False
+        # Extra numbers for the prediction's `metrics`, as Replicate reports them (e.g. a
+        # language model's input_token_count and output_token_count).
+        self.metrics: dict[str, float] = {}
+
+    @property
+    def workdir(self) -> Path:
+        """This prediction's scratch directory, made on first use (most predictions need
+        none, and a mkdir/rmdir pair costs more than a no-op prediction)."""
+        if not self.workdir_made:
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            self.workdir_made = True
+        return self._workdir
 
     def check(self) -> None:
         """Call between tokens, tiles or segments: stops the work once canceled."""

@@ -1,0 +1,27 @@
+"""The bench-only no-op model (never in the product's registry)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from playground.engine.models.base import EngineModel, PredictContext
+
+
+class Noop(EngineModel):
+    owner = "bench"
+    name = "noop"
+    description = "Returns at once."
+    output_schema = {"type": "string"}
+    concurrency = 4
+
+    class Input(BaseModel):
+        prompt: str = ""
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        return "ok"
+
+
+def noop(concurrency: int = 4) -> Noop:
+    model = Noop()
+    model.concurrency = concurrency  # type: ignore[misc]
+    return model
