@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -13,8 +14,6 @@ from PIL import Image
 pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(600)]
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "compare.png"
 
 
@@ -55,65 +54,66 @@ def portrait(tmp_path: Path) -> Path:
     return path
 
 
-def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path,
+                                                 browser: Any) -> None:
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1900})
-            page.goto(app_url)
-            page.locator("#compare-image input[type=file]").set_input_files(str(portrait))
-            expect(page.locator("#compare-image img")).to_be_visible(timeout=30_000)
-            page.locator("#compare-run").click()
-            status = page.locator("#compare-status")
-            expect(status).to_contain_text("Round 1: 3 of 3 succeeded.", timeout=300_000)
-            for i in range(3):
-                expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("succeeded")
-                expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text(
-                    "free, on this computer")  # no dollar estimate for a local run
-                expect(page.locator(f"#compare-pane-{i}-image img")).to_be_visible()
-            expect(page.locator("#compare-pane-3")).to_be_hidden()  # only three entries
-            expect(page.locator("#compare-pane-0-text")).to_be_hidden()  # no text output
-            page.locator("#compare-pane-0-vote").get_by_label("better").check()
-            expect(page.locator("#compare-summary")).to_contain_text(
-                "local/rembg (model=modnet)")
-            expect(page.locator("#compare-summary tr").nth(1)).to_contain_text("1")
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            summary_row = page.locator("#compare-summary tr").nth(1).inner_text()
-            assert summary_row.split("\t")[1:4] == ["1", "1", "1"], summary_row  # runs, ok, wins
-        finally:
-            browser.close()
+    # The package's one Playwright (conftest): a second sync one cannot start.
+    context = browser.new_context(viewport={"width": 1500, "height": 1900})
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.locator("#compare-image input[type=file]").set_input_files(str(portrait))
+        expect(page.locator("#compare-image img")).to_be_visible(timeout=30_000)
+        page.locator("#compare-run").click()
+        status = page.locator("#compare-status")
+        expect(status).to_contain_text("Round 1: 3 of 3 succeeded.", timeout=300_000)
+        for i in range(3):
+            expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("succeeded")
+            expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text(
+                "free, on this computer")  # no dollar estimate for a local run
+            expect(page.locator(f"#compare-pane-{i}-image img")).to_be_visible()
+        expect(page.locator("#compare-pane-3")).to_be_hidden()  # only three entries
+        expect(page.locator("#compare-pane-0-text")).to_be_hidden()  # no text output
+        page.locator("#compare-pane-0-vote").get_by_label("better").check()
+        expect(page.locator("#compare-summary")).to_contain_text(
+            "local/rembg (model=modnet)")
+        expect(page.locator("#compare-summary tr").nth(1)).to_contain_text("1")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        summary_row = page.locator("#compare-summary tr").nth(1).inner_text()
+        assert summary_row.split("\t")[1:4] == ["1", "1", "1"], summary_row  # runs, ok, wins
+    finally:
+        context.close()
 
 
-def test_layout_follows_the_task(app_url: str) -> None:
+def test_layout_follows_the_task(app_url: str, browser: Any) -> None:
     """The grid box is for image tasks only, the placeholders follow the task, the panes show
     transparency on a checkerboard and their titles are padded off the border."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1900})
-            page.goto(app_url)
-            grid_box = page.locator("#compare-grid-box")
-            expect(grid_box).to_be_visible(timeout=30_000)
-            expect(page.locator("#compare-pane-0-image.checker")).to_have_count(1)
-            title = page.locator("#compare-pane-0-head strong").bounding_box()
-            pane = page.locator("#compare-pane-0").bounding_box()
-            assert title and pane and title["x"] - pane["x"] >= 4, (title, pane)  # off the border
-            page.locator("#compare-task").get_by_label("Chat").check()
-            expect(grid_box).to_be_hidden()
-            expect(page.locator("#compare-shared textarea")).to_have_attribute(
-                "placeholder", '{"max_tokens": 64}')
-            expect(page.locator("#compare-overrides-3 textarea")).to_have_attribute(
-                "placeholder", '{"temperature": 0.9}')
-            page.locator("#compare-task").get_by_label("Image to image", exact=False).check()
-            expect(grid_box).to_be_visible()
-            grid_box.get_by_role("button", name="X/Y grid").click()  # the accordion opens
-            expect(page.locator("#compare-grid-xv textarea")).to_have_value("modnet, u2netp")
-            expect(page.locator("#compare-shared textarea")).to_have_attribute(
-                "placeholder", '{"scale": 2}')
-        finally:
-            browser.close()
+    # The package's one Playwright (conftest): a second sync one cannot start.
+    context = browser.new_context(viewport={"width": 1500, "height": 1900})
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        grid_box = page.locator("#compare-grid-box")
+        expect(grid_box).to_be_visible(timeout=30_000)
+        expect(page.locator("#compare-pane-0-image.checker")).to_have_count(1)
+        title = page.locator("#compare-pane-0-head strong").bounding_box()
+        pane = page.locator("#compare-pane-0").bounding_box()
+        assert title and pane and title["x"] - pane["x"] >= 4, (title, pane)  # off the border
+        page.locator("#compare-task").get_by_label("Chat").check()
+        expect(grid_box).to_be_hidden()
+        expect(page.locator("#compare-shared textarea")).to_have_attribute(
+            "placeholder", '{"max_tokens": 64}')
+        expect(page.locator("#compare-overrides-3 textarea")).to_have_attribute(
+            "placeholder", '{"temperature": 0.9}')
+        page.locator("#compare-task").get_by_label("Image to image", exact=False).check()
+        expect(grid_box).to_be_visible()
+        grid_box.get_by_role("button", name="X/Y grid").click()  # the accordion opens
+        expect(page.locator("#compare-grid-xv textarea")).to_have_value("modnet, u2netp")
+        expect(page.locator("#compare-shared textarea")).to_have_attribute(
+            "placeholder", '{"scale": 2}')
+    finally:
+        context.close()
