@@ -118,11 +118,3 @@ def system_from_history(history: Sequence[Turn]) -> str | None:
             return text
     return None
 
-
-def render_transcript(fmt: ChatFormat, system_prompt: str, history: Sequence[Turn],
-                      message: str, template: str | None = None) -> str:
-    """The full text the model will read once it wraps `prompt` in its template (for tests and
-    for showing users what is sent)."""
-    template = template or TEMPLATES.get(fmt, "{system_prompt}\n\n{prompt}")
-    prompt = render_prompt(fmt, history, message)
-    return template.replace("{system_prompt}", system_prompt).replace("{prompt}", prompt)

@@ -1,7 +1,7 @@
 """The `playground` command.
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
-               [--auth USER:PASS] [--visitors-bring-token]
+               [--auth USER:PASS] [--visitors-bring-token] [--tab TAB ...]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
@@ -11,8 +11,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playground.engine.server import EngineThread
+    from playground.service import Service
 
 # Before any native runtime loads: llama.cpp collapses on a busy 2-core machine without it, and
 # nothing in the playground may phone home.
@@ -21,7 +27,62 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+log = logging.getLogger("playground")
+
+
+def open_service(backend: str = "auto", *,
+                 visitors_bring_token: bool = False) -> tuple[Service, EngineThread | None]:
+    """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
+    a URL) and the embedded engine it started (None when it talks to another server).
+
+    With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
+    service never holds it, so each visitor's requests carry their own token or none."""
+    from playground.config import REPLICATE_CLOUD, data_dir
+    from playground.service import Service
+
+    token = os.environ.get("REPLICATE_API_TOKEN") or None
+    if backend == "auto":  # a configured server first, then the cloud with a token, else offline
+        backend = os.environ.get("REPLICATE_BASE_URL") or ("replicate" if token else "local")
+    if visitors_bring_token:
+        token = None
+    engine = None
+    if backend == "local":
+        from playground.engine.models import registry
+        from playground.engine.server import EngineThread
+
+        # Its own folder: the engine's database and files stay apart from the app's outputs.
+        engine = EngineThread(registry(), data_dir() / "engine").start()
+        service = Service(engine.url, data_dir=data_dir(), backend="local")  # no token needed
+    elif backend == "replicate":
+        service = Service(REPLICATE_CLOUD, token=token, data_dir=data_dir(), backend="replicate")
+    else:  # a URL: a loopback one is taken for a local engine, any other for a custom server
+        service = Service(backend.rstrip("/"), token=token, data_dir=data_dir())
+    return service, engine
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
+           tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
+           visitors_bring_token: bool = False) -> None:
+    """Start the app (and the local engine when asked) and serve until interrupted.
+
+    `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
+    from every visitor (see `exposure_problem`)."""
+    from playground.ui.app import build_app, serve
+    from playground.ui.context import make_context
+
+    service, engine = open_service(backend, visitors_bring_token=visitors_bring_token)
+    ctx = make_context(service)
+    log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
+    try:
+        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True, auth=auth)
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
 def _app(argv: list[str]) -> int:
+    from playground.ui.app import TAB_IDS
+
     parser = argparse.ArgumentParser(prog="playground", description="Replicate Playground")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
@@ -39,6 +100,8 @@ def _app(argv: list[str]) -> int:
         "--visitors-bring-token", action="store_true",
         help="never use REPLICATE_API_TOKEN for visitors: each pastes their own in the page",
     )
+    parser.add_argument("--tab", action="append", choices=TAB_IDS, dest="tabs",
+                        help="show only this tab (repeat for more)")
     args = parser.parse_args(argv)
     try:
         auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
@@ -51,9 +114,7 @@ def _app(argv: list[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    from playground.ui.app import launch
-
-    launch(host=args.host, port=args.port, backend=args.backend, auth=auth,
+    launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs, auth=auth,
            visitors_bring_token=args.visitors_bring_token)
     return 0
 

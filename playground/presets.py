@@ -30,6 +30,7 @@ scale = 2
 [preset.chat]                    # chat presets only: how the conversation becomes inputs
 format = "llama3"                # llama3 | llama2 | chatml | plain (see playground.chat_prompt)
 prompt_template = "..."          # optional: sent as the `prompt_template` input
+context_tokens = 4096            # optional: the context window; older turns are trimmed to fit
 [preset.local_chat]              # the same for the local stand-in (default: like `chat`)
 format = "chatml"
 
@@ -65,7 +66,7 @@ from pydantic import (
 from playground.chat_prompt import ChatFormat
 
 Task = Literal["image", "chat", "transcribe", "upscale", "rembg", "faces"]
-Backend = Literal["replicate", "local", "custom"]
+BackendKind = Literal["replicate", "local", "custom"]
 TASKS: tuple[str, ...] = ("image", "chat", "transcribe", "upscale", "rembg", "faces")
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -78,13 +79,6 @@ class PresetError(ValueError):
     """A preset file that cannot be used; the message names the file and the field."""
 
 
-class UnknownPreset(KeyError):
-    """A preset id that no preset of the task has; `str` is the sentence to show."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "unknown preset"
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -92,6 +86,8 @@ class _Strict(BaseModel):
 class ChatSettings(_Strict):
     format: ChatFormat
     prompt_template: str | None = None
+    # the model's context window in tokens: older turns are left out to fit it (None: unknown)
+    context_tokens: int | None = Field(default=None, ge=256)
 
 
 class UIHints(_Strict):
@@ -142,11 +138,7 @@ class Preset(_Strict):
             raise ValueError(f"a {self.task} preset needs file_input (the input taking the file)")
         return self
 
-    @property
-    def pinned_version(self) -> str | None:
-        return self.model.partition(":")[2] or None
-
-    def ref_for(self, backend: Backend) -> str:
+    def ref_for(self, backend: BackendKind) -> str:
         """The local stand-in on the local engine; the pinned model anywhere else."""
         if backend == "local":
             if not self.local_model:
@@ -154,7 +146,7 @@ class Preset(_Strict):
             return self.local_model
         return self.model
 
-    def inputs_for(self, backend: Backend) -> dict[str, Any]:
+    def inputs_for(self, backend: BackendKind) -> dict[str, Any]:
         """The default inputs for a backend (a fresh dict, safe to update)."""
         if backend != "local":
             return dict(self.defaults)
@@ -162,15 +154,15 @@ class Preset(_Strict):
         merged.update(self.local_defaults)
         return merged
 
-    def chat_for(self, backend: Backend) -> ChatSettings | None:
+    def chat_for(self, backend: BackendKind) -> ChatSettings | None:
         return (self.local_chat or self.chat) if backend == "local" else self.chat
 
-    def image_side_for(self, backend: Backend) -> int | None:
+    def image_side_for(self, backend: BackendKind) -> int | None:
         side = self.local_max_image_side if backend == "local" else None
         side = self.max_image_side if side is None else side
         return side or None
 
-    def aspect_ratios_for(self, backend: Backend) -> dict[str, tuple[int, int]]:
+    def aspect_ratios_for(self, backend: BackendKind) -> dict[str, tuple[int, int]]:
         if backend == "local" and self.ui.local_aspect_ratios:
             return dict(self.ui.local_aspect_ratios)
         return dict(self.ui.aspect_ratios)
@@ -241,45 +233,3 @@ def for_task(presets: dict[str, Preset], task: Task) -> list[Preset]:
     """A task's presets, its default first."""
     return [p for p in presets.values() if p.task == task]
 
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-    "array": (list,), "object": (dict,),
-}
-
-
-def resolve(prop: dict[str, Any], components: dict[str, Any] | None) -> dict[str, Any]:
-    """A property with Cog's `allOf: [{$ref: #/components/schemas/X}]` (enums) inlined."""
-    prop = dict(prop)
-    for branch in prop.pop("allOf", []):
-        ref = branch.get("$ref", "")
-        target = (components or {}).get(ref.rsplit("/", 1)[-1], {}) if ref else branch
-        prop = {**target, **prop}
-    return prop
-
-
-def check_inputs(inputs: dict[str, Any], input_schema: dict[str, Any],
-                 components: dict[str, Any] | None = None) -> list[str]:
-    """What is wrong with `inputs` for a version's Input schema (names, types, enums, ranges)."""
-    problems = []
-    props = input_schema.get("properties", {})
-    for name, value in inputs.items():
-        if name not in props:
-            problems.append(f"{name}: not an input of this model")
-            continue
-        prop = resolve(props[name], components)
-        kind = prop.get("type")
-        allowed = _JSON_TYPES.get(kind or "", (object,))
-        if isinstance(value, bool) and kind in ("integer", "number") or not isinstance(
-                value, allowed):
-            problems.append(f"{name}: {value!r} is not of type {kind}")
-            continue
-        if "enum" in prop and value not in prop["enum"]:
-            problems.append(f"{name}: {value!r} is not one of {prop['enum']}")
-        if "minimum" in prop and value < prop["minimum"]:
-            problems.append(f"{name}: {value!r} is below the minimum {prop['minimum']}")
-        if "maximum" in prop and value > prop["maximum"]:
-            problems.append(f"{name}: {value!r} is above the maximum {prop['maximum']}")
-        if "exclusiveMinimum" in prop and value <= prop["exclusiveMinimum"]:
-            problems.append(f"{name}: {value!r} must be above {prop['exclusiveMinimum']}")
-    return problems

@@ -1,13 +1,21 @@
-"""What a run reports: updates while it runs, and one RunResult at the end."""
+"""What a run reports: `RunUpdate`s while it runs, and one `RunResult` at the end.
+
+Every task reports through these two types, chat included (a streamed piece of text is an
+update with `delta` set). No gradio here, and nothing that talks to a server.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playground.replicate.types import Prediction
 
 PROGRESS = re.compile(r"(\d{1,3})%\|[^|\n]*\|\s*(\d+)/(\d+)")
+TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 
 
 def parse_progress(logs: str | None) -> float | None:
@@ -15,7 +23,7 @@ def parse_progress(logs: str | None) -> float | None:
     if not logs:
         return None
     last = None
-    for last in PROGRESS.finditer(logs):  # noqa: B007 - only the last one matters
+    for last in PROGRESS.finditer(logs[-4000:]):  # noqa: B007 - only the last one matters
         pass
     if last is None:
         return None
@@ -24,24 +32,38 @@ def parse_progress(logs: str | None) -> float | None:
     return max(0.0, min(1.0, fraction))
 
 
+def format_seconds(value: Any, digits: int = 1) -> str:
+    """`2.94` -> "2.9 s"; anything that is not a number -> "n/a"."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    if number != number or number in (float("inf"), float("-inf")):
+        return "n/a"
+    return f"{number:.{digits}f} s"
+
+
 @dataclass
 class RunUpdate:
-    """Handed to `on_update` every time a running prediction is polled."""
+    """Handed to `on_update` while a prediction runs: status, logs, progress, streamed text."""
 
     prediction_id: str
-    status: str  # starting | processing | succeeded | failed | canceled
+    status: str  # sending | starting | processing | succeeded | failed | canceled | retrying
     logs: str = ""
     progress: float | None = None  # 0..1 from the logs' last progress bar, None if none yet
     elapsed: float = 0.0  # seconds since we sent the request
     notice: str | None = None  # e.g. "Rate limited (429): retrying in 8 s"
+    text: str = ""  # streamed runs: the output text so far
+    delta: str = ""  # streamed runs: the piece that just arrived
 
 
 @dataclass
 class RunResult:
     """One finished (or failed, or canceled) prediction, with its outputs saved locally.
 
-    Failed and canceled predictions come back as results (their logs matter); errors talking
-    to the API are raised instead. `raise_for_status()` turns a failure into an exception.
+    Failed and canceled predictions come back as results with that `status` (their `error` and
+    `logs` matter); `ok` says whether it succeeded. Errors before or around the prediction
+    (the API refused it, the backend is down, a bad upload) are raised instead.
     """
 
     prediction_id: str
@@ -59,11 +81,17 @@ class RunResult:
     error: str | None = None
     upload_notes: list[str] = field(default_factory=list)  # one line per uploaded file
     output_problems: list[str] = field(default_factory=list)  # outputs that could not be saved
-    prediction: Any = None  # the client's final Prediction object
+    # what was changed on the way, in plain words ("2 earlier messages left out to fit ...")
+    notes: list[str] = field(default_factory=list)
+    prediction: Prediction | None = None  # the client's final Prediction object
 
     @property
     def ok(self) -> bool:
         return self.status == "succeeded"
+
+    @property
+    def canceled(self) -> bool:
+        return self.status == "canceled"
 
     @property
     def text(self) -> str:
@@ -84,40 +112,13 @@ class RunResult:
         took = self.metrics.get("client_time")
         head = self.status
         if took is not None:
-            head += f" {'in' if self.ok else 'after'} {took:.1f} s"
+            head += f" {'in' if self.ok else 'after'} {format_seconds(took)}"
         predict = self.metrics.get("predict_time")
         if predict is not None:
-            head += f" (predict {float(predict):.1f} s)"
+            head += f" (predict {format_seconds(predict)})"
         parts = [head, self.model]
         if self.error:
             parts.append(str(self.error).strip().splitlines()[0][:200])
         if self.output_problems:
             parts.append(f"{len(self.output_problems)} output(s) not saved")
         return " · ".join(parts)
-
-    def raise_for_status(self) -> RunResult:
-        """Raises the client's PredictionFailed / PredictionCanceled unless it succeeded."""
-        from playground.replicate import errors
-        from playground.replicate.types import Prediction
-
-        if self.ok:
-            return self
-        prediction = self.prediction if isinstance(self.prediction, Prediction) else Prediction(
-            id=self.prediction_id, status=self.status, error=self.error, logs=self.logs)
-        if self.status == "canceled":
-            raise errors.PredictionCanceled(prediction)
-        raise errors.PredictionFailed(prediction)
-
-
-@dataclass
-class ChatUpdate:
-    """One step of a streamed chat answer; the last one has `done=True` and the RunResult."""
-
-    text_so_far: str
-    delta: str = ""
-    prediction_id: str | None = None
-    done: bool = False
-    result: RunResult | None = None
-    status: str | None = None  # the prediction's: starting, then processing once it streams
-    logs: str = ""  # the model's logs so far (e.g. loading the model)
-    notice: str | None = None  # e.g. "Rate limited (429): retrying in 8 s"

@@ -3,7 +3,7 @@
 from .grid import Axis, compose_grid, parse_values, plan_grid, run_grid
 from .prices import Estimate, PriceTable, format_cost
 from .report import export_html, export_json, load_json, missing_files, render_html
-from .runner import Backend, PaneUpdate, Runner, StreamPiece
+from .runner import Backend, PaneUpdate, Runner
 from .session import CompareSession, Entry, GridRecord, Run, Vote
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "PriceTable",
     "Run",
     "Runner",
-    "StreamPiece",
     "Vote",
     "compose_grid",
     "export_html",

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from playground.service import format_seconds
+
 from .prices import format_cost
 from .safe_files import SessionFileRefused, check_session_files
 from .session import CompareSession, Run, resolve_name
@@ -101,7 +103,7 @@ def _file_html(name: str, base: Path | None) -> str:
 
 
 def _fmt_time(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f} s"
+    return format_seconds(value, 2)
 
 
 def _jsonish(value: Any) -> str:

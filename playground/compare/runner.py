@@ -2,18 +2,22 @@
 
 `Runner.run_round` starts one task per entry under a semaphore (so a session never has more than
 `max_concurrency` predictions in flight and never trips a rate limit), and yields a `PaneUpdate`
-whenever a pane changes: status, logs, streamed chat text, the finished result. A failing entry
-only fails its own pane. Closing the generator early cancels what is still running.
+whenever a pane changes: status, logs, streamed chat text, the finished result. Each entry is
+one service run (`RunUpdate`s, then a `RunResult`), so a failed prediction fails its pane the
+same way in every task, chat included. A failing entry only fails its own pane. Closing the
+generator early cancels what is still running.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from playground.service import OnUpdate, RunResult, RunUpdate
 
 from .prices import PriceTable
 from .session import CompareSession, Run, output_text, relative_name
@@ -23,27 +27,13 @@ _DONE = object()
 Job = tuple[Run, str, dict[str, Any], dict[str, Any]]  # run, ref, shared inputs, overrides
 
 
-@dataclass
-class StreamPiece:
-    """One step of a streamed (chat) run: the text so far, and at the end the full result."""
-
-    text: str
-    prediction_id: str | None = None
-    result: Any = None  # a RunResult-like object once finished
-
-
 class Backend(Protocol):
-    """What the runner needs from the service (see `service_backend.ServiceBackend`).
-
-    Results are RunResult-like: prediction_id, model, version, input, status, output, files,
-    logs, metrics, error.
-    """
+    """What the runner needs (see `service_backend.ServiceBackend`, on the service)."""
 
     async def run(self, ref: str, input: dict[str, Any], *, token: str | None,
-                  on_update: Callable[[Any], Any] | None) -> Any: ...
-
-    def stream(self, ref: str, input: dict[str, Any], *,
-               token: str | None) -> AsyncIterator[StreamPiece]: ...
+                  on_update: OnUpdate | None, stream: bool = False) -> RunResult:
+        """One prediction to its end; with `stream`, the output arrives in updates."""
+        ...
 
     async def resolve(self, ref: str, shared: dict[str, Any], overrides: dict[str, Any], *,
                       token: str | None) -> tuple[str, dict[str, Any]]:
@@ -53,6 +43,10 @@ class Backend(Protocol):
         ...
 
     async def cancel(self, prediction_id: str, *, token: str | None) -> None: ...
+
+    async def finished(self, prediction_id: str, *, token: str | None) -> RunResult | None:
+        """The prediction as the backend has it now (outputs saved if it succeeded)."""
+        ...
 
 
 @dataclass
@@ -67,11 +61,19 @@ def describe_error(exc: BaseException) -> str:
     return text if len(text) <= 2000 else text[:1999] + "…"
 
 
+def describe_failure(result: RunResult) -> str:
+    """A failed or canceled run's line for its pane."""
+    if result.canceled:
+        return "Canceled"
+    return describe_error(RuntimeError(result.error or "the model stopped without saying why"))
+
+
 class Runner:
     def __init__(self, backend: Backend, *, prices: PriceTable | None = None,
                  max_concurrency: int = DEFAULT_CONCURRENCY, data_dir: Path | None = None,
                  streaming_tasks: frozenset[str] = frozenset({"chat"}),
-                 describe: Callable[[BaseException], str] = describe_error) -> None:
+                 describe: Callable[[BaseException], str] = describe_error,
+                 failed: Callable[[RunResult], str] = describe_failure) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self.backend = backend
@@ -80,6 +82,7 @@ class Runner:
         self.data_dir = data_dir
         self.streaming_tasks = streaming_tasks
         self.describe = describe  # the UI passes its own wording of errors
+        self.failed = failed  # ... and of failed or canceled runs
 
     async def run_round(self, session: CompareSession, *, token: str | None = None,
                         pinned: bool = False) -> AsyncIterator[PaneUpdate]:
@@ -109,15 +112,14 @@ class Runner:
         """After a Stop: give every unfinished run its final state. A prediction that finished on
         the backend before the stop reached it is shown as such, with its output; the others are
         canceled (on the backend too)."""
-        finished = getattr(self.backend, "finished", None)
         for run in runs:
             if run.status in ("succeeded", "failed"):
                 continue
             result = None
-            if run.prediction_id and finished is not None:
+            if run.prediction_id:
                 with contextlib.suppress(Exception):
-                    result = await finished(run.prediction_id, token=token)
-            if result is not None and getattr(result, "status", None) == "succeeded":
+                    result = await self.backend.finished(run.prediction_id, token=token)
+            if result is not None and result.ok:
                 run.error = None
                 self._absorb(run, result)
                 continue
@@ -153,9 +155,6 @@ class Runner:
                 raise
             except Exception as exc:  # one failing pane never stops the others
                 run.status, run.error = "failed", self.describe(exc)
-                prediction = getattr(exc, "prediction", None)
-                if prediction is not None:
-                    self._absorb(run, prediction)
             finally:
                 publish(run)
                 queue.put_nowait(_DONE)
@@ -184,46 +183,34 @@ class Runner:
         ref, inputs = await self.backend.resolve(ref, shared, overrides, token=token)
         run.model = ref.split(":", 1)[0]
         run.input = {k: _jsonable(v, self.data_dir) for k, v in inputs.items()}
-        if stream:
-            result = None
-            async for piece in self.backend.stream(ref, inputs, token=token):
-                run.status = "processing"
-                run.text = piece.text
-                run.prediction_id = piece.prediction_id or run.prediction_id
-                result = piece.result or result
-                publish(run)
-            if result is None:
-                raise RuntimeError("the stream ended without a result")
-        else:
 
-            def on_update(update: Any) -> None:
-                run.status = getattr(update, "status", None) or run.status
-                run.prediction_id = getattr(update, "prediction_id", None) or run.prediction_id
-                logs = getattr(update, "logs", None)
-                if isinstance(logs, str):
-                    run.logs = logs
-                publish(run)
+        def on_update(update: RunUpdate) -> None:
+            run.status = update.status if update.status != "retrying" else run.status
+            run.prediction_id = update.prediction_id or run.prediction_id
+            run.logs = update.logs or run.logs
+            if update.text:
+                run.text = update.text
+            publish(run)
 
-            result = await _maybe_await(self.backend.run(ref, inputs, token=token,
-                                                         on_update=on_update))
+        result = await self.backend.run(ref, inputs, token=token, on_update=on_update,
+                                        stream=stream)
         self._absorb(run, result)
+        if not result.ok:
+            run.error = self.failed(result)
 
-    def _absorb(self, run: Run, result: Any) -> None:
-        """Copy a RunResult (or a Prediction, for failures) into the run, and price it."""
-        run.prediction_id = getattr(result, "prediction_id", None) or getattr(
-            result, "id", None) or run.prediction_id
-        run.model = getattr(result, "model", None) or run.model
-        run.version = getattr(result, "version", None) or run.version
-        run.status = getattr(result, "status", None) or run.status
-        metrics = getattr(result, "metrics", None) or {}
-        if not isinstance(metrics, dict):
-            metrics = metrics.model_dump() if hasattr(metrics, "model_dump") else dict(metrics)
-        run.metrics = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float)}
-        run.logs = getattr(result, "logs", None) or run.logs
-        run.error = getattr(result, "error", None) or run.error
-        text = output_text(getattr(result, "output", None))
+    def _absorb(self, run: Run, result: RunResult) -> None:
+        """Copy a finished run's result into the pane's record, and price it."""
+        run.prediction_id = result.prediction_id or run.prediction_id
+        run.model = result.model or run.model
+        run.version = result.version or run.version
+        run.status = result.status
+        run.metrics = {k: float(v) for k, v in result.metrics.items()
+                       if isinstance(v, int | float) and not isinstance(v, bool)}
+        run.logs = result.logs or run.logs
+        run.error = result.error or run.error
+        text = output_text(result.output)
         run.text = text if text is not None else run.text
-        run.files = [relative_name(f, self.data_dir) for f in getattr(result, "files", None) or []]
+        run.files = [relative_name(f, self.data_dir) for f in result.files]
         estimate = self.prices.estimate(run.model, run.metrics.get("predict_time"),
                                        run.metrics)
         run.hardware, run.cost_usd = (estimate.hardware, estimate.usd) if estimate else (None, None)
@@ -237,6 +224,3 @@ def _jsonable(value: Any, base: Path | None) -> Any:
         return value[:60] + f"…({len(value)} chars)"
     return value
 
-
-async def _maybe_await(value: Awaitable[Any] | Any) -> Any:
-    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value

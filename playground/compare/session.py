@@ -177,11 +177,6 @@ class CompareSession(BaseModel):
             shared["seed"] = self.seed
         return shared, dict(self.entries[index].overrides)
 
-    def entry_input(self, index: int, base: Path | None = None) -> dict[str, Any]:
-        """What an entry sends (before cutting to its schema): overrides win."""
-        shared, overrides = self.entry_parts(index, base)
-        return {**shared, **overrides}
-
     # -- votes -------------------------------------------------------------------------------
 
     def vote(self, round_no: int, entry: int, verdict: Verdict | None) -> None:

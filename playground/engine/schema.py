@@ -74,7 +74,3 @@ def openapi_schema(model: EngineModel) -> dict[str, Any]:
 def version_id(schema: dict[str, Any]) -> str:
     canonical = json.dumps(schema, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def output_streams_text(model: EngineModel) -> bool:
-    return model.output_schema.get("x-cog-array-type") == "iterator"

@@ -148,10 +148,6 @@ class Store:
         rows = self._exec("SELECT data FROM predictions WHERE stream_token = ?", (token,))
         return _load(rows[0][0]) if rows else None
 
-    def prediction_seq(self, pid: str) -> int | None:
-        rows = self._exec("SELECT seq FROM predictions WHERE id = ?", (pid,))
-        return rows[0][0] if rows else None
-
     def list_predictions(
         self, limit: int, before: int | None = None, after: int | None = None
     ) -> list[tuple[int, dict[str, Any]]]:

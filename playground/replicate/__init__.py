@@ -3,7 +3,7 @@
 from . import errors, types
 from ._client import DEFAULT_BASE_URL, AsyncClient
 from ._predictions import raise_for_status
-from ._redact import redact
+from ._redact import redact, scrub
 from ._retry import Retries, RetryNotice, retry_listener
 from ._stream import PredictionStream
 from .errors import (
@@ -67,5 +67,6 @@ __all__ = [
     "errors",
     "raise_for_status",
     "redact",
+    "scrub",
     "types",
 ]

@@ -6,16 +6,19 @@ from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image
+from playground.ui.inputs import IMAGE_HINT, require_file
 from playground.ui.runner import (
     PROGRESS,
     Run,
+    bind,
     path_of,
     run_panel,
     wire_run,
 )
+from playground.ui.widgets import ImageView
 
 TAB = "background"
 TASK = "rembg"
@@ -45,31 +48,30 @@ def build(ctx: AppContext) -> None:
     widgets.check_on_upload(ctx, image, panel.status, "the image", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {})
 
-    async def remove(image_value: Any, preset_name: str | None, token_value: Any,
-                     request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
-        image_path = path_of(image_value)
-        run = Run(ctx, TAB, panel, request, token_value, progress)
-
-        async def call(token: str | None, on_update: Any) -> Any:
-            path = check_image(image_path, "the image", ctx.max_upload_bytes)
-            return await ctx.service.remove_background(
-                str(path), preset=widgets.preset_value(preset_name), token=token,
-                on_update=on_update,
-            )
-
-        async for update in run.execute(call):
-            yield update
-        if run.result is None:
-            return
-        yield widgets.image_result_updates(run, panel, image_path, slider, download,
-                                           image=result, kind="PNG",
-                                           note=", transparent background")
-
-    wire_run(ctx, TAB, panel, run_btn, cancel_btn, remove, inputs=[image, preset],
+    view = ImageView(panel, slider, download, result)
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(remove, ctx, view), inputs=[image, preset],
              outputs=[result, slider, download], progress_on=[result], preprocess=False)
 
 
-if __name__ == "__main__":
-    from playground.ui.app import main_for
+async def remove(ctx: AppContext, view: ImageView, image: Any, preset: str | None,
+                 token: str | None = None, request: gr.Request | None = None,
+                 progress: gr.Progress = PROGRESS) -> Any:
+    """Remove background: the subject cut out, transparency kept."""
+    image_path = path_of(image)
+    run = Run(ctx, TAB, request, token, progress)
 
-    main_for(TAB)
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        path = require_file(image_path, "The image", IMAGE_HINT,
+                            ctx.max_upload_bytes, image=True)
+        return await ctx.service.remove_background(
+            str(path), preset=widgets.preset_value(preset),
+            token=token,
+            on_update=on_update,
+        )
+
+    async for update in run.execute(call, view.panel):
+        yield update
+    if run.result is None:
+        return
+    yield widgets.image_result_updates(run, view, image_path, kind="PNG",
+                                       note=", transparent background")

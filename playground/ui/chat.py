@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult, scrub
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.messages import Message, describe, scrub
+from playground.ui.messages import Message
 from playground.ui.runner import (
+    Run,
+    bind,
     cancel_quietly,
     details_markdown,
-    pill,
+    session_of,
     status_for,
-    status_line,
     token_of,
 )
 
@@ -26,27 +26,15 @@ STOPPED = Message("Stopped", "The answer was interrupted; what it wrote so far i
                   "canceled")
 
 
-def history_as_messages(history: list[Any]) -> list[dict[str, str]]:
-    """Gradio's chat history as plain {"role", "content": str} messages (text parts only)."""
-    out = []
-    for item in history or []:
-        role = item.get("role") if isinstance(item, dict) else getattr(item, "role", None)
-        content = item.get("content") if isinstance(item, dict) else getattr(item, "content", "")
-        if isinstance(content, list):
-            content = "".join(
-                c.get("text", "") if isinstance(c, dict) else (c if isinstance(c, str) else "")
-                for c in content
-            )
-        if role in ("user", "assistant", "system") and isinstance(content, str):
-            out.append({"role": role, "content": content})
-    return out
+def has_message(message: str) -> object:
+    """Enter in an empty box sends nothing (the API refuses it too: see `respond`)."""
+    return gr.validate(bool((message or "").strip()), "Type a message first.")
 
 
-def cut_off(result: Any, max_tokens: int) -> str:
+def cut_off(result: RunResult, max_tokens: int) -> str:
     """Plain words when the answer used every token it was allowed (so it stopped mid-way),
     from the token count the model reports (Replicate's language models and the engine do)."""
-    metrics = getattr(result, "metrics", None) or {}
-    count = metrics.get("output_token_count") if isinstance(metrics, dict) else None
+    count = result.metrics.get("output_token_count")
     if not isinstance(count, int | float) or max_tokens <= 0 or count < max_tokens:
         return ""
     return (f"The answer stopped at the {max_tokens}-token limit: raise Max tokens to get "
@@ -77,76 +65,18 @@ def build(ctx: AppContext) -> None:
     with gr.Accordion("Details", open=False, elem_id=f"{TAB}-details-box",
                       render=False) as details_box:
         details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"])
-        logs = gr.Textbox(label="Logs", lines=6, max_lines=14, interactive=False,
+        logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
                           autoscroll=True, elem_id=f"{TAB}-logs", buttons=["copy"],
                           placeholder="The model's logs appear here.")
     chatbot = gr.Chatbot(elem_id=f"{TAB}-chatbot", height=440, label="Conversation",
                          buttons=["copy"], render=False, layout="bubble",
                          placeholder="Ask anything to start the conversation.")
     textbox = gr.Textbox(placeholder="Type a message and press Enter", elem_id=f"{TAB}-input",
-                         show_label=False, render=False, submit_btn=True, stop_btn=True)
-
-    async def respond(message: str, history: list[Any], system: str, max_new: float,
-                      temp: float, nucleus: float, preset_name: str | None, token_value: Any,
-                      request: gr.Request) -> Any:
-        session = getattr(request, "session_hash", None) or "anonymous"
-        token = token_of(token_value)
-        started = time.monotonic()
-        text, prediction_id, finished, result, log_text = "", None, False, None, ""
-        yield "", status_line(None, 0, None), "", ""
-        try:
-            async for update in ctx.service.chat(
-                message, history_as_messages(history), preset=widgets.preset_value(preset_name),
-                system_prompt=system or None, token=token, max_tokens=int(max_new),
-                temperature=float(temp), top_p=float(nucleus),
-            ):
-                if update.prediction_id and update.prediction_id != prediction_id:
-                    prediction_id = update.prediction_id
-                    ctx.runs.set(session, TAB, prediction_id)
-                text = update.text_so_far or text
-                result = update.result or result
-                log_text = scrub(update.logs) if update.logs else log_text
-                if update.done:
-                    break
-                line = status_line(update.status, time.monotonic() - started, None)
-                if update.notice:  # e.g. rate limited: say why nothing moves, and how long
-                    line = f"{pill('warn', 'Waiting')} {scrub(update.notice)}"
-                yield text, line, "", log_text
-            finished = True
-        except Exception as exc:  # every failure becomes a message, never a traceback
-            msg = describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
-                           had_token=token is not None or ctx.has_server_token)
-            finished = True
-            yield text, status_for(STOPPED if msg.kind == "canceled" else msg), "", log_text
-            if msg.kind == "canceled":
-                return
-            raise gr.Error(scrub(msg.text), title=msg.title, print_exception=False) from None
-        finally:
-            ctx.runs.pop(session, TAB)
-            if not finished and prediction_id:  # Stop pressed: cancel on the backend too
-                asyncio.ensure_future(cancel_quietly(ctx, prediction_id, token))
-        if result is not None and result.status == "canceled":  # canceled elsewhere
-            yield text, status_for(STOPPED), details_markdown(result), log_text
-            return
-        took = time.monotonic() - started
-        done = f"{pill('ok', 'Done')} in {took:.1f} s."
-        cut = cut_off(result, int(max_new))
-        if cut:  # an answer cut mid-sentence is not simply "Done"
-            done = f"{pill('warn', 'Done, but')} {cut} ({took:.1f} s)"
-        yield text, done, details_markdown(result) if result else "", log_text
-
-    async def stop(token_value: Any, request: gr.Request) -> tuple[str, str, Any]:
-        """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
-        prediction on the backend and says so, in place of the running status."""
-        session = getattr(request, "session_hash", None) or "anonymous"
-        prediction_id = ctx.runs.pop(session, TAB)
-        if prediction_id:
-            await cancel_quietly(ctx, prediction_id, token_of(token_value))
-        # Every output of the canceled event, so none keeps Gradio's "Error" badge from it.
-        return status_for(STOPPED), "", gr.skip()
+                         label="Message", show_label=False, render=False, submit_btn=True,
+                         stop_btn=True)
 
     gr.ChatInterface(
-        respond,
+        bind(respond, ctx),
         chatbot=chatbot,
         textbox=textbox,
         additional_inputs=[system_prompt, max_tokens, temperature, top_p, preset, ctx.token_state],
@@ -157,9 +87,10 @@ def build(ctx: AppContext) -> None:
         fill_height=False,
         autofocus=False,
         concurrency_limit=4,
+        validator=has_message,
     )
     details_box.render()
-    textbox.stop(stop, inputs=[ctx.token_state], outputs=[status, details, logs],
+    textbox.stop(bind(stop, ctx), inputs=[ctx.token_state], outputs=[status, details, logs],
                  api_name=f"{TAB}_stop", show_progress="hidden")
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {
         "system_prompt": system_prompt, "max_tokens": max_tokens, "temperature": temperature,
@@ -167,7 +98,41 @@ def build(ctx: AppContext) -> None:
     })
 
 
-if __name__ == "__main__":
-    from playground.ui.app import main_for
+async def respond(ctx: AppContext, message: str, history: list[Any], system_prompt: str,
+                  max_tokens: float, temperature: float, top_p: float, preset: str | None,
+                  token: str | None = None, request: gr.Request | None = None) -> Any:
+    """One answer, streamed: (answer so far, status, details, logs) at every step."""
+    # A failed answer is said in the status line and the conversation stays as it is (a gr.Error
+    # would cover it with an "Error" badge); errors before any answer (no token, no backend, an
+    # empty message) are raised as in every tab.
+    run = Run(ctx, TAB, request, token, canceled=STOPPED, quiet_failures=True)
 
-    main_for(TAB)
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        return await ctx.service.chat(
+            message, history, preset=widgets.preset_value(preset),
+            system_prompt=system_prompt or None, token=token, on_update=on_update,
+            max_tokens=int(max_tokens), temperature=float(temperature),
+            top_p=float(top_p))
+
+    shown = ["", "", "", ""]
+    async for step in run.steps(call):
+        for i, value in enumerate((step.text, step.status, step.details, step.logs)):
+            if value is not None:
+                shown[i] = value
+        yield tuple(shown)
+    if run.result is None:
+        return
+    result = run.result
+    cut = cut_off(result, int(max_tokens))  # an answer cut mid-sentence is not simply "Done"
+    yield (result.text or shown[0], run.done_status(notes=[*result.notes, *([cut] if cut else [])]),
+           details_markdown(result), scrub(result.logs) or shown[3])
+
+async def stop(ctx: AppContext, token: str | None = None,
+               request: gr.Request | None = None) -> tuple[str, str, Any]:
+    """Stop: ChatInterface cancels the event (the partial answer stays); this cancels the
+    prediction on the backend and says so, in place of the running status."""
+    prediction_id = ctx.runs.pop(session_of(request), TAB)
+    if prediction_id:
+        await cancel_quietly(ctx, prediction_id, token_of(token))
+    # Every output of the canceled event, so none keeps Gradio's "Error" badge from it.
+    return status_for(STOPPED), "", gr.skip()

@@ -6,16 +6,19 @@ from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image
+from playground.ui.inputs import IMAGE_HINT, require_file
 from playground.ui.runner import (
     PROGRESS,
     Run,
+    bind,
     path_of,
     run_panel,
     wire_run,
 )
+from playground.ui.widgets import ImageView
 
 TAB = "faces"
 TASK = "faces"
@@ -48,32 +51,30 @@ def build(ctx: AppContext) -> None:
     widgets.check_on_upload(ctx, image, panel.status, "the photo", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"version": version, "scale": scale})
 
-    async def restore(image_value: Any, ver: str, factor: float, preset_name: str | None,
-                      token_value: Any, request: gr.Request,
-                      progress: gr.Progress = PROGRESS) -> Any:
-        image_path = path_of(image_value)
-        run = Run(ctx, TAB, panel, request, token_value, progress)
-
-        async def call(token: str | None, on_update: Any) -> Any:
-            path = check_image(image_path, "the photo", ctx.max_upload_bytes)
-            value = int(factor) if float(factor).is_integer() else float(factor)
-            return await ctx.service.restore_faces(
-                str(path), version=ver, scale=value, preset=widgets.preset_value(preset_name),
-                token=token, on_update=on_update,
-            )
-
-        async for update in run.execute(call):
-            yield update
-        if run.result is None:
-            return
-        yield widgets.image_result_updates(run, panel, image_path, slider, download)
-
-    wire_run(ctx, TAB, panel, run_btn, cancel_btn, restore,
+    view = ImageView(panel, slider, download)
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(restore, ctx, view),
              inputs=[image, version, scale, preset], outputs=[slider, download],
              progress_on=[slider], preprocess=False)
 
 
-if __name__ == "__main__":
-    from playground.ui.app import main_for
+async def restore(ctx: AppContext, view: ImageView, image: Any, version: str, scale: float,
+                  preset: str | None, token: str | None = None,
+                  request: gr.Request | None = None, progress: gr.Progress = PROGRESS) -> Any:
+    """Restore faces: the photo with its faces repaired, before and after."""
+    image_path = path_of(image)
+    run = Run(ctx, TAB, request, token, progress)
 
-    main_for(TAB)
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        path = require_file(image_path, "The photo", IMAGE_HINT,
+                            ctx.max_upload_bytes, image=True)
+        value = int(scale) if float(scale).is_integer() else float(scale)
+        return await ctx.service.restore_faces(
+            str(path), version=version, scale=value, preset=widgets.preset_value(preset),
+            token=token, on_update=on_update,
+        )
+
+    async for update in run.execute(call, view.panel):
+        yield update
+    if run.result is None:
+        return
+    yield widgets.image_result_updates(run, view, image_path)

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.data_classes import FileData, ImageData
 from gradio.exceptions import ComponentProcessingError, InvalidPathError
-from pydantic import ValidationError
+from pydantic import ValidationError  # what Gradio raises for a payload that fits no field
 
 from playground.service import pixel_problem
 from playground.ui.inputs import NOT_UPLOADED, is_upload
 
 _REFUSED = NOT_UPLOADED[:1].upper() + NOT_UPLOADED[1:]
+_GUARDED: set[int] = set()  # ids of the Blocks (and image boxes) already guarded
 
 
 def confine_uploads(demo: gr.Blocks) -> None:
@@ -26,7 +28,8 @@ def confine_uploads(demo: gr.Blocks) -> None:
     `meta`; gr.Image's payload model does not require it, so without this a browser could have
     any image on the server's disk read (and sent to a model)."""
     for block in demo.blocks.values():
-        if isinstance(block, gr.Image) and not getattr(block.preprocess, "confined", False):
+        if isinstance(block, gr.Image) and id(block) not in _GUARDED:
+            _GUARDED.add(id(block))
             block.preprocess = _confined(block.preprocess)  # type: ignore[method-assign]
 
 
@@ -34,8 +37,9 @@ def plain_refusals(demo: gr.Blocks) -> None:
     """Gradio's own refusals of a crafted request (a file path outside its upload folder, a
     value its component cannot take) reach the page as an anonymous error and a traceback in
     the console: say them in a sentence instead."""
-    if getattr(demo.preprocess_data, "plain", False):
+    if id(demo) in _GUARDED:
         return
+    _GUARDED.add(id(demo))
     original = demo.preprocess_data
 
     async def preprocess_data(*args: Any, **kwargs: Any) -> Any:
@@ -52,13 +56,12 @@ def plain_refusals(demo: gr.Blocks) -> None:
                            "finite). Check the inputs and try again.", title="Request refused",
                            print_exception=False) from None
 
-    preprocess_data.plain = True  # type: ignore[attr-defined]
     demo.preprocess_data = preprocess_data  # type: ignore[method-assign]
 
 
 def _confined(preprocess: Any) -> Any:
     def checked(payload: Any) -> Any:
-        path = getattr(payload, "path", None)
+        path = payload.path if isinstance(payload, ImageData | FileData) else None
         if path and not is_upload(path):
             raise gr.Error(_REFUSED, title="File refused",
                            print_exception=False)
@@ -68,5 +71,4 @@ def _confined(preprocess: Any) -> Any:
             raise gr.Error(problem, title="Image too large", print_exception=False)
         return preprocess(payload)
 
-    checked.confined = True  # type: ignore[attr-defined]
     return checked

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from playground.ui import presets_view, widgets
+from playground.service import OnUpdate, RunResult, errors
+from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.messages import MissingInput
-from playground.ui.runner import PROGRESS, Run, details_markdown, pill, run_panel, wire_run
+from playground.ui.runner import (
+    PROGRESS,
+    Run,
+    RunPanel,
+    bind,
+    details_markdown,
+    pill,
+    run_panel,
+    wire_run,
+)
 
 TAB = "image"
 TASK = "image"
@@ -38,15 +48,23 @@ OFFLINE_TEXT = (
 OFFLINE_NOTE = f"{pill('warn', UNAVAILABLE_TITLE)} {OFFLINE_TEXT}"
 
 
+@dataclass
+class ImageTabView:
+    """What a generation fills in."""
+
+    panel: RunPanel
+    gallery: gr.Gallery
+    seed: gr.Number
+
+
 def build(ctx: AppContext) -> None:
     widgets.intro("Describe a picture and **SDXL** paints it. " + (
         "**Not available offline:** this tab needs Replicate's cloud (see under Generate)."
         if ctx.backend.is_local else
         "Press **Ctrl+Enter** (⌘+Enter on a Mac) in the prompt to generate."))
     init = widgets.initial(ctx, TASK)
-    _, default_preset = presets_view.choices(TASK)
-    ratios = presets_view.aspect_ratios(TASK, default_preset, local=ctx.backend.is_local) \
-        or ASPECTS
+    _, default_preset = ctx.presets.choices(TASK)
+    ratios = ctx.presets.aspect_ratios(TASK, default_preset) or ASPECTS
     w0, h0 = int(init.get("width", 1024)), int(init.get("height", 1024))
     first_ratio = next((k for k, v in ratios.items() if tuple(v) == (w0, h0)), None)
     with gr.Row(equal_height=False):
@@ -78,7 +96,7 @@ def build(ctx: AppContext) -> None:
                                      info="How closely to follow the prompt",
                                      elem_id=f"{TAB}-guidance")
                 with gr.Row(equal_height=True):
-                    seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
+                    seed_box = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
                                      elem_id=f"{TAB}-seed")
                     randomize = gr.Checkbox(True, label="Randomize seed",
                                             elem_id=f"{TAB}-randomize")
@@ -106,56 +124,63 @@ def build(ctx: AppContext) -> None:
         "guidance_scale": guidance,
     })
 
-    async def generate(prompt_text: str, negative_text: str, w: float, h: float, n: float,
-                       sched: str, n_steps: float, cfg: float, seed_value: float | None,
-                       random_seed: bool, preset_name: str | None, token_value: Any,
-                       request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
-        run = Run(ctx, TAB, panel, request, token_value, progress)
-        used_seed = random.randint(0, MAX_SEED) if random_seed or seed_value is None \
-            else int(seed_value)
-
-        async def call(token: str | None, on_update: Any) -> Any:
-            if not (prompt_text or "").strip():
-                raise MissingInput("The prompt", "Describe the picture you want first.")
-            return await ctx.service.generate_image(
-                prompt_text.strip(), negative_prompt=negative_text or "",
-                width=_multiple_of_8(w), height=_multiple_of_8(h), num_outputs=int(n),
-                scheduler=sched, num_inference_steps=int(n_steps), guidance_scale=float(cfg),
-                seed=used_seed, preset=widgets.preset_value(preset_name), token=token,
-                on_update=on_update,
-            )
-
-        try:
-            async for update in run.execute(call):
-                yield update
-        except gr.Error as exc:
-            # Offline this is the expected answer: said once, in plain words, in the status line
-            # (no toast, no error badge); the engine's reason goes to the logs.
-            if not (ctx.backend.is_local and exc.title == UNAVAILABLE_TITLE):
-                raise
-            yield {panel.status: OFFLINE_NOTE, panel.logs: exc.message}
-            return
-        if run.result is None:
-            return
-        images = [str(p) for p in widgets.files_of(run.result)]
-        shown = _seed_from_logs(getattr(run.result, "logs", "") or "") or used_seed
-        count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
-        yield {
-            gallery: images,
-            seed: shown,
-            panel.status: run.done_status(f"{count}, seed {shown}."),
-            panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
-        }
-
-    event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, generate,
+    view = ImageTabView(panel, gallery, seed_box)
+    event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(generate, ctx, view),
                      inputs=[prompt, negative, width, height, num, scheduler, steps, guidance,
-                             seed, randomize, preset],
-                     outputs=[gallery, seed], progress_on=[gallery])
+                             seed_box, randomize, preset],
+                     outputs=[gallery, seed_box], progress_on=[gallery])
     # Then open the first new image: in the grid a square 1024 px picture would not fit the
     # gallery's fixed height without scrolling; the preview shows it whole, thumbnails below.
     # A separate private step, so the `/image` API still returns a plain list of images.
     event.success(_open_first, inputs=[gallery], outputs=[gallery], preprocess=False,
                   api_visibility="private", show_progress="hidden", queue=False)
+
+
+async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_prompt: str,
+                   width: float, height: float,
+                   num_outputs: float, scheduler: str, num_inference_steps: float,
+                   guidance_scale: float, seed: float | None, randomize_seed: bool,
+                   preset: str | None, token: str | None = None,
+                   request: gr.Request | None = None,
+                   progress: gr.Progress = PROGRESS) -> Any:
+    """Generate: the images, and the seed that made them (to repeat a run)."""
+    run = Run(ctx, TAB, request, token, progress)
+    used_seed = random.randint(0, MAX_SEED) if randomize_seed or seed is None \
+        else int(seed)
+
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        if not (prompt or "").strip():
+            raise errors.MissingInput("The prompt", "Describe the picture you want first.")
+        return await ctx.service.generate_image(
+            prompt.strip(), negative_prompt=negative_prompt or "",
+            width=_multiple_of_8(width), height=_multiple_of_8(height),
+            num_outputs=int(num_outputs), scheduler=scheduler,
+            num_inference_steps=int(num_inference_steps),
+            guidance_scale=float(guidance_scale), seed=used_seed,
+            preset=widgets.preset_value(preset), token=token, on_update=on_update,
+        )
+
+    try:
+        async for update in run.execute(call, view.panel):
+            yield update
+    except gr.Error as exc:
+        # Offline this is the expected answer: said once, in plain words, in the status line
+        # (no toast, no error badge); the engine's reason goes to the logs.
+        if not (ctx.backend.is_local and exc.title == UNAVAILABLE_TITLE):
+            raise
+        yield {view.panel.status: OFFLINE_NOTE, view.panel.logs: exc.message}
+        return
+    if run.result is None:
+        return
+    images = [str(p) for p in run.result.files]
+    shown = _seed_from_logs(run.result.logs) or used_seed
+    count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
+    yield {
+        view.gallery: images,
+        view.seed: shown,
+        view.panel.status: run.done_status(f"{count}, seed {shown}."),
+        view.panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
+    }
 
 
 def _open_first(value: Any) -> Any:
@@ -170,8 +195,3 @@ def _seed_from_logs(logs: str) -> int | None:
     found = _SEED_LOG.findall(logs)
     return int(found[-1]) if found else None
 
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)

@@ -1,7 +1,8 @@
 """Every error a tab can meet, worded for someone who does not write code.
 
-One place maps exceptions to messages so every tab says the same thing the same way. Nothing here
-imports gradio: `playground.ui.runner` turns a `Message` into `gr.Error` / a status line.
+One place maps exceptions (by type, from the service's error tree) and failed or canceled
+results to messages, so every tab says the same thing the same way. Nothing here imports gradio:
+`playground.ui.runner` turns a `Message` into `gr.Error` / a status line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from playground.replicate import errors
+from playground.service import RunResult, errors, scrub
 
 log = logging.getLogger("playground.ui")
 
@@ -20,11 +21,11 @@ Kind = Literal["error", "warning", "canceled"]
 TOKEN_HELP = "Paste your Replicate API token under **API token** at the top of the page."
 TOKEN_URL = "https://replicate.com/account/api-tokens"
 
-# Anything that looks like a credential is cut out of every message before it is shown.
-_SECRETS = re.compile(r"(r8_[A-Za-z0-9_\-]{6,}|(?i:bearer|token)\s+[A-Za-z0-9_\-\.]{12,})")
-
 # The engine's "local/sd-turbo is unavailable: <reason>": the reason alone reads better.
 _UNAVAILABLE_PREFIX = re.compile(r"^\S+ is unavailable:\s*")
+# How backends say the prompt does not fit (llama.cpp, vLLM, the cloud's Llama).
+_CONTEXT_FULL = ("context size", "context length", "context window", "maximum context",
+                 "too many tokens", "prompt is too long")
 
 
 @dataclass(frozen=True)
@@ -40,29 +41,6 @@ class Message:
         return f"**{self.title}.** {self.text}"
 
 
-class UploadProblem(Exception):
-    """A file the person chose cannot be used (wrong type, empty, too large). `str` is shown."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
-
-
-class MissingInput(Exception):
-    """A required field is empty."""
-
-    def __init__(self, field: str, hint: str) -> None:
-        self.field = field
-        self.hint = hint
-        super().__init__(f"{field}: {hint}")
-
-
-def scrub(text: str) -> str:
-    """Remove anything token-like from text that may reach the page."""
-    return _SECRETS.sub("[hidden]", text)
-
-
 def describe(exc: BaseException, *, backend_url: str = "", local: bool = False,
              had_token: bool = True) -> Message:
     """The message for `exc`. Unknown errors are logged (without secrets) and named vaguely."""
@@ -70,16 +48,33 @@ def describe(exc: BaseException, *, backend_url: str = "", local: bool = False,
     return Message(msg.title, scrub(msg.text), msg.kind)
 
 
+def for_result(result: RunResult, *, local: bool = False) -> Message:
+    """The message for a run that did not succeed: canceled, or failed with its error."""
+    if result.canceled:
+        return Message("Canceled", "The run was canceled; nothing more will be charged.",
+                       "canceled")
+    msg = _failed(result.error, local=local)
+    return Message(msg.title, scrub(msg.text), msg.kind)
+
+
 def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: bool) -> Message:
-    if isinstance(exc, UploadProblem):
-        return Message(f"Problem with {exc.field}", exc.reason)
-    if isinstance(exc, MissingInput):
+    if isinstance(exc, errors.MissingInput):
         return Message(f"{exc.field} is missing", exc.hint)
-    if "UnknownPreset" in {cls.__name__ for cls in type(exc).__mro__}:
-        return Message("Unknown preset", str(exc))
-    file_problem = _file_problem(exc)
-    if file_problem is not None:
-        return file_problem
+    if isinstance(exc, errors.UnknownPreset):
+        known = ", ".join(f"`{k}`" for k in exc.known) or "none"
+        return Message("Unknown preset",
+                       f"There is no {exc.task} preset named “{exc.name}”. Known presets: "
+                       f"{known}.")
+    if isinstance(exc, errors.MessageTooLong):
+        return Message("Message too long for this model",
+                       f"It is about {exc.tokens:,} tokens and the model reads at most "
+                       f"{exc.context:,} at once, its answer included. Shorten the message.")
+    if isinstance(exc, errors.FileTooLarge):
+        return Message("File too large", str(exc))
+    if isinstance(exc, errors.DownloadFailed):
+        return Message("Could not fetch the result", str(exc))
+    if isinstance(exc, errors.FileProblem):
+        return Message("Problem with the file", str(exc))
     if isinstance(exc, errors.Unauthenticated):
         if not had_token:
             return Message("An API token is needed",
@@ -131,7 +126,7 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
                        f"The model did not finish within {_seconds(exc.timeout)} and was stopped. "
                        "Try a smaller input or fewer steps.")
     if isinstance(exc, errors.PredictionFailed):
-        return _failed(exc, local=local)
+        return _failed(exc.error, local=local)
     if isinstance(exc, TimeoutError):
         return Message("Took too long", "The backend did not answer in time. Try again.")
     log.error("unexpected error in the UI: %s", type(exc).__name__, exc_info=exc)
@@ -140,24 +135,19 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
                    "happening, the details are in the console where the playground runs.")
 
 
-def _file_problem(exc: BaseException) -> Message | None:
-    """`playground.files` errors (matched by name: the service owns that layer) carry a
-    sentence for the user that already names the file."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "FileProblem" not in names:
-        return None
-    if "FileTooLarge" in names:
-        return Message("File too large", str(exc))
-    if "DownloadFailed" in names:
-        return Message("Could not fetch the result", str(exc))
-    return Message("Problem with the file", str(exc))
-
-
-def _failed(exc: errors.PredictionFailed, *, local: bool) -> Message:
-    error = str(exc.error or "").strip() or "the model stopped without saying why"
+def _failed(reported: object, *, local: bool) -> Message:
+    error = str(reported or "").strip() or "the model stopped without saying why"
     error = _UNAVAILABLE_PREFIX.sub("", error)
     error = error[:1].upper() + error[1:]
     lowered = error.lower()
+    if any(w in lowered for w in _CONTEXT_FULL):
+        return Message("The conversation is too long for this model",
+                       "Clear the conversation (the bin button at the top right of the chat) "
+                       "and ask again, or send a shorter message.")
+    if "restarted" in lowered:
+        return Message("The model stopped midway",
+                       f"{error.rstrip('.')}. What it wrote so far is kept; send the message "
+                       "again to get a whole answer.")
     if "not available" in lowered or "unavailable" in lowered or "offline" in lowered:
         title = "Not available offline" if local else "Model not available"
         return Message(title, error)

@@ -1,21 +1,19 @@
 """The presets as the tabs show them: dropdown choices, their inputs, and the local stand-ins.
 
-Reads `playground.presets`. If the preset files cannot be loaded the tabs still work (with the
-service's default preset) and the banner falls back to the known stand-ins; the problem is logged.
+Reads the service's presets (what it will really run), kept on the app's context. If the preset
+files cannot be loaded the tabs still work (with the service's default preset); the problem is
+logged.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger("playground.ui")
+from playground.service import Preset, Service, Task
 
-# UI tab id -> preset task name.
-TASK_OF_TAB = {"image": "image", "chat": "chat", "transcribe": "transcribe",
-               "upscale": "upscale", "background": "rembg", "faces": "faces"}
+log = logging.getLogger("playground.ui")
 
 
 @dataclass(frozen=True)
@@ -25,112 +23,84 @@ class StandIn:
     note: str = ""
 
 
-_FALLBACK_STAND_INS = [
-    StandIn("SmolLM2-135M", "Llama 3.1 405B"),
-    StandIn("Whisper tiny.en", "Whisper large-v3", "English only"),
-    StandIn("Real-ESRGAN (ncnn, CPU)", "Real-ESRGAN"),
-    StandIn("MODNet", "rembg"),
-    StandIn("face detection + Real-ESRGAN on each face", "GFPGAN", "sharpens, no face prior"),
-]
+class PresetsView:
+    """One service's presets, as the tabs and the banner need them."""
 
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.local = service.backend == "local"
 
-_source: Any = None
-
-
-def use(service: Any) -> None:
-    """Read presets from this service (its `presets`), so the UI shows what it will run."""
-    global _source
-    _source = service
-    _load_files.cache_clear()
-
-
-def _all() -> dict[str, Any]:
-    if _source is not None:
+    def _all(self) -> dict[str, Preset]:
         try:
-            return dict(_source.presets)
+            return dict(self.service.presets)
         except Exception as exc:  # a broken preset file must not take the whole UI down
             log.warning("presets unavailable: %s", exc)
             return {}
-    return _load_files()
 
+    def for_task(self, task: Task) -> list[Preset]:
+        return [p for p in self._all().values() if p.task == task]
 
-@functools.cache
-def _load_files() -> dict[str, Any]:
-    try:
-        from playground.presets import load_presets
+    def get(self, task: Task, preset_id: str | None) -> Preset | None:
+        found = self.for_task(task)
+        for preset in found:
+            if preset.id == preset_id:
+                return preset
+        return found[0] if found and not preset_id else None
 
-        return dict(load_presets())
-    except Exception as exc:
-        log.warning("presets unavailable: %s", exc)
-        return {}
+    def choices(self, task: Task) -> tuple[list[tuple[str, str]], str | None]:
+        """Dropdown choices (title, id) and the default id."""
+        found = self.for_task(task)
+        return [(p.title, p.id) for p in found], (found[0].id if found else None)
 
+    def inputs_of(self, task: Task, preset_id: str | None) -> dict[str, Any]:
+        preset = self.get(task, preset_id)
+        return dict(preset.inputs_for(self.service.backend)) if preset else {}
 
-def for_task(task: str) -> list[Any]:
-    return [p for p in _all().values() if getattr(p, "task", None) == task]
+    def aspect_ratios(self, task: Task, preset_id: str | None) -> dict[str, tuple[int, int]]:
+        preset = self.get(task, preset_id)
+        return dict(preset.aspect_ratios_for(self.service.backend)) if preset else {}
 
-
-def get(task: str, preset_id: str | None) -> Any | None:
-    found = for_task(task)
-    for preset in found:
-        if preset.id == preset_id:
-            return preset
-    return found[0] if found and not preset_id else None
-
-
-def choices(task: str) -> tuple[list[tuple[str, str]], str | None]:
-    """Dropdown choices (title, id) and the default id."""
-    found = for_task(task)
-    return [(p.title, p.id) for p in found], (found[0].id if found else None)
-
-
-def backend_kind(local: bool) -> str:
-    return "local" if local else "replicate"
-
-
-def inputs_of(task: str, preset_id: str | None, *, local: bool) -> dict[str, Any]:
-    preset = get(task, preset_id)
-    return dict(preset.inputs_for(backend_kind(local))) if preset else {}
-
-
-def aspect_ratios(task: str, preset_id: str | None, *, local: bool) -> dict[str, tuple[int, int]]:
-    preset = get(task, preset_id)
-    return dict(preset.aspect_ratios_for(backend_kind(local))) if preset else {}
-
-
-def examples(task: str, preset_id: str | None) -> list[str]:
-    preset = get(task, preset_id)
-    return list(preset.ui.examples) if preset else []
-
-
-def model_of(task: str, preset_id: str | None, *, local: bool) -> str:
-    preset = get(task, preset_id)
-    if preset is None:
-        return ""
-    return (preset.local_model or "") if local else preset.model.partition(":")[0]
-
-
-def describe(task: str, preset_id: str | None, *, local: bool) -> str:
-    """One plain line under the preset picker: what it does (offline: what it does here).
-
-    Model references stay off this line: the page's Details and a run's details name them.
-    """
-    preset = get(task, preset_id)
-    if preset is None:
-        return ""
-    model = model_of(task, preset_id, local=local)
-    parts = [preset.description] if preset.description else []
-    if local:  # what runs here, in the words of the controls (not the cloud model's numbers)
-        name, note = _pretty_local(model) if model else ("", "not available offline")
-        if not name:  # the tab says so itself; "512 px, 1 step" would contradict it
+    def model_of(self, task: Task, preset_id: str | None) -> str:
+        preset = self.get(task, preset_id)
+        if preset is None:
             return ""
-        changed = {k: v for k, v in preset.inputs_for("local").items()
-                   if preset.defaults.get(k) != v}
-        bits = [f"{name} stands in", *_local_bits(changed)]
-        return f"On this computer: {', '.join(bits)}." + (f" {note[:1].upper()}{note[1:]}."
-                                                          if note else "")
-    if model:
-        parts.append(f"Model: {model} on Replicate.")
-    return " ".join(parts)
+        return (preset.local_model or "") if self.local else preset.model.partition(":")[0]
+
+    def describe(self, task: Task, preset_id: str | None) -> str:
+        """One plain line under the preset picker: what it does (offline: what it does here).
+
+        Model references stay off this line: the page's Details and a run's details name them.
+        """
+        preset = self.get(task, preset_id)
+        if preset is None:
+            return ""
+        model = self.model_of(task, preset_id)
+        parts = [preset.description] if preset.description else []
+        if self.local:  # what runs here, in the words of the controls (not the cloud's numbers)
+            name, note = _pretty_local(model) if model else ("", "not available offline")
+            if not name:  # the tab says so itself; "512 px, 1 step" would contradict it
+                return ""
+            changed = {k: v for k, v in preset.inputs_for("local").items()
+                       if preset.defaults.get(k) != v}
+            bits = [f"{name} stands in", *_local_bits(changed)]
+            return f"On this computer: {', '.join(bits)}." + (
+                f" {note[:1].upper()}{note[1:]}." if note else "")
+        if model:
+            parts.append(f"Model: {model} on Replicate.")
+        return " ".join(parts)
+
+    def stand_ins(self) -> list[StandIn]:
+        """For the offline banner: each task's default preset and the local model standing in."""
+        found = []
+        seen: set[str] = set()
+        for preset in self._all().values():
+            if preset.task in seen:
+                continue
+            seen.add(preset.task)
+            local = preset.local_model
+            name, note = _pretty_local(local) if local else ("", "not available offline")
+            found.append(StandIn(name, preset.title, note))
+        return found
 
 
 def _local_bits(inputs: dict[str, Any]) -> list[str]:
@@ -144,20 +114,6 @@ def _local_bits(inputs: dict[str, Any]) -> list[str]:
     if "scale" in inputs:
         bits.append(f"upscales {inputs['scale']:g}x")
     return bits
-
-
-def stand_ins() -> list[StandIn]:
-    """For the offline banner: each task's default preset and the local model standing in."""
-    found = []
-    seen: set[str] = set()
-    for preset in _all().values():
-        if preset.task in seen:
-            continue
-        seen.add(preset.task)
-        local = preset.local_model
-        name, note = _pretty_local(local) if local else ("", "not available offline")
-        found.append(StandIn(name, preset.title, note))
-    return found or list(_FALLBACK_STAND_INS)
 
 
 # How the banner names the local models (the presets name only their refs).

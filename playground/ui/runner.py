@@ -1,9 +1,12 @@
-"""One run of a model from a tab: live status, progress, logs, Cancel, and errors as messages.
+"""The one run loop of every tab, Chat and Compare's buttons aside: live status, progress, logs,
+Cancel, and every failure shown as a failure.
 
-A tab's handler builds a `Run`, iterates `run.execute(call)` (passing the panel updates it yields
-straight through to Gradio) and gets the service's `RunResult` at the end. Every exception is
-turned into a `messages.Message`: shown in the status line and raised as `gr.Error`, so no stack
-trace ever reaches the page.
+A tab's handler builds a `Run` and iterates `run.steps(call)` (or `run.execute(call)`, which
+turns each step into updates of the tab's `RunPanel`); `call(token, on_update)` is one service
+call, which reports `RunUpdate`s (streamed text included) and returns a `RunResult`. The result
+lands in `run.result` only when it succeeded. A failed result, like any exception, becomes a
+`messages.Message`: shown in the status line (with the run's logs and details) and raised as
+`gr.Error`, so no stack trace ever reaches the page; a canceled one says so and ends quietly.
 """
 
 from __future__ import annotations
@@ -11,23 +14,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import re
+import inspect
 import time
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult, RunUpdate, errors, format_seconds, scrub
 from playground.ui import messages
 from playground.ui.context import AppContext
 
-OnUpdate = Callable[[Any], None]
-Call = Callable[[str | None, OnUpdate], Awaitable[Any]]
+Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
 
 # Gradio swaps in the event's tracker (a context variable), so one default serves every handler.
 PROGRESS = gr.Progress()
-_PROGRESS = re.compile(r"(\d{1,3})%\|")
 _STATUS_TEXT = {
     None: "Sending the request…",
     "sending": "Sending the request…",
@@ -52,6 +55,22 @@ class RunPanel:
     @property
     def outputs(self) -> list[gr.components.Component]:
         return [self.status, self.details, self.logs]
+
+    def show(self, step: Step) -> dict[Any, Any]:
+        """A step as updates of these components (only what it sets)."""
+        pairs = ((self.status, step.status), (self.details, step.details),
+                 (self.logs, step.logs))
+        return {component: value for component, value in pairs if value is not None}
+
+
+@dataclass
+class Step:
+    """What a run shows at one moment; None leaves a part as it is."""
+
+    status: str | None = None
+    details: str | None = None
+    logs: str | None = None
+    text: str | None = None  # streamed output so far
 
 
 def run_panel(tab: str) -> RunPanel:
@@ -83,19 +102,8 @@ def token_of(value: Any) -> str | None:
     return None
 
 
-def progress_of(update: Any) -> float | None:
-    """A 0..1 fraction from a RunUpdate's progress, or from a tqdm-style line in its logs."""
-    value = getattr(update, "progress", None)
-    if isinstance(value, tuple | list) and len(value) == 2 and value[1]:
-        return max(0.0, min(1.0, float(value[0]) / float(value[1])))
-    if isinstance(value, int | float):
-        return max(0.0, min(1.0, value / 100 if value > 1 else float(value)))
-    fraction = getattr(value, "fraction", None) or getattr(value, "percent", None)
-    if isinstance(fraction, int | float):
-        return max(0.0, min(1.0, fraction / 100 if fraction > 1 else float(fraction)))
-    logs = getattr(update, "logs", None) or ""
-    found = _PROGRESS.findall(logs[-2000:])
-    return int(found[-1]) / 100 if found else None
+def session_of(request: gr.Request | None) -> str:
+    return (request.session_hash if request is not None else None) or "anonymous"
 
 
 def status_line(status: str | None, elapsed: float, fraction: float | None) -> str:
@@ -105,127 +113,100 @@ def status_line(status: str | None, elapsed: float, fraction: float | None) -> s
     return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
 
 
-def _seconds(value: Any) -> str:
-    try:
-        return f"{float(value):.2f} s"
-    except (TypeError, ValueError):
-        return "n/a"
-
-
-def details_markdown(result: Any, extra: list[str] | None = None) -> str:
+def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
     """Model, version, times and upload notes of a finished run, as compact Markdown."""
-    metrics = getattr(result, "metrics", None) or {}
-    if not isinstance(metrics, dict):
-        metrics = dict(getattr(metrics, "__dict__", {}))
-    version = str(getattr(result, "version", "") or "")
+    version = result.version or ""
     short = f"`{version[:12]}…`" if len(version) > 14 else (f"`{version}`" if version else "latest")
     lines = [
-        f"**Model** `{getattr(result, 'model', '') or 'unknown'}` · **version** {short}",
-        f"**Predict time** {_seconds(metrics.get('predict_time'))} · "
-        f"**Total time** {_seconds(metrics.get('total_time'))}",
+        f"**Model** `{result.model or 'unknown'}` · **version** {short}",
+        f"**Predict time** {format_seconds(result.metrics.get('predict_time'), 2)} · "
+        f"**Total time** {format_seconds(result.metrics.get('total_time'), 2)}",
     ]
     lines += extra or []
-    problems = getattr(result, "output_problems", None) or []
-    lines += [f"{pill('err', 'Not saved')} {messages.scrub(str(p))}" for p in problems]
-    notes = getattr(result, "upload_notes", None) or []
-    if isinstance(notes, str):
-        notes = [notes]
-    lines += [f"**Upload** {messages.scrub(str(n))}" for n in notes]
+    lines += [f"{pill('err', 'Not saved')} {scrub(p)}" for p in result.output_problems]
+    lines += [f"**Upload** {scrub(n)}" for n in result.upload_notes]
     return "  \n".join(lines)
 
 
 class Run:
-    """One press of a Run button in one browser session."""
+    """One press of a Run button (or one chat message) in one browser session."""
 
-    def __init__(self, ctx: AppContext, tab: str, panel: RunPanel, request: gr.Request | None,
-                 token_value: Any, progress: gr.Progress | None = None) -> None:
+    def __init__(self, ctx: AppContext, tab: str, request: gr.Request | None,
+                 token_value: Any, progress: gr.Progress | None = None, *,
+                 canceled: messages.Message | None = None, quiet_failures: bool = False) -> None:
         self.ctx = ctx
         self.tab = tab
-        self.panel = panel
-        self.session = getattr(request, "session_hash", None) or "anonymous"
+        self.session = session_of(request)
         self.token = token_of(token_value)
         self.progress = progress
-        self.result: Any = None
+        self.canceled = canceled  # how a cancel reads in this tab (default: "Canceled")
+        # A failed prediction said in the status line only, without gr.Error: Gradio would
+        # cover every output (a whole conversation) with an "Error" badge.
+        self.quiet_failures = quiet_failures
+        self.failure: RunResult | None = None  # set when the prediction failed or was canceled
+        self.result: RunResult | None = None  # set once the run succeeded
         self.prediction_id: str | None = None
         self._started = time.monotonic()
-        self._finished = False
 
     def message_for(self, exc: BaseException) -> messages.Message:
-        return messages.describe(
-            exc, backend_url=self.ctx.backend.url, local=self.ctx.backend.is_local,
-            had_token=self.token is not None or self.ctx.has_server_token,
-        )
+        return messages.describe(exc, backend_url=self.ctx.backend.url,
+                                 local=self.ctx.backend.is_local,
+                                 had_token=self.token is not None or self.ctx.has_server_token)
 
-    def _on_update_factory(self, queue: asyncio.Queue[Any]) -> OnUpdate:
-        loop = asyncio.get_running_loop()
-
-        def on_update(update: Any) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, update)
-
-        return on_update
-
-    def _panel_update(self, update: Any) -> dict[Any, Any]:
-        pid = getattr(update, "prediction_id", None) or getattr(update, "id", None)
-        if pid and pid != self.prediction_id:
-            self.prediction_id = str(pid)
+    def _step(self, update: RunUpdate) -> Step:
+        if update.prediction_id and update.prediction_id != self.prediction_id:
+            self.prediction_id = update.prediction_id
             self.ctx.runs.set(self.session, self.tab, self.prediction_id)
-        fraction = progress_of(update)
-        status = getattr(update, "status", None)
+        fraction = update.progress
         if self.progress is not None and fraction is not None:
             self.progress(fraction, desc=f"{fraction:.0%}")
-        line = status_line(status, time.monotonic() - self._started, fraction)
-        notice = getattr(update, "notice", None)
-        if notice:  # e.g. rate limited: say why nothing moves, and for how long
-            line = f"{pill('warn', 'Waiting')} {messages.scrub(str(notice))}"
-        out: dict[Any, Any] = {self.panel.status: line}
-        logs = getattr(update, "logs", None)
-        if logs:
-            out[self.panel.logs] = messages.scrub(str(logs))
-        return out
+        line = status_line(update.status, time.monotonic() - self._started, fraction)
+        if update.notice:  # e.g. rate limited: say why nothing moves, and for how long
+            line = f"{pill('warn', 'Waiting')} {scrub(update.notice)}"
+        return Step(status=line, logs=scrub(update.logs) if update.logs else None,
+                    text=update.text or None)
 
-    async def _checked(self, call: Call, on_update: OnUpdate) -> Any:
-        """The service returns failed and canceled runs as results: raise them as errors."""
-        result = await call(self.token, on_update)
-        if getattr(result, "status", "succeeded") != "succeeded" and hasattr(
-                result, "raise_for_status"):
-            result.raise_for_status()
-        return result
+    async def steps(self, call: Call) -> AsyncIterator[Step]:
+        """Run `call(token, on_update)`, yielding what to show; a success lands in `.result`.
 
-    async def execute(self, call: Call) -> AsyncIterator[dict[Any, Any]]:
-        """Run `call(token, on_update)`, yielding panel updates; the result lands in `.result`.
-
-        On failure the status shows the message and `gr.Error` is raised; on cancel the status
-        says so and the iteration just ends (with `.result` None).
+        A failure (a failed result or an exception) shows its message and raises `gr.Error`;
+        a cancel says so and the iteration just ends (with `.result` None).
         """
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        yield {self.panel.status: status_line(None, 0, None), self.panel.details: "",
-               self.panel.logs: ""}
-        task = asyncio.ensure_future(self._checked(call, self._on_update_factory(queue)))
-        getter: asyncio.Future[Any] | None = None
+        queue: asyncio.Queue[RunUpdate] = asyncio.Queue()
+        yield Step(status=status_line(None, 0, None), details="", logs="")
+        task = asyncio.ensure_future(call(self.token, queue.put_nowait))
+        getter: asyncio.Future[RunUpdate] | None = None
         try:
             while True:
                 getter = asyncio.ensure_future(queue.get())
                 done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
-                    yield self._panel_update(getter.result())
+                    yield self._step(getter.result())
                     continue
                 getter.cancel()
                 break
             while not queue.empty():
-                yield self._panel_update(queue.get_nowait())
+                yield self._step(queue.get_nowait())
             try:
-                self.result = task.result()
+                result = task.result()
             except Exception as exc:  # every failure becomes a message, never a traceback
                 message = self.message_for(exc)
-                logs = getattr(getattr(exc, "prediction", None), "logs", None)
-                update: dict[Any, Any] = {self.panel.status: status_for(message)}
-                if logs:
-                    update[self.panel.logs] = messages.scrub(str(logs))
-                yield update
-                if message.kind == "canceled":
-                    return
-                raise gr.Error(message.text, title=message.title, print_exception=False) from None
-            self._finished = True
+                logs = exc.prediction.logs if isinstance(exc, errors.PredictionTimedOut) \
+                    else None
+                yield Step(status=status_for(self._worded(message)),
+                           logs=scrub(logs) if logs else None)
+                self._raise(message)
+                return
+            if not result.ok:
+                self.failure = result
+                message = messages.for_result(result, local=self.ctx.backend.is_local)
+                yield Step(status=status_for(self._worded(message)),
+                           details=details_markdown(result), logs=scrub(result.logs),
+                           text=result.text or None)
+                if not self.quiet_failures:
+                    self._raise(message)
+                return
+            self.result = result
         finally:
             self.ctx.runs.pop(self.session, self.tab)
             if getter is not None and not getter.done():  # else: "Task was destroyed but…"
@@ -234,15 +215,30 @@ class Run:
                 task.cancel()
                 self._cancel_in_background()
 
+    async def execute(self, call: Call, panel: RunPanel) -> AsyncIterator[dict[Any, Any]]:
+        """`steps`, as updates of a tab's run panel."""
+        async for step in self.steps(call):
+            yield panel.show(step)
+
+    def _worded(self, message: messages.Message) -> messages.Message:
+        return self.canceled if message.kind == "canceled" and self.canceled else message
+
+    @staticmethod
+    def _raise(message: messages.Message) -> None:
+        if message.kind != "canceled":
+            raise gr.Error(message.text, title=message.title, print_exception=False) from None
+
     def _cancel_in_background(self) -> None:
         if not self.prediction_id:
             return
         asyncio.ensure_future(cancel_quietly(self.ctx, self.prediction_id, self.token))
 
-    def done_status(self, summary: str = "") -> str:
+    def done_status(self, summary: str = "", notes: list[str] | None = None) -> str:
+        """The status line of a success; `notes` (what was changed on the way) are said too."""
         total = time.monotonic() - self._started
         tail = f" {summary}" if summary else ""
-        return f"{pill('ok', 'Done')} in {total:.1f} s.{tail}"
+        said = "".join(f" {pill('warn', 'Note')} {scrub(n)}" for n in notes or [])
+        return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
 
 
 def pill(kind: str, text: str) -> str:
@@ -271,14 +267,42 @@ async def cancel_quietly(ctx: AppContext, prediction_id: str, token: str | None)
 def cancel_handler(ctx: AppContext, tab: str) -> Callable[..., Awaitable[str]]:
     """The Cancel button: cancels this session's prediction in `tab` on the backend."""
 
-    async def cancel(token_value: Any, request: gr.Request) -> str:
-        session = getattr(request, "session_hash", None) or "anonymous"
-        prediction_id = ctx.runs.pop(session, tab)
+    async def cancel(token: str | None = None, request: gr.Request | None = None) -> str:
+        prediction_id = ctx.runs.pop(session_of(request), tab)
         if prediction_id:
-            await cancel_quietly(ctx, prediction_id, token_of(token_value))
+            await cancel_quietly(ctx, prediction_id, token_of(token))
         return status_for(messages.Message("Canceled", "The run was stopped.", "canceled"))
 
     return cancel
+
+
+def bind(fn: Callable[..., Any], *first: Any) -> Callable[..., Any]:
+    """`fn` with its first arguments given (the context, the tab's components), as Gradio sees
+    a plain function: the other parameters' names, defaults and types, so `gr.Request` is
+    still filled in and the API names each input after its parameter. (`functools.partial`
+    hides the types from Gradio.)"""
+    signature = inspect.signature(fn)
+    rest = list(signature.parameters.values())[len(first):]
+    try:
+        hints = typing.get_type_hints(fn)
+    except NameError:
+        hints = {}
+    if inspect.isasyncgenfunction(fn):
+        async def handler(*args: Any, **kwargs: Any) -> Any:
+            async for item in fn(*first, *args, **kwargs):
+                yield item
+    elif inspect.iscoroutinefunction(fn):
+        async def handler(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            return await fn(*first, *args, **kwargs)
+    else:
+        def handler(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            return fn(*first, *args, **kwargs)
+    handler.__signature__ = signature.replace(parameters=rest)  # type: ignore[attr-defined]
+    names = {p.name for p in rest} | {"return"}
+    handler.__annotations__ = {k: v for k, v in hints.items() if k in names}
+    handler.__name__ = handler.__qualname__ = fn.__name__
+    handler.__doc__ = fn.__doc__
+    return handler
 
 
 def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,

@@ -14,7 +14,6 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui import presets_view
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
 
@@ -27,6 +26,22 @@ CSS = (_HERE / "page.css").read_text(encoding="utf-8")
 HEAD = "<script>\n" + (_HERE / "page.js").read_text(encoding="utf-8") + "</script>\n"
 # Tabs that work on the local engine, in the order the page prefers to open on them.
 LOCAL_FIRST_TABS = ("chat", "upscale")
+
+
+def token_state(secret: str) -> gr.BrowserState:
+    """The browser's saved token, labelled so the API documents it as "API token" (every event's
+    `token` parameter is optional: none means the server's own token).
+
+    BrowserState takes no label; a subclass would make Gradio write a .pyi stub next to this
+    file at import, so the label is added to this one instance's config instead."""
+    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=secret)
+    plain = state.get_config
+
+    def get_config(cls: Any = None) -> dict[str, Any]:
+        return {**plain(cls), "label": "API token"}
+
+    state.get_config = get_config  # type: ignore[method-assign]
+    return state
 
 
 def launch_options() -> dict[str, Any]:
@@ -84,7 +99,7 @@ def _details_markdown(ctx: AppContext) -> str:
     lines = [f"**Models run at** `{ctx.backend.url}` ({html.escape(ctx.backend.label)})."]
     if ctx.backend.is_local:
         lines.append("")
-        for s in presets_view.stand_ins():
+        for s in ctx.presets.stand_ins():
             if s.local:
                 note = f" ({html.escape(s.note)})" if s.note else ""
                 lines.append(f"- **{html.escape(s.cloud)}**: {html.escape(s.local)} stands in"
@@ -157,9 +172,7 @@ def first_tab(ctx: AppContext, tab_ids: list[str]) -> str | None:
 def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
-        ctx.token_state = gr.BrowserState(
-            None, storage_key=TOKEN_STORAGE_KEY, secret=ctx.browser_secret
-        )
+        ctx.token_state = token_state(ctx.browser_secret)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
             gr.Markdown(BANNER, elem_id="standin-banner")

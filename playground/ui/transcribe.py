@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_audio
-from playground.ui.runner import PROGRESS, Run, details_markdown, path_of, run_panel, wire_run
+from playground.ui.inputs import AUDIO_HINT, require_file
+from playground.ui.runner import (
+    PROGRESS,
+    Run,
+    RunPanel,
+    bind,
+    details_markdown,
+    path_of,
+    run_panel,
+    wire_run,
+)
 
 TAB = "transcribe"
 TASK = "transcribe"
@@ -65,6 +76,17 @@ def write_transcripts(folder: Path, text: str, segments: list[dict[str, Any]]) -
     return paths
 
 
+@dataclass
+class TranscribeView:
+    """What a transcription fills in."""
+
+    panel: RunPanel
+    transcript: gr.Textbox
+    segments: gr.Dataframe
+    files: gr.File
+    player: gr.Audio
+
+
 def build(ctx: AppContext) -> None:
     init = widgets.initial(ctx, TASK)
     widgets.intro("Turn speech into text with **Whisper**. Upload a recording or use the "
@@ -97,47 +119,8 @@ def build(ctx: AppContext) -> None:
     widgets.wire_preset(ctx, TAB, TASK, preset, about,
                         {"language": language, "transcription": fmt, "translate": translate})
 
-    async def transcribe(audio_value: Any, lang: str | None, transcription: str,
-                         to_english: bool, preset_name: str | None, token_value: Any,
-                         request: gr.Request, progress: gr.Progress = PROGRESS) -> Any:
-        audio_path = path_of(audio_value)
-        run = Run(ctx, TAB, panel, request, token_value, progress)
-        inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(to_english)}
-        if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
-            inputs["language"] = lang
-
-        async def call(token: str | None, on_update: Any) -> Any:
-            path = check_audio(audio_path, "the audio", ctx.max_upload_bytes)
-            return await ctx.service.transcribe(
-                str(path), preset=widgets.preset_value(preset_name), token=token,
-                on_update=on_update, **inputs,
-            )
-
-        async for update in run.execute(call):
-            yield update
-        if run.result is None:
-            return
-        output = run.result.output if isinstance(run.result.output, dict) else {}
-        text = str(output.get("translation") or output.get("transcription") or "").strip()
-        segs = segments_of(output)
-        plain = " ".join(s["text"] for s in segs) or text
-        key = hashlib.sha256(f"{run.result.prediction_id}{plain}".encode()).hexdigest()[:16]
-        paths = write_transcripts(ctx.output_dir / "outputs" / "transcripts" / key, plain, segs)
-        subtitles = [{"text": s["text"], "timestamp": [s["start"], s["end"]]} for s in segs]
-        language_found = output.get("detected_language") or "unknown"
-        ignored = _ignored_language(lang) if ctx.backend.is_local else ""
-        yield {
-            transcript: text,
-            segments: [[short_clock(s["start"]), short_clock(s["end"]), s["text"]]
-                       for s in segs],
-            files: [str(p) for p in paths],
-            player: gr.Audio(value=audio_path, subtitles=subtitles or None, visible=True),
-            panel.status: run.done_status(
-                f"{len(segs)} segment(s), language: {language_found}.{ignored}"),
-            panel.details: details_markdown(run.result, [f"**Language** {language_found}"]),
-        }
-
-    wire_run(ctx, TAB, panel, run_btn, cancel_btn, transcribe,
+    view = TranscribeView(panel, transcript, segments, files, player)
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(transcribe, ctx, view),
              inputs=[audio, language, fmt, translate, preset],
              outputs=[transcript, segments, files, player], progress_on=[transcript],
              preprocess=False)
@@ -151,7 +134,46 @@ def _ignored_language(lang: str | None) -> str:
     return f" The offline model understands English only; {name} was ignored."
 
 
-if __name__ == "__main__":
-    from playground.ui.app import main_for
+async def transcribe(ctx: AppContext, view: TranscribeView, audio: Any, language: str | None,
+                     transcription: str, translate: bool, preset: str | None,
+                     token: str | None = None,
+                     request: gr.Request | None = None,
+                     progress: gr.Progress = PROGRESS) -> Any:
+    """Transcribe: the text, timed segments, subtitle files and a player that shows them."""
+    audio_path = path_of(audio)
+    run = Run(ctx, TAB, request, token, progress)
+    lang = language
+    inputs: dict[str, Any] = {"transcription": transcription, "translate": bool(translate)}
+    if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
+        inputs["language"] = lang
 
-    main_for(TAB)
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        path = require_file(audio_path, "The audio", AUDIO_HINT, ctx.max_upload_bytes)
+        return await ctx.service.transcribe(
+            str(path), preset=widgets.preset_value(preset), token=token,
+            on_update=on_update, **inputs,
+        )
+
+    async for update in run.execute(call, view.panel):
+        yield update
+    if run.result is None:
+        return
+    output = run.result.output if isinstance(run.result.output, dict) else {}
+    text = str(output.get("translation") or output.get("transcription") or "").strip()
+    segs = segments_of(output)
+    plain = " ".join(s["text"] for s in segs) or text
+    key = hashlib.sha256(f"{run.result.prediction_id}{plain}".encode()).hexdigest()[:16]
+    paths = write_transcripts(ctx.output_dir / "transcripts" / key, plain, segs)
+    subtitles = [{"text": s["text"], "timestamp": [s["start"], s["end"]]} for s in segs]
+    language_found = output.get("detected_language") or "unknown"
+    ignored = _ignored_language(lang) if ctx.backend.is_local else ""
+    yield {
+        view.transcript: text,
+        view.segments: [[short_clock(s["start"]), short_clock(s["end"]), s["text"]]
+                   for s in segs],
+        view.files: [str(p) for p in paths],
+        view.player: gr.Audio(value=audio_path, subtitles=subtitles or None, visible=True),
+        view.panel.status: run.done_status(
+            f"{len(segs)} segment(s), language: {language_found}.{ignored}"),
+        view.panel.details: details_markdown(run.result, [f"**Language** {language_found}"]),
+    }

@@ -6,16 +6,19 @@ from typing import Any
 
 import gradio as gr
 
+from playground.service import OnUpdate, RunResult
 from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image
+from playground.ui.inputs import IMAGE_HINT, require_file
 from playground.ui.runner import (
     PROGRESS,
     Run,
+    bind,
     path_of,
     run_panel,
     wire_run,
 )
+from playground.ui.widgets import ImageView
 
 TAB = "upscale"
 TASK = "upscale"
@@ -46,37 +49,36 @@ def build(ctx: AppContext) -> None:
     widgets.check_on_upload(ctx, image, panel.status, "the image", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"scale": scale, "face_enhance": face})
 
-    async def upscale(image_value: Any, scale_value: float, face_enhance: bool,
-                      preset_name: str | None, token_value: Any, request: gr.Request,
-                      progress: gr.Progress = PROGRESS) -> Any:
-        image_path = path_of(image_value)
-        run = Run(ctx, TAB, panel, request, token_value, progress)
-
-        async def call(token: str | None, on_update: Any) -> Any:
-            path = check_image(image_path, "the image", ctx.max_upload_bytes)
-            return await ctx.service.upscale(
-                str(path), scale=_number(scale_value), face_enhance=bool(face_enhance),
-                preset=widgets.preset_value(preset_name), token=token, on_update=on_update,
-            )
-
-        async for update in run.execute(call):
-            yield update
-        if run.result is None:
-            return
-        yield widgets.image_result_updates(run, panel, image_path, slider, download,
-                                           show_source=True)
-
-    wire_run(ctx, TAB, panel, run_btn, cancel_btn, upscale,
+    view = ImageView(panel, slider, download)
+    wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(upscale, ctx, view),
              inputs=[image, scale, face, preset], outputs=[slider, download],
              progress_on=[slider], preprocess=False)
+
+
+async def upscale(ctx: AppContext, view: ImageView, image: Any, scale: float,
+                  face_enhance: bool, preset: str | None, token: str | None = None,
+                  request: gr.Request | None = None, progress: gr.Progress = PROGRESS) -> Any:
+    """Upscale: the image larger and sharper, before and after."""
+    image_path = path_of(image)
+    run = Run(ctx, TAB, request, token, progress)
+
+    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        path = require_file(image_path, "The image", IMAGE_HINT,
+                            ctx.max_upload_bytes, image=True)
+        return await ctx.service.upscale(
+            str(path), scale=_number(scale), face_enhance=bool(face_enhance),
+            preset=widgets.preset_value(preset),
+            token=token, on_update=on_update,
+        )
+
+    async for update in run.execute(call, view.panel):
+        yield update
+    if run.result is None:
+        return
+    yield widgets.image_result_updates(run, view, image_path, show_source=True)
 
 
 def _number(value: float) -> int | float:
     """Whole scales go as integers (4, not 4.0): some models validate `scale` as an int."""
     return int(value) if float(value).is_integer() else float(value)
 
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)

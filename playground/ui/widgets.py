@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from PIL import Image, ImageOps
 
-from playground.ui import messages, presets_view
+from playground.service import RunResult, Task, human_size
+from playground.ui import messages
 from playground.ui.context import AppContext
-from playground.ui.inputs import check_image, human_size, image_size
-from playground.ui.messages import MissingInput, UploadProblem
+from playground.ui.inputs import image_size, readable_image
 from playground.ui.runner import (
     Run,
     RunPanel,
@@ -30,9 +31,9 @@ def intro(text: str) -> gr.Markdown:
     return gr.Markdown(text, elem_classes=["tab-intro"])
 
 
-def preset_picker(ctx: AppContext, tab: str, task: str) -> tuple[gr.Dropdown, gr.Markdown]:
+def preset_picker(ctx: AppContext, tab: str, task: Task) -> tuple[gr.Dropdown, gr.Markdown]:
     """A dropdown of the task's presets and a line describing the chosen one."""
-    choices, default = presets_view.choices(task)
+    choices, default = ctx.presets.choices(task)
     if not choices:
         choices, default = [("Default", DEFAULT_PRESET)], DEFAULT_PRESET
     dropdown = gr.Dropdown(
@@ -41,20 +42,20 @@ def preset_picker(ctx: AppContext, tab: str, task: str) -> tuple[gr.Dropdown, gr
         interactive=len(choices) > 1,
     )
     about = gr.Markdown(
-        presets_view.describe(task, default, local=ctx.backend.is_local),
+        ctx.presets.describe(task, default),
         elem_id=f"{tab}-preset-info", elem_classes=["run-details"],
     )
     return dropdown, about
 
 
-def wire_preset(ctx: AppContext, tab: str, task: str, dropdown: gr.Dropdown, about: gr.Markdown,
+def wire_preset(ctx: AppContext, tab: str, task: Task, dropdown: gr.Dropdown, about: gr.Markdown,
                 fields: dict[str, gr.components.Component]) -> None:
     """Choosing a preset fills the fields it names (`fields` maps input names to components)."""
     targets = list(fields.values())
 
-    def apply(name: str | None) -> list[Any]:
-        values = presets_view.inputs_of(task, name, local=ctx.backend.is_local)
-        updates: list[Any] = [presets_view.describe(task, name, local=ctx.backend.is_local)]
+    def apply(preset: str | None) -> list[Any]:
+        values = ctx.presets.inputs_of(task, preset)
+        updates: list[Any] = [ctx.presets.describe(task, preset)]
         for key in fields:
             updates.append(values[key] if key in values else gr.skip())
         return updates
@@ -81,8 +82,8 @@ def check_on_upload(ctx: AppContext, image: gr.Image, status: gr.Markdown, field
 
     def check(value: Any) -> tuple[Any, Any]:
         try:
-            check_image(path_of(value), field, ctx.max_upload_bytes)
-        except (UploadProblem, MissingInput) as exc:
+            readable_image(path_of(value), field, ctx.max_upload_bytes)
+        except Exception as exc:  # every problem becomes a message, never a traceback
             return None, status_for(messages.describe(exc))
         return gr.skip(), "Ready."
 
@@ -95,36 +96,43 @@ def preset_value(name: Any) -> str | None:
     return str(name) if name else None
 
 
-def files_of(result: Any) -> list[Path]:
-    return [Path(p) for p in (getattr(result, "files", None) or [])]
-
-
-def first_file(result: Any, suffixes: tuple[str, ...] = ()) -> Path | None:
-    for path in files_of(result):
+def first_file(result: RunResult, suffixes: tuple[str, ...] = ()) -> Path | None:
+    for path in result.files:
         if not suffixes or path.suffix.lower() in suffixes:
             return path
     return None
 
 
-def initial(ctx: AppContext, task: str) -> dict[str, Any]:
+def initial(ctx: AppContext, task: Task) -> dict[str, Any]:
     """The default preset's inputs for this backend: the starting values of a tab's controls."""
-    _, default = presets_view.choices(task)
-    return presets_view.inputs_of(task, default, local=ctx.backend.is_local)
+    _, default = ctx.presets.choices(task)
+    return ctx.presets.inputs_of(task, default)
 
 
-def image_result_updates(run: Run, panel: RunPanel, before: str | None,
-                         slider: gr.ImageSlider, download: gr.DownloadButton, *,
-                         image: gr.Image | None = None, kind: str | None = None,
-                         note: str = "", show_source: bool = False) -> dict[Any, Any]:
+@dataclass
+class ImageView:
+    """An image tab's outputs: its run panel, the before/after slider, the download button and
+    (for tabs that show the result alone too) a plain image."""
+
+    panel: RunPanel
+    slider: gr.ImageSlider
+    download: gr.DownloadButton
+    image: gr.Image | None = None
+
+
+def image_result_updates(run: Run, view: ImageView, before: str | None, *,
+                         kind: str | None = None, note: str = "",
+                         show_source: bool = False) -> dict[Any, Any]:
     """What an image tab shows after a successful run: before/after slider, the download
     button (`kind`, default the file's suffix), status (`note` after the size) and details.
 
     The status line says in words what a person would otherwise miss: a picture reduced before
-    the run (so the result is smaller than theirs) and an empty (fully transparent) result.
+    the run (so the result is smaller than theirs), no face found, an empty result.
     """
+    assert run.result is not None
     out = first_file(run.result)
     if out is None:
-        return {panel.status: no_output()}
+        return {view.panel.status: no_output()}
     size = image_size(out)
     dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
     given = image_size(before or "")
@@ -132,22 +140,21 @@ def image_result_updates(run: Run, panel: RunPanel, before: str | None,
                                     else "") + f", {human_size(out.stat().st_size)}")
     kind = kind or out.suffix.lstrip(".").upper()
     summary = f"Output: {dims}{note}."
-    warnings = [w for w in (_no_face(run, given, size), _reduced(run, given, size),
-                            _empty_result(out)) if w]
+    warnings = [w for w in (_no_face(run.result, given, size),
+                            _reduced(run, given, size), _empty_result(out)) if w]
     status = run.done_status(summary)
     if warnings:
         status = f"{pill('warn', 'Done, but')} " + " ".join(warnings) + f" {summary}"
     updates: dict[Any, Any] = {
-        slider: (same_framing(before, out, size, run.ctx.output_dir), str(out)),
-        download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out), visible=True),
-        panel.status: status,
-        panel.details: details_markdown(run.result, [line]),
+        view.slider: (same_framing(before, out, size, run.ctx.output_dir), str(out)),
+        view.download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out),
+                                         visible=True),
+        view.panel.status: status,
+        view.panel.details: details_markdown(run.result, [line]),
     }
-    if image is not None:
-        updates[image] = str(out)
+    if view.image is not None:
+        updates[view.image] = str(out)
     return updates
-
-
 _REDUCED = re.compile(r"(\d+)x(\d+)\b[^>]*->\s*(\d+)x(\d+)")
 
 
@@ -158,7 +165,7 @@ def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | No
         return ""
     smaller = size[0] < given[0] or size[1] < given[1]
     sent = None
-    for note in getattr(run.result, "upload_notes", None) or []:
+    for note in run.result.upload_notes if run.result else []:
         found = _REDUCED.search(str(note))
         if found:
             sent = (int(found.group(3)), int(found.group(4)))
@@ -179,9 +186,9 @@ def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | No
 _NO_FACE = re.compile(r"(?i)\bno faces? (?:was |were )?(?:found|detected)")
 
 
-def _no_face(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
+def _no_face(result: RunResult, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
     """A face model that found no face returns the photo as it was (at most enlarged)."""
-    if not _NO_FACE.search(str(getattr(run.result, "logs", "") or "")):
+    if not _NO_FACE.search(result.logs or ""):
         return ""
     if given and size and given != size:
         return "No face found: no face was restored; the picture was only enlarged."

@@ -36,7 +36,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp, EngineThread(
             models, tmp_path_factory.mktemp("engine")) as engine:
         mp.setenv("PLAYGROUND_DATA_DIR", str(data))
-        ctx = make_context(Service(base_url=engine.url, data_dir=data), local=True)
+        ctx = make_context(Service(base_url=engine.url, data_dir=data, backend="local"))
         demo = page(ctx, [("compare", "Compare", compare.build)])
         _, url, _ = serve(demo, data, block=False)
         try:
@@ -54,14 +54,15 @@ def portrait(tmp_path: Path) -> Path:
     return path
 
 
+# The package's one browser (conftest.py): a second sync Playwright in the same process would
+# find the first one's event loop running and refuse to start.
 def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path,
                                                  browser: Any) -> None:
     from playwright.sync_api import expect
 
-    # The package's one Playwright (conftest): a second sync one cannot start.
     context = browser.new_context(viewport={"width": 1500, "height": 1900})
-    page = context.new_page()
     try:
+        page = context.new_page()
         page.goto(app_url)
         page.locator("#compare-image input[type=file]").set_input_files(str(portrait))
         expect(page.locator("#compare-image img")).to_be_visible(timeout=30_000)
@@ -71,7 +72,7 @@ def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path,
         for i in range(3):
             expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("succeeded")
             expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text(
-                "free, on this computer")  # no dollar estimate for a local run
+                    "free, on this computer")  # no dollar estimate for a local run
             expect(page.locator(f"#compare-pane-{i}-image img")).to_be_visible()
         expect(page.locator("#compare-pane-3")).to_be_hidden()  # only three entries
         expect(page.locator("#compare-pane-0-text")).to_be_hidden()  # no text output
@@ -92,10 +93,9 @@ def test_layout_follows_the_task(app_url: str, browser: Any) -> None:
     transparency on a checkerboard and their titles are padded off the border."""
     from playwright.sync_api import expect
 
-    # The package's one Playwright (conftest): a second sync one cannot start.
     context = browser.new_context(viewport={"width": 1500, "height": 1900})
-    page = context.new_page()
     try:
+        page = context.new_page()
         page.goto(app_url)
         grid_box = page.locator("#compare-grid-box")
         expect(grid_box).to_be_visible(timeout=30_000)

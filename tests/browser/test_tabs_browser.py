@@ -110,7 +110,7 @@ def test_bad_upload_message(page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
     _upload(page, "upscale-image", files["text"])
     page.locator("#upscale-run").click()
-    expect(page.locator("#upscale-status")).to_contain_text("not an image we can read")
+    expect(page.locator("#upscale-status")).to_contain_text("is not an image")
     assert "Traceback" not in page.content()
 
 
@@ -252,3 +252,14 @@ def test_chat_retry_undo_and_clear(page: Any) -> None:
     expect(users).to_have_count(0)
     expect(bots).to_have_count(0)
     screenshot(page, "chat-cleared")
+
+
+def test_chat_refuses_an_empty_message(page: Any) -> None:
+    _open(page, "Chat")
+    box = page.locator("#chat-input textarea")
+    box.fill("   ")
+    box.press("Enter")
+    expect(page.locator("#chat-input")).to_contain_text("Type a message first.")
+    page.wait_for_timeout(1000)  # a sent message would show as a bubble by now
+    expect(page.locator("#chat-chatbot .message")).to_have_count(0)
+    expect(page.locator("#chat-status")).to_contain_text("Ready.")

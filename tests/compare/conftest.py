@@ -78,7 +78,7 @@ def compare_app(engine_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     data = tmp_path_factory.mktemp("app-data")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PLAYGROUND_DATA_DIR", str(data))
-        ctx = make_context(Service(base_url=engine_url, data_dir=data), local=True)
+        ctx = make_context(Service(base_url=engine_url, data_dir=data, backend="local"))
         demo = page(ctx, [("compare", "Compare", compare.build)])
         _, url, _ = serve(demo, data, block=False)
         try:

@@ -10,16 +10,17 @@ import pytest
 
 from playground.compare.forms import build_session
 from playground.compare.session import Run
-from playground.ui import compare
+from playground.ui import compare, compare_view
 
-SOURCE = Path(compare.__file__)
+SOURCES = [Path(compare.__file__), Path(compare_view.__file__)]
 # Emoji and symbol blocks Debian's default fonts lack (⏳ ⏹ ⚠️ ✓ ✗ ■ and friends).
 NO_GLYPH = re.compile("[\u2300-\u23ff\u2600-\u27bf\u25a0-\u25ff\ufe0f\U0001f000-\U0001faff]")
 
 
 def test_the_tab_source_has_no_emoji() -> None:
-    found = NO_GLYPH.findall(SOURCE.read_text(encoding="utf-8"))
-    assert not found, f"emoji in {SOURCE.name}: {found}"
+    for source in SOURCES:
+        found = NO_GLYPH.findall(source.read_text(encoding="utf-8"))
+        assert not found, f"emoji in {source.name}: {found}"
 
 
 @pytest.mark.parametrize(("status", "kind"), [
@@ -30,7 +31,7 @@ def test_pane_heads_use_pills(status: str, kind: str) -> None:
                             prompt="hi", seed=1)
     run = Run(round=1, entry=0, status=status, metrics={"predict_time": 1.5},
               error="it broke" if status == "failed" else None)
-    head = compare._head(session, run, 0)
+    head = compare_view.pane_head(session, run, 0)
     assert f"<span class='pill {kind}'>{status}</span>" in head
     assert not NO_GLYPH.search(head)
     if status == "failed":

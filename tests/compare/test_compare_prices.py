@@ -84,15 +84,14 @@ def test_per_token_estimate(tmp_path: Path) -> None:
 
 
 async def test_runner_prices_a_chat_run_per_token(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
     from playground.compare import Runner
     from playground.compare.session import Run
+    from playground.service import RunResult
 
-    runner = Runner(SimpleNamespace(), data_dir=tmp_path)  # type: ignore[arg-type]
+    runner = Runner(object(), data_dir=tmp_path)  # type: ignore[arg-type]
     run = Run(round=1, entry=0)
-    runner._absorb(run, SimpleNamespace(
-        model="meta/meta-llama-3.1-405b-instruct", status="succeeded", output=["Hi"],
+    runner._absorb(run, RunResult(
+        "p1", "meta/meta-llama-3.1-405b-instruct", None, {}, "succeeded", output=["Hi"],
         metrics={"predict_time": 2.0, "input_token_count": 1000, "output_token_count": 1000}))
     assert run.hardware == "per-token" and run.cost_usd == pytest.approx(0.019)
     assert format_cost(run.cost_usd) == "~$0.02 (estimate)"

@@ -8,35 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from playground.compare import CompareSession, Entry, PriceTable, Runner, StreamPiece
+from playground.compare import CompareSession, Entry, PriceTable, Runner
+from playground.service import RunResult, RunUpdate
 
 
-@dataclass
-class Result:
-    prediction_id: str
-    model: str
-    version: str
-    input: dict[str, Any]
-    status: str = "succeeded"
-    output: Any = None
-    files: list[Path] = field(default_factory=list)
-    logs: str = ""
-    metrics: dict[str, float] = field(default_factory=lambda: {"predict_time": 2.0,
-                                                               "total_time": 3.0})
-    error: str | None = None
-
-
-@dataclass
-class Update:
-    status: str
-    prediction_id: str
-    logs: str = ""
+def result(pid: str, ref: str, input: dict[str, Any], *, output: Any = None,
+           status: str = "succeeded", error: str | None = None) -> RunResult:
+    return RunResult(pid, ref.split(":")[0], "v1", input, status, output=output, error=error,
+                     metrics={"predict_time": 2.0, "total_time": 3.0})
 
 
 class FakeBackend:
@@ -56,32 +40,42 @@ class FakeBackend:
             shared = {k: v for k, v in shared.items() if k in self.accepts}
         return ref, {**shared, **overrides}
 
-    async def run(self, ref: str, input: dict[str, Any], *, token: str | None, on_update=None):
+    async def run(self, ref: str, input: dict[str, Any], *, token: str | None, on_update=None,
+                  stream: bool = False) -> RunResult:
+        if stream:
+            return await self._stream(ref, input, on_update)
         self.calls.append((ref, input))
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
             pid = f"p{len(self.calls)}"
-            on_update(Update("processing", pid, "50%|#####     | 1/2"))
+            on_update(RunUpdate(pid, "processing", "50%|#####     | 1/2"))
             await asyncio.sleep(0.01)
             if input.get("explode"):
                 raise RuntimeError("422 Invalid input: explode is not allowed")
+            if input.get("fail"):
+                return result(pid, ref, input, status="failed", error="out of memory")
             if input.get("hang"):
                 await self.release.wait()
-            return Result(pid, ref.split(":")[0], "v1", input, output="ok")
+            return result(pid, ref, input, output="ok")
         finally:
             self.active -= 1
 
-    async def stream(self, ref: str, input: dict[str, Any], *,
-                     token: str | None) -> AsyncIterator[StreamPiece]:
+    async def _stream(self, ref: str, input: dict[str, Any], on_update) -> RunResult:
+        pid = f"s-{input.get('temperature')}"
         words = ["Hello", " there", f" t={input.get('temperature')}"]
         text = ""
-        for word in words:
+        for word in words[:1] if input.get("fail") else words:
             text += word
-            yield StreamPiece(text, prediction_id=f"s-{input.get('temperature')}")
+            on_update(RunUpdate(pid, "processing", text=text, delta=word))
             await asyncio.sleep(0)
-        yield StreamPiece(text, result=Result(f"s-{input.get('temperature')}", ref, "v1", input,
-                                              output=[*words]))
+        if input.get("fail"):
+            return result(pid, ref, input, output=[text], status="failed",
+                          error="exceeds the available context size")
+        return result(pid, ref, input, output=[*words])
+
+    async def finished(self, prediction_id: str, *, token: str | None) -> RunResult | None:
+        return None
 
     async def cancel(self, prediction_id: str, *, token: str | None) -> None:
         self.canceled.append(prediction_id)
@@ -137,6 +131,21 @@ async def test_chat_panes_stream_side_by_side(tmp_path: Path) -> None:
     assert any(u.run.text == "Hello" for u in partial)
     assert [r.text for r in s.round_runs()] == ["Hello there t=0", "Hello there t=0.9"]
     assert all(r.status == "succeeded" for r in s.round_runs())
+
+
+async def test_a_failed_chat_pane_is_failed_and_keeps_its_text(tmp_path: Path) -> None:
+    s = CompareSession(task="chat", inputs={"prompt": "hi"}, entries=[
+        Entry(ref="local/llm", overrides={"temperature": 0}),
+        Entry(ref="local/llm", overrides={"temperature": 0.9, "fail": True})])
+    await collect(Runner(FakeBackend(), prices=prices(tmp_path)).run_round(s))
+    ok, failed = s.round_runs()
+    assert ok.status == "succeeded" and failed.status == "failed"
+    assert failed.text == "Hello" and "context size" in (failed.error or "")
+    image = CompareSession(task="image", entries=[
+        Entry(ref="local/a"), Entry(ref="local/b", overrides={"fail": True})])
+    await collect(Runner(FakeBackend(), prices=prices(tmp_path)).run_round(image))
+    assert [r.status for r in image.round_runs()] == ["succeeded", "failed"]
+    assert "out of memory" in (image.round_runs()[1].error or "")
 
 
 async def test_pinned_replay_uses_versions(tmp_path: Path) -> None:

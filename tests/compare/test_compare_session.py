@@ -27,7 +27,7 @@ def test_two_to_four_entries(n: int) -> None:
         make(n)
 
 
-def test_entry_input_pins_seed_and_overrides_win(tmp_path) -> None:
+def test_entry_parts_pin_the_seed_and_keep_overrides_apart(tmp_path) -> None:
     s = CompareSession(
         task="image-to-image",
         entries=[Entry(ref="a/b", overrides={"scale": 2}), Entry(ref="c/d", overrides={"seed": 9})],
@@ -35,10 +35,10 @@ def test_entry_input_pins_seed_and_overrides_win(tmp_path) -> None:
         input_files={"image": "compare/inputs/cat.png"},
         seed=42,
     )
-    first, second = s.entry_input(0, tmp_path), s.entry_input(1, tmp_path)
-    assert first == {"scale": 2, "prompt": "x", "seed": 42,
-                     "image": tmp_path / "compare/inputs/cat.png"}
-    assert second["seed"] == 9 and second["scale"] == 4
+    (shared, first), (_, second) = s.entry_parts(0, tmp_path), s.entry_parts(1, tmp_path)
+    assert shared == {"scale": 4, "prompt": "x", "seed": 42,
+                      "image": tmp_path / "compare/inputs/cat.png"}
+    assert first == {"scale": 2} and second == {"seed": 9}
 
 
 def test_votes_replace_and_clear() -> None:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from schema_checks import check_inputs
 from svc_helpers import image_bytes
 
 from playground.engine.models import registry
 from playground.engine.schema import input_schema
 from playground.engine.server import EngineThread
-from playground.presets import check_inputs, load_presets
+from playground.presets import load_presets
 from playground.service import Service
 
 PRESETS = load_presets()
@@ -60,18 +61,30 @@ def _need(ref: str) -> None:
 @pytest.mark.models
 async def test_chat_with_smollm(service: Service) -> None:
     _need("local/smollm2-135m-instruct")
-    updates = [u async for u in service.chat("What is the capital of France?", [],
-                                             temperature=0, max_tokens=24)]
-    assert len(updates) > 3
-    final = updates[-1]
-    assert final.done and final.result is not None and final.result.ok
-    assert "Paris" in final.text_so_far
+    pieces: list[str] = []
+    final = await service.chat("What is the capital of France?", [], temperature=0,
+                               max_tokens=24, on_update=lambda u: pieces.append(u.delta))
+    assert len([p for p in pieces if p]) > 3
+    assert final.ok and "Paris" in final.text
     # a second turn, with the first in the history
-    history = [("What is the capital of France?", final.text_so_far)]
-    again = [u async for u in service.chat("Say that again in one word.", history,
-                                           temperature=0, max_tokens=16)]
-    assert again[-1].result.ok and again[-1].text_so_far.strip()
-    assert "<|im_start|>assistant\n" in again[-1].result.input["prompt"]
+    history = [("What is the capital of France?", final.text)]
+    again = await service.chat("Say that again in one word.", history, temperature=0,
+                               max_tokens=16)
+    assert again.ok and again.text.strip() and not again.notes
+    assert "<|im_start|>assistant\n" in again.input["prompt"]
+
+
+@pytest.mark.models
+async def test_a_conversation_too_long_for_4k_is_trimmed_and_answered(service: Service) -> None:
+    """SmolLM2 reads 4096 tokens: older turns are left out (and said so), the answer comes."""
+    _need("local/smollm2-135m-instruct")
+    filler = "The lighthouse keeper counted the waves again. " * 60  # ~2900 characters
+    history = [(f"Part {i}: {filler}", f"Noted part {i}.") for i in range(8)]
+    result = await service.chat("What is the capital of France?", history, temperature=0,
+                                max_tokens=16)
+    assert result.ok, result.error
+    assert result.notes and "oldest messages" in result.notes[0]
+    assert "Part 0:" not in result.input["prompt"] and "Part 7:" in result.input["prompt"]
 
 
 @pytest.mark.models

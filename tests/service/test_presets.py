@@ -6,17 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from schema_checks import check_inputs, render_transcript
 
-from playground.chat_prompt import render_transcript
 from playground.presets import (
     TASKS,
     PresetError,
-    check_inputs,
     for_task,
     load_file,
     load_presets,
-    resolve,
 )
+from playground.service.schema import resolve
 
 SCHEMAS = json.loads((Path(__file__).parents[1] / "fixtures" / "seed-model-schemas.json")
                      .read_text())

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from schema_checks import render_transcript
 from svc_helpers import image_bytes, noisy_photo, wav_bytes
 from svc_models import fake_models, fake_presets
 
-from playground.chat_prompt import render_transcript
 from playground.engine.server import EngineThread
 from playground.files import UnsupportedFile
 from playground.replicate import errors
 from playground.results import RunUpdate, parse_progress
-from playground.service import Service, infer_backend
+from playground.service import Backend, RunResult, Service
+from playground.service import errors as service_errors
 
 
 @pytest.fixture
@@ -92,26 +94,30 @@ async def test_transcribe_saves_nested_outputs(service: Service) -> None:
     assert "model" not in result.input  # local_omit
 
 
+async def _chat(service: Service, *args, **kwargs) -> tuple[list[RunUpdate], RunResult]:
+    updates: list[RunUpdate] = []
+    result = await service.chat(*args, on_update=updates.append, **kwargs)
+    return [u for u in updates if u.delta], result
+
+
 async def test_chat_streams_and_renders_history(service: Service) -> None:
     preset = fake_presets()["talk"]
     history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
-    updates = [u async for u in service.chat("And now?", history, temperature=0.1)]
-    partials, final = updates[:-1], updates[-1]
+    partials, result = await _chat(service, "And now?", history, temperature=0.1)
     assert len(partials) > 3
-    assert all(not u.done for u in partials) and final.done
-    texts = [u.text_so_far for u in partials]
+    texts = [u.text for u in partials]
     assert all(b.startswith(a) and b != a for a, b in zip(texts, texts[1:], strict=False))
+    assert all(b.text == a.text + b.delta for a, b in zip(partials, partials[1:], strict=False))
     settings = preset.chat_for("local")
     expected = render_transcript(settings.format, "Be kind.",
                                  [("user", "Hi"), ("assistant", "Hello!")], "And now?",
                                  settings.prompt_template)
-    assert final.text_so_far == expected
+    assert partials[-1].text == expected
     assert "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\nAnd now?" in expected
-    result = final.result
-    assert result is not None and result.ok
+    assert result.ok
     assert result.text == expected
     assert result.input["temperature"] == 0.1
-    assert final.prediction_id == result.prediction_id == partials[0].prediction_id
+    assert result.prediction_id == partials[0].prediction_id
 
 
 async def test_custom_backend_uses_the_pinned_ref_and_its_format(engine, tmp_path: Path) -> None:
@@ -119,36 +125,47 @@ async def test_custom_backend_uses_the_pinned_ref_and_its_format(engine, tmp_pat
     svc = Service(engine.url, data_dir=tmp_path, presets=presets, backend="custom")
     # the pinned meta/ model does not exist here: the API's error propagates, typed
     with pytest.raises(errors.NotFound):
-        async for _ in svc.chat("Hi", []):
-            pass
+        await svc.chat("Hi", [])
     # a preset pinned to a model this server has: rendered for Llama 3, no prompt_template
     llama = presets["talk"].model_copy(update={"model": "local/fake-chat"})
-    updates = [u async for u in svc.chat("Why?", [("Hi", "Hello!")], preset=llama,
-                                         system_prompt="Short answers.")]
-    assert updates[-1].text_so_far == (
+    result = await svc.chat("Why?", [("Hi", "Hello!")], preset=llama,
+                            system_prompt="Short answers.")
+    assert result.text == (
         "[Short answers.] Hi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
         "Hello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWhy?")
-    assert "prompt_template" not in updates[-1].result.input
+    assert "prompt_template" not in result.input
     await svc.aclose()
 
 
 async def test_chat_failure_comes_back_as_a_failed_result(service: Service) -> None:
-    updates = [u async for u in service.chat("x y z w", [("a", "b")], fail=True)]
-    final = updates[-1]
-    assert final.done and final.result is not None
-    assert final.result.status == "failed"
-    assert "broke down" in (final.result.error or "")
-    with pytest.raises(errors.PredictionFailed):
-        final.result.raise_for_status()
+    partials, result = await _chat(service, "x y z w", [("a", "b")], fail=True)
+    assert result.status == "failed" and not result.ok
+    assert "broke down" in (result.error or "")
+    assert partials and result.text == partials[-1].text  # what it wrote before failing
 
 
-async def test_closing_the_chat_cancels_the_prediction(service: Service) -> None:
+async def test_empty_message_and_unknown_preset_are_refused(service: Service) -> None:
+    with pytest.raises(service_errors.MissingInput):
+        await service.chat("  \n", [])
+    with pytest.raises(service_errors.UnknownPreset) as caught:
+        await service.chat("Hi", [], preset="nope")
+    assert caught.value.known == ["talk"] and "known: talk" in str(caught.value)
+
+
+async def test_canceling_the_chat_cancels_the_prediction(service: Service) -> None:
     long = " ".join(["word"] * 400)
-    stream = service.chat(long, [])
-    first = await stream.__anext__()
-    assert first.prediction_id
-    await stream.aclose()
-    final = await service.client.predictions.wait(first.prediction_id, timeout=20)
+    first: asyncio.Future[RunUpdate] = asyncio.get_running_loop().create_future()
+
+    def heard(update: RunUpdate) -> None:
+        if update.delta and not first.done():
+            first.set_result(update)
+
+    task = asyncio.ensure_future(service.chat(long, [], on_update=heard))
+    update = await asyncio.wait_for(first, 20)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    final = await service.client.predictions.wait(update.prediction_id, timeout=20)
     assert final.status == "canceled"
 
 
@@ -159,8 +176,6 @@ async def test_failed_prediction_keeps_logs(service: Service) -> None:
     assert "looking for faces" in result.logs
     assert result.files == []
     assert result.summary().startswith("failed after ")
-    with pytest.raises(errors.PredictionFailed, match="no face found"):
-        result.raise_for_status()
 
 
 async def test_cancel_while_running(service: Service) -> None:
@@ -181,7 +196,7 @@ async def test_errors_propagate_typed(service: Service, tmp_path: Path) -> None:
         await service.upscale(image_bytes("PNG"), scale=99)
     with pytest.raises(errors.NotFound):
         await service.run_model("local/nothing-here", {})
-    with pytest.raises(KeyError, match="no upscale preset 'nope'"):
+    with pytest.raises(service_errors.UnknownPreset, match="no upscale preset 'nope'"):
         await service.upscale(image_bytes("PNG"), preset="nope")
 
 
@@ -197,9 +212,9 @@ async def test_pil_and_path_inputs(service: Service, tmp_path: Path) -> None:
 
 
 def test_backend_from_url() -> None:
-    assert infer_backend("https://api.replicate.com") == "replicate"
-    assert infer_backend("http://127.0.0.1:8008") == "local"
-    assert infer_backend("https://replicate-proxy.example.com") == "custom"
+    assert Backend.for_url("https://api.replicate.com").kind == "replicate"
+    assert Backend.for_url("http://127.0.0.1:8008").kind == "local"
+    assert Backend.for_url("https://replicate-proxy.example.com").kind == "custom"
 
 
 def test_service_never_reads_the_env_token(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,37 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from playground.ui.app import open_context
+from playground.cli import open_service
 
 
 def test_auto_prefers_a_configured_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPLICATE_BASE_URL", "https://replicate.example.test")
     monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_server_default_token")
-    ctx, engine = open_context("auto")
+    service, engine = open_service("auto")
     assert engine is None
-    assert ctx.backend.kind == "custom"
-    assert ctx.backend.url == "https://replicate.example.test"
+    assert service.server.kind == "custom"
+    assert service.server.url == "https://replicate.example.test"
 
 
 def test_auto_uses_the_cloud_with_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_server_default_token")
-    ctx, engine = open_context("auto")
+    service, engine = open_service("auto")
     assert engine is None
-    assert ctx.backend.kind == "replicate"
-    assert ctx.backend.url == "https://api.replicate.com"
+    assert service.server.kind == "replicate"
+    assert service.server.url == "https://api.replicate.com"
 
 
 def test_auto_without_a_token_starts_the_engine_in_its_own_folder(isolated_env) -> None:
-    ctx, engine = open_context("auto")
+    service, engine = open_service("auto")
     try:
-        assert ctx.backend.kind == "local"
-        assert ctx.backend.url == engine.url and engine.url.startswith("http://127.0.0.1:")
+        assert service.server.kind == "local"
+        assert service.server.url == engine.url and engine.url.startswith("http://127.0.0.1:")
         assert (isolated_env / "engine").is_dir()
     finally:
         engine.stop()
 
 
 def test_a_loopback_url_is_taken_for_a_local_engine() -> None:
-    ctx, engine = open_context("http://127.0.0.1:8008/")
+    service, engine = open_service("http://127.0.0.1:8008/")
     assert engine is None
-    assert ctx.backend.kind == "local" and ctx.backend.url == "http://127.0.0.1:8008"
+    assert service.server.kind == "local" and service.server.url == "http://127.0.0.1:8008"

@@ -44,3 +44,13 @@ def test_rate_limited_chat_says_so_then_answers(app: RunningApp, tmp_path: Path)
     assert "Done" in out.final[1]
     creates = [s for s in seen if s.startswith("POST") and s.endswith("/predictions")]
     assert len(creates) == 2
+
+
+def test_a_message_too_long_for_the_model_is_refused_plainly(client: Client) -> None:
+    out = call(client, "/chat", "word " * 6000, "You are brief.", 32, 0, 0.9,
+               "llama-3.1-405b-precise")
+    assert out.error is not None and "Shorten the message" in out.error
+    assert "Message too long for this model" in out.texts() and "Done" not in out.texts()
+    again = call(client, "/chat", "Say hi.", "You are brief.", 16, 0, 0.9,
+                 "llama-3.1-405b-precise")
+    assert again.error is None and "Done" in again.final[1]

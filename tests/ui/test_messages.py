@@ -6,7 +6,9 @@ import pytest
 
 from playground.replicate import errors
 from playground.replicate.types import Prediction
-from playground.ui.messages import MissingInput, UploadProblem, describe, scrub
+from playground.service import RunResult, scrub
+from playground.service.errors import MissingInput, UnknownPreset, UnsupportedFile
+from playground.ui.messages import describe, for_result
 
 
 def _failed(error: str) -> errors.PredictionFailed:
@@ -30,8 +32,10 @@ def _failed(error: str) -> errors.PredictionFailed:
         (_failed("local/sd-turbo is unavailable: text-to-image is not available locally"),
          "Not available offline", "Text-to-image is not available locally"),
         (_failed("CUDA out of memory"), "The model could not finish", "CUDA out of memory"),
-        (UploadProblem("the image", "“a.txt” is not an image we can read."),
-         "Problem with the image", "a.txt"),
+        (UnsupportedFile("a.txt is not an image (expected PNG, JPEG or WebP)"),
+         "Problem with the file", "a.txt"),
+        (UnknownPreset("chat", "nope", ["llama-3.1-405b", "llama-3.1-405b-precise"]),
+         "Unknown preset", "Known presets: `llama-3.1-405b`, `llama-3.1-405b-precise`"),
         (MissingInput("The prompt", "Describe the picture you want first."),
          "The prompt is missing", "Describe"),
         (RuntimeError("boom at 0x7f"), "Something went wrong", "RuntimeError"),
@@ -64,3 +68,16 @@ def test_secrets_are_scrubbed() -> None:
     assert "r8_abc" not in text and "abcdefghijklmnopqrst" not in text
     leaked = describe(_failed("bad header Token r8_SECRETSECRETSECRET"), local=True)
     assert "SECRETSECRET" not in leaked.text
+
+
+def test_failed_results_are_worded_like_failed_predictions() -> None:
+    def result(status: str, error: str | None) -> RunResult:
+        return RunResult("p1", "local/llm", None, {}, status, error=error)
+
+    too_long = for_result(result("failed", "Prompt exceeds the available context size"))
+    assert too_long.title == "The conversation is too long for this model"
+    assert "Clear the conversation" in too_long.text and too_long.kind == "error"
+    restarted = for_result(result("failed", "engine restarted"))
+    assert restarted.title == "The model stopped midway" and "kept" in restarted.text
+    assert for_result(result("canceled", None)).kind == "canceled"
+    assert "CUDA" in for_result(result("failed", "CUDA out of memory")).text

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 
-from playground.ui.runner import Run, RunPanel
+from playground.service import Service
+from playground.ui.context import AppContext
+from playground.ui.runner import Run
 
 
-class _Runs:
-    def set(self, *args: Any) -> None:
-        pass
-
-    def pop(self, *args: Any) -> None:
-        return None
-
-
-async def test_closing_a_run_cancels_its_queue_getter() -> None:
-    ctx = SimpleNamespace(runs=_Runs(), backend=SimpleNamespace(url="", is_local=True),
-                          has_server_token=False)
-    panel = RunPanel("status", "details", "logs")  # type: ignore[arg-type]
-    run = Run(ctx, "upscale", panel, None, None)  # type: ignore[arg-type]
+async def test_closing_a_run_cancels_its_queue_getter(tmp_path: Path) -> None:
+    ctx = AppContext(Service("http://127.0.0.1:9", data_dir=tmp_path), browser_secret="x" * 16)
+    run = Run(ctx, "upscale", None, None)
     release = asyncio.Event()
 
     async def call(token: str | None, on_update: Any) -> Any:
         await release.wait()  # a run that is still going when Stop is pressed
 
-    updates = run.execute(call)
+    updates = run.steps(call)
     await updates.__anext__()  # the "Sending" line
     pending = asyncio.ensure_future(updates.__anext__())
     await asyncio.sleep(0.05)  # now waiting on the queue getter and the call

@@ -77,15 +77,17 @@ def test_browser_secret_lives_in_private_and_moves_there(isolated_env: Path) -> 
     old = isolated_env / "ui-browser-secret"
     old.parent.mkdir(parents=True, exist_ok=True)
     old.write_text("an-old-secret-of-enough-length")
-    assert _browser_secret() == "an-old-secret-of-enough-length"  # saved tokens still decrypt
+    # saved tokens still decrypt
+    assert _browser_secret(isolated_env) == "an-old-secret-of-enough-length"
     new = isolated_env / "private" / "ui-browser-secret"
     assert new.read_text() == "an-old-secret-of-enough-length" and not old.exists()
     assert os.stat(new).st_mode & 0o077 == 0 and os.stat(new.parent).st_mode & 0o077 == 0
-    assert _browser_secret() == "an-old-secret-of-enough-length"  # stable across restarts
+    # stable across restarts
+    assert _browser_secret(isolated_env) == "an-old-secret-of-enough-length"
 
 
 def test_a_fresh_browser_secret_is_private(isolated_env: Path) -> None:
-    value = _browser_secret()
+    value = _browser_secret(isolated_env)
     path = isolated_env / "private" / "ui-browser-secret"
     assert path.read_text() == value and len(value) >= 16
     assert os.stat(path).st_mode & 0o077 == 0

@@ -1,0 +1,61 @@
+"""The service: the only thing the UI and Compare call. No gradio here.
+
+```python
+service = Service("http://127.0.0.1:8008", backend="local")
+result = await service.upscale("photo.jpg", scale=2, on_update=print)  # RunUpdate, ...
+print(result.summary(), result.files)   # succeeded in 3.2 s (predict 2.9 s) · local/real-esrgan
+answer = await service.chat("Hi!", history=[], on_update=lambda u: print(u.delta, end=""))
+result = await service.run_model("owner/name:version", {...})      # any model
+result = await service.stream_model("owner/name", {...}, on_update=...)
+schema = await service.input_schema("owner/name")                   # InputSchema | None
+```
+
+Which model a task runs comes from its preset (`presets/*.toml`): the pinned Replicate ref on
+the "replicate" and "custom" backends, the local stand-in and local defaults on "local".
+
+**The one rule for failure.** Every run, chat included, reports `RunUpdate`s to `on_update`
+and ends with one `RunResult`. A prediction that the backend ran and that failed or was
+canceled is a `RunResult` with `status` "failed" or "canceled" (its `error` and `logs` kept);
+`result.ok` is true only for "succeeded". Anything else raises, typed (see `errors`): a bad
+request or upload (`ServiceError`, `FileProblem`), the API's refusals and a dead backend
+(`ReplicateError`), a run that outlives the service's timeout (`PredictionTimedOut`). Canceling
+the calling task cancels the prediction on the backend. Every finished run passes through one
+method, which calls each hook in `Service.on_finished` (e.g. a run history).
+"""
+
+from playground.config import private_dir, private_paths, served_dirs
+from playground.files.datauri import human_size
+from playground.files.uploads import pixel_problem
+from playground.presets import BackendKind, Preset, Task
+from playground.replicate import scrub
+from playground.results import RunResult, RunUpdate, format_seconds, parse_progress
+
+from . import errors
+from .backend import Backend
+from .chat import ChatTurn, chat_inputs
+from .core import OnFinished, OnUpdate, Service
+from .schema import InputSchema
+
+__all__ = [
+    "Backend",
+    "BackendKind",
+    "ChatTurn",
+    "InputSchema",
+    "OnFinished",
+    "OnUpdate",
+    "Preset",
+    "RunResult",
+    "RunUpdate",
+    "Service",
+    "Task",
+    "chat_inputs",
+    "errors",
+    "format_seconds",
+    "human_size",
+    "parse_progress",
+    "pixel_problem",
+    "private_dir",
+    "private_paths",
+    "scrub",
+    "served_dirs",
+]

@@ -1,0 +1,426 @@
+"""`Service`: the tasks the tabs call, and any model by ref. No gradio here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from playground import config
+from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
+from playground.files.uploads import Expect
+from playground.presets import BackendKind, Preset, Task, for_task, load_presets
+from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
+from playground.replicate.types import Model, Prediction, ServerSentEvent, Version
+from playground.results import RunResult, RunUpdate, parse_progress
+
+from .backend import Backend
+from .chat import chat_inputs
+from .errors import UnknownPreset
+from .schema import InputSchema
+
+OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
+OnFinished = Callable[[RunResult], None]
+_STATUS_EVERY = 0.25  # seconds: how soon a prediction that has not streamed yet is reported
+
+
+class Service:
+    """One backend, many users: each call may carry its own `token=` (never read from env)."""
+
+    def __init__(self, base_url: str | None = None, token: str | None = None,
+                 data_dir: Path | None = None, transport: Any = None,
+                 presets: dict[str, Preset] | None = None, backend: BackendKind | None = None,
+                 *, timeout: float | None = None) -> None:
+        self.base_url = (base_url or config.REPLICATE_CLOUD).rstrip("/")
+        # The CLI says which backend this is; a bare URL is guessed from (tests, embedding).
+        self.server = Backend(backend, self.base_url) if backend else Backend.for_url(
+            self.base_url)
+        self.backend: BackendKind = self.server.kind
+        self.data_dir = Path(data_dir) if data_dir is not None else config.data_dir()
+        self.timeout = timeout  # per prediction; None: wait as long as it runs
+        # "" (not None) keeps the client from falling back to REPLICATE_API_TOKEN.
+        self.client = AsyncClient(token=token or "", base_url=self.base_url, transport=transport)
+        self.has_token = bool(token)
+        self._presets = presets
+        self._schemas: dict[str, InputSchema | None] = {}
+        self.uploader = Uploader(self.client)
+        self.saver = OutputSaver(self.output_dir, api_base=self.base_url, transport=transport)
+        # Every finished run passes through `_finished`, which calls these (e.g. a history).
+        self.on_finished: list[OnFinished] = []
+
+    def __repr__(self) -> str:
+        return f"Service({self.base_url!r}, backend={self.backend!r})"
+
+    @property
+    def output_dir(self) -> Path:
+        """Where every output is saved (the only folder the app serves files from)."""
+        return self.data_dir / "outputs"
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # --- presets -----------------------------------------------------------------------------
+
+    @property
+    def presets(self) -> dict[str, Preset]:
+        if self._presets is None:
+            self._presets = load_presets()
+        return self._presets
+
+    def presets_for(self, task: Task) -> list[Preset]:
+        """A task's presets that can run on this backend, its default first."""
+        found = for_task(self.presets, task)
+        return [p for p in found if self.backend != "local" or p.local_model]
+
+    def preset(self, task: Task, preset: str | Preset | None = None) -> Preset:
+        """A task's preset by id (or its default when None); `UnknownPreset` names the known."""
+        if isinstance(preset, Preset):
+            return preset
+        found = for_task(self.presets, task)
+        if preset is None and found:
+            return found[0]
+        chosen = self.presets.get(preset or "")
+        if chosen is None or chosen.task != task:
+            raise UnknownPreset(task, str(preset or ""), [p.id for p in found])
+        return chosen
+
+    def image_side_for(self, ref: str) -> int | None:
+        """How large an uploaded image may be for `ref` here: its preset's limit, else the
+        largest any preset allows on this backend (the CPU engine takes smaller ones)."""
+        sides = {p.ref_for(self.backend): p.image_side_for(self.backend)
+                 for p in self.presets.values() if self.backend != "local" or p.local_model}
+        name = ref.partition(":")[0]
+        if name in sides or ref in sides:
+            return sides.get(ref, sides.get(name))
+        known = [s for s in sides.values() if s]
+        return max(known) if known else None
+
+    # --- models ------------------------------------------------------------------------------
+
+    async def model(self, ref: str, *, token: str | None = None) -> Model:
+        """A model (`owner/name`, a version after `:` is ignored) with its latest version."""
+        return await self.client.models.get(ref.partition(":")[0], token=token or None)
+
+    async def version(self, ref: str, *, token: str | None = None) -> Version | None:
+        """`owner/name:version`'s version, or the model's latest for `owner/name`."""
+        name, _, version = ref.partition(":")
+        if version:
+            return await self.client.models.versions.get(name, version, token=token or None)
+        return (await self.model(name, token=token)).latest_version
+
+    async def input_schema(self, ref: str, *, token: str | None = None) -> InputSchema | None:
+        """The model's inputs (looked up once per ref); None when they cannot be known."""
+        if ref not in self._schemas:
+            try:
+                version = await self.version(ref, token=token)
+            except errors.ReplicateError:
+                return None  # unknown now (a 404, a dead backend): ask again next time
+            self._schemas[ref] = InputSchema.from_openapi(
+                ref, version.openapi_schema if version is not None else None)
+        return self._schemas[ref]
+
+    # --- tasks -------------------------------------------------------------------------------
+
+    async def generate_image(self, prompt: str, *, preset: str | Preset | None = None,
+                             token: str | None = None, on_update: OnUpdate | None = None,
+                             **inputs: Any) -> RunResult:
+        """Text to image (an `image`/`mask` input may be an upload, for img2img/inpainting)."""
+        return await self._task("image", preset, {**inputs, "prompt": prompt}, token, on_update,
+                                files={"image": "image", "mask": "image"})
+
+    async def upscale(self, image: Any, scale: float | None = None,
+                      face_enhance: bool | None = None, *, preset: str | Preset | None = None,
+                      token: str | None = None, on_update: OnUpdate | None = None,
+                      **inputs: Any) -> RunResult:
+        return await self._file_task("upscale", preset, image, "image", token, on_update,
+                                     {**inputs, "scale": scale, "face_enhance": face_enhance})
+
+    async def transcribe(self, audio: Any, *, preset: str | Preset | None = None,
+                         token: str | None = None, on_update: OnUpdate | None = None,
+                         **inputs: Any) -> RunResult:
+        return await self._file_task("transcribe", preset, audio, "audio", token, on_update,
+                                     inputs)
+
+    async def remove_background(self, image: Any, *, preset: str | Preset | None = None,
+                                token: str | None = None, on_update: OnUpdate | None = None,
+                                **inputs: Any) -> RunResult:
+        return await self._file_task("rembg", preset, image, "image", token, on_update, inputs)
+
+    async def restore_faces(self, image: Any, *, preset: str | Preset | None = None,
+                            token: str | None = None, on_update: OnUpdate | None = None,
+                            **inputs: Any) -> RunResult:
+        return await self._file_task("faces", preset, image, "image", token, on_update, inputs)
+
+    async def chat(self, message: str, history: Iterable[Any] | None = None, *,
+                   preset: str | Preset | None = None, system_prompt: str | None = None,
+                   token: str | None = None, on_update: OnUpdate | None = None,
+                   **inputs: Any) -> RunResult:
+        """One answer, streamed: each piece reaches `on_update` (`text` so far, `delta`).
+
+        `history` is Gradio's (messages or (user, bot) pairs); turns that no longer fit the
+        model's context are left out (`result.notes` says so). Cancel the calling task to stop:
+        the prediction is canceled too."""
+        chosen = self.preset("chat", preset)
+        settings = chosen.chat_for(self.backend)
+        assert settings is not None  # presets.py requires it for chat presets
+        turn = chat_inputs(settings, chosen.inputs_for(self.backend), message, history,
+                           system_prompt=system_prompt, inputs=inputs)
+        with _retries_reported(on_update):
+            return await self._stream(chosen.ref_for(self.backend), turn.inputs, token=token,
+                                      on_update=on_update, upload_notes=[], notes=turn.notes)
+
+    async def run_model(self, ref: str, input: dict[str, Any] | None = None, *,
+                        token: str | None = None, on_update: OnUpdate | None = None,
+                        max_image_side: int | None = None) -> RunResult:
+        """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
+        sent as they are: a prompt may well look like a file name)."""
+        with _retries_reported(on_update):
+            sent, notes = await self._uploaded(input or {}, token, max_image_side)
+            return await self._run(ref, sent, token=token, on_update=on_update,
+                                   upload_notes=notes)
+
+    async def stream_model(self, ref: str, input: dict[str, Any] | None = None, *,
+                           token: str | None = None, on_update: OnUpdate | None = None,
+                           max_image_side: int | None = None) -> RunResult:
+        """Like `run_model`, with the output streamed to `on_update` as it is written."""
+        with _retries_reported(on_update):
+            sent, notes = await self._uploaded(input or {}, token, max_image_side)
+            return await self._stream(ref, sent, token=token, on_update=on_update,
+                                      upload_notes=notes, notes=[])
+
+    async def cancel(self, prediction_id: str, token: str | None = None) -> Prediction:
+        return await self.client.predictions.cancel(prediction_id, token=token or None)
+
+    async def prediction(self, prediction_id: str, *, token: str | None = None) -> RunResult:
+        """A prediction as the backend has it now, as a result (outputs saved if it succeeded);
+        e.g. one that finished while a Stop was on its way."""
+        started = time.monotonic()
+        p = await self.client.predictions.get(prediction_id, token=token or None)
+        return await self._finished(p, p.model or "", dict(p.input or {}), started, token, [],
+                                    [])
+
+    # --- the run loops -----------------------------------------------------------------------
+
+    async def _file_task(self, task: Task, preset: str | Preset | None, file: Any,
+                         expect: Expect, token: str | None, on_update: OnUpdate | None,
+                         inputs: dict[str, Any]) -> RunResult:
+        chosen = self.preset(task, preset)
+        assert chosen.file_input is not None  # presets.py requires it for file tasks
+        return await self._task(task, chosen, {**inputs, chosen.file_input: file}, token,
+                                on_update, files={chosen.file_input: expect})
+
+    async def _task(self, task: Task, preset: str | Preset | None, inputs: dict[str, Any],
+                    token: str | None, on_update: OnUpdate | None,
+                    files: dict[str, Expect]) -> RunResult:
+        chosen = self.preset(task, preset)
+        with _retries_reported(on_update):
+            sent = chosen.inputs_for(self.backend)
+            sent.update({k: v for k, v in inputs.items() if v is not None})
+            notes: list[str] = []
+            for name, expect in files.items():
+                if name in sent and not (isinstance(sent[name], str) and sent[name] == ""):
+                    upload = await self.uploader.upload(
+                        sent[name], expect, max_side=chosen.image_side_for(self.backend),
+                        token=token or None)
+                    sent[name] = upload.value
+                    notes.append(upload.note)
+            return await self._run(chosen.ref_for(self.backend), sent, token=token,
+                                   on_update=on_update, upload_notes=notes)
+
+    async def _uploaded(self, input: dict[str, Any], token: str | None,
+                        max_side: int | None) -> tuple[dict[str, Any], list[str]]:
+        notes: list[str] = []
+        sent = {}
+        for name, value in input.items():
+            if isinstance(value, Path | bytes | bytearray | Image.Image):
+                upload = await self.uploader.upload(
+                    value, "image" if isinstance(value, Image.Image) else None,
+                    max_side=max_side, token=token or None)
+                notes.append(upload.note)
+                value = upload.value
+            if value is not None:
+                sent[name] = value
+        return sent, notes
+
+    async def _run(self, ref: str, inputs: dict[str, Any], *, token: str | None,
+                   on_update: OnUpdate | None, upload_notes: list[str]) -> RunResult:
+        """Create, then poll to the end, reporting each change of status or logs."""
+        token = token or None
+        started = time.monotonic()
+        prediction = await self.client.predictions.create(ref, inputs, token=token)
+        last: tuple[str, str] | None = None
+
+        async def report(p: Prediction) -> None:
+            nonlocal last
+            state = (p.status, p.logs or "")
+            if on_update is None or state == last:
+                return
+            last = state
+            await _emit(on_update, RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
+                                             time.monotonic() - started))
+
+        try:
+            await report(prediction)
+            prediction = await self.client.predictions.wait(
+                prediction, timeout=self.timeout, on_update=report, token=token)
+        except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
+            await self._shielded_cancel(prediction.id, token)
+            raise
+        return await self._finished(prediction, ref, inputs, started, token, upload_notes, [])
+
+    async def _stream(self, ref: str, inputs: dict[str, Any], *, token: str | None,
+                      on_update: OnUpdate | None, upload_notes: list[str],
+                      notes: list[str]) -> RunResult:
+        """Create with streaming; every piece of output is an update with `delta`."""
+        token = token or None
+        started = time.monotonic()
+        stream = self.client.stream(ref, inputs, timeout=self.timeout, token=token)
+        # The stream is read by a task of its own, so that waiting for the first token can
+        # still report the prediction's status and any rate-limit retry of its create.
+        items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        pump = asyncio.ensure_future(_pump(stream, items))
+        text, logs, status, finished = "", "", "", False
+        final: Prediction | None = None
+
+        async def emit(delta: str = "", notice: str | None = None) -> None:
+            if on_update is not None:
+                pid = stream.prediction.id if stream.prediction else ""
+                await _emit(on_update, RunUpdate(pid, status or "starting", logs, None,
+                                                 time.monotonic() - started, notice, text,
+                                                 delta))
+
+        getter: asyncio.Future[tuple[str, Any]] | None = None
+        try:
+            while True:
+                # Not wait_for: on Python 3.11 it can swallow a cancel that lands as an item
+                # arrives, and a Stop must always stop.
+                getter = getter or asyncio.ensure_future(items.get())
+                done, _ = await asyncio.wait({getter}, timeout=_STATUS_EVERY)
+                if not done:
+                    if stream.prediction is not None and not status:
+                        status = stream.prediction.status
+                        await emit()
+                    continue
+                kind, item = getter.result()
+                getter = None
+                if kind == "notice":
+                    await emit(notice=item)
+                elif kind == "end":
+                    final = stream.prediction  # after `done`: refreshed (status, metrics)
+                    break
+                elif kind == "stopped":  # failed or canceled: a result, not an exception
+                    final = item.prediction
+                    break
+                elif kind == "error":
+                    raise item
+                else:
+                    event: ServerSentEvent = item
+                    status = "processing"  # the engine streams only once a worker runs it
+                    if event.event == "logs":
+                        logs += event.data + "\n"
+                        await emit()
+                    elif event.event == "output" and event.data:
+                        text += event.data
+                        await emit(event.data)
+            finished = True
+            if final is not None and not final.done:  # "done" came before the status settled
+                final = await self.client.predictions.wait(final, timeout=30, token=token)
+        finally:
+            if getter is not None:
+                getter.cancel()
+            if not pump.done():
+                pump.cancel()
+                with contextlib.suppress(BaseException):
+                    await pump
+            await stream.aclose()
+            if not finished and stream.prediction is not None:
+                await self._shielded_cancel(stream.prediction.id, token)
+        if final is None:
+            raise errors.ReplicateError("the stream ended before the prediction was created")
+        if not final.logs and logs:
+            final = final.model_copy(update={"logs": logs})
+        if final.output is None and text:  # what was streamed, also when it stopped midway
+            final = final.model_copy(update={"output": [text]})
+        return await self._finished(final, ref, inputs, started, token, upload_notes, notes)
+
+    async def _finished(self, p: Prediction, ref: str, inputs: dict[str, Any], started: float,
+                        token: str | None, upload_notes: list[str],
+                        notes: list[str]) -> RunResult:
+        """The one place every run ends: outputs saved locally, metrics, the hooks called."""
+        if p.status == "succeeded" and p.output is not None:
+            saved = await self.saver.save(p.output, token=token or None)
+        else:
+            saved = SavedOutput(p.output)
+        metrics = dict(p.metrics or {})
+        metrics["client_time"] = time.monotonic() - started  # downloads included
+        metrics.setdefault("total_time", metrics["client_time"])
+        result = RunResult(
+            prediction_id=p.id, model=p.model or ref.partition(":")[0], version=p.version,
+            input=shorten_all(inputs), status=p.status, output=p.output, files=saved.files,
+            local_output=saved.value, logs=p.logs or "", metrics=metrics,
+            error=None if p.error is None else str(p.error), upload_notes=upload_notes,
+            output_problems=saved.problems, notes=notes, prediction=p,
+        )
+        for hook in self.on_finished:
+            hook(result)
+        return result
+
+    async def _shielded_cancel(self, prediction_id: str, token: str | None) -> None:
+        """Best effort, and not itself cancelable: the caller is already being torn down."""
+        async def cancel() -> None:
+            with contextlib.suppress(errors.ReplicateError):
+                await self.cancel(prediction_id, token=token)
+
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(cancel())
+
+
+async def _emit(on_update: OnUpdate, update: RunUpdate) -> None:
+    outcome = on_update(update)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+async def _pump(stream: AsyncIterator[ServerSentEvent],
+                items: asyncio.Queue[tuple[str, Any]]) -> None:
+    """Reads the stream into `items`: ("event", e)..., then ("end"|"stopped"|"error", ...)."""
+    def heard(update: RunUpdate) -> None:
+        items.put_nowait(("notice", update.notice))
+
+    try:
+        with _retries_reported(heard):
+            async for event in stream:
+                items.put_nowait(("event", event))
+        items.put_nowait(("end", None))
+    except (errors.PredictionFailed, errors.PredictionCanceled) as exc:
+        items.put_nowait(("stopped", exc))
+    except Exception as exc:
+        items.put_nowait(("error", exc))
+
+
+@contextlib.contextmanager
+def _retries_reported(on_update: OnUpdate | None) -> Iterator[None]:
+    """Tell the caller when the client waits to retry (a 429, a flaky backend), so a person
+    sees why nothing moves instead of a silent pause."""
+    if on_update is None:
+        yield
+        return
+    started = time.monotonic()
+
+    def heard(notice: RetryNotice) -> None:
+        reason = f"Rate limited ({notice.status})" if notice.status == 429 else (
+            f"Backend busy ({notice.status})" if notice.status else "Connection problem")
+        text = f"{reason}: retrying in {notice.wait:.0f} s"
+        outcome = on_update(RunUpdate("", "retrying", "", None, time.monotonic() - started,
+                                      notice=text))
+        if inspect.isawaitable(outcome):
+            asyncio.ensure_future(outcome)
+
+    with retry_listener(heard):
+        yield

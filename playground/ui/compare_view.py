@@ -1,0 +1,194 @@
+"""What the Compare tab shows: its components, and a session rendered into them (no events).
+
+`ComparePage` holds every component the handlers in `playground.ui.compare` update, so those
+handlers can be plain top-level functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from playground.compare import CompareSession, Runner, format_cost
+from playground.compare.forms import LOCAL_MODELS, LOCAL_STARTERS, PRESET_TASKS
+from playground.compare.service_backend import ServiceBackend
+from playground.compare.session import MAX_ENTRIES, Run, resolve_name
+from playground.service import RunResult, format_seconds, scrub
+from playground.ui import messages
+from playground.ui.context import AppContext
+from playground.ui.runner import pill
+
+TAB = "compare"
+VERDICTS = ["better", "worse", "tie"]
+_IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
+# Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
+_PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
+STOP_WAIT = 20.0  # seconds Stop waits for a canceled round to wind down
+TEXT_TASKS = frozenset({"chat", "transcription"})
+GRID_TASKS = frozenset({"image-to-image", "image"})  # the X/Y grid is one image of images
+# (overrides, shared inputs) placeholders: an example that makes sense for the task
+PLACEHOLDERS = {"image-to-image": ('{"scale": 2}', '{"scale": 2}'),
+                "image": ('{"num_inference_steps": 4}', '{"width": 512, "height": 512}'),
+                "chat": ('{"temperature": 0.9}', '{"max_tokens": 64}'),
+                "transcription": ('{"temperature": 0.8}', '{"language": "en"}')}
+# (X parameter, X values, Y parameter) a new grid starts from; Y values are the model's ref
+GRID_STARTERS = {"image-to-image": ("model", "modnet, u2netp", "ref"),
+                 "image": ("num_inference_steps", "1, 4", "seed")}
+
+
+
+
+@dataclass
+class ComparePage:
+    """The Compare tab's components (built by `compare.build`) and its running rounds."""
+
+    state: gr.State
+    task: gr.Radio
+    refs: list[gr.Dropdown]
+    overrides: list[gr.Textbox]
+    prompt: gr.Textbox
+    image: gr.Image
+    audio: gr.Audio
+    seed: gr.Number
+    shared: gr.Textbox
+    status: gr.Markdown
+    columns: list[gr.Column]
+    heads: list[gr.Markdown]
+    images: list[gr.Image]
+    texts: list[gr.Textbox]
+    votes: list[gr.Radio]
+    summary: gr.Markdown
+    json_file: gr.File
+    html_file: gr.File
+    base: Path  # the data dir: session file names are relative to it
+    # session id -> set once its running round has ended (Stop waits for the runner to let go)
+    rounds: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    @property
+    def form(self) -> list[Any]:
+        return [self.task, *self.refs, *self.overrides, self.prompt, self.image, self.audio,
+                self.seed, self.shared]
+
+    @property
+    def panes(self) -> list[Any]:
+        return [*self.columns, *self.heads, *self.images, *self.texts, *self.votes]
+
+    @property
+    def round_outputs(self) -> list[Any]:
+        """What a round updates: state, status, summary, panes, and the (stale) export."""
+        return [self.state, self.status, self.summary, *self.panes, self.json_file,
+                self.html_file]
+
+    def show_panes(self, session: CompareSession | None,
+                   runs: dict[int, Run]) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        text_task = session is not None and session.task in TEXT_TASKS
+        for i in range(MAX_ENTRIES):
+            run = runs.get(i)
+            out[self.columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
+            out[self.heads[i]] = pane_head(session, run, i)
+            out[self.images[i]] = gr.Image(value=pane_image(run, self.base),
+                                           visible=not text_task)
+            out[self.texts[i]] = gr.Textbox(value=(run.text or "") if run else "",
+                                            visible=text_task or bool(run and run.text))
+            verdict = session.verdict(run.round, i) if session and run else None
+            out[self.votes[i]] = gr.Radio(value=verdict,
+                                          interactive=run is not None and run.done)
+        return out
+
+    def stale_export(self) -> dict[Any, Any]:
+        """A new round makes the last export stale: the Export box empties."""
+        return {self.json_file: None, self.html_file: None}
+
+    def round_end(self, session: CompareSession, note: str = "") -> dict[Any, Any]:
+        runs = {r.entry: r for r in session.round_runs()}
+        ok = sum(r.status == "succeeded" for r in runs.values())
+        text = f"Round {session.last_round}: {ok} of {len(session.entries)} succeeded."
+        return {self.state: session, self.summary: summary_table(session),
+                **self.show_panes(session, runs), **self.stale_export(),
+                self.status: f"{note} {text}" if note else text}
+
+
+def runner(ctx: AppContext) -> Runner:
+    """A runner on the service, wording errors and failed runs as every other tab does."""
+    def describe(exc: BaseException) -> str:
+        return messages.describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
+                                 had_token=ctx.has_server_token).markdown
+
+    def failed(result: RunResult) -> str:
+        return messages.for_result(result, local=ctx.backend.is_local).markdown
+
+    return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed,
+                  data_dir=ctx.data_dir)
+
+
+def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
+    out = [(ref, ref) for ref in LOCAL_MODELS[task]] if ctx.backend.is_local else []
+    return out + ServiceBackend(ctx.service).preset_choices(PRESET_TASKS[task])
+
+
+def starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:
+    starters = LOCAL_STARTERS.get(task, []) if ctx.backend.is_local else []
+    rows: list[tuple[str | None, str]] = [
+        (ref, json.dumps(over) if over else "") for ref, over in starters]
+    if not rows:
+        rows = [(value, "") for _, value in choices(ctx, task)[:2]]
+    return (rows + [(None, "")] * MAX_ENTRIES)[:MAX_ENTRIES]
+
+
+def pane_head(session: CompareSession | None, run: Run | None, index: int) -> str:
+    if session is None or index >= len(session.entries):
+        return f"**Pane {index + 1}** · empty"
+    title = session.entries[index].title
+    if run is None:
+        return f"**{title}**"
+    m = run.metrics
+    times = " · ".join(f"{k.split('_')[0]} {format_seconds(m[k], 2)}"
+                       for k in ("predict_time", "total_time") if k in m)
+    parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
+             _cost(run.model, run.cost_usd) if run.done else ""]
+    text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
+    if run.error:
+        text += f"  \n{pill('err', 'Error')} {scrub(run.error)}"
+    return text
+
+
+def pane_image(run: Run | None, base: Path) -> str | None:
+    for name in run.files if run else []:
+        path = resolve_name(name, base)
+        if path.suffix.lower() in _IMAGES and path.is_file():
+            return str(path)
+    return None
+
+
+def summary_table(session: CompareSession | None) -> str:
+    if session is None or not session.runs:
+        return "No runs yet. " + _COST_NOTE
+    rows = ["| entry | runs | ok | wins | losses | ties | mean predict | mean total | mean cost |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for s in session.summary():
+        def t(v: float | None) -> str:
+            return format_seconds(v, 2)
+        rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
+                    f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
+                    f"| {_cost(session.entries[s.entry].ref, s.mean_cost_usd)} |")
+    return "\n".join(rows) + "\n\n" + _COST_NOTE
+
+
+_COST_NOTE = ("Models on this computer are free; Replicate's costs are **estimates** (predict "
+              "time x the hardware's price).")
+
+
+def _cost(model: str | None, usd: float | None) -> str:
+    """What a run costs: nothing on this computer (the local engine's models), else an
+    estimate of Replicate's price."""
+    if (model or "").startswith("local/"):
+        return "free, on this computer"
+    return format_cost(usd)
+
+
