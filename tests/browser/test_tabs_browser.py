@@ -123,7 +123,7 @@ def server_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from playground.ui.context import make_context
 
     data = tmp_path_factory.mktemp("token-app")
-    ctx = make_context(Service("http://127.0.0.1:9", data_dir=data), local=False,
+    ctx = make_context(Service("http://127.0.0.1:9", data_dir=data, backend="custom"),
                        browser_secret="browser-tests-secret-0123")
     demo = build_app(ctx, tabs=["upscale"])
     _, url, _ = serve(demo, ctx, port=_free_port(), block=False)
