@@ -2,9 +2,11 @@
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
                [--auth USER:PASS] [--visitors-bring-token] [--tab TAB ...]
+               [--shared-history] [--history-max-size 5GB]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
+    playground history [export|prune|clear]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from playground.engine.server import EngineThread
+    from playground.history import RunHistory
     from playground.service import Service
 
 # Before any native runtime loads: llama.cpp collapses on a busy 2-core machine without it, and
@@ -30,8 +33,26 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger("playground")
 
 
-def open_service(backend: str = "auto", *,
-                 visitors_bring_token: bool = False) -> tuple[Service, EngineThread | None]:
+def open_history(*, shared: bool = False, max_size: str | None = None) -> RunHistory:
+    """The run history in the data folder: each browser's own runs, or one shared history;
+    its files capped at `max_size` (default: $PLAYGROUND_HISTORY_MAX_SIZE, else 5 GB)."""
+    from playground.compare.prices import PriceTable
+    from playground.config import data_dir
+    from playground.history import RunHistory, RunStore
+    from playground.history.commands import max_size_from_env, parse_size
+
+    prices = PriceTable.load()
+
+    def estimate(model: str, metrics: dict[str, float]) -> float | None:
+        found = prices.estimate(model, metrics.get("predict_time"), metrics)
+        return found.usd if found is not None else None
+
+    cap = parse_size(max_size) if max_size else max_size_from_env()
+    return RunHistory(RunStore(data_dir(), max_bytes=cap), shared=shared, estimate=estimate)
+
+
+def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
+                 history: RunHistory | None = None) -> tuple[Service, EngineThread | None]:
     """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
     a URL) and the embedded engine it started (None when it talks to another server).
 
@@ -52,17 +73,21 @@ def open_service(backend: str = "auto", *,
 
         # Its own folder: the engine's database and files stay apart from the app's outputs.
         engine = EngineThread(registry(), data_dir() / "engine").start()
-        service = Service(engine.url, data_dir=data_dir(), backend="local")  # no token needed
+        service = Service(engine.url, data_dir=data_dir(), backend="local",  # no token needed
+                          history=history)
     elif backend == "replicate":
-        service = Service(REPLICATE_CLOUD, token=token, data_dir=data_dir(), backend="replicate")
+        service = Service(REPLICATE_CLOUD, token=token, data_dir=data_dir(), backend="replicate",
+                          history=history)
     else:  # a URL: a loopback one is taken for a local engine, any other for a custom server
-        service = Service(backend.rstrip("/"), token=token, data_dir=data_dir())
+        service = Service(backend.rstrip("/"), token=token, data_dir=data_dir(),
+                          history=history)
     return service, engine
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
            tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
-           visitors_bring_token: bool = False) -> None:
+           visitors_bring_token: bool = False, shared_history: bool = False,
+           history_max_size: str | None = None) -> None:
     """Start the app (and the local engine when asked) and serve until interrupted.
 
     `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
@@ -70,7 +95,9 @@ def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
-    service, engine = open_service(backend, visitors_bring_token=visitors_bring_token)
+    history = open_history(shared=shared_history, max_size=history_max_size)
+    service, engine = open_service(backend, visitors_bring_token=visitors_bring_token,
+                                   history=history)
     ctx = make_context(service)
     log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
@@ -78,6 +105,7 @@ def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
     finally:
         if engine is not None:
             engine.stop()
+        history.store.close()
 
 
 def _app(argv: list[str]) -> int:
@@ -102,9 +130,19 @@ def _app(argv: list[str]) -> int:
     )
     parser.add_argument("--tab", action="append", choices=TAB_IDS, dest="tabs",
                         help="show only this tab (repeat for more)")
+    parser.add_argument("--shared-history", action="store_true",
+                        help="one history for everyone (default: each browser sees only its "
+                        "own runs)")
+    parser.add_argument("--history-max-size", default=None, metavar="SIZE",
+                        help="outputs the history keeps before pruning the oldest runs "
+                        "(default: $PLAYGROUND_HISTORY_MAX_SIZE or 5GB)")
     args = parser.parse_args(argv)
     try:
         auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
+        if args.history_max_size:
+            from playground.history.commands import parse_size
+
+            parse_size(args.history_max_size)
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
@@ -115,7 +153,8 @@ def _app(argv: list[str]) -> int:
         print(problem, file=sys.stderr)
         return 2
     launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs, auth=auth,
-           visitors_bring_token=args.visitors_bring_token)
+           visitors_bring_token=args.visitors_bring_token, shared_history=args.shared_history,
+           history_max_size=args.history_max_size)
     return 0
 
 
@@ -204,12 +243,21 @@ def _models(argv: list[str]) -> int:
     return 2
 
 
+def _history(argv: list[str]) -> int:
+    from playground.config import data_dir
+    from playground.history.commands import main as history_main
+
+    return history_main(argv, data_dir())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "engine":
         return _engine(argv[1:])
     if argv and argv[0] == "models":
         return _models(argv[1:])
+    if argv and argv[0] == "history":
+        return _history(argv[1:])
     return _app(argv)
 
 

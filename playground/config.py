@@ -39,8 +39,10 @@ def served_dirs(data: Path) -> list[Path]:
 
 def private_paths(data: Path) -> list[Path]:
     """Never served, whatever else is allowed: the engine's database and files, the secrets
-    (and the browser secret's old place, before it moved to `private/`)."""
-    return [data / ENGINE_FOLDER, data / PRIVATE_FOLDER, data / "ui-browser-secret"]
+    (and the browser secret's old place, before it moved to `private/`), the run history's
+    database (every browser's prompts)."""
+    return [data / ENGINE_FOLDER, data / PRIVATE_FOLDER, data / "ui-browser-secret",
+            *(data / f"history.sqlite3{end}" for end in ("", "-wal", "-shm", "-journal"))]
 
 
 def private_dir(data: Path | None = None) -> Path:

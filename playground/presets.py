@@ -112,6 +112,9 @@ class Preset(_Strict):
     defaults: dict[str, InputValue] = {}
     local_defaults: dict[str, InputValue] = {}
     local_omit: list[str] = []
+    # the same inputs always give the same output (no sampling): an identical run may be
+    # answered from the history without a seed
+    deterministic: bool = False
     chat: ChatSettings | None = None
     local_chat: ChatSettings | None = None
     ui: UIHints = UIHints()

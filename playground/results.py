@@ -57,6 +57,14 @@ class RunUpdate:
     delta: str = ""  # streamed runs: the piece that just arrived
 
 
+@dataclass(frozen=True)
+class Reused:
+    """Where a result answered from the history comes from: no backend call was made."""
+
+    run_id: str  # the saved run in the history
+    started_at: float  # when that run was made (epoch seconds)
+
+
 @dataclass
 class RunResult:
     """One finished (or failed, or canceled) prediction, with its outputs saved locally.
@@ -84,6 +92,7 @@ class RunResult:
     # what was changed on the way, in plain words ("2 earlier messages left out to fit ...")
     notes: list[str] = field(default_factory=list)
     prediction: Prediction | None = None  # the client's final Prediction object
+    reused: Reused | None = None  # set when an identical earlier run answered (not run again)
 
     @property
     def ok(self) -> bool:

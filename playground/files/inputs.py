@@ -46,8 +46,18 @@ class Uploader:
             note = f"{datauri.shorten(source) if source.startswith('data:') else source}: as given"
             empty = LocalFile(name or "url", b"", BINARY, "as given")
             return Upload(source, note, empty)
+        return await self.send(await self.prepare(source, expect, name=name,
+                                                  max_side=max_side), token=token)
+
+    async def prepare(self, source: Source, expect: Expect = None, *, name: str | None = None,
+                      max_side: int | None = 2048) -> LocalFile:
+        """Read, check and maybe shrink an upload: no request to the backend yet (the history
+        keys an identical run by these bytes before anything is sent)."""
         # decoding, shrinking and re-encoding a photo takes a while: not on the event loop
-        local = await asyncio.to_thread(prepare, source, expect, name=name, max_side=max_side)
+        return await asyncio.to_thread(prepare, source, expect, name=name, max_side=max_side)
+
+    async def send(self, local: LocalFile, *, token: str | None = None) -> Upload:
+        """A prepared upload as an input value: inline when small, else the Files API."""
         size = len(local.data)
         if size <= self.inline_limit:
             return self._inline(local)  # small: encoding it inline is cheap

@@ -61,10 +61,15 @@ def extension(data: bytes, *, url: str | None = None, content_type: str | None =
 
 
 def store(data: bytes, ext: str, dest: Path) -> Path:
-    """Writes `data` as dest/<sha256[:16]><ext> (atomically; an existing copy is reused)."""
+    """Writes `data` as dest/<sha256[:16]><ext> (atomically; an existing copy is reused).
+
+    A reused copy gets a fresh modification time: the history keeps a file saved again after
+    the run it deletes was recorded (another run, still finishing, is about to use it)."""
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / f"{hashlib.sha256(data).hexdigest()[:16]}{ext}"
-    if not path.exists():
+    try:
+        os.utime(path)
+    except FileNotFoundError:
         fd, tmp = tempfile.mkstemp(dir=dest, prefix=".part-")
         try:
             with os.fdopen(fd, "wb") as f:

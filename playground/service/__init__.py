@@ -26,9 +26,20 @@ method, which calls each hook in `Service.on_finished` (e.g. a run history).
 from playground.config import private_dir, private_paths, served_dirs
 from playground.files.datauri import human_size
 from playground.files.uploads import pixel_problem
+from playground.history import (
+    Caller,
+    Filters,
+    Page,
+    Pruned,
+    RunHistory,
+    RunRecord,
+    is_owner_id,
+    new_owner_id,
+)
+from playground.history.recorder import INTERRUPTED, calling, claim
 from playground.presets import BackendKind, Preset, Task
 from playground.replicate import scrub
-from playground.results import RunResult, RunUpdate, format_seconds, parse_progress
+from playground.results import Reused, RunResult, RunUpdate, format_seconds, parse_progress
 
 from . import errors
 from .backend import Backend
@@ -37,21 +48,33 @@ from .core import OnFinished, OnUpdate, Service
 from .schema import InputSchema
 
 __all__ = [
+    "INTERRUPTED",
     "Backend",
     "BackendKind",
+    "Caller",
+    "Filters",
     "ChatTurn",
     "InputSchema",
     "OnFinished",
     "OnUpdate",
+    "Page",
     "Preset",
+    "Pruned",
+    "Reused",
+    "RunHistory",
+    "RunRecord",
     "RunResult",
     "RunUpdate",
     "Service",
     "Task",
+    "calling",
+    "claim",
     "chat_inputs",
     "errors",
     "format_seconds",
     "human_size",
+    "is_owner_id",
+    "new_owner_id",
     "parse_progress",
     "pixel_problem",
     "private_dir",

@@ -14,7 +14,9 @@ from PIL import Image
 
 from playground import config
 from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
-from playground.files.uploads import Expect
+from playground.files.uploads import Expect, LocalFile
+from playground.history import InputFile, RunHistory
+from playground.history.recorder import PendingRun, Recorder
 from playground.presets import BackendKind, Preset, Task, for_task, load_presets
 from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
 from playground.replicate.types import Model, Prediction, ServerSentEvent, Version
@@ -23,6 +25,7 @@ from playground.results import RunResult, RunUpdate, parse_progress
 from .backend import Backend
 from .chat import chat_inputs
 from .errors import UnknownPreset
+from .history import pending_run
 from .schema import InputSchema
 
 OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
@@ -36,7 +39,7 @@ class Service:
     def __init__(self, base_url: str | None = None, token: str | None = None,
                  data_dir: Path | None = None, transport: Any = None,
                  presets: dict[str, Preset] | None = None, backend: BackendKind | None = None,
-                 *, timeout: float | None = None) -> None:
+                 *, timeout: float | None = None, history: RunHistory | None = None) -> None:
         self.base_url = (base_url or config.REPLICATE_CLOUD).rstrip("/")
         # The CLI says which backend this is; a bare URL is guessed from (tests, embedding).
         self.server = Backend(backend, self.base_url) if backend else Backend.for_url(
@@ -53,6 +56,11 @@ class Service:
         self.saver = OutputSaver(self.output_dir, api_base=self.base_url, transport=transport)
         # Every finished run passes through `_finished`, which calls these (e.g. a history).
         self.on_finished: list[OnFinished] = []
+        # The run history: every finished run recorded, an identical one answered from it.
+        self.history = history
+        self._recorder = None if history is None else Recorder(
+            history, backend_kind=self.backend, backend_url=self.base_url,
+            estimate=history.estimate)
 
     def __repr__(self) -> str:
         return f"Service({self.base_url!r}, backend={self.backend!r})"
@@ -171,9 +179,14 @@ class Service:
         assert settings is not None  # presets.py requires it for chat presets
         turn = chat_inputs(settings, chosen.inputs_for(self.backend), message, history,
                            system_prompt=system_prompt, inputs=inputs)
+        ref = chosen.ref_for(self.backend)
+        pending = await self._pending("chat", ref, turn.inputs, {}, None, chosen.deterministic,
+                                      message)
+        if (saved := self._reused(pending)) is not None:
+            return saved
         with _retries_reported(on_update):
-            return await self._stream(chosen.ref_for(self.backend), turn.inputs, token=token,
-                                      on_update=on_update, upload_notes=[], notes=turn.notes)
+            return await self._stream(ref, turn.inputs, token=token, on_update=on_update,
+                                      upload_notes=[], notes=turn.notes, pending=pending)
 
     async def run_model(self, ref: str, input: dict[str, Any] | None = None, *,
                         token: str | None = None, on_update: OnUpdate | None = None,
@@ -181,18 +194,36 @@ class Service:
         """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
         sent as they are: a prompt may well look like a file name)."""
         with _retries_reported(on_update):
-            sent, notes = await self._uploaded(input or {}, token, max_image_side)
+            sent = {name: value for name, value in (input or {}).items() if value is not None}
+            uploads = {name: value for name, value in sent.items()
+                       if isinstance(value, Path | bytes | bytearray | Image.Image)}
+            pending = await self._pending("model", ref, sent, uploads, max_image_side, False)
+            if (saved := self._reused(pending)) is not None:
+                return saved
+            prepared = {name: await self.uploader.prepare(
+                            value, "image" if isinstance(value, Image.Image) else None,
+                            max_side=max_image_side) for name, value in uploads.items()}
+            notes = await self._send(sent, prepared, token, pending)
             return await self._run(ref, sent, token=token, on_update=on_update,
-                                   upload_notes=notes)
+                                   upload_notes=notes, pending=pending)
 
     async def stream_model(self, ref: str, input: dict[str, Any] | None = None, *,
                            token: str | None = None, on_update: OnUpdate | None = None,
                            max_image_side: int | None = None) -> RunResult:
         """Like `run_model`, with the output streamed to `on_update` as it is written."""
         with _retries_reported(on_update):
-            sent, notes = await self._uploaded(input or {}, token, max_image_side)
+            sent = {name: value for name, value in (input or {}).items() if value is not None}
+            uploads = {name: value for name, value in sent.items()
+                       if isinstance(value, Path | bytes | bytearray | Image.Image)}
+            pending = await self._pending("model", ref, sent, uploads, max_image_side, False)
+            if (saved := self._reused(pending)) is not None:
+                return saved
+            prepared = {name: await self.uploader.prepare(
+                            value, "image" if isinstance(value, Image.Image) else None,
+                            max_side=max_image_side) for name, value in uploads.items()}
+            notes = await self._send(sent, prepared, token, pending)
             return await self._stream(ref, sent, token=token, on_update=on_update,
-                                      upload_notes=notes, notes=[])
+                                      upload_notes=notes, notes=[], pending=pending)
 
     async def cancel(self, prediction_id: str, token: str | None = None) -> Prediction:
         return await self.client.predictions.cancel(prediction_id, token=token or None)
@@ -222,34 +253,56 @@ class Service:
         with _retries_reported(on_update):
             sent = chosen.inputs_for(self.backend)
             sent.update({k: v for k, v in inputs.items() if v is not None})
-            notes: list[str] = []
-            for name, expect in files.items():
-                if name in sent and not (isinstance(sent[name], str) and sent[name] == ""):
-                    upload = await self.uploader.upload(
-                        sent[name], expect, max_side=chosen.image_side_for(self.backend),
-                        token=token or None)
-                    sent[name] = upload.value
-                    notes.append(upload.note)
-            return await self._run(chosen.ref_for(self.backend), sent, token=token,
-                                   on_update=on_update, upload_notes=notes)
+            side = chosen.image_side_for(self.backend)
+            uploads = {name: sent[name] for name in files
+                       if name in sent and not _as_given(sent[name])}
+            ref = chosen.ref_for(self.backend)
+            pending = await self._pending(task, ref, sent, uploads, side,
+                                          chosen.deterministic)
+            if (saved := self._reused(pending)) is not None:
+                return saved
+            prepared = {name: await self.uploader.prepare(value, files[name], max_side=side)
+                        for name, value in uploads.items()}
+            notes = await self._send(sent, prepared, token, pending)
+            return await self._run(ref, sent, token=token, on_update=on_update,
+                                   upload_notes=notes, pending=pending)
 
-    async def _uploaded(self, input: dict[str, Any], token: str | None,
-                        max_side: int | None) -> tuple[dict[str, Any], list[str]]:
-        notes: list[str] = []
-        sent = {}
-        for name, value in input.items():
-            if isinstance(value, Path | bytes | bytearray | Image.Image):
-                upload = await self.uploader.upload(
-                    value, "image" if isinstance(value, Image.Image) else None,
-                    max_side=max_side, token=token or None)
-                notes.append(upload.note)
-                value = upload.value
-            if value is not None:
-                sent[name] = value
-        return sent, notes
+    async def _send(self, sent: dict[str, Any], prepared: dict[str, LocalFile],
+                    token: str | None, pending: PendingRun | None) -> list[str]:
+        """Upload the prepared files into `sent` (one note per file); the history keeps the
+        bytes that were sent."""
+        if pending is not None and prepared:
+            pending.inputs = {**sent, **{n: InputFile(f.data, f.name) for n, f in prepared.items()}}
+        notes = []
+        for name, local in prepared.items():
+            upload = await self.uploader.send(local, token=token or None)
+            sent[name] = upload.value
+            notes.append(upload.note)
+        return notes
+
+    # --- the history ---------------------------------------------------------------------
+
+    async def _pending(self, task: str, ref: str, sent: dict[str, Any],
+                       uploads: dict[str, Any], max_side: int | None, deterministic: bool,
+                       snippet: str | None = None) -> PendingRun | None:
+        if self._recorder is None:
+            return None
+        return await pending_run(self._recorder, self._schemas.get(ref), task, ref, sent,
+                                 uploads, max_side, deterministic, snippet)
+
+    def _reused(self, pending: PendingRun | None) -> RunResult | None:
+        """The saved result of an identical run, when the caller may have it: no backend call."""
+        if self._recorder is None or pending is None:
+            return None
+        return self._recorder.cached(pending)
+
+    def _interrupted(self, pending: PendingRun | None, prediction_id: str | None) -> None:
+        if self._recorder is not None and pending is not None:
+            self._recorder.interrupted(pending, prediction_id)
 
     async def _run(self, ref: str, inputs: dict[str, Any], *, token: str | None,
-                   on_update: OnUpdate | None, upload_notes: list[str]) -> RunResult:
+                   on_update: OnUpdate | None, upload_notes: list[str],
+                   pending: PendingRun | None = None) -> RunResult:
         """Create, then poll to the end, reporting each change of status or logs."""
         token = token or None
         started = time.monotonic()
@@ -271,12 +324,14 @@ class Service:
                 prediction, timeout=self.timeout, on_update=report, token=token)
         except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
             await self._shielded_cancel(prediction.id, token)
+            self._interrupted(pending, prediction.id)
             raise
-        return await self._finished(prediction, ref, inputs, started, token, upload_notes, [])
+        return await self._finished(prediction, ref, inputs, started, token, upload_notes, [],
+                                    pending)
 
     async def _stream(self, ref: str, inputs: dict[str, Any], *, token: str | None,
                       on_update: OnUpdate | None, upload_notes: list[str],
-                      notes: list[str]) -> RunResult:
+                      notes: list[str], pending: PendingRun | None = None) -> RunResult:
         """Create with streaming; every piece of output is an update with `delta`."""
         token = token or None
         started = time.monotonic()
@@ -341,18 +396,21 @@ class Service:
             await stream.aclose()
             if not finished and stream.prediction is not None:
                 await self._shielded_cancel(stream.prediction.id, token)
+                self._interrupted(pending, stream.prediction.id)
         if final is None:
             raise errors.ReplicateError("the stream ended before the prediction was created")
         if not final.logs and logs:
             final = final.model_copy(update={"logs": logs})
         if final.output is None and text:  # what was streamed, also when it stopped midway
             final = final.model_copy(update={"output": [text]})
-        return await self._finished(final, ref, inputs, started, token, upload_notes, notes)
+        return await self._finished(final, ref, inputs, started, token, upload_notes, notes,
+                                    pending)
 
     async def _finished(self, p: Prediction, ref: str, inputs: dict[str, Any], started: float,
-                        token: str | None, upload_notes: list[str],
-                        notes: list[str]) -> RunResult:
-        """The one place every run ends: outputs saved locally, metrics, the hooks called."""
+                        token: str | None, upload_notes: list[str], notes: list[str],
+                        pending: PendingRun | None = None) -> RunResult:
+        """The one place every run ends: outputs saved locally, metrics, the run recorded in
+        the history, the hooks called."""
         if p.status == "succeeded" and p.output is not None:
             saved = await self.saver.save(p.output, token=token or None)
         else:
@@ -367,6 +425,11 @@ class Service:
             error=None if p.error is None else str(p.error), upload_notes=upload_notes,
             output_problems=saved.problems, notes=notes, prediction=p,
         )
+        if self._recorder is not None and pending is not None:
+            # files copied and a row written: off the event loop
+            kept = await asyncio.to_thread(self._recorder.record, pending, result)
+            if kept is None:
+                result.notes.append("This run could not be saved to the history.")
         for hook in self.on_finished:
             hook(result)
         return result
@@ -379,6 +442,12 @@ class Service:
 
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(cancel())
+
+
+def _as_given(value: Any) -> bool:
+    """An input value sent as it is: empty, or already a URL or data URI."""
+    return isinstance(value, str) and (value == "" or value.startswith(
+        ("http://", "https://", "data:")))
 
 
 async def _emit(on_update: OnUpdate, update: RunUpdate) -> None:

@@ -26,6 +26,7 @@ TABS: list[tuple[str, str, str]] = [
     ("background", "Remove background", "playground.ui.background"),
     ("faces", "Restore faces", "playground.ui.faces"),
     ("compare", "Compare", "playground.ui.compare"),
+    ("history", "History", "playground.ui.history"),  # last: it reaches every other tab's form
 ]
 TAB_IDS = [t[0] for t in TABS]
 

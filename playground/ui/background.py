@@ -49,6 +49,8 @@ def build(ctx: AppContext) -> None:
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {})
 
     view = ImageView(panel, slider, download, result)
+    widgets.reopen_image_tab(ctx, TAB, view, image, kind="PNG",
+                             note=", transparent background")
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(remove, ctx, view), inputs=[image, preset],
              outputs=[result, slider, download], progress_on=[result], preprocess=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -96,6 +97,9 @@ def build(ctx: AppContext) -> None:
         "system_prompt": system_prompt, "max_tokens": max_tokens, "temperature": temperature,
         "top_p": top_p,
     })
+    # (the message box is not a reopen field: an event writing to it covers its Stop button)
+    ctx.reopen.shows(TAB, [chatbot, status, details, logs],
+                     partial(_shows, chatbot, status, details, logs), status)
 
 
 async def respond(ctx: AppContext, message: str, history: list[Any], system_prompt: str,
@@ -126,6 +130,17 @@ async def respond(ctx: AppContext, message: str, history: list[Any], system_prom
     cut = cut_off(result, int(max_tokens))  # an answer cut mid-sentence is not simply "Done"
     yield (result.text or shown[0], run.done_status(notes=[*result.notes, *([cut] if cut else [])]),
            details_markdown(result), scrub(result.logs) or shown[3])
+
+def _shows(chatbot: gr.Chatbot, status: gr.Markdown, details: gr.Markdown, logs: gr.Textbox,
+           run: Run, values: dict[str, Any]) -> dict[Any, Any]:
+    """A saved answer shown again (a reload): that message and its answer."""
+    assert run.result is not None
+    message = values.get("message")
+    said = [{"role": "user", "content": message}] if isinstance(message, str) and message else []
+    return {chatbot: [*said, {"role": "assistant", "content": run.result.text}],
+            status: run.done_status(), details: details_markdown(run.result),
+            logs: scrub(run.result.logs)}
+
 
 async def stop(ctx: AppContext, token: str | None = None,
                request: gr.Request | None = None) -> tuple[str, str, Any]:

@@ -48,7 +48,7 @@ from playground.ui.compare_view import (
     summary_table,
 )
 from playground.ui.context import AppContext
-from playground.ui.runner import pill, token_of
+from playground.ui.runner import claim_runs, pill, token_of
 
 
 def build(ctx: AppContext) -> None:
@@ -203,8 +203,10 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
                   overrides_1: str, overrides_2: str, overrides_3: str, overrides_4: str,
                   prompt: str | None, image: str | None, audio: str | None,
                   seed: float | None, shared_inputs: str | None, token: str | None = None,
-                  session: CompareSession | None = None) -> AsyncIterator[dict[Any, Any]]:
+                  session: CompareSession | None = None,
+                  request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
     """Compare: run every entry on the same inputs, side by side."""
+    claim_runs(ctx, "compare", request)
     try:
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
@@ -216,8 +218,10 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
 
 
 async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
-                session: CompareSession | None = None) -> AsyncIterator[dict[Any, Any]]:
+                session: CompareSession | None = None,
+                request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
     """Run again: each entry on the exact version it ran last time."""
+    claim_runs(ctx, "compare", request)
     if session is None or not session.runs:
         raise gr.Error("Run a comparison (or load an exported one) first.")
     try:
@@ -321,8 +325,10 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
                prompt: str | None, image: str | None, audio: str | None, seed: float | None,
                shared_inputs: str | None, model: str, x_parameter: str, x_values: str,
                y_parameter: str, y_values: str, token: str | None = None,
-               session: CompareSession | None = None) -> tuple[Any, str | None, str]:
+               session: CompareSession | None = None,
+               request: gr.Request | None = None) -> tuple[Any, str | None, str]:
     """One model over two parameters: one composed image."""
+    claim_runs(ctx, "compare", request)
     try:
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playground.service import Backend, Service, private_dir
+from playground.ui.owners import Owners
 from playground.ui.presets_view import PresetsView
+from playground.ui.reopen import Reopen
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -31,12 +33,42 @@ class RunRegistry:
         return self._ids.pop((session, tab), None)
 
 
+class RunAnyway:
+    """Per session and tab: the last run was answered from the history (offer "Run anyway"),
+    and "Run anyway" was pressed (the next run skips the history)."""
+
+    def __init__(self) -> None:
+        self._asked: set[tuple[str, str]] = set()
+        self._offers: set[tuple[str, str]] = set()
+
+    def offer(self, session: str, tab: str) -> None:
+        self._offers.add((session, tab))
+
+    def offered(self, session: str, tab: str) -> bool:
+        """Whether the run that just ended came from the history (once)."""
+        found = (session, tab) in self._offers
+        self._offers.discard((session, tab))
+        return found
+
+    def ask(self, session: str, tab: str) -> None:
+        self._asked.add((session, tab))
+
+    def take(self, session: str, tab: str) -> bool:
+        """Whether it was asked (once: the run after that may be answered again)."""
+        found = (session, tab) in self._asked
+        self._asked.discard((session, tab))
+        return found
+
+
 @dataclass
 class AppContext:
     """Handed to every tab's `build(ctx)`.
 
     `token_state` is the per-browser encrypted token (a `gr.BrowserState`), created by the shell
-    before the tabs are built; tabs pass it as an input to every event.
+    before the tabs are built; tabs pass it as an input to every event. `owner_state` holds the
+    browser's anonymous owner id the same way; `owners` knows it per page session, so a run
+    says whose it is from its request. `reopen` holds every tab's form (a saved run put back);
+    `tabs` is the page's `gr.Tabs` (the History tab switches to a run's tab).
     """
 
     service: Service
@@ -45,6 +77,12 @@ class AppContext:
     token_state: gr.BrowserState | None = None
     browser_secret: str = ""
     presets: PresetsView = field(init=False)
+    owner_state: gr.BrowserState | None = None
+    owners: Owners = field(default_factory=Owners)
+    anyway: RunAnyway = field(default_factory=RunAnyway)
+    reopen: Reopen = field(default_factory=Reopen)
+    tabs: gr.Tabs | None = None
+    tab_blocks: dict[str, gr.Tab] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.presets = PresetsView(self.service)

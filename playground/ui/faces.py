@@ -52,6 +52,7 @@ def build(ctx: AppContext) -> None:
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"version": version, "scale": scale})
 
     view = ImageView(panel, slider, download)
+    widgets.reopen_image_tab(ctx, TAB, view, image)
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(restore, ctx, view),
              inputs=[image, version, scale, preset], outputs=[slider, download],
              progress_on=[slider], preprocess=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -125,6 +126,10 @@ def build(ctx: AppContext) -> None:
     })
 
     view = ImageTabView(panel, gallery, seed_box)
+    # a saved run comes back with its seed fixed, so running it again repeats it
+    ctx.reopen.add(TAB, {"seed": seed_box}, extras={randomize: False})
+    ctx.reopen.shows(TAB, [gallery, seed_box, *panel.outputs], partial(_shows, view),
+                     panel.status)
     event = wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(generate, ctx, view),
                      inputs=[prompt, negative, width, height, num, scheduler, steps, guidance,
                              seed_box, randomize, preset],
@@ -144,7 +149,9 @@ async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_pr
                    request: gr.Request | None = None,
                    progress: gr.Progress = PROGRESS) -> Any:
     """Generate: the images, and the seed that made them (to repeat a run)."""
-    run = Run(ctx, TAB, request, token, progress)
+    # a seed drawn at random is never answered from the history
+    run = Run(ctx, TAB, request, token, progress,
+              seed_chosen=not (randomize_seed or seed is None))
     used_seed = random.randint(0, MAX_SEED) if randomize_seed or seed is None \
         else int(seed)
 
@@ -172,15 +179,27 @@ async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_pr
         return
     if run.result is None:
         return
+    yield _result_updates(view, run, _seed_from_logs(run.result.logs) or used_seed)
+
+
+def _result_updates(view: ImageTabView, run: Run, seed: int | None) -> dict[Any, Any]:
+    assert run.result is not None
     images = [str(p) for p in run.result.files]
-    shown = _seed_from_logs(run.result.logs) or used_seed
     count = f"{len(images)} image" + ("" if len(images) == 1 else "s")
-    yield {
+    return {
         view.gallery: images,
-        view.seed: shown,
-        view.panel.status: run.done_status(f"{count}, seed {shown}."),
-        view.panel.details: details_markdown(run.result, [f"**Seed used** {shown}"]),
+        view.seed: seed,
+        view.panel.status: run.done_status(f"{count}, seed {seed}."),
+        view.panel.details: details_markdown(run.result, [f"**Seed used** {seed}"]),
     }
+
+
+def _shows(view: ImageTabView, run: Run, values: dict[str, Any]) -> dict[Any, Any]:
+    """A saved run shown again (a reload)."""
+    assert run.result is not None
+    seed = values.get("seed")
+    return _result_updates(view, run, _seed_from_logs(run.result.logs) or (
+        seed if isinstance(seed, int) else None))
 
 
 def _open_first(value: Any) -> Any:

@@ -23,7 +23,17 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import OnUpdate, RunResult, RunUpdate, errors, format_seconds, scrub
+from playground.service import (
+    Caller,
+    OnUpdate,
+    RunResult,
+    RunUpdate,
+    calling,
+    claim,
+    errors,
+    format_seconds,
+    scrub,
+)
 from playground.ui import messages
 from playground.ui.context import AppContext
 
@@ -51,6 +61,7 @@ class RunPanel:
     status: gr.Markdown
     details: gr.Markdown
     logs: gr.Textbox
+    anyway: gr.Button | None = None  # "Run anyway", shown under a result from the history
 
     @property
     def outputs(self) -> list[gr.components.Component]:
@@ -79,13 +90,15 @@ def run_panel(tab: str) -> RunPanel:
     status = gr.Markdown(
         "Ready.", elem_id=f"{tab}-status", elem_classes=["run-status"]
     )
+    anyway = gr.Button("Run anyway", visible=False, size="sm", variant="secondary",
+                       elem_id=f"{tab}-anyway")
     with gr.Accordion("Details", open=False, elem_id=f"{tab}-details-box"):
         details = gr.Markdown("", elem_id=f"{tab}-details", elem_classes=["run-details"])
         logs = gr.Textbox(
             label="Logs", lines=6, max_lines=14, interactive=False, autoscroll=True,
             elem_id=f"{tab}-logs", buttons=["copy"], placeholder="The model's logs appear here.",
         )
-    return RunPanel(status, details, logs)
+    return RunPanel(status, details, logs, anyway)
 
 
 def path_of(value: Any) -> str | None:
@@ -122,6 +135,10 @@ def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
         f"**Predict time** {format_seconds(result.metrics.get('predict_time'), 2)} · "
         f"**Total time** {format_seconds(result.metrics.get('total_time'), 2)}",
     ]
+    if result.reused is not None:
+        when = time.strftime("%d %b %Y, %H:%M", time.localtime(result.reused.started_at))
+        lines.insert(0, f"**From history**: the identical run of {when}, not run again "
+                        "(no request to the backend)")
     lines += extra or []
     lines += [f"{pill('err', 'Not saved')} {scrub(p)}" for p in result.output_problems]
     lines += [f"**Upload** {scrub(n)}" for n in result.upload_notes]
@@ -133,10 +150,16 @@ class Run:
 
     def __init__(self, ctx: AppContext, tab: str, request: gr.Request | None,
                  token_value: Any, progress: gr.Progress | None = None, *,
-                 canceled: messages.Message | None = None, quiet_failures: bool = False) -> None:
+                 canceled: messages.Message | None = None, quiet_failures: bool = False,
+                 seed_chosen: bool = True, as_tab: str | None = None,
+                 as_task: str | None = None) -> None:
         self.ctx = ctx
         self.tab = tab
         self.session = session_of(request)
+        self.request = request
+        self.seed_chosen = seed_chosen  # False: the tab drew the seed at random
+        self.as_tab, self.as_task = as_tab, as_task  # recorded as (History's Run again)
+        self.restored_at: float | None = None  # set for a finished run shown again (a reload)
         self.token = token_of(token_value)
         self.progress = progress
         self.canceled = canceled  # how a cancel reads in this tab (default: "Canceled")
@@ -147,6 +170,13 @@ class Run:
         self.result: RunResult | None = None  # set once the run succeeded
         self.prediction_id: str | None = None
         self._started = time.monotonic()
+
+    @classmethod
+    def restored(cls, ctx: AppContext, tab: str, result: RunResult, started_at: float) -> Run:
+        """A finished run from the history, shown again by the tab's own result code."""
+        run = cls(ctx, tab, None, None)
+        run.result, run.restored_at = result, started_at
+        return run
 
     def message_for(self, exc: BaseException) -> messages.Message:
         return messages.describe(exc, backend_url=self.ctx.backend.url,
@@ -174,7 +204,13 @@ class Run:
         """
         queue: asyncio.Queue[RunUpdate] = asyncio.Queue()
         yield Step(status=status_line(None, 0, None), details="", logs="")
-        task = asyncio.ensure_future(call(self.token, queue.put_nowait))
+        # Whose run (the history records it for this browser), and whether an identical saved
+        # run may answer it: not after "Run anyway", nor with a seed drawn at random.
+        caller = Caller(self.ctx.owners.of(self.request), self.as_tab or self.tab,
+                        reuse=not self.ctx.anyway.take(self.session, self.tab),
+                        seed_chosen=self.seed_chosen, task=self.as_task)
+        with calling(caller):  # the task copies this context: the service sees it
+            task = asyncio.ensure_future(call(self.token, queue.put_nowait))
         getter: asyncio.Future[RunUpdate] | None = None
         try:
             while True:
@@ -207,6 +243,8 @@ class Run:
                     self._raise(message)
                 return
             self.result = result
+            if result.reused is not None:
+                self.ctx.anyway.offer(self.session, self.tab)
         finally:
             self.ctx.runs.pop(self.session, self.tab)
             if getter is not None and not getter.done():  # else: "Task was destroyed but…"
@@ -238,6 +276,12 @@ class Run:
         total = time.monotonic() - self._started
         tail = f" {summary}" if summary else ""
         said = "".join(f" {pill('warn', 'Note')} {scrub(n)}" for n in notes or [])
+        if self.restored_at is not None:
+            when = time.strftime("%d %b, %H:%M", time.localtime(self.restored_at))
+            return f"{pill('stop', 'Last run')} {when}, from the history.{tail}{said}"
+        if self.result is not None and self.result.reused is not None:
+            return (f"{pill('ok', 'From history')} not run again: the identical run's result, "
+                    f"in {format_seconds(total)}.{tail}{said}")
         return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
 
 
@@ -323,8 +367,38 @@ def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
         api_name=tab, show_progress="full", show_progress_on=progress_on,
         concurrency_limit=4, concurrency_id=f"{tab}-run", preprocess=preprocess,
     )
+    events = [event]
+    if panel.anyway is not None:  # under a result from the history: run it for real
+        again = panel.anyway.click(
+            bind(ask_anyway, ctx, tab), queue=False, api_visibility="private",
+            show_progress="hidden",
+        ).then(
+            fn, inputs=[*inputs, ctx.token_state], outputs=[*outputs, *panel.outputs],
+            api_visibility="private", show_progress="full", show_progress_on=progress_on,
+            concurrency_limit=4, concurrency_id=f"{tab}-run", preprocess=preprocess,
+        )
+        events.append(again)
+        for ran in events:
+            ran.then(bind(anyway_button, ctx, tab), outputs=[panel.anyway], queue=False,
+                     api_visibility="private", show_progress="hidden")
     cancel_btn.click(
         cancel_handler(ctx, tab), inputs=[ctx.token_state], outputs=[panel.status],
-        cancels=[event], api_name=f"{tab}_cancel",
+        cancels=events, api_name=f"{tab}_cancel",
     )
     return event
+
+
+def claim_runs(ctx: AppContext, tab: str, request: gr.Request | None) -> None:
+    """The runs this event starts (many at once, as Compare's) are this browser's, recorded
+    from `tab`; never answered from the history (a comparison runs every entry for real)."""
+    claim(Caller(ctx.owners.of(request), tab, reuse=False))
+
+
+def ask_anyway(ctx: AppContext, tab: str, request: gr.Request | None = None) -> None:
+    """"Run anyway": this session's next run in `tab` goes to the backend."""
+    ctx.anyway.ask(session_of(request), tab)
+
+
+def anyway_button(ctx: AppContext, tab: str, request: gr.Request | None = None) -> gr.Button:
+    """Shown when the run that just ended was answered from the history."""
+    return gr.Button(visible=ctx.anyway.offered(session_of(request), tab))

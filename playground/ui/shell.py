@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground.ui import history, owners
 from playground.ui.context import AppContext
 from playground.ui.runner import pill
 
@@ -173,6 +174,8 @@ def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
         ctx.token_state = token_state(ctx.browser_secret)
+        ctx.owner_state = owners.owner_state(ctx.browser_secret)
+        owners.wire(demo, ctx.owner_state, ctx.owners)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
             gr.Markdown(BANNER, elem_id="standin-banner")
@@ -180,9 +183,11 @@ def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
             gr.Markdown(_details_markdown(ctx), elem_id="page-details-text")
         if not ctx.backend.is_local:  # offline no token is used: a box for one would mislead
             _token_box(ctx, demo)
-        with gr.Tabs(elem_id="tabs", selected=first_tab(ctx, [t[0] for t in tabs])):
+        with gr.Tabs(elem_id="tabs", selected=first_tab(ctx, [t[0] for t in tabs])) as ctx.tabs:
             for tab_id, label, build in tabs:
-                with gr.Tab(label, id=tab_id, elem_id=f"{tab_id}-tab"):
+                with gr.Tab(label, id=tab_id, elem_id=f"{tab_id}-tab") as block:
+                    ctx.tab_blocks[tab_id] = block
                     with gr.Column(elem_classes=["tab-scope"]):
                         build(ctx)
+        history.wire_reload(ctx, demo)  # each tab shows its last run again after a reload
     return demo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,9 @@ def build(ctx: AppContext) -> None:
                         {"language": language, "transcription": fmt, "translate": translate})
 
     view = TranscribeView(panel, transcript, segments, files, player)
+    ctx.reopen.add(TAB, {"audio": audio})
+    ctx.reopen.shows(TAB, [transcript, segments, files, player, *panel.outputs],
+                     partial(_shows, ctx, view), panel.status)
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(transcribe, ctx, view),
              inputs=[audio, language, fmt, translate, preset],
              outputs=[transcript, segments, files, player], progress_on=[transcript],
@@ -158,6 +162,21 @@ async def transcribe(ctx: AppContext, view: TranscribeView, audio: Any, language
         yield update
     if run.result is None:
         return
+    yield _result_updates(ctx, view, run, audio_path, lang)
+
+
+def _shows(ctx: AppContext, view: TranscribeView, run: Run,
+           values: dict[str, Any]) -> dict[Any, Any]:
+    """A saved run shown again (a reload)."""
+    audio = values.get("audio")
+    language = values.get("language")
+    return _result_updates(ctx, view, run, str(audio) if isinstance(audio, Path) else None,
+                           language if isinstance(language, str) else None)
+
+
+def _result_updates(ctx: AppContext, view: TranscribeView, run: Run, audio_path: str | None,
+                    lang: str | None) -> dict[Any, Any]:
+    assert run.result is not None
     output = run.result.output if isinstance(run.result.output, dict) else {}
     text = str(output.get("translation") or output.get("transcription") or "").strip()
     segs = segments_of(output)
@@ -167,7 +186,7 @@ async def transcribe(ctx: AppContext, view: TranscribeView, audio: Any, language
     subtitles = [{"text": s["text"], "timestamp": [s["start"], s["end"]]} for s in segs]
     language_found = output.get("detected_language") or "unknown"
     ignored = _ignored_language(lang) if ctx.backend.is_local else ""
-    yield {
+    return {
         view.transcript: text,
         view.segments: [[short_clock(s["start"]), short_clock(s["end"]), s["text"]]
                    for s in segs],

@@ -50,6 +50,7 @@ def build(ctx: AppContext) -> None:
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"scale": scale, "face_enhance": face})
 
     view = ImageView(panel, slider, download)
+    widgets.reopen_image_tab(ctx, TAB, view, image, show_source=True)
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(upscale, ctx, view),
              inputs=[image, scale, face, preset], outputs=[slider, download],
              progress_on=[slider], preprocess=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,9 @@ def preset_picker(ctx: AppContext, tab: str, task: Task) -> tuple[gr.Dropdown, g
 
 def wire_preset(ctx: AppContext, tab: str, task: Task, dropdown: gr.Dropdown, about: gr.Markdown,
                 fields: dict[str, gr.components.Component]) -> None:
-    """Choosing a preset fills the fields it names (`fields` maps input names to components)."""
+    """Choosing a preset fills the fields it names (`fields` maps input names to components).
+    They are the tab's form for a saved run too ("Open in its tab", a reload)."""
+    ctx.reopen.add(tab, fields)
     targets = list(fields.values())
 
     def apply(preset: str | None) -> list[Any]:
@@ -229,3 +232,22 @@ def same_framing(before: str | None, out: Path, size: tuple[int, int] | None,
         except (OSError, ValueError):
             return before
     return str(target)
+
+
+def reopen_image_tab(ctx: AppContext, tab: str, view: ImageView, file_input: Any, *,
+                     kind: str | None = None, note: str = "", show_source: bool = False) -> None:
+    """An image tab's form and result for a saved run: its input image, then the same
+    before/after, download and status a finished run shows."""
+    ctx.reopen.add(tab, {"image": file_input})
+    outputs = [view.slider, view.download, *view.panel.outputs]
+    if view.image is not None:
+        outputs.append(view.image)
+    ctx.reopen.shows(tab, outputs, partial(_image_shows, view, kind, note, show_source),
+                     view.panel.status)
+
+
+def _image_shows(view: ImageView, kind: str | None, note: str, show_source: bool, run: Run,
+                 values: dict[str, Any]) -> dict[Any, Any]:
+    before = values.get("image")
+    return image_result_updates(run, view, str(before) if isinstance(before, Path) else None,
+                                kind=kind, note=note, show_source=show_source)

@@ -30,13 +30,15 @@ def _free_port() -> int:
 def browser_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from playground.engine.models import registry
     from playground.engine.server import EngineThread
-    from playground.service import Service
+    from playground.history import RunStore
+    from playground.service import RunHistory, Service
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
     data = tmp_path_factory.mktemp("browser-data")
     engine = EngineThread(registry(), data / "engine").start()
-    service = Service(engine.url, data_dir=data / "app")
+    service = Service(engine.url, data_dir=data / "app",
+                      history=RunHistory(RunStore(data / "app")))
     ctx = make_context(service, browser_secret="browser-tests-secret-0123")
     demo = build_app(ctx)
     _, url, _ = serve(demo, ctx, port=_free_port(), block=False)

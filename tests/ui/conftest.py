@@ -67,12 +67,15 @@ def engine(ui_data: Path) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def app(engine: Any, ui_data: Path) -> Iterator[RunningApp]:
-    from playground.service import Service
+    from playground.history import RunStore
+    from playground.service import RunHistory, Service
 
-    service = Service(engine.url, data_dir=ui_data / "app")
+    store = RunStore(ui_data / "app")
+    service = Service(engine.url, data_dir=ui_data / "app", history=RunHistory(store))
     demo, url = start_app(service, ui_data / "app", max_upload_bytes=MAX_UPLOAD)
     yield RunningApp(url, engine.url, demo, ui_data / "app")
     demo.close()
+    store.close()
 
 
 @pytest.fixture

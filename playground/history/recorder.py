@@ -1,0 +1,155 @@
+"""Between the service and the history: a run before it is sent, its record when it ends, and
+an identical earlier run that answers it instead of the backend.
+
+The tab that starts a run says who runs it (`with calling(Caller(owner, tab)):`, a context
+variable, like the client's retry listener), so the service's methods keep their signatures;
+the service calls `pending()` before anything is sent, `cached()` to skip the backend, and
+`record()` / `interrupted()` from the one place every run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.history.cache import cache_key, repeatable
+from playground.history.record import BackendKind, FinishedRun, RunRecord, is_owner_id
+from playground.history.runs import Caller, Estimate, RunHistory
+from playground.results import RunResult
+
+log = logging.getLogger("playground.history")
+INTERRUPTED = "Interrupted: stopped before it finished (Cancel, or the page was closed or reloaded)"
+
+_caller: ContextVar[Caller | None] = ContextVar("playground_history_caller", default=None)
+
+
+@contextlib.contextmanager
+def calling(caller: Caller) -> Iterator[None]:
+    """Runs started inside are recorded for `caller` (and may be answered from its history)."""
+    token = _caller.set(caller)
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
+def claim(caller: Caller) -> None:
+    """Runs started from here on in this task (and the tasks it starts) are `caller`'s: for a
+    handler that starts many runs at once (Compare), where no `with` block spans them."""
+    _caller.set(caller)
+
+
+def current_caller() -> Caller | None:
+    return _caller.get()
+
+
+@dataclass
+class PendingRun:
+    """A run as the service is about to send it."""
+
+    task: str
+    ref: str
+    inputs: dict[str, Any]  # as they will be sent; uploads as InputFile (their bytes)
+    key: str | None = None  # set when an identical run may answer it
+    snippet: str | None = None  # what the list shows (a chat's message, not its whole prompt)
+    secrets: frozenset[str] = frozenset()
+    may_reuse: bool = False  # an identical saved run may answer it (see `cached`)
+    started_at: float = field(default_factory=time.time)
+
+
+class Recorder:
+    """Records every finished run into `history`, for the caller of the moment."""
+
+    def __init__(self, history: RunHistory, *, backend_kind: BackendKind, backend_url: str,
+                 estimate: Estimate | None = None) -> None:
+        self.history = history
+        self.backend_kind = backend_kind
+        self.backend_url = backend_url.rstrip("/")
+        self.estimate = estimate
+
+    def pending(self, task: str, ref: str, inputs: dict[str, Any], *, deterministic: bool,
+                secret_inputs: frozenset[str] = frozenset(), snippet: str | None = None,
+                key_inputs: dict[str, Any] | None = None, keyable: bool = True) -> PendingRun:
+        """`key_inputs`: what an identical run is recognised by, when not `inputs` (the files
+        as the user gave them, before any shrinking: found without decoding an image)."""
+        key = None
+        if keyable and repeatable(inputs, deterministic=deterministic):
+            model, _, version = ref.partition(":")
+            key = cache_key(backend_url=self.backend_url, model=model, version=version or None,
+                            inputs=inputs if key_inputs is None else key_inputs,
+                            secrets=secret_inputs)
+        # A seed the tab drew at random still keys the saved run (typing that seed in later
+        # finds it), but never answers this run from the history.
+        caller = current_caller()
+        chosen = deterministic or caller is None or caller.seed_chosen
+        return PendingRun(task, ref, inputs, key, snippet, secret_inputs,
+                          may_reuse=key is not None and chosen)
+
+    def cached(self, pending: PendingRun) -> RunResult | None:
+        """The saved result of an identical run of this caller's, or None (run it)."""
+        caller = current_caller()
+        if caller is None or not caller.reuse or not pending.may_reuse:
+            return None
+        scope = self.history.scope(caller.owner)
+        record = None if scope is None else self.history.store.find_cached(pending.key, scope)
+        if record is None:
+            return None
+        return self.history.result_of(record, took=time.time() - pending.started_at)
+
+    def record(self, pending: PendingRun, result: RunResult) -> RunRecord | None:
+        """Keep a finished run; a failure to keep it is logged and said, never raised."""
+        run = FinishedRun(
+            task=self._task(pending), tab=self._tab(pending), model=result.model,
+            version=result.version, backend_kind=self.backend_kind,
+            backend_url=self.backend_url, status=result.status, inputs=pending.inputs,
+            output=result.local_output, prediction_id=result.prediction_id or None,
+            logs=result.logs, error=result.error, metrics=dict(result.metrics),
+            cost_usd=self._cost(result), started_at=pending.started_at,
+            secret_inputs=pending.secrets, cache_key=pending.key, snippet=pending.snippet)
+        return self._keep(run)
+
+    def interrupted(self, pending: PendingRun, prediction_id: str | None) -> RunRecord | None:
+        """A run canceled before it ended (Stop, or the page went away): kept as canceled."""
+        model, _, version = pending.ref.partition(":")
+        return self._keep(FinishedRun(
+            task=self._task(pending), tab=self._tab(pending), model=model, version=version or None,
+            backend_kind=self.backend_kind, backend_url=self.backend_url, status="canceled",
+            inputs=pending.inputs, prediction_id=prediction_id, error=INTERRUPTED,
+            started_at=pending.started_at, secret_inputs=pending.secrets,
+            snippet=pending.snippet))
+
+    def _keep(self, run: FinishedRun) -> RunRecord | None:
+        caller = current_caller()
+        # No caller (a script calling the service): kept under an id no browser holds, so
+        # only the shared history shows it.
+        owner = caller.owner if caller is not None and is_owner_id(caller.owner) else \
+            f"unclaimed-{secrets.token_urlsafe(12)}"
+        try:
+            return self.history.store.record(run, owner)
+        except Exception as exc:  # the run itself worked: never fail it for its record
+            log.warning("could not record a run in the history: %s", type(exc).__name__)
+            return None
+
+    @staticmethod
+    def _task(pending: PendingRun) -> str:
+        caller = current_caller()
+        return caller.task if caller is not None and caller.task else pending.task
+
+    @staticmethod
+    def _tab(pending: PendingRun) -> str:
+        caller = current_caller()
+        return caller.tab if caller is not None else pending.task
+
+    def _cost(self, result: RunResult) -> float | None:
+        if self.estimate is None or not result.ok:
+            return None
+        try:
+            return self.estimate(result.model, dict(result.metrics))
+        except (TypeError, ValueError, KeyError):
+            return None

@@ -1,0 +1,418 @@
+"""The run store: one SQLite database beside the outputs folder, safe for many browsers at once.
+
+Every thread gets its own connection (WAL, so readers never wait for the writer); writes are
+short `BEGIN IMMEDIATE` transactions, and one lock in the process orders "is this file still
+used?" against a run being recorded, so a delete never removes a file a new run just took.
+Reads and deletes take a `Scope`: outside the shared history a browser reaches only its own runs,
+whatever id it sends.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.history import query, schema
+from playground.history.files import FileKeeper
+from playground.history.record import (
+    FILE_KEY,
+    FileRef,
+    FinishedRun,
+    RunRecord,
+    Scope,
+    is_owner_id,
+    is_run_id,
+)
+from playground.history.redact import clean_text
+
+DB_NAME = "history.sqlite3"
+DEFAULT_MAX_BYTES = 5 * 1000**3  # outputs kept before the oldest runs are pruned
+_SNIPPET_INPUTS = ("message", "prompt", "text", "question")  # a chat: the message
+_SNIPPET = 200
+_PRUNE_BATCH = 50
+_COLUMNS = ("seq, id, owner, task, tab, model, version, backend_kind, backend_url, "
+            "prediction_id, status, inputs, output, logs, error, metrics, cost_usd, started_at, "
+            "finished_at, cache_key, snippet")
+
+
+@dataclass(frozen=True)
+class Page:
+    runs: list[RunRecord]
+    next_cursor: str | None  # None: this was the last page
+
+
+@dataclass
+class Pruned:
+    """What a prune or a delete removed."""
+
+    runs: int = 0
+    files: int = 0
+    bytes: int = 0
+    removed_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: Pruned) -> None:
+        self.runs += other.runs
+        self.files += other.files
+        self.bytes += other.bytes
+        self.removed_ids += other.removed_ids
+
+
+class RunStore:
+    """`RunStore(data_dir)`: the database at data_dir/history.sqlite3, files in data_dir/outputs.
+
+    `max_bytes` caps the outputs the history keeps (None: no cap); recording past it prunes the
+    oldest runs, with the files no other run uses. `fts=False` forces the LIKE search."""
+
+    def __init__(self, data_dir: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
+                 fts: bool | None = None, files_dir: Path | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / DB_NAME
+        self.files = FileKeeper(files_dir or self.data_dir / "outputs")
+        self.max_bytes = max_bytes
+        self.auto_pruned = Pruned()  # what recording past the cap removed since opening
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()  # the list of connections
+        self._write = threading.Lock()  # recording vs. deleting files, within this process
+        with self._guard:
+            conn = self._connect()
+            schema.migrate(conn, fts=fts)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
+            self.search = str(row[0])  # "fts5" or "like"
+
+    # --- connections ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._all.append(conn)
+        self._local.conn = conn
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._guard:
+                conn = self._connect()
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def record(self, run: FinishedRun, owner: str) -> RunRecord:
+        """Store a finished run (its files saved by content hash); returns the stored record."""
+        if not is_owner_id(owner):
+            raise ValueError("not an owner id")
+        inputs = self.files.inputs(run.inputs, run.secret_inputs)
+        output = self.files.output(run.output)
+        refs = inputs.files + output.files
+        now = time.time()
+        took = run.metrics.get("client_time")
+        started = run.started_at if run.started_at is not None else (
+            now - float(took) if isinstance(took, int | float) else now)
+        if not math.isfinite(started):
+            started = now
+        snippet, search = _texts(inputs.value, output.value)
+        if run.snippet:
+            snippet = " ".join(clean_text(run.snippet).split())[:_SNIPPET]
+            search = f"{snippet}\n{search}"
+        if self.search == "like":
+            search = search.lower()
+        run_id = secrets.token_hex(8)
+        row = {
+            "id": run_id, "owner": owner, "task": clean_text(run.task),
+            "tab": clean_text(run.tab), "model": clean_text(run.model),
+            "version": clean_text(run.version) if run.version else None,
+            "backend_kind": run.backend_kind, "backend_url": clean_text(run.backend_url),
+            "prediction_id": clean_text(run.prediction_id) if run.prediction_id else None,
+            "status": clean_text(run.status), "inputs": _dumps(inputs.value),
+            "output": _dumps(output.value), "logs": clean_text(run.logs or ""),
+            "error": clean_text(run.error) if run.error else None,
+            "metrics": _dumps(_numbers(run.metrics)),
+            "cost_usd": run.cost_usd if isinstance(run.cost_usd, int | float)
+            and math.isfinite(run.cost_usd) else None,
+            "started_at": round(started, 6), "finished_at": round(now, 6),
+            "cache_key": run.cache_key if run.status == "succeeded" else None,
+            "snippet": snippet, "search_text": search,
+        }
+        with self._write, self._transaction() as conn:
+            names = ", ".join(row)
+            marks = ", ".join(f":{k}" for k in row)
+            seq = conn.execute(f"INSERT INTO runs ({names}) VALUES ({marks})", row).lastrowid
+            conn.executemany("INSERT OR IGNORE INTO files (name, size) VALUES (?, ?)",
+                             [(f.name, f.size) for f in refs])
+            conn.executemany(
+                "INSERT INTO run_files (run_seq, role, key, name) VALUES (?, ?, ?, ?)",
+                [(seq, f.role, f.key, f.name) for f in refs])
+        if self.max_bytes is not None:
+            pruned = self.prune(self.max_bytes, keep_newest=1)
+            self.auto_pruned.add(pruned)
+        record = self._get(run_id, None)
+        assert record is not None
+        return record
+
+    def delete(self, run_id: str, scope: Scope) -> Pruned:
+        """Delete one of `scope`'s runs, and its files unless another run uses them."""
+        if not is_run_id(run_id):
+            return Pruned()
+        row = self._conn.execute(
+            "SELECT seq FROM runs WHERE id = ?" + (" AND owner = ?" if scope.owner else ""),
+            (run_id, scope.owner) if scope.owner else (run_id,)).fetchone()
+        return self._delete_seqs([row[0]]) if row else Pruned()
+
+    def prune(self, max_bytes: int | None = None, *, older_than: float | None = None,
+              keep_newest: int = 0) -> Pruned:
+        """Delete the oldest runs (everyone's) until the files fit `max_bytes`, and every run
+        started before `older_than` (epoch seconds). The newest `keep_newest` runs stay."""
+        total = Pruned()
+        while True:
+            usage = self.usage()
+            over = max_bytes is not None and usage > max_bytes
+            rows = self._conn.execute(
+                "SELECT seq, started_at FROM runs ORDER BY started_at, seq LIMIT ?",
+                (_PRUNE_BATCH,)).fetchall()
+            newest = self._newest_seqs(keep_newest)
+            chosen: list[int] = []
+            for seq, started in rows:
+                if seq in newest:
+                    continue
+                if older_than is not None and started < older_than:
+                    chosen.append(seq)
+                elif over:
+                    chosen.append(seq)
+                    over = False  # one at a time past the cap: stop as soon as it fits
+            if not chosen:
+                return total
+            total.add(self._delete_seqs(chosen))
+
+    def clear(self, scope: Scope | None = None) -> Pruned:
+        """Delete every run (of `scope`, or everyone's), with their unshared files."""
+        total = Pruned()
+        where = " WHERE owner = ?" if scope is not None and scope.owner else ""
+        params = (scope.owner,) if where and scope is not None else ()
+        while True:
+            rows = self._conn.execute(f"SELECT seq FROM runs{where} LIMIT 500", params).fetchall()
+            if not rows:
+                return total
+            total.add(self._delete_seqs([r[0] for r in rows]))
+
+    def _newest_seqs(self, count: int) -> set[int]:
+        if count <= 0:
+            return set()
+        rows = self._conn.execute("SELECT seq FROM runs ORDER BY started_at DESC, seq DESC "
+                                  "LIMIT ?", (count,)).fetchall()
+        return {r[0] for r in rows}
+
+    def _delete_seqs(self, seqs: Sequence[int]) -> Pruned:
+        marks = ", ".join("?" for _ in seqs)
+        with self._write:
+            with self._transaction() as conn:
+                ids = [r[0] for r in conn.execute(
+                    f"SELECT id FROM runs WHERE seq IN ({marks})", list(seqs))]
+                # each file with the time its last deleted run was recorded
+                names = conn.execute(
+                    "SELECT rf.name, max(r.finished_at) FROM run_files rf JOIN runs r ON "
+                    f"r.seq = rf.run_seq WHERE rf.run_seq IN ({marks}) GROUP BY rf.name",
+                    list(seqs)).fetchall()
+                conn.execute(f"DELETE FROM run_files WHERE run_seq IN ({marks})", list(seqs))
+                conn.execute(f"DELETE FROM runs WHERE seq IN ({marks})", list(seqs))
+                unused: list[tuple[str, float]] = []
+                for name, recorded in names:
+                    if conn.execute("SELECT 1 FROM run_files WHERE name = ? LIMIT 1",
+                                    (name,)).fetchone() is None:
+                        conn.execute("DELETE FROM files WHERE name = ?", (name,))
+                        unused.append((name, recorded))
+            # after the commit, still under the lock: no new run can take these files now
+            removed = [self._unlink(name, recorded) for name, recorded in unused]
+        done = [size for size in removed if size is not None]
+        return Pruned(len(ids), len(done), sum(done), ids)
+
+    def _unlink(self, name: str, recorded: float) -> int | None:
+        """Remove a file no run uses; its size, or None when it stays. A file saved again
+        after its run was recorded stays: a run still finishing (not yet recorded) saved the
+        same content and is about to use it."""
+        path = self.files.path_of(name)
+        if path is None:
+            return None
+        try:
+            stat = path.stat()
+            if stat.st_mtime > recorded:
+                return None
+            path.unlink()
+        except FileNotFoundError:
+            return None
+        return stat.st_size
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, run_id: str, scope: Scope) -> RunRecord | None:
+        """One of `scope`'s runs; None for an id that is not theirs (or not an id at all)."""
+        if not is_run_id(run_id):
+            return None
+        return self._get(run_id, scope)
+
+    def _get(self, run_id: str, scope: Scope | None) -> RunRecord | None:
+        sql = f"SELECT {_COLUMNS} FROM runs WHERE id = ?"
+        params: list[Any] = [run_id]
+        if scope is not None and scope.owner is not None:
+            sql += " AND owner = ?"
+            params.append(scope.owner)
+        rows = self._conn.execute(sql, params).fetchall()
+        found = self._records(rows)
+        return found[0] if found else None
+
+    def page(self, scope: Scope, filters: query.Filters | None = None,
+             cursor: str | None = None, limit: int = query.PAGE_SIZE) -> Page:
+        """Newest first; pass `next_cursor` back for the next page."""
+        limit = max(1, min(int(limit), query.MAX_PAGE_SIZE))
+        where, params = query.where(scope, filters or query.Filters(), search=self.search,
+                                    after=query.Cursor.decode(cursor))
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM runs{where} ORDER BY started_at DESC, seq DESC LIMIT ?",
+            [*params, limit + 1]).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        runs = self._records(rows)
+        last = rows[-1] if rows else None
+        next_cursor = query.Cursor(last[17], last[0]).encode() if more and last else None
+        return Page(runs, next_cursor)
+
+    def count(self, scope: Scope, filters: query.Filters | None = None) -> int:
+        where, params = query.where(scope, filters or query.Filters(), search=self.search)
+        return int(self._conn.execute(f"SELECT count(*) FROM runs{where}", params).fetchone()[0])
+
+    def plan(self, scope: Scope, filters: query.Filters | None = None,
+             cursor: str | None = None) -> str:
+        """EXPLAIN QUERY PLAN of `page`'s query (tests check that it uses an index)."""
+        where, params = query.where(scope, filters or query.Filters(), search=self.search,
+                                    after=query.Cursor.decode(cursor))
+        rows = self._conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT {_COLUMNS} FROM runs{where} "
+            "ORDER BY started_at DESC, seq DESC LIMIT ?", [*params, 25]).fetchall()
+        return "\n".join(str(r[-1]) for r in rows)
+
+    def choices(self, scope: Scope, column: str) -> list[str]:
+        """The tasks, models or statuses `scope` has runs of (for the filter menus)."""
+        if column not in ("task", "model", "status"):
+            raise ValueError(column)
+        where = " WHERE owner = ?" if scope.owner else ""
+        rows = self._conn.execute(f"SELECT DISTINCT {column} FROM runs{where} ORDER BY 1",
+                                  (scope.owner,) if scope.owner else ()).fetchall()
+        return [r[0] for r in rows]
+
+    def find_cached(self, key: str | None, scope: Scope) -> RunRecord | None:
+        """The newest succeeded run of `scope` with this cache key whose files all still exist."""
+        if not key:
+            return None
+        sql = f"SELECT {_COLUMNS} FROM runs WHERE cache_key = ? AND status = 'succeeded'"
+        params: list[Any] = [key]
+        if scope.owner is not None:
+            sql += " AND owner = ?"
+            params.append(scope.owner)
+        rows = self._conn.execute(sql + " ORDER BY started_at DESC, seq DESC LIMIT 3",
+                                  params).fetchall()
+        for record in self._records(rows):
+            paths = [self.files.path_of(f.name) for f in record.files]
+            if all(p is not None and p.is_file() for p in paths):
+                return record
+        return None
+
+    def usage(self) -> int:
+        """Bytes of the files the history keeps (each shared file counted once)."""
+        return int(self._conn.execute("SELECT total(size) FROM files").fetchone()[0])
+
+    def file_path(self, name: str) -> Path | None:
+        return self.files.path_of(name)
+
+    def _records(self, rows: list[tuple[Any, ...]]) -> list[RunRecord]:
+        if not rows:
+            return []
+        seqs = [r[0] for r in rows]
+        refs: dict[int, list[FileRef]] = {s: [] for s in seqs}
+        marks = ", ".join("?" for _ in seqs)
+        sizes = ("SELECT rf.run_seq, rf.role, rf.key, rf.name, coalesce(f.size, 0) "
+                 "FROM run_files rf LEFT JOIN files f ON f.name = rf.name "
+                 f"WHERE rf.run_seq IN ({marks}) ORDER BY rf.rowid")
+        for seq, role, key, name, size in self._conn.execute(sizes, seqs):
+            refs[seq].append(FileRef(role, key, name, int(size)))
+        return [RunRecord(
+            id=r[1], owner=r[2], task=r[3], tab=r[4], model=r[5], version=r[6],
+            backend_kind=r[7], backend_url=r[8], prediction_id=r[9], status=r[10],
+            inputs=json.loads(r[11]), output=json.loads(r[12]) if r[12] else None,
+            files=tuple(refs[r[0]]), logs=r[13], error=r[14], metrics=json.loads(r[15]),
+            cost_usd=r[16], started_at=r[17], finished_at=r[18], cache_key=r[19],
+            snippet=r[20]) for r in rows]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and \
+                value == value and abs(value) != float("inf"):
+            out[clean_text(str(key))] = value
+    return out
+
+
+def _texts(inputs: dict[str, Any], output: Any) -> tuple[str, str]:
+    """The snippet shown in a list, and the text search looks in (prompts and outputs)."""
+    said: list[str] = []
+    _strings(inputs, said)
+    pieces: list[str] = []
+    _strings(output, pieces)
+    # a streamed answer is a list of tokens: joined as they were streamed
+    streamed = isinstance(output, list) and all(isinstance(x, str) for x in output)
+    answer = ("" if streamed else " ").join(pieces)
+    prompt = next((inputs[k] for k in _SNIPPET_INPUTS if isinstance(inputs.get(k), str)
+                   and inputs[k].strip()), None)
+    first = prompt or answer or (said[0] if said else "")
+    snippet = " ".join(first.split())[:_SNIPPET]
+    return snippet, "\n".join([*said, answer])[:100_000]
+
+
+def _strings(value: Any, into: list[str]) -> None:
+    if isinstance(value, str):
+        if not value.startswith(("http://", "https://", "data:")):
+            into.append(value)
+    elif isinstance(value, dict):
+        if FILE_KEY in value or "$secret" in value:
+            return
+        for v in value.values():
+            _strings(v, into)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, into)

@@ -1,0 +1,74 @@
+"""Putting a saved run back into its tab: "Open in its tab", and a reload that keeps the last run.
+
+Each tab adds its input components by input name, and how it shows a finished run; the History
+tab and the page load then fill any tab from a record without knowing its layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Shows = Callable[[Any, dict[str, Any]], dict[Any, Any]]  # (Run, input values) -> updates
+
+
+@dataclass
+class TabForm:
+    tab: str
+    fields: dict[str, Any] = field(default_factory=dict)  # input name -> component
+    extras: dict[Any, Any] = field(default_factory=dict)  # component -> value, on every reopen
+    shows: Shows | None = None  # a finished run -> updates of the tab's outputs
+    outputs: list[Any] = field(default_factory=list)  # what `shows` may update
+    status: Any = None  # the tab's status line (a run that failed or was interrupted)
+
+
+class Reopen:
+    """Every tab's form, in the order the tabs were built."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, TabForm] = {}
+
+    def add(self, tab: str, fields: dict[str, Any], *,
+            extras: dict[Any, Any] | None = None) -> None:
+        """More of `tab`'s inputs (calls add up: presets' fields, then the tab's own)."""
+        form = self.forms.setdefault(tab, TabForm(tab))
+        form.fields.update(fields)
+        form.extras.update(extras or {})
+
+    def shows(self, tab: str, outputs: list[Any], shows: Shows, status: Any) -> None:
+        form = self.forms.setdefault(tab, TabForm(tab))
+        form.outputs, form.shows, form.status = [*outputs, status], shows, status
+
+    def inputs(self) -> list[Any]:
+        """Every registered input component, once each, in a fixed order."""
+        return _unique(c for f in self.forms.values() for c in [*f.fields.values(), *f.extras])
+
+    def components(self) -> list[Any]:
+        """Inputs and outputs of every tab (what a reload may update)."""
+        return _unique([*self.inputs(), *(c for f in self.forms.values() for c in f.outputs)])
+
+    def fill(self, tab: str, values: dict[str, Any]) -> dict[Any, Any]:
+        """Updates putting `values` (input name -> value, files as Paths) into `tab`'s form."""
+        form = self.forms.get(tab)
+        if form is None:
+            return {}
+        out: dict[Any, Any] = {}
+        for name, component in form.fields.items():
+            if name in values and not _secret(values[name]):
+                value = values[name]
+                out[component] = str(value) if isinstance(value, Path) else value
+        out.update(form.extras)
+        return out
+
+
+def _unique(components: Any) -> list[Any]:
+    seen: dict[int, Any] = {}
+    for component in components:
+        seen.setdefault(id(component), component)
+    return list(seen.values())
+
+
+def _secret(value: Any) -> bool:
+    return isinstance(value, dict) and "$secret" in value

@@ -1,0 +1,100 @@
+"""The history in a real browser: run -> History -> open -> Open in its tab -> run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.models]
+
+
+def _upscale(page: Any, image: Path, scale: str) -> None:
+    page.get_by_role("tab", name="Upscale").click()
+    page.locator("#upscale-image input[type=file]").set_input_files(str(image))
+    box = page.locator("#upscale-scale input[type=number]")
+    box.fill(scale)
+    box.press("Enter")
+
+
+def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_app: str,
+                                               files: dict[str, Path]) -> None:
+    _upscale(page, files["small"], "3")
+    page.locator("#upscale-run").click()
+    status = page.locator("#upscale-status")
+    expect(status).to_contain_text("Done", timeout=120_000)
+    expect(status).to_contain_text("384×384")
+
+    page.get_by_role("tab", name="History").click()
+    page.locator("#history-refresh").click()
+    rows = page.locator("#history-list tbody tr")
+    expect(rows.first).to_contain_text("local/real-esrgan", timeout=30_000)
+    expect(rows.first.locator("img")).to_be_visible()  # the thumbnail
+    screenshot(page, "history-list")
+
+    rows.first.click()
+    detail = page.locator("#history-detail")
+    expect(detail).to_be_visible()
+    expect(page.locator("#history-detail-head")).to_contain_text("Upscale")
+    expect(page.locator("#history-detail-head")).to_contain_text("Succeeded")
+    expect(page.locator("#history-inputs")).to_contain_text('"scale": 3')
+    expect(page.locator("#history-images img").first).to_be_visible()
+    screenshot(page, "history-open")
+
+    page.locator("#history-open-tab").click()
+    expect(page.locator("#upscale-scale input[type=number]")).to_have_value("3",
+                                                                           timeout=30_000)
+    expect(page.locator("#upscale-image img")).to_be_visible()  # the saved input, back
+    screenshot(page, "history-open-in-tab")
+
+    # The same deterministic run again: answered from the history, not run again.
+    page.locator("#upscale-run").click()
+    expect(status).to_contain_text("From history", timeout=60_000)
+    expect(status).to_contain_text("not run again")
+    expect(page.locator("#upscale-output img").first).to_be_visible()
+    anyway = page.locator("#upscale-anyway")
+    expect(anyway).to_be_visible()
+    screenshot(page, "history-from-history")
+
+    anyway.click()  # one click: run it for real
+    expect(status).to_contain_text("Done", timeout=120_000)
+    expect(status).not_to_contain_text("From history")
+    expect(anyway).to_be_hidden()
+    screenshot(page, "history-run-anyway")
+
+    # A reload keeps the last run in the tab.
+    page.reload()
+    page.wait_for_selector("#tabs")
+    page.get_by_role("tab", name="Upscale").click()
+    expect(page.locator("#upscale-status")).to_contain_text("Last run", timeout=30_000)
+    expect(page.locator("#upscale-output img").first).to_be_visible()
+    screenshot(page, "history-after-reload")
+
+    # Run again from the History tab: for real, recorded as a new run of the upscale tab.
+    page.get_by_role("tab", name="History").click()
+    page.locator("#history-refresh").click()
+    expect(page.locator("#history-summary")).to_contain_text("of 2", timeout=30_000)
+    page.locator("#history-list tbody tr").first.click()
+    page.locator("#history-again").click()
+    expect(page.locator("#history-again-status")).to_contain_text("Done", timeout=120_000)
+    expect(page.locator("#history-summary")).to_contain_text("of 3", timeout=30_000)
+    expect(page.locator("#history-detail-head")).to_contain_text("Upscale")
+    screenshot(page, "history-run-again")
+
+    # Another browser sees none of it.
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        stranger = other.new_page()
+        stranger.goto(browser_app)
+        stranger.wait_for_selector("#tabs")
+        stranger.get_by_role("tab", name="History").click()
+        stranger.locator("#history-refresh").click()
+        expect(stranger.locator("#history-summary")).to_contain_text("No runs yet",
+                                                                     timeout=30_000)
+        screenshot(stranger, "history-other-browser")
+    finally:
+        other.close()

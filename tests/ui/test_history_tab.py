@@ -1,0 +1,119 @@
+"""The History tab's handlers, as plain functions on a real store (no page needed)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from playground.history import FinishedRun, InputFile, RunStore
+from playground.history.runs import RunHistory
+from playground.ui import history_view as tab
+
+ME = "ui-history-owner-0123456"
+OTHER = "ui-history-other-0123456"
+
+
+def _png(color: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _run(**fields: object) -> FinishedRun:
+    base: dict[str, object] = {
+        "task": "image", "tab": "image", "model": "stability-ai/sdxl", "version": "v" * 64,
+        "backend_kind": "local", "backend_url": "http://127.0.0.1:8008", "status": "succeeded",
+        "inputs": {"prompt": "a fox", "seed": 3}, "metrics": {"predict_time": 1.0}}
+    base.update(fields)
+    return FinishedRun(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> RunHistory:
+    store = RunStore(tmp_path / "data")
+    yield RunHistory(store)
+    store.close()
+
+
+def test_pages_move_forward_and_back(history: RunHistory) -> None:
+    for i in range(tab.PAGE_SIZE * 2 + 3):
+        history.store.record(_run(inputs={"prompt": f"fox {i}"}, started_at=1000.0 + i), ME)
+    filters = tab.filters_of("", "", "", "", "Any time")
+    rows, said, view = tab.list_runs(history, ME, tab.View(), filters)
+    assert len(rows) == tab.PAGE_SIZE and said.startswith(f"Runs 1–{tab.PAGE_SIZE} of 27")
+    assert "fox 26" in rows[0][1]  # newest first
+    rows, said, view = tab.list_runs(history, ME, view, filters, move=1)
+    assert said.startswith(f"Runs {tab.PAGE_SIZE + 1}–{2 * tab.PAGE_SIZE} of 27")
+    rows, said, view = tab.list_runs(history, ME, view, filters, move=1)
+    assert len(rows) == 3 and view.next_cursor is None
+    rows, said, view = tab.list_runs(history, ME, view, filters, move=-1)
+    assert said.startswith(f"Runs {tab.PAGE_SIZE + 1}–")
+    rows, said, view = tab.list_runs(history, ME, view, filters, move=0)
+    assert said.startswith("Runs 1–")
+
+
+def test_filters_and_search(history: RunHistory) -> None:
+    history.store.record(_run(inputs={"prompt": "a lighthouse"}), ME)
+    history.store.record(_run(task="upscale", tab="upscale", inputs={"scale": 2}), ME)
+    history.store.record(_run(status="failed", error="boom"), ME)
+    history.store.record(_run(inputs={"prompt": "a lighthouse too"}), OTHER)
+    count = lambda **f: len(tab.list_runs(history, ME, tab.View(),  # noqa: E731
+                                          tab.filters_of(**f))[0])
+    base = {"search": "", "task": "", "model": "", "status": "", "when": "Any time"}
+    assert count(**base) == 3
+    assert count(**{**base, "search": "lighthouse"}) == 1
+    assert count(**{**base, "task": "upscale"}) == 1
+    assert count(**{**base, "status": "failed"}) == 1
+    assert count(**{**base, "when": "Last hour"}) == 3
+    rows, said, _ = tab.list_runs(history, ME, tab.View(),
+                                  tab.filters_of("nothing-like-this", "", "", "", ""))
+    assert rows == [] and said.startswith("No runs match.")
+    rows, said, _ = tab.list_runs(history, "", tab.View(), tab.filters_of("", "", "", "", ""))
+    assert said.startswith("No runs yet")
+
+
+def test_rows_show_thumbnails_snippets_and_escape_html(history: RunHistory) -> None:
+    image = _png((200, 10, 10))
+    history.store.record(_run(task="upscale", tab="upscale", inputs={
+        "image": InputFile(image), "scale": 4}, status="failed", error="x"), ME)
+    history.store.record(_run(inputs={"prompt": "<script>alert(1)</script>"}), ME)
+    rows, _, _ = tab.list_runs(history, ME, tab.View(), tab.Filters())
+    script, upscale = rows
+    assert "<script>" not in script[1] and "&lt;script&gt;" in script[1]
+    assert script[0] is None  # no image at all
+    assert upscale[0] is not None and Path(upscale[0]).read_bytes() == image  # its input
+    assert "scale 4" in upscale[1] and "failed" in upscale[1]
+
+
+def test_opening_a_run_shows_everything_and_never_anothers(history: RunHistory,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "data" / "outputs" / "0123012301230123.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(_png((1, 200, 1)))
+    record = history.store.record(_run(output=[out], logs="step 1", prediction_id="pp1",
+                                       cost_usd=0.0021,
+                                       inputs={"prompt": "a fox", "api_key": "r8_" + "k" * 30}),
+                                  ME)
+    detail = tab.Detail(*[object() for _ in range(12)])  # stand-ins: only keys matter here
+    shown = tab.open_updates(history, detail, history.get(ME, record.id))
+    assert "stability-ai/sdxl" in shown[detail.head] and "pp1" in shown[detail.head]
+    assert "~$0.00210" in shown[detail.head]
+    assert shown[detail.inputs] == {"prompt": "a fox", "api_key": "(secret, not kept)"}
+    assert shown[detail.logs] == "step 1"
+    missing = tab.open_updates(history, detail, history.get(OTHER, record.id))
+    assert "Not found" in missing[detail.hint].value
+    bundle = tab.bundle(history, ME, record.id)
+    assert bundle is not None and zipfile.is_zipfile(bundle)
+    assert str(history.store.files.folder) not in bundle  # never written into the outputs
+    assert tab.bundle(history, OTHER, record.id) is None
+
+
+def test_when_text() -> None:
+    now = 1_764_000_000.0
+    assert tab.when_text(now - 5, now) == "just now"
+    assert tab.when_text(now - 600, now) == "10 min ago"
+    assert tab.when_text(now - 400 * 86400, now).count(" ") == 3  # "28 Oct 2024, 12:00"
