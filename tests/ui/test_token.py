@@ -51,8 +51,7 @@ def test_browser_token_per_request(guarded: Any, tmp_path: Path, media: dict[str
     from playground.service import Service
 
     caplog.set_level(logging.DEBUG)
-    # a server that needs a token, as Replicate does (offline the page has no token box)
-    service = Service(guarded.url, data_dir=tmp_path / "app", backend="custom")
+    service = Service(guarded.url, data_dir=tmp_path / "app")
     demo, url = start_app(service, tmp_path / "app", tabs=["upscale", "chat"])
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
@@ -93,8 +92,7 @@ def test_server_token_is_the_default(guarded: Any, tmp_path: Path,
                                      media: dict[str, Path]) -> None:
     from playground.service import Service
 
-    service = Service(guarded.url, token=ENGINE_TOKEN, data_dir=tmp_path / "app",
-                      backend="custom")
+    service = Service(guarded.url, token=ENGINE_TOKEN, data_dir=tmp_path / "app")
     demo, url = start_app(service, tmp_path / "app", tabs=["upscale"])
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
