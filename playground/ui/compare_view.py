@@ -155,7 +155,7 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     times = " · ".join(f"{k.split('_')[0]} {format_seconds(m[k], 2)}"
                        for k in ("predict_time", "total_time") if k in m)
     parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
-             format_cost(run.cost_usd) if run.done else ""]
+             _cost(run.model, run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
     if run.error:
         text += f"  \n{pill('err', 'Error')} {scrub(run.error)}"
@@ -172,7 +172,7 @@ def pane_image(run: Run | None, base: Path) -> str | None:
 
 def summary_table(session: CompareSession | None) -> str:
     if session is None or not session.runs:
-        return "No runs yet. Costs are **estimates** (predict time x the hardware's price)."
+        return "No runs yet. " + _COST_NOTE
     rows = ["| entry | runs | ok | wins | losses | ties | mean predict | mean total | mean cost |",
             "|---|---|---|---|---|---|---|---|---|"]
     for s in session.summary():
@@ -180,7 +180,19 @@ def summary_table(session: CompareSession | None) -> str:
             return format_seconds(v, 2)
         rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
-                    f"| {format_cost(s.mean_cost_usd)} |")
-    return "\n".join(rows) + "\n\nCosts are **estimates**: predict time x the hardware's price."
+                    f"| {_cost(session.entries[s.entry].ref, s.mean_cost_usd)} |")
+    return "\n".join(rows) + "\n\n" + _COST_NOTE
+
+
+_COST_NOTE = ("Models on this computer are free; Replicate's costs are **estimates** (predict "
+              "time x the hardware's price).")
+
+
+def _cost(model: str | None, usd: float | None) -> str:
+    """What a run costs: nothing on this computer (the local engine's models), else an
+    estimate of Replicate's price."""
+    if (model or "").startswith("local/"):
+        return "free, on this computer"
+    return format_cost(usd)
 
 

@@ -48,6 +48,7 @@ def build(ctx: AppContext) -> None:
                                     buttons=["fullscreen"])
             download = gr.DownloadButton("Download", visible=False, elem_id=f"{TAB}-download")
             panel = run_panel(TAB)
+    widgets.check_on_upload(ctx, image, panel.status, "the photo", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"version": version, "scale": scale})
 
     view = ImageView(panel, slider, download)

@@ -39,9 +39,12 @@ _SEED_LOG = re.compile(r"(?i)using seed:?\s*(\d+)")
 UNAVAILABLE_TITLE = "Not available offline"
 # Said the same way before a run (the note) and after one (the status); the engine's own,
 # technical reason goes to the Logs box for developers.
+# Offline the page has no token box (the local engine uses no token): the way to pictures is
+# to start the playground with a token, and the page's Details say how.
 OFFLINE_TEXT = (
-    "Making images needs Replicate: this computer has no image model that works offline. "
-    "Start the playground with a Replicate API token to make images with SDXL."
+    "Making pictures needs Replicate's cloud: no image model runs on this computer. To make "
+    "pictures with SDXL, start the playground again with a Replicate API token (how: "
+    "**Details**, at the top of the page)."
 )
 OFFLINE_NOTE = f"{pill('warn', UNAVAILABLE_TITLE)} {OFFLINE_TEXT}"
 
@@ -56,8 +59,10 @@ class ImageTabView:
 
 
 def build(ctx: AppContext) -> None:
-    widgets.intro("Describe a picture and **SDXL** paints it. Press **Ctrl+Enter** (⌘+Enter on a "
-                  "Mac) in the prompt to generate.")
+    widgets.intro("Describe a picture and **SDXL** paints it. " + (
+        "**Not available offline:** this tab needs Replicate's cloud (see under Generate)."
+        if ctx.backend.is_local else
+        "Press **Ctrl+Enter** (⌘+Enter on a Mac) in the prompt to generate."))
     init = widgets.initial(ctx, TASK)
     _, default_preset = ctx.presets.choices(TASK)
     ratios = ctx.presets.aspect_ratios(TASK, default_preset) or ASPECTS
@@ -96,11 +101,13 @@ def build(ctx: AppContext) -> None:
                                      elem_id=f"{TAB}-seed")
                     randomize = gr.Checkbox(True, label="Randomize seed",
                                             elem_id=f"{TAB}-randomize")
-            run_btn, cancel_btn = widgets.run_buttons(TAB, "Generate")
-        with gr.Column(scale=3, min_width=360):
-            if ctx.backend.is_local:  # say it before anyone clicks
+            # Offline Generate is off, and the reason is right under it, before anyone clicks.
+            run_btn, cancel_btn = widgets.run_buttons(TAB, "Generate",
+                                                      enabled=not ctx.backend.is_local)
+            if ctx.backend.is_local:
                 gr.Markdown(OFFLINE_NOTE, elem_id=f"{TAB}-offline-note",
-                            elem_classes=["run-details"])
+                            elem_classes=["unavailable-note"])
+        with gr.Column(scale=3, min_width=360):
             gallery = gr.Gallery(label="Images", elem_id=f"{TAB}-output", columns=2, height=480,
                                  object_fit="contain", buttons=["download", "fullscreen"],
                                  interactive=False)

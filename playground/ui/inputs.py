@@ -56,6 +56,19 @@ def require_file(value: str | os.PathLike[str] | None, field: str, hint: str,
     return path
 
 
+def readable_image(value: str | os.PathLike[str] | None, field: str, limit: int) -> Path:
+    """`require_file` for an image, and the file decodes as one: a text file named .png is
+    refused when it is dropped (the service checks again at Run)."""
+    path = require_file(value, field, IMAGE_HINT, limit, image=True)
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except (OSError, SyntaxError, ValueError):
+        raise errors.UnsupportedFile(f"“{path.name}” is not an image we can read. Use a PNG, "
+                                     "JPEG or WebP file.", filename=path.name) from None
+    return path
+
+
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """An output image's size, read from its header."""
     try:

@@ -67,25 +67,26 @@ class PresetsView:
         return (preset.local_model or "") if self.local else preset.model.partition(":")[0]
 
     def describe(self, task: Task, preset_id: str | None) -> str:
-        """One line under the preset picker: what it does and which model runs it."""
+        """One plain line under the preset picker: what it does (offline: what it does here).
+
+        Model references stay off this line: the page's Details and a run's details name them.
+        """
         preset = self.get(task, preset_id)
         if preset is None:
             return ""
-        local = self.local
         model = self.model_of(task, preset_id)
         parts = [preset.description] if preset.description else []
-        changed = {k: v for k, v in preset.inputs_for("local").items()
-                   if preset.defaults.get(k) != v} if local else {}
-        local_line = _local_line(changed) if changed else None
-        if local_line:  # the cloud line (e.g. "1024 px, 50 steps") would contradict the controls
-            parts = [local_line]
-        name, note = _pretty_local(model) if local and model else ("", "")
-        if name and note:  # e.g. English only (an unavailable model says so in its tab)
-            parts.append(f"Offline: {note}.")
+        if self.local:  # what runs here, in the words of the controls (not the cloud's numbers)
+            name, note = _pretty_local(model) if model else ("", "not available offline")
+            if not name:  # the tab says so itself; "512 px, 1 step" would contradict it
+                return ""
+            changed = {k: v for k, v in preset.inputs_for("local").items()
+                       if preset.defaults.get(k) != v}
+            bits = [f"{name} stands in", *_local_bits(changed)]
+            return f"On this computer: {', '.join(bits)}." + (
+                f" {note[:1].upper()}{note[1:]}." if note else "")
         if model:
-            where = f"stands in for `{preset.model.partition(':')[0]}`" if local \
-                else "on Replicate"
-            parts.append(f"Runs `{model}` ({where}).")
+            parts.append(f"Model: {model} on Replicate.")
         return " ".join(parts)
 
     def stand_ins(self) -> list[StandIn]:
@@ -102,7 +103,7 @@ class PresetsView:
         return found
 
 
-def _local_line(inputs: dict[str, Any]) -> str | None:
+def _local_bits(inputs: dict[str, Any]) -> list[str]:
     """What the local defaults do, in the words of the controls they set."""
     bits = []
     if "width" in inputs and "height" in inputs:
@@ -112,7 +113,7 @@ def _local_line(inputs: dict[str, Any]) -> str | None:
         bits.append(f"{steps} step" + ("" if steps == 1 else "s"))
     if "scale" in inputs:
         bits.append(f"upscales {inputs['scale']:g}x")
-    return f"On this computer: {', '.join(bits)}." if bits else None
+    return bits
 
 
 # How the banner names the local models (the presets name only their refs).

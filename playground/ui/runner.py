@@ -94,18 +94,18 @@ class Step:
 
 
 def run_panel(tab: str) -> RunPanel:
-    """Status line, run details and a collapsed logs box (call inside a layout block)."""
+    """Status line, then the run's details (model, version, times, uploads) and the model's
+    logs one click away, in a collapsed "Details" (call inside a layout block)."""
     status = gr.Markdown(
         "Ready.", elem_id=f"{tab}-status", elem_classes=["run-status"]
     )
     anyway = gr.Button("Run anyway", visible=False, size="sm", variant="secondary",
                        elem_id=f"{tab}-anyway")
-    details = gr.Markdown("", elem_id=f"{tab}-details", elem_classes=["run-details"])
-    with gr.Accordion("Logs", open=False, elem_id=f"{tab}-logs-box"):
+    with gr.Accordion("Details", open=False, elem_id=f"{tab}-details-box"):
+        details = gr.Markdown("", elem_id=f"{tab}-details", elem_classes=["run-details"])
         logs = gr.Textbox(
-            show_label=False, label="Logs", lines=6, max_lines=14, interactive=False,
-            autoscroll=True, elem_id=f"{tab}-logs", buttons=["copy"],
-            placeholder="The model's logs appear here.",
+            label="Logs", lines=6, max_lines=14, interactive=False, autoscroll=True,
+            elem_id=f"{tab}-logs", buttons=["copy"], placeholder="The model's logs appear here.",
         )
     return RunPanel(status, details, logs, anyway, code_panel(tab))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -20,66 +21,12 @@ from playground.ui.runner import pill
 TabBuilder = Callable[[AppContext], Any]
 TOKEN_STORAGE_KEY = "replicate-playground-token"
 
-CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
-#app-header { display: flex; align-items: center; justify-content: space-between;
-  gap: 12px; flex-wrap: wrap; padding: 4px 2px 0; }
-#app-header h1 { margin: 0; font-size: 1.55rem; font-weight: 700; }
-#app-header .tagline { color: var(--body-text-color-subdued); font-size: .95rem; }
-.backend-badge { display: inline-flex; align-items: center; gap: 8px; padding: 6px 12px;
-  border-radius: 999px; font-size: .9rem; border: 1px solid var(--border-color-primary);
-  background: var(--background-fill-secondary); }
-.backend-badge .dot { width: 9px; height: 9px; border-radius: 50%; background: #22c55e; }
-.backend-badge.local .dot { background: #f59e0b; }
-.backend-badge.custom .dot { background: #6366f1; }
-.backend-badge code { font-size: .8rem; }
-#standin-banner { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 14px;
-  border-radius: 6px; }
-#standin-banner, #standin-banner * { color: #78350f !important; }
-#standin-banner p, #standin-banner li { margin: 2px 0; font-size: .92rem; }
-.run-status { min-height: 1.8em; }
-.run-status p { font-size: 1rem; margin: 0; }
-.run-status .elapsed { color: var(--body-text-color-subdued); font-size: .85rem;
-  margin-left: 6px; }
-.run-details p { font-size: .85rem; color: var(--body-text-color-subdued); margin: 0; }
-.tab-intro p { margin: 0 0 4px; color: var(--body-text-color-subdued); }
-.checker img, .checker .image-frame, .checker canvas {
-  background: repeating-conic-gradient(#d4d4d8 0% 25%, #ffffff 0% 50%) 50% / 20px 20px; }
-/* ImageSlider paints its "after" image (img.fixed) white: the checkerboard goes behind it too */
-.checker .slider-wrap img, .checker img.fixed {
-  background: repeating-conic-gradient(#d4d4d8 0% 25%, #ffffff 0% 50%) 50% / 20px 20px
-    !important; }
-#token-status p { margin: 0; font-size: .9rem; }
-.pill { display: inline-block; padding: 1px 10px; border-radius: 999px; font-weight: 600;
-  font-size: .85rem; margin-right: 6px; border: 1px solid transparent; }
-.pill.ok { background: #dcfce7; color: #166534 !important; border-color: #86efac; }
-.pill.run { background: #e0e7ff; color: #3730a3 !important; border-color: #a5b4fc; }
-.pill.err { background: #fee2e2; color: #991b1b !important; border-color: #fca5a5; }
-.pill.warn { background: #fef3c7; color: #92400e !important; border-color: #fcd34d; }
-.pill.stop { background: #f1f5f9; color: #334155 !important; border-color: #cbd5e1; }
-footer { display: none !important; }
-#history-list td { text-align: left; vertical-align: middle; }
-#history-list td:first-child { width: 96px; }
-#history-list td:last-child { width: 140px; white-space: nowrap;
-  color: var(--body-text-color-subdued); }
-#history-list img { max-height: 72px; width: auto; border-radius: 6px; }
-.history-row code { font-size: .8rem; }
-.history-snippet { color: var(--body-text-color-subdued); font-size: .9rem; margin-top: 2px;
-  overflow: hidden; text-overflow: ellipsis; display: -webkit-box; -webkit-line-clamp: 2;
-  -webkit-box-orient: vertical; }
-"""
-
-# Ctrl/Cmd+Enter anywhere inside a tab presses that tab's Run button.
-HEAD = """
-<script>
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
-  const scope = event.target && event.target.closest && event.target.closest(".tab-scope");
-  const button = scope && scope.querySelector(".run-btn");
-  if (button && !button.disabled) { event.preventDefault(); button.click(); }
-});
-</script>
-"""
+_HERE = Path(__file__).resolve().parent
+CSS = (_HERE / "page.css").read_text(encoding="utf-8")
+# Ctrl+Enter, the tab in the URL, names for unnamed controls, the before/after sliders.
+HEAD = "<script>\n" + (_HERE / "page.js").read_text(encoding="utf-8") + "</script>\n"
+# Tabs that work on the local engine, in the order the page prefers to open on them.
+LOCAL_FIRST_TABS = ("chat", "upscale")
 
 
 def token_state(secret: str) -> gr.BrowserState:
@@ -100,35 +47,69 @@ def token_state(secret: str) -> gr.BrowserState:
 
 def launch_options() -> dict[str, Any]:
     """What Gradio 6 takes at launch() rather than in Blocks(): theme, CSS and head."""
-    theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
-    return {"theme": theme, "css": CSS, "head": HEAD}
+    return {"theme": theme(), "css": CSS, "head": HEAD}
+
+
+def theme() -> gr.themes.Base:
+    """Soft, with every text colour at 4.5:1 or more on its background (WCAG AA): the stock
+    one draws grey #94a3b8 on #f8fafc (2.4:1) and indigo labels on light indigo (3.6:1)."""
+    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate").set(
+        body_text_color_subdued="*neutral_600",
+        block_info_text_color="*neutral_600",
+        block_label_text_color="*primary_700",
+        block_title_text_color="*primary_700",
+        color_accent="*primary_600",
+        color_accent_soft="*primary_100",
+        link_text_color="*primary_700",
+        link_text_color_visited="*primary_700",
+        input_placeholder_color="*neutral_500",
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
+        checkbox_label_background_fill_selected="*primary_600",
+        slider_color="*primary_600",
+    )
 
 
 def _header_html(ctx: AppContext) -> str:
+    """Title, what the page is for, and where models run, in words (the address is in Details)."""
     backend = ctx.backend
-    where = html.escape(backend.url)
     return (
         "<div id='app-header'><div><h1>Replicate Playground</h1>"
         "<div class='tagline'>Try AI models with no code: pick a tab, give it an input, "
         "press Run.</div></div>"
-        f"<div class='backend-badge {backend.kind}' id='backend-badge' title='{where}'>"
-        f"<span class='dot'></span><span>{html.escape(backend.label)}</span>"
-        f"<code>{where}</code></div></div>"
+        f"<div class='backend-badge {backend.kind}' id='backend-badge'>"
+        f"<span class='dot' aria-hidden='true'></span><span>{html.escape(_where(ctx))}</span>"
+        "</div></div>"
     )
 
 
-def _banner_markdown(ctx: AppContext) -> str:
-    items = [
-        (f"**{html.escape(s.local)}** stands in for **{html.escape(s.cloud)}**"
-         + (f" <em>({html.escape(s.note)})</em>" if s.note else ""))
-        if s.local else f"**{html.escape(s.cloud)}**: <em>{html.escape(s.note)}</em>"
-        for s in ctx.presets.stand_ins()
-    ]
-    head = (
-        "**Offline mode:** small models run on this computer in place of the Replicate models. "
-        "Results show how the app works, not how good the real models are."
-    )
-    return head + ("  \n" + " · ".join(items) if items else "")
+def _where(ctx: AppContext) -> str:
+    if ctx.backend.is_local:
+        return "Offline, on this computer"
+    if ctx.backend.kind == "replicate":
+        return "Replicate cloud"
+    return "Your own model server"
+
+
+BANNER = ("**Offline:** small free models on this computer stand in for the Replicate ones, so "
+          "results show how the page works, not how good the real models are.")
+
+
+def _details_markdown(ctx: AppContext) -> str:
+    """The technical side, one click away: the server's address and the stand-in models."""
+    lines = [f"**Models run at** `{ctx.backend.url}` ({html.escape(ctx.backend.label)})."]
+    if ctx.backend.is_local:
+        lines.append("")
+        for s in ctx.presets.stand_ins():
+            if s.local:
+                note = f" ({html.escape(s.note)})" if s.note else ""
+                lines.append(f"- **{html.escape(s.cloud)}**: {html.escape(s.local)} stands in"
+                             f"{note}.")
+            else:
+                lines.append(f"- **{html.escape(s.cloud)}**: {html.escape(s.note)}.")
+        lines += ["", "To use the real Replicate models, stop the playground and start it again "
+                  "with your Replicate API token: `REPLICATE_API_TOKEN=r8_… make start`."]
+    return "\n".join(lines)
 
 
 def token_status(ctx: AppContext, value: Any) -> str:
@@ -139,8 +120,6 @@ def token_status(ctx: AppContext, value: Any) -> str:
     if ctx.has_server_token:
         return ("Using the token this playground was started with. "
                 "Add your own to use your account.")
-    if ctx.backend.is_local:
-        return "No token needed for the local engine."
     return (f"{pill('warn', 'No token yet')} Paste your Replicate API token to run models "
             "(create one at https://replicate.com/account/api-tokens).")
 
@@ -182,6 +161,15 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
               api_name="token_status")
 
 
+def first_tab(ctx: AppContext, tab_ids: list[str]) -> str | None:
+    """The tab the page opens on: offline, one whose model runs here (Image cannot)."""
+    if ctx.backend.is_local:
+        for tab_id in LOCAL_FIRST_TABS:
+            if tab_id in tab_ids:
+                return tab_id
+    return tab_ids[0] if tab_ids else None
+
+
 def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
@@ -190,9 +178,12 @@ def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
         owners.wire(demo, ctx.owner_state, ctx.owners)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
-            gr.Markdown(_banner_markdown(ctx), elem_id="standin-banner")
-        _token_box(ctx, demo)
-        with gr.Tabs(elem_id="tabs") as ctx.tabs:
+            gr.Markdown(BANNER, elem_id="standin-banner")
+        with gr.Accordion("Details", open=False, elem_id="page-details"):
+            gr.Markdown(_details_markdown(ctx), elem_id="page-details-text")
+        if not ctx.backend.is_local:  # offline no token is used: a box for one would mislead
+            _token_box(ctx, demo)
+        with gr.Tabs(elem_id="tabs", selected=first_tab(ctx, [t[0] for t in tabs])) as ctx.tabs:
             for tab_id, label, build in tabs:
                 with gr.Tab(label, id=tab_id, elem_id=f"{tab_id}-tab") as block:
                     ctx.tab_blocks[tab_id] = block

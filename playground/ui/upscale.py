@@ -46,6 +46,7 @@ def build(ctx: AppContext) -> None:
             download = gr.DownloadButton("Download", visible=False, elem_id=f"{TAB}-download",
                                          variant="secondary")
             panel = run_panel(TAB)
+    widgets.check_on_upload(ctx, image, panel.status, "the image", TAB)
     widgets.wire_preset(ctx, TAB, TASK, preset, about, {"scale": scale, "face_enhance": face})
 
     view = ImageView(panel, slider, download)

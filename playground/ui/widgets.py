@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from PIL import Image, ImageOps
 
 from playground.service import RunResult, Task, human_size
+from playground.ui import messages
 from playground.ui.context import AppContext
-from playground.ui.inputs import image_size
-from playground.ui.runner import Run, RunPanel, details_markdown, no_output
+from playground.ui.inputs import image_size, readable_image
+from playground.ui.runner import (
+    Run,
+    RunPanel,
+    details_markdown,
+    no_output,
+    path_of,
+    pill,
+    status_for,
+)
 
 DEFAULT_PRESET = ""
 
@@ -56,13 +67,32 @@ def wire_preset(ctx: AppContext, tab: str, task: Task, dropdown: gr.Dropdown, ab
                     api_name=f"{tab}_preset", show_progress="hidden")
 
 
-def run_buttons(tab: str, label: str = "Run") -> tuple[gr.Button, gr.Button]:
+def run_buttons(tab: str, label: str = "Run", *,
+                enabled: bool = True) -> tuple[gr.Button, gr.Button]:
+    """Run and Cancel; `enabled=False` when the tab cannot run here (it then says why)."""
     with gr.Row():
         run = gr.Button(label, variant="primary", elem_id=f"{tab}-run", elem_classes=["run-btn"],
-                        scale=3)
+                        scale=3, interactive=enabled)
         cancel = gr.Button("Cancel", variant="stop", elem_id=f"{tab}-cancel", scale=1,
-                           min_width=100)
+                           min_width=100, interactive=enabled)
     return run, cancel
+
+
+def check_on_upload(ctx: AppContext, image: gr.Image, status: gr.Markdown, field: str,
+                    tab: str) -> None:
+    """A file that is not a picture (a text file renamed .png) is refused as it is dropped,
+    with the reason in the status line, instead of a broken thumbnail and a refusal at Run."""
+
+    def check(value: Any) -> tuple[Any, Any]:
+        try:
+            readable_image(path_of(value), field, ctx.max_upload_bytes)
+        except Exception as exc:  # every problem becomes a message, never a traceback
+            return None, status_for(messages.describe(exc))
+        return gr.skip(), "Ready."
+
+    image.upload(check, inputs=[image], outputs=[image, status], preprocess=False,
+                 api_name=f"{tab}_check_upload", api_visibility="private",
+                 show_progress="hidden")
 
 
 def preset_value(name: Any) -> str | None:
@@ -97,27 +127,111 @@ def image_result_updates(run: Run, view: ImageView, before: str | None, *,
                          kind: str | None = None, note: str = "",
                          show_source: bool = False) -> dict[Any, Any]:
     """What an image tab shows after a successful run: before/after slider, the download
-    button (`kind`, default the file's suffix), status (`note` after the size) and details."""
+    button (`kind`, default the file's suffix), status (`note` after the size) and details.
+
+    The status line says in words what a person would otherwise miss: a picture reduced before
+    the run (so the result is smaller than theirs), no face found, an empty result.
+    """
     assert run.result is not None
     out = first_file(run.result)
     if out is None:
         return {view.panel.status: no_output()}
     size = image_size(out)
     dims = f"{size[0]}×{size[1]} px" if size else "unknown size"
-    source = image_size(before or "") if show_source else None
-    line = (f"**Output** {dims}" + (f" (from {source[0]}×{source[1]})" if source else "")
-            + f", {human_size(out.stat().st_size)}")
+    given = image_size(before or "")
+    line = (f"**Output** {dims}" + (f" (from {given[0]}×{given[1]})" if given and show_source
+                                    else "") + f", {human_size(out.stat().st_size)}")
     kind = kind or out.suffix.lstrip(".").upper()
+    summary = f"Output: {dims}{note}."
+    warnings = [w for w in (_no_face(run.result, given, size),
+                            _reduced(run, given, size), _empty_result(out)) if w]
+    status = run.done_status(summary)
+    if warnings:
+        status = f"{pill('warn', 'Done, but')} " + " ".join(warnings) + f" {summary}"
     updates: dict[Any, Any] = {
-        view.slider: (before, str(out)),
+        view.slider: (same_framing(before, out, size, run.ctx.output_dir), str(out)),
         view.download: gr.DownloadButton(f"Download {kind} · {dims}", value=str(out),
                                          visible=True),
-        view.panel.status: run.done_status(f"Output: {dims}{note}."),
+        view.panel.status: status,
         view.panel.details: details_markdown(run.result, [line]),
     }
     if view.image is not None:
         updates[view.image] = str(out)
     return updates
+_REDUCED = re.compile(r"(\d+)x(\d+)\b[^>]*->\s*(\d+)x(\d+)")
+
+
+def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
+    """Plain words when the picture was reduced before the run, or the result is smaller
+    than the picture the person gave."""
+    if not given or not size:
+        return ""
+    smaller = size[0] < given[0] or size[1] < given[1]
+    sent = None
+    for note in run.result.upload_notes if run.result else []:
+        found = _REDUCED.search(str(note))
+        if found:
+            sent = (int(found.group(3)), int(found.group(4)))
+    why = ("bigger pictures take minutes on this computer" if run.ctx.backend.is_local
+           else "the model takes pictures up to that size")
+    result = (f"so the result ({size[0]}×{size[1]}) is smaller than your picture."
+              if smaller else f"so the result ({size[0]}×{size[1]}) has less detail than "
+              "your picture could give.")
+    if sent and sent != given:
+        return (f"Your {given[0]}×{given[1]} picture was reduced to {sent[0]}×{sent[1]} first, "
+                f"because {why}, {result}")
+    if smaller:
+        return (f"The result ({size[0]}×{size[1]}) is smaller than your {given[0]}×{given[1]} "
+                "picture.")
+    return ""
+
+
+_NO_FACE = re.compile(r"(?i)\bno faces? (?:was |were )?(?:found|detected)")
+
+
+def _no_face(result: RunResult, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
+    """A face model that found no face returns the photo as it was (at most enlarged)."""
+    if not _NO_FACE.search(result.logs or ""):
+        return ""
+    if given and size and given != size:
+        return "No face found: no face was restored; the picture was only enlarged."
+    return "No face found: the picture is unchanged."
+
+
+def _empty_result(out: Path) -> str:
+    """A (nearly) fully transparent picture looks like a success on the checkerboard: say that
+    nothing was kept. "Kept" is at least half opaque; a faint haze (alpha 15 of 255) is not."""
+    try:
+        with Image.open(out) as img:
+            if img.mode not in ("RGBA", "LA", "PA", "P") and "transparency" not in img.info:
+                return ""
+            histogram = img.convert("RGBA").getchannel("A").histogram()
+    except (OSError, ValueError):
+        return ""
+    if sum(histogram[128:]):
+        return ""
+    return "The result is empty: nothing in the picture was kept (it is all transparent)."
+
+
+def same_framing(before: str | None, out: Path, size: tuple[int, int] | None,
+                 folder: Path) -> str | None:
+    """The picture the person gave, at the result's size, so both halves of the before/after
+    slider show the same framing (the slider lays two different sizes out differently)."""
+    given = image_size(before or "")
+    if before is None or given is None or size is None or given == size:
+        return before
+    target = folder / "outputs" / "slider" / f"{out.stem}-before-{size[0]}x{size[1]}.png"
+    if not target.exists():
+        try:
+            with Image.open(before) as img:
+                img = ImageOps.exif_transpose(img)
+                mode = "RGBA" if img.mode in ("RGBA", "LA", "PA", "P") else "RGB"
+                view = img.convert(mode).resize(size, Image.Resampling.BICUBIC)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            view.save(target)
+        except (OSError, ValueError):
+            return before
+    return str(target)
 
 
 def reopen_image_tab(ctx: AppContext, tab: str, view: ImageView, file_input: Any, *,

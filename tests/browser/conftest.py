@@ -81,9 +81,14 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("browser-media")
     astronaut = Image.fromarray(skdata.astronaut())
     out = {"portrait": folder / "astronaut.png", "small": folder / "astronaut-small.png",
-           "speech": folder / "speech.wav", "text": folder / "notes.png"}
+           "speech": folder / "speech.wav", "text": folder / "notes.png",
+           "wide": folder / "astronaut-wide.png", "tiny": folder / "tiny.png",
+           "noface": folder / "gradient.png"}
     astronaut.resize((256, 256)).save(out["portrait"])
     astronaut.resize((128, 128)).save(out["small"])
+    astronaut.resize((1200, 800)).save(out["wide"])  # reduced to 512 px offline
+    astronaut.resize((16, 16)).save(out["tiny"])
+    Image.linear_gradient("L").resize((200, 160)).convert("RGB").save(out["noface"])
     out["text"].write_text("not a picture\n")
     subprocess.run(["espeak-ng", "-w", str(out["speech"]), "The capital of France is Paris."],
                    check=True, capture_output=True)
@@ -95,3 +100,35 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# What the audit must never find; minor and moderate findings are reported, not failed on.
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = AXE_BLOCKING) -> list[dict[str, Any]]:
+    """axe-core's violations of `impacts` on the page as it is now (WCAG 2.x A and AA rules)."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is not installed (scripts/setup.sh --test installs it)")
+        pytest.skip("axe-core is not installed (run scripts/setup.sh --test)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+          return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
+                                      summary: n.failureSummary}))}));
+        }""")
+    return [v for v in found if v["impact"] in impacts]
+
+
+def axe_report(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['impact']} {v['id']} ({len(v['nodes'])}): {v['help']}")
+        lines += [f"    {n['target']}  {n['html'][:120]}" for n in v["nodes"][:6]]
+    return "\n".join(lines)

@@ -71,7 +71,8 @@ def test_compare_three_local_runs_in_the_browser(app_url: str, portrait: Path,
         expect(status).to_contain_text("Round 1: 3 of 3 succeeded.", timeout=300_000)
         for i in range(3):
             expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("succeeded")
-            expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text("(estimate)")
+            expect(page.locator(f"#compare-pane-{i}-head")).to_contain_text(
+                    "free, on this computer")  # no dollar estimate for a local run
             expect(page.locator(f"#compare-pane-{i}-image img")).to_be_visible()
         expect(page.locator("#compare-pane-3")).to_be_hidden()  # only three entries
         expect(page.locator("#compare-pane-0-text")).to_be_hidden()  # no text output

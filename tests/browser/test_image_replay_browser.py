@@ -80,6 +80,7 @@ def test_image_from_a_recorded_sdxl_run(replay_page: Any,
     assert box and shown and shown["height"] > 200
     assert box["y"] <= shown["y"] and shown["y"] + shown["height"] <= box["y"] + box["height"]
     expect(page.locator("#image-seed input")).to_have_value("42069")
+    page.locator("#image-details-box").get_by_text("Details").first.click()  # one click away
     details = page.locator("#image-details")
     expect(details).to_contain_text("stability-ai/sdxl")
     expect(details).to_contain_text("Predict time 5.52 s")

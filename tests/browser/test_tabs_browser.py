@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import screenshot
+from .conftest import _free_port, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.models]
 
@@ -36,6 +37,7 @@ def test_upscale(page: Any, files: dict[str, Path]) -> None:
     expect(page.locator("#upscale-download")).to_be_visible()
     expect(page.locator("#upscale-download")).to_contain_text("256×256")
     expect(page.locator("#upscale-output img").first).to_be_visible()
+    page.locator("#upscale-details-box").get_by_text("Details").first.click()  # one click away
     expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")
     screenshot(page, "upscale")
 
@@ -104,21 +106,6 @@ def test_chat(page: Any) -> None:
     screenshot(page, "chat")
 
 
-def test_image_offline_message_with_ctrl_enter(page: Any) -> None:
-    _open(page, "Image")
-    prompt = page.locator("#image-prompt textarea")
-    prompt.fill("A watercolor lighthouse at dawn")
-    prompt.press("Control+Enter")  # the keyboard shortcut, not the button
-    status = page.locator("#image-status")
-    expect(status).to_contain_text("Not available offline", timeout=60_000)
-    expect(status).to_contain_text("no image model that works offline")
-    # Said once in the note and once in the status: no toast on top, none left for other tabs.
-    expect(page.locator(".toast-body")).to_have_count(0)
-    expect(page.get_by_text("diffusion weights")).to_have_count(0)
-    assert "Traceback" not in page.content()
-    screenshot(page, "image")
-
-
 def test_bad_upload_message(page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
     _upload(page, "upscale-image", files["text"])
@@ -127,9 +114,37 @@ def test_bad_upload_message(page: Any, files: dict[str, Path]) -> None:
     assert "Traceback" not in page.content()
 
 
-def test_token_saved_in_browser_never_in_page(page: Any) -> None:
+@pytest.fixture(scope="module")
+def server_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The page for a Replicate-compatible server (not the local engine): it offers the token
+    box. Nothing here runs a model, so nothing needs to answer at the address."""
+    from playground.service import Service
+    from playground.ui.app import build_app, serve
+    from playground.ui.context import make_context
+
+    data = tmp_path_factory.mktemp("token-app")
+    ctx = make_context(Service("http://127.0.0.1:9", data_dir=data, backend="custom"),
+                       browser_secret="browser-tests-secret-0123")
+    demo = build_app(ctx, tabs=["upscale"])
+    _, url, _ = serve(demo, ctx, port=_free_port(), block=False)
+    yield url
+    demo.close()
+
+
+@pytest.fixture
+def server_page(browser: Any, server_app: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(server_app)
+    tab.wait_for_selector("#tabs")
+    yield tab
+    context.close()
+
+
+def test_token_saved_in_browser_never_in_page(server_page: Any) -> None:
+    page = server_page
     secret = "r8_browserTestToken0123456789abcdef"
-    page.locator("#token-box").get_by_text("API token").click()
+    expect(page.locator("#token-input input")).to_be_visible()  # open: no token yet
     page.locator("#token-input input").fill(secret)
     page.locator("#token-save").click()
     expect(page.locator("#token-status")).to_contain_text("your token")
@@ -139,16 +154,19 @@ def test_token_saved_in_browser_never_in_page(page: Any) -> None:
     assert secret not in stored  # kept encrypted
     page.reload()
     page.wait_for_selector("#tabs")
-    page.locator("#token-box").get_by_text("API token").click()
     expect(page.locator("#token-status")).to_contain_text("your token")
     assert secret not in page.content()
     screenshot(page, "token")
 
 
 def _engine_url(page: Any) -> str:
-    """The header names the backend's address (the local engine's, here)."""
-    found = re.search(r"http://127\.0\.0\.1:\d+", page.locator("#header").inner_text())
-    assert found, "the header shows the engine's address"
+    """The page's Details name the backend's address (the local engine's, here)."""
+    toggle = page.locator("#page-details").get_by_role("button", name=re.compile("Details"))
+    toggle.click()
+    text = page.locator("#page-details-text").inner_text()
+    toggle.click()  # closed again: the page below stays where it was
+    found = re.search(r"http://127\.0\.0\.1:\d+", text)
+    assert found, "the Details show the engine's address"
     return found.group(0)
 
 

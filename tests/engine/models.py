@@ -63,6 +63,7 @@ class Counter(EngineModel):
             ctx.progress(i + 1, inputs.n)
             time.sleep(inputs.delay)
             yield " a" if i == 0 else f" {i}"
+        ctx.metrics["output_token_count"] = inputs.n  # as a language model reports it
 
 
 class Invert(EngineModel):

@@ -63,6 +63,9 @@ def test_stream_opened_after_completion_replays_everything(client: httpx.Client)
     pred = client.post("/v1/models/test/counter/predictions", json={"input": {"n": 2}},
                        headers={"Prefer": "wait"}).json()
     assert pred["status"] == "succeeded"
+    # A model's own metrics (a language model's token counts) come with the engine's times.
+    assert pred["metrics"]["output_token_count"] == 2
+    assert pred["metrics"]["predict_time"] >= 0
     events, _ = parse_sse(read_stream(pred["urls"]["stream"]))
     assert ["\n".join(e["data"]) for e in events if e["event"] == "output"] == pred["output"]
     assert events[-1]["event"] == "done"

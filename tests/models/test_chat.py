@@ -48,6 +48,17 @@ def test_max_tokens_bounds_the_answer(chat: SmolLM2, ctx: Ctx) -> None:
     assert 1 <= len(list(chat.predict(inp, ctx))) <= 8
 
 
+def test_token_counts_say_when_the_answer_hit_max_tokens(chat: SmolLM2, ctx: Ctx) -> None:
+    """As Replicate's language models report them, so a cut-off answer can be told apart."""
+    long = Input(prompt="Write a long story about a dragon.", max_tokens=8, temperature=0)
+    list(chat.predict(long, ctx))
+    assert ctx.metrics["output_token_count"] == 8
+    assert ctx.metrics["input_token_count"] > 0
+    short = Input(prompt="Reply with the single word: yes", max_tokens=64, temperature=0)
+    list(chat.predict(short, ctx))
+    assert 0 < ctx.metrics["output_token_count"] < 64
+
+
 def test_multi_turn_transcript_is_accepted(chat: SmolLM2, ctx: Ctx) -> None:
     transcript = "User: My name is Ada.\nAssistant: Nice to meet you, Ada.\nUser: What is my name?"
     text = "".join(chat.predict(Input(prompt=transcript, temperature=0, max_tokens=32), ctx))

@@ -126,7 +126,7 @@ def test_offline_note_only_on_the_local_engine(tmp_path: Path) -> None:
     """Said before anyone clicks: on the local engine, text-to-image cannot run."""
     from playground.service import Service
 
-    note = "this computer has no image model that works offline"
+    note = "no image model runs on this computer"
     # Nothing needs to answer at this address: the note is part of the page itself.
     for backend, expected in (("local", True), ("custom", False)):
         service = Service("http://127.0.0.1:9", data_dir=tmp_path / backend, backend=backend)

@@ -32,6 +32,21 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     engine.stop()
 
 
+def _guarded_service(url: str, data: Path, token: str | None = None) -> Any:
+    """A Replicate-compatible server that wants a token (a "custom" backend: the page then has
+    a token box), with presets that name the engine's models as their pinned ones."""
+    from playground.presets import load_presets
+    from playground.service import Service
+
+    presets = {
+        pid: p.model_copy(update={
+            "model": p.local_model, "defaults": p.inputs_for("local"),
+            "chat": p.chat_for("local"), "max_image_side": p.image_side_for("local") or 0})
+        for pid, p in load_presets().items() if p.local_model
+    }
+    return Service(url, token=token, data_dir=data, presets=presets, backend="custom")
+
+
 def _served_text(url: str) -> str:
     pages = ["", "config", "gradio_api/info", "gradio_api/openapi.json"]
     return "\n".join(httpx.get(url + page, timeout=30).text for page in pages)
@@ -48,10 +63,8 @@ def _files_text(folder: Path) -> str:
 def test_browser_token_per_request(guarded: Any, tmp_path: Path, media: dict[str, Path],
                                    caplog: pytest.LogCaptureFixture,
                                    capfd: pytest.CaptureFixture[str]) -> None:
-    from playground.service import Service
-
     caplog.set_level(logging.DEBUG)
-    service = Service(guarded.url, data_dir=tmp_path / "app")
+    service = _guarded_service(guarded.url, tmp_path / "app")
     demo, url = start_app(service, tmp_path / "app", tabs=["upscale", "chat"])
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
@@ -90,9 +103,7 @@ def test_browser_token_per_request(guarded: Any, tmp_path: Path, media: dict[str
 
 def test_server_token_is_the_default(guarded: Any, tmp_path: Path,
                                      media: dict[str, Path]) -> None:
-    from playground.service import Service
-
-    service = Service(guarded.url, token=ENGINE_TOKEN, data_dir=tmp_path / "app")
+    service = _guarded_service(guarded.url, tmp_path / "app", token=ENGINE_TOKEN)
     demo, url = start_app(service, tmp_path / "app", tabs=["upscale"])
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))

@@ -33,6 +33,9 @@ class PredictContext:
         self.log = log
         self.cancel_event = cancel_event or threading.Event()
         self.workdir_made = False
+        # Extra numbers for the prediction's `metrics`, as Replicate reports them (e.g. a
+        # language model's input_token_count and output_token_count).
+        self.metrics: dict[str, float] = {}
 
     @property
     def workdir(self) -> Path:

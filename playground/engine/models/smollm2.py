@@ -232,6 +232,12 @@ class SmolLM2(EngineModel):
                 if what == "error":
                     raise _plain_error(str(value))
                 if what == "timings":
+                    # As Replicate's language models report them: the UI tells a cut-off
+                    # answer (output_token_count reached max_tokens) from a finished one.
+                    for key, name in (("prompt_n", "input_token_count"),
+                                      ("predicted_n", "output_token_count")):
+                        if isinstance(value.get(key), int):
+                            ctx.metrics[name] = value[key]
                     ctx.log(
                         f"prompt {value.get('prompt_n')} tokens, generated "
                         f"{value.get('predicted_n')} tokens at "
