@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from playground.files.uploads import Expect, LocalFile
 from playground.history import InputFile, RunHistory
 from playground.history.recorder import PendingRun, Recorder
 from playground.presets import BackendKind, Preset, Task, for_task, load_presets
-from playground.replicate import AsyncClient, RetryNotice, errors, retry_listener
-from playground.replicate.types import Model, Prediction, ServerSentEvent, Version
+from playground.replicate import AsyncClient, errors
+from playground.replicate.types import Model, Prediction, Version
 from playground.results import RunResult, RunUpdate, parse_progress
 
 from . import secrets
@@ -28,11 +27,10 @@ from .catalog import Catalog
 from .chat import chat_inputs
 from .errors import UnknownPreset
 from .history import pending_run
+from .reporting import OnUpdate, emit, read_stream, retries_reported
 from .schema import InputSchema
 
-OnUpdate = Callable[[RunUpdate], Awaitable[None] | None]
 OnFinished = Callable[[RunResult], None]
-_STATUS_EVERY = 0.25  # seconds: how soon a prediction that has not streamed yet is reported
 
 
 class Service:
@@ -187,7 +185,7 @@ class Service:
                                       message)
         if (saved := self._reused(pending)) is not None:
             return saved
-        with _retries_reported(on_update):
+        with retries_reported(on_update):
             return await self._stream(ref, turn.inputs, token=token, on_update=on_update,
                                       upload_notes=[], notes=turn.notes, pending=pending)
 
@@ -198,7 +196,7 @@ class Service:
         """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
         sent as they are: a prompt may well look like a file name). The `secret_inputs`
         (`x-cog-secret`) are sent, and blanked in the result and everything it reaches."""
-        with _retries_reported(on_update), secrets.hidden(secret_inputs):
+        with retries_reported(on_update), secrets.hidden(secret_inputs):
             sent, notes, pending, saved = await self._any_inputs(ref, input, token,
                                                                  max_image_side)
             if saved is not None:
@@ -211,7 +209,7 @@ class Service:
                            max_image_side: int | None = None,
                            secret_inputs: Iterable[str] = ()) -> RunResult:
         """Like `run_model`, with the output streamed to `on_update` as it is written."""
-        with _retries_reported(on_update), secrets.hidden(secret_inputs):
+        with retries_reported(on_update), secrets.hidden(secret_inputs):
             sent, notes, pending, saved = await self._any_inputs(ref, input, token,
                                                                  max_image_side)
             if saved is not None:
@@ -244,7 +242,7 @@ class Service:
                     token: str | None, on_update: OnUpdate | None,
                     files: dict[str, Expect]) -> RunResult:
         chosen = self.preset(task, preset)
-        with _retries_reported(on_update):
+        with retries_reported(on_update):
             sent = chosen.inputs_for(self.backend)
             sent.update({k: v for k, v in inputs.items() if v is not None})
             side = chosen.image_side_for(self.backend)
@@ -327,7 +325,7 @@ class Service:
             if on_update is None or state == last:
                 return
             last = state
-            await _emit(on_update, RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
+            await emit(on_update, RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
                                              time.monotonic() - started))
 
         try:
@@ -348,63 +346,13 @@ class Service:
         token = token or None
         started = time.monotonic()
         stream = self.client.stream(ref, inputs, timeout=self.timeout, token=token)
-        # The stream is read by a task of its own, so that waiting for the first token can
-        # still report the prediction's status and any rate-limit retry of its create.
-        items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        pump = asyncio.ensure_future(_pump(stream, items))
-        text, logs, status, finished = "", "", "", False
-        final: Prediction | None = None
-
-        async def emit(delta: str = "", notice: str | None = None) -> None:
-            if on_update is not None:
-                pid = stream.prediction.id if stream.prediction else ""
-                await _emit(on_update, RunUpdate(pid, status or "starting", logs, None,
-                                                 time.monotonic() - started, notice, text,
-                                                 delta))
-
-        getter: asyncio.Future[tuple[str, Any]] | None = None
+        finished = False
         try:
-            while True:
-                # Not wait_for: on Python 3.11 it can swallow a cancel that lands as an item
-                # arrives, and a Stop must always stop.
-                getter = getter or asyncio.ensure_future(items.get())
-                done, _ = await asyncio.wait({getter}, timeout=_STATUS_EVERY)
-                if not done:
-                    if stream.prediction is not None and not status:
-                        status = stream.prediction.status
-                        await emit()
-                    continue
-                kind, item = getter.result()
-                getter = None
-                if kind == "notice":
-                    await emit(notice=item)
-                elif kind == "end":
-                    final = stream.prediction  # after `done`: refreshed (status, metrics)
-                    break
-                elif kind == "stopped":  # failed or canceled: a result, not an exception
-                    final = item.prediction
-                    break
-                elif kind == "error":
-                    raise item
-                else:
-                    event: ServerSentEvent = item
-                    status = "processing"  # the engine streams only once a worker runs it
-                    if event.event == "logs":
-                        logs += event.data + "\n"
-                        await emit()
-                    elif event.event == "output" and event.data:
-                        text += event.data
-                        await emit(event.data)
+            final, text, logs = await read_stream(stream, on_update, started)
             finished = True
             if final is not None and not final.done:  # "done" came before the status settled
                 final = await self.client.predictions.wait(final, timeout=30, token=token)
         finally:
-            if getter is not None:
-                getter.cancel()
-            if not pump.done():
-                pump.cancel()
-                with contextlib.suppress(BaseException):
-                    await pump
             await stream.aclose()
             if not finished and stream.prediction is not None:
                 await self._shielded_cancel(stream.prediction.id, token)
@@ -461,49 +409,3 @@ def _as_given(value: Any) -> bool:
     """An input value sent as it is: empty, or already a URL or data URI."""
     return isinstance(value, str) and (value == "" or value.startswith(
         ("http://", "https://", "data:")))
-
-
-async def _emit(on_update: OnUpdate, update: RunUpdate) -> None:
-    outcome = on_update(update)
-    if inspect.isawaitable(outcome):
-        await outcome
-
-
-async def _pump(stream: AsyncIterator[ServerSentEvent],
-                items: asyncio.Queue[tuple[str, Any]]) -> None:
-    """Reads the stream into `items`: ("event", e)..., then ("end"|"stopped"|"error", ...)."""
-    def heard(update: RunUpdate) -> None:
-        items.put_nowait(("notice", update.notice))
-
-    try:
-        with _retries_reported(heard):
-            async for event in stream:
-                items.put_nowait(("event", event))
-        items.put_nowait(("end", None))
-    except (errors.PredictionFailed, errors.PredictionCanceled) as exc:
-        items.put_nowait(("stopped", exc))
-    except Exception as exc:
-        items.put_nowait(("error", exc))
-
-
-@contextlib.contextmanager
-def _retries_reported(on_update: OnUpdate | None) -> Iterator[None]:
-    """Tell the caller when the client waits to retry (a 429, a flaky backend), so a person
-    sees why nothing moves instead of a silent pause."""
-    if on_update is None:
-        yield
-        return
-    started = time.monotonic()
-
-    def heard(notice: RetryNotice) -> None:
-        reason = f"Rate limited ({notice.status})" if notice.status == 429 else (
-            f"Backend busy ({notice.status})" if notice.status else "Connection problem")
-        text = f"{reason}: retrying in {notice.wait:.0f} s"
-        outcome = on_update(RunUpdate("", "retrying", "", None, time.monotonic() - started,
-                                      notice=text))
-        if inspect.isawaitable(outcome):
-            asyncio.ensure_future(outcome)
-
-    with retry_listener(heard):
-        yield
-
