@@ -25,11 +25,14 @@ def test_entries_are_set_through_their_forms(page: Any, files: dict[str, Path]) 
     expect(scale).to_have_value("2")
     scale.fill("3")
     scale.press("Enter")
+    # The field's change event stores the value server-side (the entry's State); a Run sent
+    # before it lands reads the old value (a known race under load: see issue 11's note).
+    page.wait_for_timeout(1500)
     page.locator("#compare-image input[type=file]").set_input_files(str(files["small"]))
     page.locator("#compare-run").click()
     expect(page.locator("#compare-status")).to_contain_text("Round 1: 3 of 3 succeeded.",
                                                             timeout=240_000)
     summary = page.locator("#compare-summary")
-    expect(summary).to_contain_text("local/real-esrgan (scale=3)")
+    expect(summary).to_contain_text("local/real-esrgan (scale=3)", timeout=30_000)
     expect(summary).to_contain_text("local/rembg (model=u2netp)")
     screenshot(page, "compare-entry-forms")

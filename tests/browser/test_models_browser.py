@@ -37,6 +37,7 @@ def test_remove_background_through_the_generated_form(page: Any, files: dict[str
     expect(status).to_contain_text("1 output file")
     expect(page.locator("#models-out-image img").first).to_be_visible()  # a file: an image
     expect(page.locator("#models-out-files")).to_contain_text(".png")
+    page.locator("#models-details-box").get_by_text("Details").first.click()  # one click away
     expect(page.locator("#models-details")).to_contain_text("local/rembg")
     # The setup is in the address bar and the link box (files never are).
     link = page.locator("#models-link textarea, #models-link input").first
