@@ -176,6 +176,17 @@ def refuse_oversized(schema: dict[str, Any], values: Any, limit: int = fetch.MAX
                 raise _too_large(name, limit)
 
 
+def data_uri_chars(schema: dict[str, Any], values: dict[str, Any]) -> int:
+    """How many characters of data URIs the file inputs hold (0: nothing to decode)."""
+    total = 0
+    for name, is_list in file_fields(schema).items():
+        value = values.get(name)
+        for item in (value if is_list and isinstance(value, list) else [value]):
+            if isinstance(item, str) and item.startswith("data:"):
+                total += len(item)
+    return total
+
+
 def keep_data_uris(schema: dict[str, Any], values: dict[str, Any],
                    keep: Callable[[bytes, str], str], limit: int = fetch.MAX_BYTES
                    ) -> dict[str, Any]:

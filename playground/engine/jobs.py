@@ -117,13 +117,12 @@ class Job:
             if ready():
                 return True
             self._waiters.append(waiter)
+        # a timer resolving the same future: cheaper than asyncio.timeout's task rescheduling
+        timer = loop.call_later(timeout, _resolve, waiter.future, False)
         try:
-            async with asyncio.timeout(timeout):
-                await waiter.future
-            return True
-        except TimeoutError:
-            return False
+            return await waiter.future
         finally:
+            timer.cancel()
             with self.lock:
                 self._waiters.remove(waiter)
 
@@ -140,10 +139,14 @@ class Job:
 @dataclass(eq=False)
 class _Waiter:
     loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[None]
+    future: asyncio.Future[bool]
     done_only: bool
 
 
-def _wake(future: asyncio.Future[None]) -> None:
+def _resolve(future: asyncio.Future[bool], woken: bool) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(woken)
+
+
+def _wake(future: asyncio.Future[bool]) -> None:
+    _resolve(future, True)

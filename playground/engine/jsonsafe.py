@@ -1,6 +1,6 @@
 """JSON that the engine can always store and always send back.
 
-Three rules, each in one place:
+Four rules, each in one place:
 - `parse` (the door): a request body or form field is parsed strictly: no `NaN`/`Infinity`
   constants or numbers that overflow to infinity, no lone surrogates or NUL in strings, nesting
   at most `MAX_DEPTH` deep. A violation is an `UnsafeJSON` naming the problem (a 4xx).
@@ -8,6 +8,9 @@ Three rules, each in one place:
   `UnsafeJSON` rather than being written.
 - `repair` (reading back): rows written before these rules existed are made sendable
   (non-finite numbers become null, lone surrogates U+FFFD) instead of breaking every listing.
+- `sendable` (a response body): UTF-8 JSON bytes by orjson (several times faster than the
+  stdlib for the records every request returns), with what `repair` would make of a value
+  orjson cannot write.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import json
 import math
 import re
 from typing import Any
+
+import orjson
 
 MAX_DEPTH = 64
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -63,10 +68,18 @@ def check(value: Any, max_depth: int = MAX_DEPTH) -> None:
             raise UnsafeJSON(f"{where} is not a finite number")
 
 
+# One decoder for every request (json.loads with hooks builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def parse(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON; raise UnsafeJSON (or ValueError for a syntax error)."""
+    if isinstance(data, bytes | bytearray):  # as json.loads reads bytes (UTF-8, -16 or -32)
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    elif data.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
     try:
-        value = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = _DECODER.decode(data)
     except RecursionError:
         raise UnsafeJSON(f"JSON is nested more than {max_depth} levels deep") from None
     check(value, max_depth)
@@ -94,3 +107,14 @@ def repair(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [repair(v) for v in value]
     return value
+
+
+def sendable(value: Any) -> bytes:
+    """A response body. orjson writes NaN/inf as null (as `repair` does); a lone surrogate, a
+    non-string key or an integer past 64 bits makes it refuse, and `repair` and the stdlib
+    write those instead."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(repair(value), ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode("utf-8")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+
+from .responses import JSON
 
 TITLES = {
     400: "Bad request",
@@ -31,18 +32,18 @@ class Problem(Exception):
 
 def problem_response(
     status: int, detail: str, title: str | None = None, **extra: Any
-) -> JSONResponse:
+) -> JSON:
     body = {"title": title or TITLES.get(status, "Error"), "detail": detail, "status": status}
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSON(body, status_code=status, media_type="application/problem+json")
 
 
-async def handle_problem(request: Request, exc: Exception) -> JSONResponse:
+async def handle_problem(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, Problem)
     return problem_response(exc.status, exc.detail, exc.title, **exc.extra)
 
 
-async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def handle_http_exception(request: Request, exc: Exception) -> JSON:
     status = getattr(exc, "status_code", 500)
     detail = getattr(exc, "detail", None) or TITLES.get(status, "Error")
     return problem_response(status, str(detail))

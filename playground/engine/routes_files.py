@@ -10,15 +10,16 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
 from . import jsonsafe
+from .ids import new_id
 from .outputs import content_type
 from .paging import offset_page
 from .problems import Problem, not_found
-from .routes_predictions import new_id
+from .responses import JSON
 from .state import Engine
 from .store import valid_id
 
@@ -116,7 +117,7 @@ async def create_file(request: Request) -> Response:
         "metadata": metadata, "created_at": _iso(now), "expires_at": _iso(now + EXPIRY),
     }
     engine.store.save_file(rec)
-    return JSONResponse(file_json(rec, engine.base_url(request)), status_code=201)
+    return JSON(file_json(rec, engine.base_url(request)), status_code=201)
 
 
 def _purge_expired(engine: Engine) -> None:
@@ -140,11 +141,11 @@ async def list_files(request: Request) -> Response:
     _purge_expired(engine)
     base = engine.base_url(request)
     items: list[object] = [file_json(r, base) for r in engine.store.list_files()]
-    return JSONResponse(offset_page(request, base, items))
+    return JSON(offset_page(request, base, items))
 
 
 async def get_file(request: Request) -> Response:
-    return JSONResponse(file_json(_file(request), _engine(request).base_url(request)))
+    return JSON(file_json(_file(request), _engine(request).base_url(request)))
 
 
 async def download_file(request: Request) -> Response:

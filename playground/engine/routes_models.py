@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .paging import offset_page
 from .problems import not_found
+from .responses import JSON
 from .runner import ModelEntry
 from .schema import COG_VERSION
 from .state import Engine
@@ -73,37 +74,37 @@ async def list_models(request: Request) -> Response:
     engine = _engine(request)
     base = engine.base_url(request)
     items: list[object] = [model_json(engine, e, base) for e in engine.models.values()]
-    return JSONResponse(offset_page(request, base, items))
+    return JSON(offset_page(request, base, items))
 
 
 async def get_model(request: Request) -> Response:
     engine = _engine(request)
-    return JSONResponse(model_json(engine, _entry(request), engine.base_url(request)))
+    return JSON(model_json(engine, _entry(request), engine.base_url(request)))
 
 
 async def list_versions(request: Request) -> Response:
     engine = _engine(request)
     items: list[object] = [version_json(engine, _entry(request))]
-    return JSONResponse(offset_page(request, engine.base_url(request), items))
+    return JSON(offset_page(request, engine.base_url(request), items))
 
 
 async def get_version(request: Request) -> Response:
     entry = _entry(request)
     if request.path_params["version"] != entry.version_id:
         raise not_found(f"version {request.path_params['version']}")
-    return JSONResponse(version_json(_engine(request), entry))
+    return JSON(version_json(_engine(request), entry))
 
 
 async def account(request: Request) -> Response:
-    return JSONResponse({"type": "user", "username": "local", "name": "Local engine"})
+    return JSON({"type": "user", "username": "local", "name": "Local engine"})
 
 
 async def hardware(request: Request) -> Response:
-    return JSONResponse([{"name": "CPU", "sku": "cpu"}])
+    return JSON([{"name": "CPU", "sku": "cpu"}])
 
 
 async def collections(request: Request) -> Response:
-    return JSONResponse({"previous": None, "next": None, "results": []})
+    return JSON({"previous": None, "next": None, "results": []})
 
 
 async def collection(request: Request) -> Response:
@@ -111,7 +112,7 @@ async def collection(request: Request) -> Response:
 
 
 async def webhook_secret(request: Request) -> Response:
-    return JSONResponse({"key": _engine(request).webhooks.secret})
+    return JSON({"key": _engine(request).webhooks.secret})
 
 
 routes = [

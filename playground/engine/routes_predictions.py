@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import secrets
@@ -12,14 +11,24 @@ from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from . import jsonsafe, sse
-from .inputs import InvalidInput, TooLarge, keep_data_uris, refuse_oversized, validate
+from .ids import new_id
+from .inputs import (
+    INLINE_DATA_URI_MAX,
+    InvalidInput,
+    TooLarge,
+    data_uri_chars,
+    keep_data_uris,
+    refuse_oversized,
+    validate,
+)
 from .jobs import TERMINAL, Job, public
 from .paging import decode_cursor, link, page_size
 from .problems import Problem, invalid_input, not_found
+from .responses import JSON
 from .runner import ModelEntry
 from .state import Engine
 from .store import valid_id
@@ -32,11 +41,6 @@ MAX_BODY = 140 * 1024 * 1024  # a 100 MiB file as a base64 data URI, plus the re
 _DURATION = re.compile(
     r"^(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,12}(?:\.[0-9]{1,9})?)s)?$")
 _VERSION = re.compile(r"^[0-9a-f]{64}$")
-
-
-def new_id() -> str:
-    """Replicate-style ids: 26 lowercase base32 characters."""
-    return base64.b32encode(secrets.token_bytes(16)).decode()[:26].lower()
 
 
 def parse_wait(header: str | None) -> float | None:
@@ -148,9 +152,14 @@ async def _accept_input(request: Request, entry: ModelEntry, raw: Any, pid: str
     try:
         refuse_oversized(entry.input_schema, raw, limit)
         cleaned = validate(entry.input_schema, entry.model.Input, raw)
-        return await run_in_threadpool(  # decoding megabytes of base64 off the event loop
-            keep_data_uris, entry.input_schema, cleaned,
-            lambda data, name: engine.outputs.keep(pid, name, data), limit)
+        chars = data_uri_chars(entry.input_schema, cleaned)
+        if not chars:
+            return cleaned
+        args = (entry.input_schema, cleaned,
+                lambda data, name: engine.outputs.keep(pid, name, data), limit)
+        if chars <= INLINE_DATA_URI_MAX:  # a small one decodes faster than a thread hop
+            return keep_data_uris(*args)
+        return await run_in_threadpool(keep_data_uris, *args)  # megabytes: off the loop
     except InvalidInput as exc:
         engine.outputs.discard(pid)
         raise invalid_input(exc.fields) from None
@@ -190,7 +199,7 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     if wait and out["status"] not in TERMINAL:
         engine.runner.ensure_saved(job)
         out["status"] = "starting"  # both clients' run() treat anything else as finished
-    return JSONResponse(out, status_code=201)
+    return JSON(out, status_code=201)
 
 
 async def create_prediction(request: Request) -> Response:
@@ -218,7 +227,7 @@ def _get_rec(engine: Engine, pid: str) -> dict[str, Any]:
 async def get_prediction(request: Request) -> Response:
     engine = _engine(request)
     rec = _get_rec(engine, request.path_params["id"])
-    return JSONResponse(public(rec, engine.base_url(request)))
+    return JSON(public(rec, engine.base_url(request)))
 
 
 async def cancel_prediction(request: Request) -> Response:
@@ -228,7 +237,7 @@ async def cancel_prediction(request: Request) -> Response:
     job = engine.runner.active.get(pid)
     if engine.runner.cancel(pid) and job is not None:
         await job.wait_done(2.0)  # most models stop at their next check()
-    return JSONResponse(public(_get_rec(engine, pid), engine.base_url(request)))
+    return JSON(public(_get_rec(engine, pid), engine.base_url(request)))
 
 
 async def list_predictions(request: Request) -> Response:
@@ -250,7 +259,7 @@ async def list_predictions(request: Request) -> Response:
             nxt = link(request, base, "lt", last)
         if engine.store.has_predictions(after=first):
             prev = link(request, base, "gt", first)
-    return JSONResponse({"previous": prev, "next": nxt, "results": results})
+    return JSON({"previous": prev, "next": nxt, "results": results})
 
 
 async def stream(request: Request) -> Response:

@@ -79,7 +79,8 @@ class EngineThread:
                  port: int = 0, token: str | None = None, **app_options: Any) -> None:
         self.app = create_app(models, Path(data_dir), token=token, **app_options)
         config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=2)
+                                lifespan="on", timeout_graceful_shutdown=2,
+                                proxy_headers=False)  # see serve()
         self.server = uvicorn.Server(config)
         self.host = host
         self.port = port
@@ -145,4 +146,7 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 80
     if allow_private_urls:
         print("engine: URL inputs on private and loopback addresses are fetched, and webhooks "
               "to them delivered", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+    # No X-Forwarded-* rewriting: nothing here reads the client's address or scheme (URLs
+    # come from the socket or the configured address), and it is a middleware per request.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log,
+                proxy_headers=False)

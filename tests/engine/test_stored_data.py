@@ -143,3 +143,22 @@ def test_logs_and_errors_carry_no_server_paths_or_tracebacks(make_engine: Any,
     assert "Traceback" not in shown and 'File "' not in shown, shown
     assert "model.bin" in done["logs"] and "input0.wav" in done["error"]  # the useful part
     assert "FileNotFoundError" in done["logs"]
+
+
+def test_a_response_body_is_strict_json_whatever_the_record_holds() -> None:
+    """orjson writes the bodies; what it cannot write (or would write loosely) comes out as
+    `repair` makes it, and a big integer stays exact (never a float)."""
+    from playground.engine import jsonsafe
+
+    def strict(body: bytes) -> Any:
+        def refuse(name: str) -> Any:
+            raise AssertionError(f"{name} in a response body")
+        return json.loads(body, parse_constant=refuse)
+
+    record = {"id": "p1", "output": [1.5, "é/<", None], "n": 2**70, "nested": [[{"a": [1]}]]}
+    assert strict(jsonsafe.sendable(record)) == record
+    assert strict(jsonsafe.sendable({"m": float("nan"), "i": float("-inf")})) == \
+        {"m": None, "i": None}
+    assert strict(jsonsafe.sendable({"logs": "x\ud800y", 1: "k"})) == \
+        {"logs": "x\ufffdy", "1": "k"}
+    assert "\x00" in strict(jsonsafe.sendable({"s": "a\x00b"}))["s"]  # NUL is valid JSON text
