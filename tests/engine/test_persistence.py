@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+
+from playground.engine.store import Store
 
 from .conftest import wait_status
 from .test_files import png_bytes
@@ -97,3 +101,34 @@ def test_waited_predictions_are_saved_before_anyone_can_learn_of_them(
         lost = c.get(f"/v1/predictions/{running['id']}").json()
         assert lost["status"] == "failed" and lost["error"] == "engine restarted"
         assert c.get(f"/v1/predictions/{queued['id']}").json()["status"] == "canceled"
+
+
+def test_saves_from_many_threads_at_once_are_all_committed_in_order(tmp_path: Path) -> None:
+    """Group commit: every save returns once its row is written (one saver writes the rows
+    queued by the others), a job's later state lands after its earlier one, and a failed
+    transaction leaves its rows to the next saver instead of dropping them."""
+    store = Store(tmp_path / "engine.sqlite3")
+
+    def run(i: int) -> None:
+        rec = {"id": f"p{i}", "model": "test/echo", "status": "starting", "input": {}}
+        store.save_prediction(rec)
+        store.save_prediction({**rec, "status": "processing"})
+        store.save_prediction({**rec, "status": "succeeded", "output": i})
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(run, range(256)))
+    store.close()
+    again = Store(tmp_path / "engine.sqlite3")
+    saved = {rec["id"]: rec for _, rec in again.list_predictions(1000)}
+    assert len(saved) == 256
+    assert all(rec["status"] == "succeeded" and rec["output"] == int(pid[1:])
+               for pid, rec in saved.items())
+
+    # A transaction that fails (here: the table is gone) raises, and keeps its row queued.
+    again._db.execute("ALTER TABLE predictions RENAME TO gone")
+    with pytest.raises(sqlite3.Error):
+        again.save_prediction({"id": "late", "model": "test/echo", "status": "starting"})
+    again._db.execute("ALTER TABLE gone RENAME TO predictions")
+    again.save_prediction({"id": "later", "model": "test/echo", "status": "starting"})
+    assert again.get_prediction("late") is not None and again.get_prediction("later")
+    again.close()
