@@ -1,16 +1,19 @@
-"""Prediction and file ids: 26 lowercase base32 characters, as Replicate's look.
+"""Prediction and file ids: 26 lowercase base32 characters (a-z, 2-7), as Replicate's look.
 
-The randomness is the OS's (os.urandom, as `secrets` reads it), drawn 4 KiB at a time: one
-getrandom call per 256 ids instead of one per id (a system call was 7 % of the event loop's
-time under 64 concurrent clients)."""
+Each character is one random byte mapped through a table (256 is a multiple of 32, so every
+character is uniform: 130 random bits), in C rather than base64.b32encode's Python loop. The
+bytes are the OS's (os.urandom, as `secrets` reads them), drawn 4 KiB at a time: one
+getrandom call per 157 ids instead of one per id (the call was 7 % of the event loop's time
+under 64 concurrent clients)."""
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 
-_ID_BYTES = 16
+_ALPHABET = b"abcdefghijklmnopqrstuvwxyz234567"
+_TABLE = bytes(_ALPHABET[b % 32] for b in range(256))
+_ID_CHARS = 26
 _POOL_BYTES = 4096
 _pool = bytearray()
 _lock = threading.Lock()
@@ -25,8 +28,8 @@ os.register_at_fork(after_in_child=_forget)
 
 def new_id() -> str:
     with _lock:
-        if len(_pool) < _ID_BYTES:
+        if len(_pool) < _ID_CHARS:
             _pool[:] = os.urandom(_POOL_BYTES)
-        raw = bytes(_pool[-_ID_BYTES:])
-        del _pool[-_ID_BYTES:]
-    return base64.b32encode(raw).decode()[:26].lower()
+        raw = bytes(_pool[-_ID_CHARS:])
+        del _pool[-_ID_CHARS:]
+    return raw.translate(_TABLE).decode("ascii")
