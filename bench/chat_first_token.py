@@ -180,6 +180,7 @@ def through_browser(page: Any, url: str, message: str) -> float:
         box.press("Tab")
     page.evaluate(WATCH)
     page.locator("#chat-input textarea").fill(message)
+    page.wait_for_timeout(1000)  # as a person would: the page's own load events are over
     page.locator("#chat-input textarea").press("Enter")
     page.wait_for_function("window.__answered !== null", timeout=60_000)
     first = float(page.evaluate("window.__answered - window.__asked")) / 1e3
