@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from playground.files.covers import CoverImages
 from playground.forms import InputForm, OutputView, SchemaProblem, form_from_schema, output_view
 from playground.replicate import AsyncClient, errors
 from playground.replicate.types import Model, SearchMetadata, Version
@@ -229,8 +230,9 @@ def _count(n: int) -> str:
 class Catalog:
     """The backend's models, as the Models tab and Compare ask for them (`Service.catalog`)."""
 
-    def __init__(self, client: AsyncClient, where: str) -> None:
+    def __init__(self, client: AsyncClient, where: str, covers: CoverImages) -> None:
         self._client = client
+        self._covers = covers
         self.where = where  # the backend, as messages name it: "Replicate", "the local engine"
         self._searches = list(SEARCHES)  # the ways this backend has shown it can search
 
@@ -253,3 +255,9 @@ class Catalog:
     async def collection_models(self, slug: str, *, token: str | None = None
                                 ) -> list[ModelCard]:
         return await collection_models(self._client, slug, token=token or None)
+
+    async def covers(self, cards: list[ModelCard]) -> list[str | None]:
+        """Each card's cover as a local thumbnail the page may show, or None (no cover, or one
+        that cannot be fetched safely: see playground.files.covers)."""
+        found = await self._covers.thumbnails([c.cover_image_url for c in cards])
+        return [str(path) if path is not None else None for path in found]
