@@ -30,6 +30,7 @@ from .errors import UnknownPreset
 from .history import pending_run
 from .reporting import OnUpdate, emit, read_stream, retries_reported
 from .schema import InputSchema
+from .stand_ins import LocalModel, fetch_local_models
 
 OnFinished = Callable[[RunResult], None]
 
@@ -51,6 +52,8 @@ class Service:
         self.timeout = timeout  # per prediction; None: wait as long as it runs
         # "" (not None) keeps the client from falling back to REPLICATE_API_TOKEN.
         self.client = AsyncClient(token=token or "", base_url=self.base_url, transport=transport)
+        self._server_token, self._transport = token or "", transport
+        self._local_models: dict[str, LocalModel] | None = None
         self.has_token = bool(token)
         self._presets = presets
         self._schemas: dict[str, InputSchema | None] = {}
@@ -78,6 +81,13 @@ class Service:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    def local_models(self) -> dict[str, LocalModel]:
+        """The embedded engine's models as the page names them ({} on other backends)."""
+        if self._local_models is None:
+            self._local_models = {} if self.backend != "local" else fetch_local_models(
+                self.base_url, self._server_token, self._transport)
+        return self._local_models
 
     # --- presets -----------------------------------------------------------------------------
 
