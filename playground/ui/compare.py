@@ -32,6 +32,7 @@ from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, TASKS, FormProbl
 from playground.compare.report import load_problem
 from playground.compare.safe_files import SessionFileRefused, check_session_files
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
+from playground.ui.compare_add import CompareAdd
 from playground.ui.compare_forms import entries_overrides, entry_form_block, wire_entry_forms
 from playground.ui.compare_view import (
     GRID_STARTERS,
@@ -169,6 +170,10 @@ def build(ctx: AppContext) -> None:
                            ctx.token_state, state],
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
+    # History's Add to Compare writes this form (what `switch` updates, in its order)
+    ctx.compare_add = CompareAdd(ctx, page, [prompt, image, audio, *refs, *overrides, shared,
+                                             grid_box, grid_ref, x_name, x_vals, y_name,
+                                             y_vals, grid_image], switch)
 
 
 # --- handlers ------------------------------------------------------------------------------
