@@ -74,7 +74,8 @@ def add_entry(add: CompareAdd, run: RunEntry, output_image: str | None, output_t
         out.update(zip(add.switched, add.switch(add.ctx, run.task), strict=True))
         out[page.task] = run.task
         rows = [(run.ref, box), *starters(add.ctx, run.task)][:n]
-        found, hint = choices(add.ctx, run.task), PLACEHOLDERS.get(run.task, ("", ""))[0]
+        found = [*choices(add.ctx, run.task), (f"From History: {_model(run.ref)}", run.ref)]
+        hint = PLACEHOLDERS.get(run.task, ("", ""))[0]
         for i, (ref, over) in enumerate(rows):
             out[page.refs[i]] = gr.Dropdown(choices=found, value=ref)
             out[page.overrides[i]] = gr.Textbox(value=over, placeholder=hint)
