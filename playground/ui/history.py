@@ -68,7 +68,8 @@ def build(ctx: AppContext) -> None:
         return
     assert ctx.owner_state is not None, "the shell creates owner_state before building tabs"
     widgets.intro("Every run from every tab, newest first. Open one to see everything about it, "
-                  "run it again, put it back in its tab, or download it.")
+                  "run it again, put it back in its tab, add it to Compare, see it as code, or "
+                  "download it.")
     with gr.Row(equal_height=True):
         search = gr.Textbox(placeholder="Search prompts, answers and transcripts",
                             show_label=False, elem_id=f"{TAB}-search", scale=4, container=False)
