@@ -269,8 +269,9 @@ def open_in_tab(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
 
 
 def add_to_compare(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
-                   *form: Any, request: gr.Request | None = None) -> dict[Any, Any]:
-    """The opened run as an entry of the Compare tab, then that tab."""
+                   request: gr.Request | None = None, *form: Any) -> dict[Any, Any]:
+    """The opened run as an entry of the Compare tab, then that tab. (`request` before the
+    form's values: Gradio puts it at its parameter's place among the inputs.)"""
     record = tab.history.get(owner_of(ctx, owner, request), view.opened)
     return actions.add_to_compare(ctx, tab.history, record, tab.detail.status, list(form))
 
