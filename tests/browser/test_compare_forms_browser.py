@@ -16,10 +16,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.models]
 
 def test_entries_are_set_through_their_forms(page: Any, files: dict[str, Path]) -> None:
     page.get_by_role("tab", name="Compare").click()
-    # The starters' JSON overrides move into the entries' forms, where they can be seen.
-    expect(page.locator("#compare-overrides-1 textarea")).to_have_value("", timeout=60_000)
+    # The starters' settings move into the entries' forms, where they can be seen.
     page.locator("#compare-entry-1-form-box").click()
-    expect(page.locator("#compare-e1-in-model input")).to_have_value("u2netp")
+    expect(page.locator("#compare-e1-in-model input")).to_have_value("u2netp", timeout=60_000)
+    page.locator("#compare-entry-1-advanced").click()
+    expect(page.locator("#compare-overrides-1 textarea")).to_have_value("")
     page.locator("#compare-entry-2-form-box").click()
     scale = page.locator("#compare-e2-in-scale input[type=number]")
     expect(scale).to_have_value("2")

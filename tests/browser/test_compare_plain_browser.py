@@ -87,9 +87,7 @@ def tab(browser: Any, compare_app: tuple[str, Path]) -> Iterator[Any]:
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(compare_app[0])
-    # the starters' settings have moved into the entries' forms: the page is ready
-    expect(page.locator("#compare-entry-1-note")).to_be_attached()
-    expect(page.locator("#compare-overrides-1 textarea")).to_have_value("", timeout=60_000)
+    expect(page.locator("#compare-entry-0 input")).to_have_value("local/rembg")
     yield page
     context.close()
 
@@ -111,6 +109,8 @@ def test_a_mistake_is_one_plain_message_naming_the_entry(tab: Any,
                                                          files: dict[str, Path]) -> None:
     _upload(tab, "compare-image", files["small"])
     tab.locator("#compare-entry-1-form-box").click()
+    # the starter's setting has moved into the entry's form (the page has read the models)
+    expect(tab.locator("#compare-e1-in-model input")).to_have_value("u2netp", timeout=60_000)
     tab.locator("#compare-entry-1-advanced").click()
     tab.locator("#compare-overrides-1 textarea").fill('{"model": "u2netp"')
     tab.locator("#compare-run").click()
@@ -233,7 +233,8 @@ def test_axe_finds_nothing_serious_before_and_after_a_run(tab: Any,
     tab.locator("#compare-run").click()
     expect(tab.locator("#compare-status")).to_contain_text("succeeded", timeout=DONE)
     tab.locator("#compare-pane-0-vote").get_by_label("Better than the others").check()
-    tab.wait_for_timeout(400)  # let the pills and accordions settle before judging colour
+    tab.mouse.move(0, 0)  # the pointer off the vote: judged at rest, not mid-transition
+    tab.wait_for_timeout(1000)
     after = axe_violations(tab)
     assert not before and not after, (f"before:\n{axe_report(before)}\n\n"
                                       f"after:\n{axe_report(after)}")
