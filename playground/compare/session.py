@@ -188,7 +188,8 @@ class CompareSession(BaseModel):
 
     def keep_secrets(self, secrets: list[dict[str, str]]) -> None:
         """Each entry's secret inputs, for this session's runs only (never in its file)."""
-        self._secrets = [dict(s) for s in secrets]
+        # none at all: nothing kept (a session read back from its file compares equal)
+        self._secrets = [dict(s) for s in secrets] if any(secrets) else []
 
     def secret_names(self, index: int) -> frozenset[str]:
         return frozenset(self._secrets[index]) if index < len(self._secrets) else frozenset()

@@ -186,8 +186,9 @@ def summary_table(session: CompareSession | None, base: Path | None = None) -> s
     """What the latest round shows, in sentences, then every entry's totals."""
     if session is None or not session.runs:
         return "No runs yet."
-    rows = ["| entry | runs | finished | voted better | voted not as good | voted the same "
-            "| model time (mean) | total time (mean) | cost (mean) |",
+    # votes: how often you voted it better than / not as good as / the same as the others
+    rows = ["| entry | runs | done | better | not as good | same | model time | total time "
+            "| cost |",
             "|---|---|---|---|---|---|---|---|---|"]
     models = []
     for s in session.summary():
@@ -200,7 +201,7 @@ def summary_table(session: CompareSession | None, base: Path | None = None) -> s
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
                     f"| {cost_text(model, s.mean_cost_usd)} |")
     found = round_findings(session, base)
-    head = (f"**Round {session.last_round}:**\n\n" + "\n".join(f"- {html.escape(line)}"
+    head = (f"Round {session.last_round} in short:\n\n" + "\n".join(f"- {html.escape(line)}"
                                                           for line in found) + "\n\n"
             if found else "")
     return head + "\n".join(rows) + "\n\n" + cost_note(models)
