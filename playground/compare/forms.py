@@ -139,6 +139,7 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
         raise FormProblem(f"Choose a task first (one of {', '.join(TASKS)}).")
     entries: list[Entry] = []
     secrets: list[dict[str, str]] = []
+    hidden_by_entry: list[frozenset[str]] = []
     for i, ref in enumerate(refs[:MAX_ENTRIES]):
         if not ref or not str(ref).strip():
             continue
@@ -148,8 +149,11 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
         files = {k: store_input_file(v, base) for k, v in given.items()
                  if isinstance(v, Path) and k not in secret}
         extra = {k: v for k, v in given.items() if k not in secret and k not in files}
-        extra.update(parse_json_object(overrides[i] if i < len(overrides) else None,
-                                       f"Entry {i + 1}'s Advanced box"))
+        boxed = parse_json_object(overrides[i] if i < len(overrides) else None,
+                                  f"Entry {i + 1}'s Advanced box")
+        # A key typed into the Advanced box instead of its password field is still a secret.
+        secret.update({k: str(v) for k, v in boxed.items() if k in hidden})
+        extra.update({k: v for k, v in boxed.items() if k not in hidden})
         try:
             entries.append(Entry(ref=str(ref), overrides=extra, files=files))
         except ValueError:
@@ -157,9 +161,13 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
                               "from the list, or type a Replicate model's name such as "
                               "nightmareai/real-esrgan.") from None
         secrets.append(secret)
+        hidden_by_entry.append(hidden)
     if len(entries) < 2:
         raise FormProblem("Choose at least two entries to compare.")
     inputs = parse_json_object(shared_json, "The Advanced box for every entry")
+    for secret, hidden in zip(secrets, hidden_by_entry, strict=True):
+        secret.update({k: str(v) for k, v in inputs.items() if k in hidden and k not in secret})
+    inputs = {k: v for k, v in inputs.items() if not any(k in h for h in hidden_by_entry)}
     if task in PROMPT_TASKS:
         if not (prompt or "").strip():
             raise FormProblem("Write a prompt first: every entry gets the same one.")

@@ -86,6 +86,22 @@ def test_secrets_are_sent_but_never_saved_and_files_are_kept(tmp_path: Path) -> 
     assert "s3cret" not in session.model_copy(deep=True).model_dump_json()
 
 
+def test_a_secret_typed_into_an_advanced_box_is_still_never_saved(tmp_path: Path) -> None:
+    session = build_session(
+        "chat", ["local/smollm2-135m-instruct", "local/smollm2-135m-instruct"],
+        ['{"api_key": "typed-in-the-box", "top_p": 0.9}', ""], prompt="Hi", base=tmp_path,
+        shared_json='{"api_key": "shared-box-key", "max_tokens": 16}',
+        form_overrides=[{}, {}], form_secrets=[frozenset({"api_key"}), frozenset({"api_key"})])
+    saved = session.model_dump_json()
+    assert "typed-in-the-box" not in saved and "shared-box-key" not in saved
+    assert session.entries[0].overrides == {"top_p": 0.9}
+    assert session.inputs == {"prompt": "Hi", "max_tokens": 16}
+    _, first = session.entry_parts(0, tmp_path)
+    _, second = session.entry_parts(1, tmp_path)
+    # The entry's own box wins over the shared one; the other entry gets the shared key.
+    assert first["api_key"] == "typed-in-the-box" and second["api_key"] == "shared-box-key"
+
+
 def test_a_typo_names_the_entry_in_plain_words(tmp_path: Path) -> None:
     with pytest.raises(FormProblem, match=r"Entry 2's Advanced box has a typo") as caught:
         build_session("chat", ["local/a", "local/b"], ["", '{"temperature": 0.9'],
