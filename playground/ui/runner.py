@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import inspect
 import time
 import typing
@@ -39,22 +38,12 @@ from playground.service import (
 from playground.ui import messages
 from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
+from playground.ui.status_text import pill, status_line
 
 Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
 
 # Gradio swaps in the event's tracker (a context variable), so one default serves every handler.
 PROGRESS = gr.Progress()
-_STATUS_TEXT = {
-    None: "Sending the request…",
-    "sending": "Sending the request…",
-    "uploading": "Uploading your file…",
-    "queued": "Queued: waiting for the model…",
-    "starting": "Starting: the model is loading…",
-    "processing": "Processing…",
-    "succeeded": "Saving the output…",
-    "failed": "Finishing…",
-    "canceled": "Stopping…",
-}
 
 
 @dataclass
@@ -126,13 +115,6 @@ def token_of(value: Any) -> str | None:
 
 def session_of(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None else None) or "anonymous"
-
-
-def status_line(status: str | None, elapsed: float, fraction: float | None) -> str:
-    text = _STATUS_TEXT.get(status, f"{(status or 'working').capitalize()}…")
-    if fraction is not None and status == "processing":
-        text = f"Processing {fraction:.0%}"
-    return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
 
 
 def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
@@ -298,11 +280,6 @@ class Run:
             return (f"{pill('ok', 'From history')} not run again: the identical run's result, "
                     f"in {format_seconds(total)}.{tail}{said}")
         return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
-
-
-def pill(kind: str, text: str) -> str:
-    """A coloured label (CSS in shell.py): no emoji, which some presenters' fonts lack."""
-    return f"<span class='pill {kind}'>{html.escape(text)}</span>"
 
 
 def status_for(message: messages.Message) -> str:
