@@ -27,7 +27,7 @@ NOT_PLAIN = ("Traceback", "unexpected error", "raised an exception", 'File "', "
              "Error(", "KeyError", "ValueError", "TypeError", "OverflowError", "pydantic")
 FORMAT = "replicate-playground/compare-session"
 CHAT = ("Say hello.", "You are brief.", 16, 0, 0.9, "llama-3.1-405b-precise")
-UPSCALE = (2, False, "real-esrgan-4x")
+UPSCALE = (2, False, "real-esrgan-4x", "full")
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ CASES: dict[str, tuple[Case, str]] = {
         "no-such-preset"),
     "unknown preset name in a run (no Dropdown check: preprocess=False)": (
         lambda c, a, h, t: call(c, "/upscale", handle_file(h["elsewhere_photo"]), 2, False,
-                                "no-such-preset"),
+                                "no-such-preset", "full"),
         "no-such-preset"),
     # -- tokens --------------------------------------------------------------------------------
     "a token with a line break (header injection)": (
