@@ -44,7 +44,11 @@ class ModelCard:
     def of(cls, model: Model) -> ModelCard:
         extra = model.model_extra or {}
         latest = model.latest_version.id if model.latest_version is not None else None
-        return cls(ref=model.ref, description=(model.description or "").strip(),
+        # A local engine's "… (unavailable: run `…`)": the fix is for the person running it;
+        # a run says why, under its Details.
+        description = _UNAVAILABLE.sub(" (not available on this computer)",
+                                       (model.description or "").strip())
+        return cls(ref=model.ref, description=description,
                    official=extra.get("is_official") is True, run_count=model.run_count,
                    cover_image_url=model.cover_image_url, url=model.url,
                    visibility=model.visibility, latest_version=latest)
@@ -75,6 +79,9 @@ class ModelSetup:
     schema: dict[str, Any]
 
 
+_UNAVAILABLE = re.compile(r"\s*\(unavailable: .*\)$", re.DOTALL)
+
+
 def read_ref(text: str) -> tuple[str, str | None]:
     """(owner/name, version or None) from what a person typed or pasted."""
     text = (text or "").strip()
@@ -82,8 +89,9 @@ def read_ref(text: str) -> tuple[str, str | None]:
     if found is None:
         shown = text[:60] + ("…" if len(text) > 60 else "")
         raise ModelProblem(
-            f"“{shown}” is not a model name. Type owner/name or owner/name:version "
-            "(for example stability-ai/sdxl), or pick a model from the list.")
+            f"“{shown}” is not a model name. A model is named by its owner and name, as "
+            "Replicate writes it (for example stability-ai/sdxl): pick one from the list, or "
+            "paste its replicate.com link.")
     return f"{found.group(1)}/{found.group(2)}", found.group(3)
 
 
@@ -213,7 +221,7 @@ class Catalog:
 
     def __init__(self, client: AsyncClient, where: str) -> None:
         self._client = client
-        self.where = where  # the backend, as messages name it: "Replicate", "the local engine"
+        self.where = where  # the backend, as messages name it: "Replicate", "this computer"
 
     async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:
         """The model a person typed (owner/name[:version] or a replicate.com link), with its

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import inspect
 import time
 import typing
@@ -221,14 +222,16 @@ class Run:
                 logs = exc.prediction.logs if isinstance(exc, errors.PredictionTimedOut) \
                     else None
                 yield Step(status=status_for(self._worded(message)),
-                           logs=scrub(logs) if logs else None)
+                           details=_detail(message) or None, logs=scrub(logs) if logs else None)
                 self._raise(message)
                 return
             if not result.ok:
                 self.failure = result
                 message = messages.for_result(result, local=self.ctx.backend.is_local)
                 yield Step(status=status_for(self._worded(message)),
-                           details=details_markdown(result), logs=scrub(result.logs),
+                           details="  \n".join(filter(None, [_detail(message),
+                                                             details_markdown(result)])),
+                           logs=scrub(result.logs),
                            text=result.text or None)
                 if not self.quiet_failures:
                     self._raise(message)
@@ -280,6 +283,11 @@ class Run:
             return (f"{pill('ok', 'From history')} not run again: the identical run's result, "
                     f"in {format_seconds(total)}.{tail}{said}")
         return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
+
+
+def _detail(message: messages.Message) -> str:
+    """A message's technical side, for the run's Details."""
+    return f"**Why** {html.escape(message.detail)}" if message.detail else ""
 
 
 def status_for(message: messages.Message) -> str:

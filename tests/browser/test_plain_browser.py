@@ -82,16 +82,58 @@ def test_offline_banner_is_one_plain_line_with_the_list_behind_details(page: Any
 
 
 @pytest.mark.parametrize("label", ["Image", "Chat", "Transcribe", "Upscale", "Remove background",
-                                   "Restore faces", "Compare"])
+                                   "Restore faces", "Models", "History", "Compare"])
 def test_no_developer_words_on_the_first_screen(page: Any, label: str) -> None:
     _open(page, label)
     page.wait_for_timeout(300)
-    text = _visible_text(page)
-    found = [w for w in JARGON if w in text]
-    assert not found, f"{label} shows developer words: {found}"
-    assert not re.search(r"\$\d", text), f"{label} shows a dollar estimate for a free run"
+    _no_jargon(page, label)
     # Offline no token is needed or used: no token box to puzzle over.
     expect(page.locator("#token-box")).to_have_count(0)
+
+
+def _no_jargon(page: Any, where: str, allowed: tuple[str, ...] = ()) -> None:
+    text = _visible_text(page)
+    found = [w for w in JARGON if w in text and w not in allowed]
+    if found:
+        screenshot(page, "plain-jargon-" + re.sub(r"\W+", "-", where).lower())
+    assert not found, f"{where} shows developer words: {found}"
+    assert not re.search(r"\$\d", text), f"{where} shows a dollar estimate for a free run"
+
+
+def test_models_and_history_after_a_run_speak_plainly(page: Any) -> None:
+    """A run on Models, a mistake there, then the run opened in History: every first line
+    plain, the model's reference and the server one click away."""
+    _open(page, "Models")
+    picker = page.locator("#models-ref input")
+    picker.fill("not a model")
+    picker.press("Enter")
+    status = page.locator("#models-status")
+    expect(status).to_contain_text("is not a model name")
+    _no_jargon(page, "Models after a mistake")
+    picker.fill("")
+    picker.click()  # the list of models: their names, and plain words about each
+    expect(page.get_by_role("option").first).to_be_visible()
+    screenshot(page, "plain-models-list")
+    _no_jargon(page, "The Models list", allowed=("local/", "sd-turbo"))
+    picker.press("Escape")
+    picker.fill("local/smollm2-135m-instruct")
+    picker.press("Enter")
+    expect(page.locator("#models-in-prompt textarea")).to_be_visible(timeout=60_000)
+    page.locator("#models-in-prompt textarea").fill("Say hello.")
+    page.locator("#models-run").click()
+    expect(status).to_contain_text("Done", timeout=DONE)
+    # The model's own name (local/…) is what the person picked: it may show; nothing else.
+    _no_jargon(page, "Models after a run", allowed=("local/",))
+    screenshot(page, "plain-models-after-run")
+    _open(page, "History")
+    page.locator("#history-refresh").click()
+    first = page.locator("#history-list tbody tr").first
+    expect(first).to_be_visible()
+    _no_jargon(page, "History with a run", allowed=("local/",))
+    first.click()
+    expect(page.locator("#history-detail-head")).to_be_visible()
+    screenshot(page, "plain-history-open")
+    _no_jargon(page, "History with a run open", allowed=("local/",))
 
 
 # ---- 2. and 7. the upscale that shrank, and the before/after slider -------------------------
