@@ -79,8 +79,8 @@ def test_backend_down_then_back(tmp_path: Path, media: dict[str, Path]) -> None:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
         out = call(client, "/upscale", handle_file(media["small"]),
                    2, False, "real-esrgan-4x", "full")
-        assert out.error is not None and "Nothing answered" in out.error
-        assert "Cannot reach the backend" in out.partials[-1][2]
+        assert out.error is not None and "stopped answering" in out.error
+        assert "Cannot reach the models on this computer" in out.partials[-1][2]
         assert f"127.0.0.1:{port}" not in out.error  # the address is under Details
         assert f"127.0.0.1:{port}" in out.partials[-1][3]
         # The engine comes up on that port: the very same tab now works.
