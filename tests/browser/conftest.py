@@ -86,7 +86,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
            "noface": folder / "gradient.png"}
     astronaut.resize((256, 256)).save(out["portrait"])
     astronaut.resize((128, 128)).save(out["small"])
-    astronaut.resize((1200, 800)).save(out["wide"])  # reduced to 512 px offline
+    astronaut.resize((1200, 800)).save(out["wide"])  # larger than a quick preview's 512 px
     astronaut.resize((16, 16)).save(out["tiny"])
     Image.linear_gradient("L").resize((200, 160)).convert("RGB").save(out["noface"])
     out["text"].write_text("not a picture\n")

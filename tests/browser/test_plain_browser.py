@@ -144,15 +144,61 @@ def _handle_x(page: Any, slider: str) -> float:
     return float(box["x"] + box["width"] / 2)
 
 
-def test_upscale_says_a_picture_was_reduced_and_the_slider_compares_like_with_like(
+def test_upscale_offers_full_size_or_a_quick_preview_with_the_time_in_words(
+        page: Any, files: dict[str, Path]) -> None:
+    """Offline the picture is upscaled as it was given; for a big one the tab says, before
+    Run, how long full size takes and offers a quick preview instead."""
+    _open(page, "Upscale")
+    size = page.locator("#upscale-size")
+    expect(size).to_be_hidden()  # nothing to choose before there is a picture
+    _upload(page, "upscale-image", files["wide"])  # 1200x800
+    full = page.get_by_role("radio", name=re.compile("^Full size"))
+    expect(full).to_be_checked()  # the default: every pixel
+    expect(size).to_contain_text(re.compile(r"Full size: 2400×1600, about \d+ s"))
+    expect(size).to_contain_text(re.compile(
+        r"Quick preview: reduced to 512×341 first, 1024×682, about \d+ s"))
+    expect(size).to_contain_text("Your picture is 1200×800.")
+    page.locator("#upscale-scale input[type=number]").fill("3")
+    page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(size).to_contain_text("Full size: 3600×2400")  # the estimate follows the scale
+    screenshot(page, "plain-upscale-size-choice")
+    page.locator("#upscale-scale input[type=number]").fill("2")
+    page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(size).to_contain_text("Full size: 2400×1600")
+    _upload(page, "upscale-image", files["portrait"])  # 256 px: a preview would change nothing
+    expect(size).to_be_hidden()
+
+
+def test_upscale_at_full_size_reports_progress_and_keeps_every_pixel(
+        page: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    from PIL import Image
+
+    photo = tmp_path / "photo-640x400.png"
+    Image.open(files["wide"]).resize((640, 400)).save(photo)
+    _open(page, "Upscale")
+    _upload(page, "upscale-image", photo)
+    expect(page.get_by_role("radio", name=re.compile("^Full size"))).to_be_checked()
+    page.locator("#upscale-run").click()
+    status = page.locator("#upscale-status")
+    expect(status).to_contain_text(re.compile(r"Processing \d+%"), timeout=DONE)
+    expect(status).to_contain_text("Done", timeout=DONE)
+    expect(status).to_contain_text("Output: 1280×800")
+    expect(status).not_to_contain_text("reduced")
+    expect(page.locator("#upscale-download")).to_contain_text("1280×800")
+    screenshot(page, "plain-upscale-full-size")
+
+
+def test_upscale_quick_preview_says_it_reduced_and_the_slider_compares_like_with_like(
         page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
-    _upload(page, "upscale-image", files["wide"])  # 1200x800: above the 512 px local limit
+    _upload(page, "upscale-image", files["wide"])  # 1200x800
+    page.get_by_role("radio", name=re.compile("^Quick preview")).check()
     page.locator("#upscale-run").click()
     status = page.locator("#upscale-status")
     expect(status).to_contain_text("Done", timeout=DONE)
-    expect(status).to_contain_text("Your 1200×800 picture was reduced to 512×341 first")
-    expect(status).to_contain_text("smaller than your picture")
+    expect(status).to_contain_text("Your 1200×800 picture was reduced to 512×341 first, "
+                                   "because you chose a quick preview")
+    expect(status).to_contain_text("so the result (1024×682) is smaller than your picture")
     # Both halves are the same picture at the same size, so the slider shows one framing.
     images = page.locator("#upscale-output img[data-testid=imageslider-image]")
     expect(images).to_have_count(2)
