@@ -18,7 +18,7 @@ from playground.ui.runner import (
     run_panel,
     wire_run,
 )
-from playground.ui.upscale_size import FULL, PREVIEW, PREVIEW_SIDE, SizePlan
+from playground.ui.upscale_size import FULL, PREVIEW, PREVIEW_SIDE, SPEED, SizePlan
 from playground.ui.widgets import ImageView
 
 TAB = "upscale"
@@ -109,6 +109,9 @@ async def upscale(ctx: AppContext, view: ImageView, image: Any, scale: float,
     if run.result is None:
         return
     plan = plan_for(ctx, image, scale, preset) if ctx.backend.is_local else None
+    predict_time = run.result.metrics.get("predict_time")
+    if plan is not None and run.result.reused is None and isinstance(predict_time, int | float):
+        SPEED.observe(plan.sent(size or FULL), float(predict_time))  # the next estimates
     yield widgets.image_result_updates(run, view, image_path, show_source=True,
                                        reduced_why=plan.why_reduced(size or FULL) if plan else "")
 

@@ -170,13 +170,9 @@ def test_upscale_offers_full_size_or_a_quick_preview_with_the_time_in_words(
 
 
 def test_upscale_at_full_size_reports_progress_and_keeps_every_pixel(
-        page: Any, files: dict[str, Path], tmp_path: Path) -> None:
-    from PIL import Image
-
-    photo = tmp_path / "photo-640x400.png"
-    Image.open(files["wide"]).resize((640, 400)).save(photo)
+        page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
-    _upload(page, "upscale-image", photo)
+    _upload(page, "upscale-image", files["photo"])  # 640x400
     expect(page.get_by_role("radio", name=re.compile("^Full size"))).to_be_checked()
     page.locator("#upscale-run").click()
     status = page.locator("#upscale-status")

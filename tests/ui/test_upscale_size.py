@@ -12,7 +12,7 @@ from PIL import Image
 from skimage import data
 
 from playground.ui.status_text import status_line
-from playground.ui.upscale_size import FULL, PREVIEW, SizePlan
+from playground.ui.upscale_size import FULL, PREVIEW, SizePlan, Speed
 
 from .helpers import call
 
@@ -31,7 +31,7 @@ def _after(out: object) -> tuple[Path, Path]:
 
 
 def test_a_big_photo_is_offered_at_full_size_with_the_time_in_words() -> None:
-    plan = SizePlan((4000, 3000), 2, 4096)
+    plan = SizePlan((4000, 3000), 2, 4096, Speed())  # before any run: 20 s per MP
     full, preview = plan.choices()
     assert full == ("Full size: 8000×6000, about 4 min", FULL)
     assert preview == ("Quick preview: reduced to 512×384 first, 1024×768, about 10 s", PREVIEW)
@@ -41,13 +41,21 @@ def test_a_big_photo_is_offered_at_full_size_with_the_time_in_words() -> None:
 
 
 def test_past_the_hard_limit_the_choice_and_the_reason_name_the_sizes() -> None:
-    plan = SizePlan((6000, 4000), 2, 4096)
+    plan = SizePlan((6000, 4000), 2, 4096, Speed())
     assert plan.over_limit and plan.full == (4096, 2731)
     assert plan.choices()[0][0].startswith("Largest this computer takes (4096×2731): 8192×5462")
     assert "up to 4096 px on a side, so it will be reduced to 4096×2731 first" in plan.info()
     assert plan.why_reduced(FULL) == "this computer upscales pictures up to 4096 px on a side"
     # A picture no larger than a preview has nothing to choose.
     assert not SizePlan((400, 300), 4, 4096).has_choice
+
+
+def test_the_estimate_learns_this_computers_speed() -> None:
+    speed = Speed()
+    speed.observe((1600, 1200), 72.5)  # measured on a busy machine: 38 s per MP
+    assert SizePlan((4000, 3000), 2, 4096, speed).choices()[0][0].endswith("about 6 min")
+    speed.observe((16, 16), 50)  # too small to tell: ignored
+    assert 28 < speed.per_megapixel < 30
 
 
 def test_a_long_run_says_how_long_it_has_to_go() -> None:
