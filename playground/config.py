@@ -25,9 +25,10 @@ def cache_dir() -> Path:
     return path
 
 
-# What the web app may hand to a browser, and what it never may. The data directory holds both:
+# What the web app may hand to a browser, and what it never may (covers: the thumbnails the app
+# made of models' cover images). The data directory holds both:
 # outputs (served), the engine's database and the secret that encrypts saved tokens (private).
-SERVED_FOLDERS = ("outputs", "compare/inputs", "compare/exports")
+SERVED_FOLDERS = ("outputs", "compare/inputs", "compare/exports", "covers")
 PRIVATE_FOLDER = "private"
 ENGINE_FOLDER = "engine"
 

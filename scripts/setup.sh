@@ -12,7 +12,7 @@ want_test=0
 # libvulkan1 + libomp5: Real-ESRGAN's ncnn runtime links them even on the CPU path.
 debs=(libvulkan1 libomp5)
 [ $want_test = 1 ] && debs+=(chromium espeak-ng sox ffmpeg fonts-dejavu-core)
-# npm installs axe-core for the accessibility tests; a machine with its own Node (and npm) keeps it.
+# npm installs axe-core and replicate (JavaScript) for the tests; a machine with its own Node (and npm) keeps it.
 [ $want_test = 1 ] && ! command -v npm >/dev/null && debs+=(nodejs npm)
 
 missing=()
@@ -42,13 +42,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# The browser tests inject axe-core (the accessibility audit) from the npm registry, pinned in
-# tests/browser/package-lock.json.
-if [ $want_test = 1 ] && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+# From the npm registry, pinned in tests/browser/package-lock.json: axe-core (the browser tests'
+# accessibility audit) and the official `replicate` client (the Code panel's JavaScript is run
+# with it). `npm ci` again when either is missing or the lock file changed since.
+npm_stamp=tests/browser/node_modules/.package-lock.json
+if [ $want_test = 1 ] && { [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] ||
+    [ ! -f tests/browser/node_modules/replicate/package.json ] ||
+    [ tests/browser/package-lock.json -nt "$npm_stamp" ]; }; then
   if command -v npm >/dev/null; then
     (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
   else
-    echo "setup: npm is missing: the accessibility tests need it (apt-get install npm)" >&2
+    echo "setup: npm is missing: the accessibility and JavaScript snippet tests need it" \
+      "(apt-get install npm)" >&2
   fi
 fi
 

@@ -10,16 +10,18 @@ The replayer matches requests by method + path (+ query when recorded with one),
 the recorded exchanges for that route in recorded order (repeating the last one when they run
 out), and rewrites `https://api.replicate.com` in bodies to its own URL.
 
-When the cassettes mention `https://replicate.delivery` (output files), a second loopback server
-stands in for it (`srv.delivery_url`, requests in `srv.delivery_requests`): bodies point there
-instead, and it serves the recorded downloads. A separate origin, like the real one, so a test
-can check the API token is not sent along with downloads.
+When the cassettes mention `https://replicate.delivery` (output files; its subdomains, cover
+images, too), a second loopback server stands in for it (`srv.delivery_url`, requests in
+`srv.delivery_requests`): bodies point there instead, and it serves the recorded downloads. A
+separate origin, like the real one, so a test can check the API token is not sent along with
+downloads.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import re
 import socket
 import threading
 import time
@@ -41,6 +43,8 @@ CASSETTES = Path(__file__).parent / "fixtures" / "cassettes"
 RECORDED_ORIGIN = "https://api.replicate.com"
 DELIVERY_ORIGIN = "https://replicate.delivery"
 DELIVERY_HOST = "replicate.delivery"
+# Its subdomains too (cover images are on tjzk.replicate.delivery): nothing reaches the internet.
+_DELIVERY_ORIGINS = re.compile(rb"https://(?:[a-z0-9-]+\.)?replicate\.delivery(?=[/\"])")
 # Hop-by-hop or encoding headers that no longer describe the body we send.
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection", "date",
                  "server"}
@@ -244,7 +248,7 @@ class ReplayServer:
         else:
             content = exchange.body.replace(RECORDED_ORIGIN.encode(), self.url.encode())
             if self.delivery_url:
-                content = content.replace(DELIVERY_ORIGIN.encode(), self.delivery_url.encode())
+                content = _DELIVERY_ORIGINS.sub(self.delivery_url.encode(), content)
             response = _recorded(exchange, content)
         await response(scope, receive, send)
 

@@ -60,20 +60,25 @@ SHARED_NAMES = frozenset({"prompt", "seed"})
 
 def entry_form(form: InputForm, task: str) -> InputForm:
     """The fields an entry's own form shows: the model's inputs minus the shared ones (the
-    task's prompt and file, the seed), files and secrets (a session is saved and exported)."""
+    task's prompt and file, the seed). Its own files and secrets are in it: a file is kept
+    with the session (in the data dir), a secret is sent and never kept."""
     shared = set(SHARED_NAMES)
     if task in FILE_INPUTS:
         shared.add(FILE_INPUTS[task])
-    return InputForm(tuple(f for f in form if f.name not in shared and not f.is_file
-                           and not f.secret))
+        shared |= {f.name for f in form if f.file_kind == FILE_INPUTS[task] and f.is_file
+                   and f.required}  # the model's own name for the shared file (`img`)
+    return InputForm(tuple(f for f in form if f.name not in shared))
 
 
-def entry_overrides(form: InputForm, values: dict[str, Any], entry: int) -> dict[str, Any]:
+def entry_overrides(form: InputForm, values: dict[str, Any], entry: int, *,
+                    file_roots: list[Path] | None = None) -> dict[str, Any]:
     """The values set in an entry's form (by a person, or moved there from its JSON box),
-    checked: what it sends on top of the shared inputs. Fields left alone are not in
-    `values`, so the model's own defaults apply to them."""
+    checked: what it sends on top of the shared inputs (files as Paths, only from
+    `file_roots` when given). Fields left alone are not in `values`, so the model's own
+    defaults apply to them."""
     try:
-        checked = coerce_inputs(form, {k: v for k, v in values.items() if k in form})
+        checked = coerce_inputs(form, {k: v for k, v in values.items() if k in form},
+                                file_roots=file_roots)
     except InputProblem as exc:
         raise FormProblem(f"Entry {entry + 1}: {exc}") from None
     except ValueError as exc:
@@ -88,10 +93,12 @@ def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text, parse_constant=_not_a_number(what))
     except json.JSONDecodeError as exc:
-        raise FormProblem(f"{what} is not valid JSON ({exc.msg} at column {exc.colno}). "
-                          'Write it like {"scale": 2}.') from None
+        raise FormProblem(f"{what} has a typo: {exc.msg.lower()} at character {exc.pos + 1}. "
+                          'Write it like {"scale": 2}, or empty the box.') from None
+    except RecursionError:
+        raise FormProblem(f"{what} is nested too deeply to be read.") from None
     if not isinstance(value, dict):
-        raise FormProblem(f'{what} must be a JSON object, like {{"scale": 2}}.')
+        raise FormProblem(f'{what} must be names and values in braces, like {{"scale": 2}}.')
     return value
 
 
@@ -121,27 +128,38 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
                   shared_json: str | None = None, file_path: str | None = None,
                   previous: CompareSession | None = None,
                   base: Path | None = None,
-                  form_overrides: list[dict[str, Any]] | None = None) -> CompareSession:
+                  form_overrides: list[dict[str, Any]] | None = None,
+                  form_secrets: list[frozenset[str]] | None = None) -> CompareSession:
     """A session from the form; the previous one continues (keeping its rounds and votes)
     when the task and the entries are unchanged. An entry's overrides are its own form's
-    values (`form_overrides`, from `entry_overrides`) with its JSON box on top."""
+    values (`form_overrides`, from `entry_overrides`) with its JSON box on top; its files
+    (Paths) are copied into the data dir and named in the entry, its secrets
+    (`form_secrets`: their names) go to the session's memory only, never into the file."""
     if task not in TASKS:
         raise FormProblem(f"Choose a task first (one of {', '.join(TASKS)}).")
-    entries = []
+    entries: list[Entry] = []
+    secrets: list[dict[str, str]] = []
     for i, ref in enumerate(refs[:MAX_ENTRIES]):
         if not ref or not str(ref).strip():
             continue
-        extra = dict(form_overrides[i]) if form_overrides and i < len(form_overrides) else {}
+        given = dict(form_overrides[i]) if form_overrides and i < len(form_overrides) else {}
+        hidden = form_secrets[i] if form_secrets and i < len(form_secrets) else frozenset()
+        secret = {k: str(v) for k, v in given.items() if k in hidden}
+        files = {k: store_input_file(v, base) for k, v in given.items()
+                 if isinstance(v, Path) and k not in secret}
+        extra = {k: v for k, v in given.items() if k not in secret and k not in files}
         extra.update(parse_json_object(overrides[i] if i < len(overrides) else None,
-                                       f"Entry {i + 1}'s overrides"))
+                                       f"Entry {i + 1}'s Advanced box"))
         try:
-            entries.append(Entry(ref=str(ref), overrides=extra))
+            entries.append(Entry(ref=str(ref), overrides=extra, files=files))
         except ValueError:
-            raise FormProblem(f"Entry {i + 1} ({ref}) is not owner/name, owner/name:version or "
-                              "a preset.") from None
+            raise FormProblem(f"Entry {i + 1}: {str(ref)[:80]!r} is not a model name. Pick one "
+                              "from the list, or type a Replicate model's name such as "
+                              "nightmareai/real-esrgan.") from None
+        secrets.append(secret)
     if len(entries) < 2:
         raise FormProblem("Choose at least two entries to compare.")
-    inputs = parse_json_object(shared_json, "Other shared inputs")
+    inputs = parse_json_object(shared_json, "The Advanced box for every entry")
     if task in PROMPT_TASKS:
         if not (prompt or "").strip():
             raise FormProblem("Write a prompt first: every entry gets the same one.")
@@ -155,7 +173,10 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
     pinned = None if seed is None or seed == "" else int(seed)
     task_value: Task = task  # type: ignore[assignment]
     if previous is not None and previous.task == task and previous.entries == entries:
-        return previous.model_copy(update={"inputs": inputs, "input_files": files,
-                                           "seed": pinned})
-    return CompareSession(task=task_value, entries=entries, inputs=inputs, input_files=files,
-                          seed=pinned)
+        session = previous.model_copy(update={"inputs": inputs, "input_files": files,
+                                              "seed": pinned})
+    else:
+        session = CompareSession(task=task_value, entries=entries, inputs=inputs,
+                                 input_files=files, seed=pinned)
+    session.keep_secrets(secrets)
+    return session

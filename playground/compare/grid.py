@@ -1,4 +1,4 @@
-"""X/Y grids: two parameters and their values give one labelled image.
+"""X/Y grids: one or two parameters and their values give one labelled image.
 
 `plan_grid` turns the axes into one input (and model) per cell; `compose_grid` draws the finished
 cells into a single picture, with the parameter values along the top and the left side. A cell
@@ -58,20 +58,34 @@ def parse_values(text: str) -> list[Any]:
     return values
 
 
+def one_row(y: Axis) -> Axis:
+    """Y as the grid uses it: no Y (no name, no values) is one row that varies nothing."""
+    return Axis("", [None]) if not y.name and not y.values else y
+
+
 def plan_grid(ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
               max_cells: int = 16) -> list[Cell]:
-    """One cell per (x value, y value), row by row; the model axis replaces `ref`."""
-    if not x.values or not y.values:
-        raise ValueError("both grid axes need at least one value")
+    """One cell per (x value, y value), row by row; the model axis replaces `ref`. Without a
+    Y (see `one_row`), one row: X alone varies."""
+    y = one_row(y)
+    if not x.name or not x.values:
+        raise ValueError("Name the setting to vary across (X) and give it at least one value.")
+    if y.name and not y.values:
+        raise ValueError(f"Give at least one value for {y.name} (Y), or empty Y to vary "
+                         f"{x.name} alone.")
+    if y.values != [None] and not y.name:
+        raise ValueError("Name the setting Y varies, or empty its values.")
     if x.name == y.name:
-        raise ValueError("the two grid axes must vary different parameters")
+        raise ValueError("X and Y must vary different settings.")
     if len(x.values) * len(y.values) > max_cells:
-        raise ValueError(f"a grid holds at most {max_cells} cells")
+        raise ValueError(f"A grid holds at most {max_cells} pictures: give fewer values.")
     cells = []
     for yi, yv in enumerate(y.values):
         for xi, xv in enumerate(x.values):
             cell_ref, varied = ref, {}
             for axis, value in ((x, xv), (y, yv)):
+                if not axis.name:
+                    continue
                 if axis.name == MODEL_AXIS:
                     cell_ref = str(value)
                 else:
@@ -90,6 +104,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def _label(value: Any) -> str:
+    if value is None:  # the one row of a grid without Y
+        return ""
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= 28 else text[:27] + "…"
 
@@ -124,7 +140,8 @@ def compose_grid(
     """`images[row][col]` (row = y value, col = x value) drawn under and beside their labels."""
     font, head = _font(14), _font(16)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    x_title, y_title = f"x: {x.name}", f"y: {y.name}"
+    y = one_row(y)
+    x_title, y_title = f"x: {x.name}", f"y: {y.name}" if y.name else ""
     left = PAD * 2 + int(max(probe.textlength(_label(v), font=font) for v in y.values))
     left = max(left, int(probe.textlength(y_title, font=head)) + PAD * 2)
     top = 52
@@ -159,6 +176,7 @@ def compose_grid(
 async def run_grid(runner: Runner, ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
                    token: str | None = None, base: Path | None = None) -> GridRecord:
     """Run every cell (capped by the runner), compose the grid and save it as a PNG."""
+    y = one_row(y)
     cells = plan_grid(ref, inputs, x, y)
     jobs = [(Run(round=0, entry=c.y * len(x.values) + c.x, label=f"{c.x},{c.y}"), c.ref,
              c.input, c.varied) for c in cells]

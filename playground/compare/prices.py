@@ -105,3 +105,24 @@ def format_cost(usd: float | None) -> str:
     else:
         text = "0"
     return f"~${text} (estimate)"
+
+
+FREE = "free, on this computer"
+
+
+def is_local(model: str | None) -> bool:
+    """A model of the embedded engine (runs on this computer, costs nothing)."""
+    return (model or "").startswith("local/")
+
+
+def cost_text(model: str | None, usd: float | None) -> str:
+    """What a run costs: nothing on this computer, else an estimate of Replicate's price."""
+    return FREE if is_local(model) else format_cost(usd)
+
+
+def cost_note(models: list[str | None]) -> str:
+    """The line under a cost column: free on this computer, estimates on Replicate."""
+    if models and all(is_local(m) for m in models):
+        return "Runs on this computer are free."
+    return ("Runs on this computer are free; Replicate's costs are estimates (the model's "
+            "time x the hardware's price per second).")

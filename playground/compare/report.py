@@ -18,9 +18,11 @@ from pydantic import ValidationError
 
 from playground.service import format_seconds
 
-from .prices import format_cost
+from .forms import TASKS
+from .prices import cost_note, cost_text
 from .safe_files import SessionFileRefused, check_session_files
 from .session import CompareSession, Run, resolve_name
+from .verdicts import VOTE_WORDS, round_findings
 
 EMBED_LIMIT = 20 * 1024 * 1024  # files bigger than this are named in the report, not embedded
 
@@ -62,6 +64,7 @@ def load_problem(exc: Exception) -> str:
 def missing_files(session: CompareSession, base: Path | None = None) -> list[str]:
     """Output (and input) files the session names that are not on this machine."""
     names = [n for r in session.runs for n in r.files] + list(session.input_files.values())
+    names += [n for e in session.entries for n in e.files.values()]
     names += [g.image for g in session.grids if g.image]
     return [n for n in names if not resolve_name(n, base).is_file()]
 
@@ -111,15 +114,22 @@ def _jsonish(value: Any) -> str:
     return html.escape(text if len(text) <= 200 else text[:199] + "…")
 
 
+def _settings(values: dict[str, Any], files: dict[str, str]) -> str:
+    """An entry's own settings as name = value lines (files by their names)."""
+    shown = [f"{k} = {v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()]
+    shown += [f"{k} = {Path(v).name}" for k, v in files.items()]
+    return "<br>".join(html.escape(s if len(s) <= 200 else s[:199] + "…") for s in shown)
+
+
 def _pane(session: CompareSession, run: Run, base: Path | None) -> str:
     verdict = session.verdict(run.round, run.entry)
     parts = [
         '<div class="pane">',
         f"<h3>{html.escape(session.entries[run.entry].title)}</h3>",
         f'<p class="status-{html.escape(run.status)}">{html.escape(run.status)}'
-        f" · predict {_fmt_time(run.metrics.get('predict_time'))}"
+        f" · model time {_fmt_time(run.metrics.get('predict_time'))}"
         f" · total {_fmt_time(run.metrics.get('total_time'))}"
-        f" · {html.escape(format_cost(run.cost_usd))}</p>",
+        f" · {html.escape(cost_text(run.model, run.cost_usd))}</p>",
         f'<p class="note">{html.escape(run.pinned_ref or "")}'
         f"{' · ' + html.escape(run.prediction_id) if run.prediction_id else ''}</p>",
     ]
@@ -131,7 +141,7 @@ def _pane(session: CompareSession, run: Run, base: Path | None) -> str:
         error = run.error.replace("**", "")
         parts.append(f'<pre class="status-failed">{html.escape(error)}</pre>')
     if verdict:
-        parts.append(f'<p class="vote">vote: {verdict}</p>')
+        parts.append(f'<p class="vote">Your vote: {VOTE_WORDS[verdict]} the others</p>')
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -139,15 +149,18 @@ def _pane(session: CompareSession, run: Run, base: Path | None) -> str:
 def render_html(session: CompareSession, base: Path | None = None) -> str:
     """The whole session as one HTML page with no external references."""
     esc = html.escape
+    models = [next((r.model for r in session.runs if r.entry == i and r.model), e.ref)
+              for i, e in enumerate(session.entries)]
     rows = "".join(
         f"<tr><td>{esc(s.label)}</td><td>{s.runs}</td><td>{s.succeeded}</td><td>{s.wins}</td>"
         f"<td>{s.losses}</td><td>{s.ties}</td><td>{_fmt_time(s.mean_predict_time)}</td>"
-        f"<td>{_fmt_time(s.mean_total_time)}</td><td>{esc(format_cost(s.mean_cost_usd))}</td></tr>"
+        f"<td>{_fmt_time(s.mean_total_time)}</td>"
+        f"<td>{esc(cost_text(models[s.entry], s.mean_cost_usd))}</td></tr>"
         for s in session.summary()
     )
     entries = "".join(
         f"<tr><td>{i + 1}</td><td>{esc(e.title)}</td><td>{esc(e.ref)}</td>"
-        f"<td>{_jsonish(e.overrides) if e.overrides else ''}</td></tr>"
+        f"<td>{_settings(e.overrides, e.files)}</td></tr>"
         for i, e in enumerate(session.entries)
     )
     inputs = "".join(
@@ -161,24 +174,29 @@ def render_html(session: CompareSession, base: Path | None = None) -> str:
     rounds = []
     for round_no in sorted({r.round for r in session.runs}):
         panes = "\n".join(_pane(session, r, base) for r in session.round_runs(round_no))
-        rounds.append(f"<h2>Round {round_no}</h2>\n<div class=\"panes\">{panes}</div>")
+        found = "".join(f"<li>{esc(line)}</li>"
+                        for line in round_findings(session, base, round_no))
+        rounds.append(f"<h2>Round {round_no}</h2>\n<ul>{found}</ul>\n"
+                      f"<div class=\"panes\">{panes}</div>")
     for grid in session.grids:
-        caption = f"{grid.ref}: {grid.x_name} x {grid.y_name}"
+        caption = f"{grid.ref}: {grid.x_name}" + (f" x {grid.y_name}" if grid.y_name else "")
         image = _file_html(grid.image, base) if grid.image else "<p>no image</p>"
         rounds.append(f"<h2>Grid · {esc(caption)}</h2>\n{image}")
-    title = f"Comparison {esc(session.id)}"
+    title = f"Comparison: {esc(TASKS.get(session.task, session.task))}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>{_CSS}</style></head><body>
-<h1>{title} · {esc(session.task)}</h1>
-<p class="note">Created {esc(session.created_at.isoformat(timespec="seconds"))}.
-Costs are estimates: predict time x the hardware's list price per second.</p>
+<h1>{title}</h1>
+<p class="note">Made {esc(session.created_at.strftime("%Y-%m-%d %H:%M UTC"))}.
+{esc(cost_note(models))}</p>
 <h2>Summary</h2>
-<table><tr><th>entry</th><th>runs</th><th>succeeded</th><th>wins</th><th>losses</th>
-<th>ties</th><th>mean predict</th><th>mean total</th><th>mean cost</th></tr>{rows}</table>
+<table><tr><th>entry</th><th>runs</th><th>finished</th><th>voted better</th>
+<th>voted not as good</th><th>voted the same</th><th>model time (mean)</th>
+<th>total time (mean)</th><th>cost (mean)</th></tr>{rows}</table>
 <h2>Entries</h2>
-<table><tr><th>#</th><th>label</th><th>model</th><th>overrides</th></tr>{entries}</table>
-<h2>Shared inputs</h2>
+<table><tr><th>#</th><th>entry</th><th>model</th><th>its own settings</th></tr>{entries}
+</table>
+<h2>What every entry got</h2>
 <table><tr><th>seed</th><td>{seed}</td></tr>{inputs}</table>
 {"".join(rounds)}
 </body></html>

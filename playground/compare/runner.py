@@ -31,8 +31,10 @@ class Backend(Protocol):
     """What the runner needs (see `service_backend.ServiceBackend`, on the service)."""
 
     async def run(self, ref: str, input: dict[str, Any], *, token: str | None,
-                  on_update: OnUpdate | None, stream: bool = False) -> RunResult:
-        """One prediction to its end; with `stream`, the output arrives in updates."""
+                  on_update: OnUpdate | None, stream: bool = False,
+                  secret_inputs: frozenset[str] = frozenset()) -> RunResult:
+        """One prediction to its end; with `stream`, the output arrives in updates.
+        `secret_inputs` are sent but never kept (history, logs)."""
         ...
 
     async def resolve(self, ref: str, shared: dict[str, Any], overrides: dict[str, Any], *,
@@ -103,8 +105,11 @@ class Runner:
             session.runs.append(run)
             jobs.append((run, ref, *parts[i]))
         stream = session.task in self.streaming_tasks
+        hidden = _Secrets({i: session.secret_names(i) for i in range(len(session.entries))},
+                          session.secret_values())
         # aclosing: closing this generator early must cancel the inner one's tasks right away
-        async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token)) as updates:
+        async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token,
+                                                     hidden=hidden)) as updates:
             async for update in updates:
                 yield update
 
@@ -134,19 +139,22 @@ class Runner:
             pass
         return [job[0] for job in cells]
 
-    async def _run_all(self, jobs: list[Job], *,
-                       stream: bool, token: str | None) -> AsyncIterator[PaneUpdate]:
+    async def _run_all(self, jobs: list[Job], *, stream: bool, token: str | None,
+                       hidden: _Secrets | None = None) -> AsyncIterator[PaneUpdate]:
+        hidden = hidden or _Secrets({}, [])
         queue: asyncio.Queue[Any] = asyncio.Queue()
         gate = asyncio.Semaphore(self.max_concurrency)
 
         def publish(run: Run) -> None:
+            hidden.scrub(run)
             queue.put_nowait(PaneUpdate(run.entry, run.model_copy(deep=True)))
 
         async def one(run: Run, ref: str, shared: dict[str, Any],
                       overrides: dict[str, Any]) -> None:
             try:
                 async with gate:
-                    await self._run_one(run, ref, shared, overrides, stream, token, publish)
+                    await self._run_one(run, ref, shared, overrides, stream, token, publish,
+                                        hidden.names.get(run.entry, frozenset()))
             except asyncio.CancelledError:
                 run.status, run.error = "canceled", run.error or "Canceled"
                 if run.prediction_id:
@@ -177,12 +185,14 @@ class Runner:
 
     async def _run_one(self, run: Run, ref: str, shared: dict[str, Any],
                        overrides: dict[str, Any], stream: bool, token: str | None,
-                       publish: Callable[[Run], None]) -> None:
+                       publish: Callable[[Run], None],
+                       secrets: frozenset[str] = frozenset()) -> None:
         run.status = "starting"
         publish(run)
         ref, inputs = await self.backend.resolve(ref, shared, overrides, token=token)
         run.model = ref.split(":", 1)[0]
-        run.input = {k: _jsonable(v, self.data_dir) for k, v in inputs.items()}
+        run.input = {k: SECRET_SHOWN if k in secrets else _jsonable(v, self.data_dir)
+                     for k, v in inputs.items()}
 
         def on_update(update: RunUpdate) -> None:
             run.status = update.status if update.status != "retrying" else run.status
@@ -193,7 +203,7 @@ class Runner:
             publish(run)
 
         result = await self.backend.run(ref, inputs, token=token, on_update=on_update,
-                                        stream=stream)
+                                        stream=stream, secret_inputs=secrets)
         self._absorb(run, result)
         if not result.ok:
             run.error = self.failed(result)
@@ -214,6 +224,27 @@ class Runner:
         estimate = self.prices.estimate(run.model, run.metrics.get("predict_time"),
                                        run.metrics)
         run.hardware, run.cost_usd = (estimate.hardware, estimate.usd) if estimate else (None, None)
+
+
+SECRET_SHOWN = "(secret, not kept)"
+
+
+@dataclass
+class _Secrets:
+    """A round's secret inputs: their names per entry, and their values (never shown)."""
+
+    names: dict[int, frozenset[str]]
+    values: list[str]
+
+    def scrub(self, run: Run) -> None:
+        """A model may echo a secret in its logs, error or text: it never reaches a pane or
+        the session file."""
+        for value in self.values:
+            if len(value) < 4:  # a 1-3 character secret would blank out ordinary words
+                continue
+            run.logs = run.logs.replace(value, "[secret]")
+            run.error = run.error.replace(value, "[secret]") if run.error else run.error
+            run.text = run.text.replace(value, "[secret]") if run.text else run.text
 
 
 def _jsonable(value: Any, base: Path | None) -> Any:

@@ -1,10 +1,11 @@
 """Which files a comparison session may name: this app's own, and nothing else.
 
 A session file travels (it is exported, shared, loaded in another browser), so every name in it
-(`input_files`, `runs[].files`, `grids[].image`) is hostile until checked: it must be a relative
-path inside the data directory's `outputs/` or `compare/inputs/` (where the app itself stores
-what it hands out, by content hash), with no `..`, and still inside once symlinks are followed.
-Anything else is refused with a sentence naming the entry, before any file is read or shown.
+(`input_files`, `entries[].files`, `runs[].files`, `grids[].image`) is hostile until checked:
+it must be a relative path inside the data directory's `outputs/` or `compare/inputs/` (where
+the app itself stores what it hands out, by content hash), with no `..`, and still inside once
+symlinks are followed. Anything else is refused with a sentence naming the entry, before any
+file is read or shown.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def check_session_files(session: CompareSession, base: Path | None = None) -> No
 def _names(session: CompareSession) -> Iterator[tuple[str, str]]:
     for key, name in session.input_files.items():
         yield f"the input file {key!r}", name
+    for i, entry in enumerate(session.entries):
+        for key, name in entry.files.items():
+            yield f"entry {i + 1}'s file {key!r}", name
     for i, run in enumerate(session.runs):
         for name in run.files:
             yield f"an output of run {i + 1}", name

@@ -36,10 +36,12 @@ class ServiceBackend:
         return ref, {**defaults, **shared, **overrides}
 
     async def run(self, ref: str, input: dict[str, Any], *, token: str | None,
-                  on_update: OnUpdate | None, stream: bool = False) -> RunResult:
+                  on_update: OnUpdate | None, stream: bool = False,
+                  secret_inputs: frozenset[str] = frozenset()) -> RunResult:
         call = self.service.stream_model if stream else self.service.run_model
         return await call(ref, input, token=token, on_update=on_update,
-                          max_image_side=self.service.image_side_for(ref))
+                          max_image_side=self.service.image_side_for(ref),
+                          secret_inputs=secret_inputs)
 
     async def cancel(self, prediction_id: str, *, token: str | None) -> None:
         await self.service.cancel(prediction_id, token=token)

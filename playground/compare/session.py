@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from playground.config import data_dir
 
@@ -33,6 +33,8 @@ class Entry(BaseModel):
     ref: str
     label: str = ""
     overrides: dict[str, Any] = Field(default_factory=dict)
+    # the entry's own file inputs (input name -> file relative to the data dir)
+    files: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("ref")
     @classmethod
@@ -137,6 +139,8 @@ class CompareSession(BaseModel):
     runs: list[Run] = Field(default_factory=list)
     votes: list[Vote] = Field(default_factory=list)
     grids: list[GridRecord] = Field(default_factory=list)
+    # each entry's secret inputs (x-cog-secret): sent with its runs, never saved or exported
+    _secrets: list[dict[str, str]] = PrivateAttr(default_factory=list)
 
     @field_validator("entries")
     @classmethod
@@ -175,7 +179,24 @@ class CompareSession(BaseModel):
                        for k, v in self.input_files.items()})
         if self.seed is not None:
             shared["seed"] = self.seed
-        return shared, dict(self.entries[index].overrides)
+        entry = self.entries[index]
+        own = dict(entry.overrides)
+        own.update({k: session_file(v, base, label=f"entry {index + 1}'s file {k!r}")
+                    for k, v in entry.files.items()})
+        own.update(self._secrets[index] if index < len(self._secrets) else {})
+        return shared, own
+
+    def keep_secrets(self, secrets: list[dict[str, str]]) -> None:
+        """Each entry's secret inputs, for this session's runs only (never in its file)."""
+        # none at all: nothing kept (a session read back from its file compares equal)
+        self._secrets = [dict(s) for s in secrets] if any(secrets) else []
+
+    def secret_names(self, index: int) -> frozenset[str]:
+        return frozenset(self._secrets[index]) if index < len(self._secrets) else frozenset()
+
+    def secret_values(self) -> list[str]:
+        """Every secret's value: scrubbed from what a run logs or says."""
+        return [v for s in self._secrets for v in s.values() if v]
 
     # -- votes -------------------------------------------------------------------------------
 

@@ -58,6 +58,10 @@ def model_json(engine: Engine, entry: ModelEntry, base: str) -> dict[str, object
         "github_url": None,
         "paper_url": None,
         "license_url": None,
+        # Not in Replicate's schema (clients ignore it): how the playground's page names this
+        # stand-in, so the page keeps no copy of the engine's models.
+        "playground": {"title": model.title or model.name, "caveat": model.caveat,
+                       "stands_in_for": model.stands_in_for, "available": reason is None},
     }
 
 

@@ -70,15 +70,20 @@ def store(data: bytes, ext: str, dest: Path) -> Path:
     try:
         os.utime(path)
     except FileNotFoundError:
-        fd, tmp = tempfile.mkstemp(dir=dest, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data)
     return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """`path` holds `data` whole or not at all (a reader never sees half a file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class OutputSaver:

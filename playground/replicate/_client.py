@@ -18,6 +18,7 @@ from ._predictions import Predictions, RunOptions
 from ._redact import redact
 from ._retry import Retries
 from ._stream import PredictionStream
+from .types import SearchResults
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
 
@@ -87,6 +88,15 @@ class AsyncClient:
         PredictionCanceled, or PredictionTimedOut (after canceling) when `timeout` passes.
         """
         return (await self.predictions.run(ref, input, **options)).output
+
+    async def search(self, query: str, *, limit: int = 20,
+                     token: str | None = None) -> SearchResults:
+        """Public models and collections matching a text query (`GET /v1/search`, Replicate's
+        cloud; in beta there). `limit` caps the models at 1-50."""
+        response = await self._requester.request(
+            "GET", "/v1/search", token=token,
+            params={"query": query, "limit": max(1, min(50, limit))})
+        return SearchResults.model_validate(response.json())
 
     def stream(
         self,

@@ -120,6 +120,34 @@ class Collection(_Model):
     models: list[Model] | None = None
 
 
+class SearchMetadata(_Model):
+    generated_description: str | None = None
+    tags: list[str] | None = None
+    score: float | None = None
+
+
+class SearchHit(_Model):
+    """A model found by `GET /v1/search`, with what the search adds about it."""
+
+    model: Model
+    metadata: SearchMetadata | None = None
+
+
+class SearchCollection(_Model):
+    name: str
+    slug: str
+    description: str | None = None
+    models: list[str] | None = None  # "owner/name" refs
+
+
+class SearchResults(_Model):
+    """`GET /v1/search`: models, collections and docs pages matching a text query."""
+
+    query: str | None = None
+    models: list[SearchHit] = []
+    collections: list[SearchCollection] = []
+
+
 class WebhookSecret(_Model):
     key: str
 

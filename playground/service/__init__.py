@@ -62,6 +62,7 @@ from .chat import ChatTurn, chat_inputs
 from .core import OnFinished, OnUpdate, Service
 from .schema import InputSchema
 from .secrets import REDACTED
+from .stand_ins import LocalModel
 
 __all__ = [
     "INTERRUPTED",
@@ -80,6 +81,7 @@ __all__ = [
     "InputSchema",
     "ModelCard",
     "ModelProblem",
+    "LocalModel",
     "ModelSetup",
     "OnFinished",
     "OnUpdate",

@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from playground.files.covers import CoverImages
 from playground.forms import InputForm, OutputView, SchemaProblem, form_from_schema, output_view
 from playground.replicate import AsyncClient, errors
-from playground.replicate.types import Model, Version
+from playground.replicate.types import Model, SearchMetadata, Version
 
 _REF = re.compile(r"^([A-Za-z0-9][\w.-]{0,99})/([A-Za-z0-9][\w.-]{0,99})(?::([0-9a-f]{64}))?$")
 _LINK = re.compile(r"^(?:https?://)?(?:www\.)?replicate\.com/([^/?#\s]+)/([^/?#\s]+)"
@@ -41,13 +42,15 @@ class ModelCard:
     latest_version: str | None = None
 
     @classmethod
-    def of(cls, model: Model) -> ModelCard:
+    def of(cls, model: Model, found: SearchMetadata | None = None) -> ModelCard:
+        """The card of `model`; a search's longer description stands in for a missing one."""
         extra = model.model_extra or {}
         latest = model.latest_version.id if model.latest_version is not None else None
         # A local engine's "… (unavailable: run `…`)": the fix is for the person running it;
         # a run says why, under its Details.
         description = _UNAVAILABLE.sub(" (not available on this computer)",
-                                       (model.description or "").strip())
+                                       (model.description or "").strip()) or (
+            (found.generated_description or "").strip() if found is not None else "")
         return cls(ref=model.ref, description=description,
                    official=extra.get("is_official") is True, run_count=model.run_count,
                    cover_image_url=model.cover_image_url, url=model.url,
@@ -151,19 +154,34 @@ async def list_models(client: AsyncClient, *, token: str | None = None,
     return list(cards.values())[:MAX_LISTED]
 
 
+# How a backend searches, best first: Replicate's `GET /v1/search`, its older `QUERY
+# /v1/models`; a server without either (the engine answers 404, others 405) is searched here.
+SEARCHES = ("search", "query")
+_NO_SUCH_SEARCH = (400, 404, 405, 501)
+
+
 async def search_models(client: AsyncClient, query: str, *, token: str | None = None,
-                        listed: list[ModelCard] | None = None) -> list[ModelCard]:
-    """Models matching `query`: the API's search where it has one (Replicate's cloud), else
-    the listed models filtered here (the engine and most compatible servers)."""
+                        listed: list[ModelCard] | None = None,
+                        ways: list[str] | None = None) -> list[ModelCard]:
+    """Models matching `query`, by the first of `ways` (default SEARCHES) the backend has; a
+    way it lacks is dropped from `ways` (so a caller keeping the list asks only once), and
+    with none left the listed models are filtered here."""
     query = " ".join(query.split())[:200]
     if not query:
         return list(listed or [])
-    try:
-        page = await client.models.search(query, token=token)
-        return [ModelCard.of(m) for m in page.results][:MAX_LISTED]
-    except errors.APIError as exc:
-        if exc.status not in (400, 404, 405, 501):
-            raise
+    ways = ways if ways is not None else list(SEARCHES)
+    for way in list(ways):
+        try:
+            if way == "search":
+                found = await client.search(query, limit=50, token=token)
+                return [ModelCard.of(hit.model, hit.metadata) for hit in found.models]
+            page = await client.models.search(query, token=token)
+            return [ModelCard.of(m) for m in page.results][:MAX_LISTED]
+        except errors.APIError as exc:
+            if exc.status not in _NO_SUCH_SEARCH:
+                raise
+            if way in ways:
+                ways.remove(way)
     if listed is None:
         listed = await list_models(client, token=token)
     return rank(listed, query)
@@ -219,9 +237,11 @@ def _count(n: int) -> str:
 class Catalog:
     """The backend's models, as the Models tab and Compare ask for them (`Service.catalog`)."""
 
-    def __init__(self, client: AsyncClient, where: str) -> None:
+    def __init__(self, client: AsyncClient, where: str, covers: CoverImages) -> None:
         self._client = client
+        self._covers = covers
         self.where = where  # the backend, as messages name it: "Replicate", "this computer"
+        self._searches = list(SEARCHES)  # the ways this backend has shown it can search
 
     async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:
         """The model a person typed (owner/name[:version] or a replicate.com link), with its
@@ -233,7 +253,8 @@ class Catalog:
 
     async def search_models(self, query: str, *, token: str | None = None,
                             listed: list[ModelCard] | None = None) -> list[ModelCard]:
-        return await search_models(self._client, query, token=token or None, listed=listed)
+        return await search_models(self._client, query, token=token or None, listed=listed,
+                                   ways=self._searches)
 
     async def collections(self, *, token: str | None = None) -> list[CollectionCard]:
         return await collections(self._client, token=token or None)
@@ -241,3 +262,9 @@ class Catalog:
     async def collection_models(self, slug: str, *, token: str | None = None
                                 ) -> list[ModelCard]:
         return await collection_models(self._client, slug, token=token or None)
+
+    async def covers(self, cards: list[ModelCard]) -> list[str | None]:
+        """Each card's cover as a local thumbnail the page may show, or None (no cover, or one
+        that cannot be fetched safely: see playground.files.covers)."""
+        found = await self._covers.thumbnails([c.cover_image_url for c in cards])
+        return [str(path) if path is not None else None for path in found]

@@ -13,6 +13,7 @@ from PIL import Image
 
 from playground import config
 from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
+from playground.files.covers import CoverImages
 from playground.files.uploads import Expect, LocalFile
 from playground.history import InputFile, RunHistory
 from playground.history.recorder import PendingRun, Recorder
@@ -29,6 +30,7 @@ from .errors import UnknownPreset
 from .history import pending_run
 from .reporting import OnUpdate, emit, read_stream, retries_reported
 from .schema import InputSchema
+from .stand_ins import LocalModel, fetch_local_models
 
 OnFinished = Callable[[RunResult], None]
 
@@ -39,7 +41,8 @@ class Service:
     def __init__(self, base_url: str | None = None, token: str | None = None,
                  data_dir: Path | None = None, transport: Any = None,
                  presets: dict[str, Preset] | None = None, backend: BackendKind | None = None,
-                 *, timeout: float | None = None, history: RunHistory | None = None) -> None:
+                 *, timeout: float | None = None, history: RunHistory | None = None,
+                 cover_origins: Iterable[str] = ()) -> None:
         self.base_url = (base_url or config.REPLICATE_CLOUD).rstrip("/")
         # The CLI says which backend this is; a bare URL is guessed from (tests, embedding).
         self.server = Backend(backend, self.base_url) if backend else Backend.for_url(
@@ -49,10 +52,15 @@ class Service:
         self.timeout = timeout  # per prediction; None: wait as long as it runs
         # "" (not None) keeps the client from falling back to REPLICATE_API_TOKEN.
         self.client = AsyncClient(token=token or "", base_url=self.base_url, transport=transport)
+        self._server_token, self._transport = token or "", transport
+        self._local_models: dict[str, LocalModel] | None = None
         self.has_token = bool(token)
         self._presets = presets
         self._schemas: dict[str, InputSchema | None] = {}
-        self.catalog = Catalog(self.client, self.server.where)
+        # Covers are fetched from public addresses only, or from the backend itself (and the
+        # `cover_origins` a test's stand-in for Replicate's CDN is on).
+        self.catalog = Catalog(self.client, self.server.where, CoverImages(
+            self.data_dir / "covers", trusted=[self.base_url, *cover_origins]))
         self.uploader = Uploader(self.client)
         self.saver = OutputSaver(self.output_dir, api_base=self.base_url, transport=transport)
         # Every finished run passes through `_finished`, which calls these (e.g. a history).
@@ -73,6 +81,13 @@ class Service:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    def local_models(self) -> dict[str, LocalModel]:
+        """The embedded engine's models as the page names them ({} on other backends)."""
+        if self._local_models is None:
+            self._local_models = {} if self.backend != "local" else fetch_local_models(
+                self.base_url, self._server_token, self._transport)
+        return self._local_models
 
     # --- presets -----------------------------------------------------------------------------
 

@@ -1,24 +1,32 @@
-"""Compare entries' own forms: each entry gets the form of its model (the shared inputs, files
-and secrets left out), as the Models tab makes it. What an entry's form differs from the
-model's defaults becomes that entry's overrides; the JSON box stays, under Advanced, for
-anything else, and wins.
+"""Compare entries' own forms: each entry gets the form of its model (the shared inputs left
+out), as the Models tab makes it, its own files and secrets included. What an entry's form
+differs from the model's defaults becomes that entry's overrides; the JSON box stays, under
+Advanced, for anything else, and wins.
+
+The fields' values live in the browser: every field writes itself into a hidden JSON value by
+a browser-only event, and Run sends those along with its click. A change event that stored them
+on the server could arrive after the click that reads them (a value typed just before Run lost).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from playground.compare.forms import FormProblem, entry_form, entry_overrides, parse_json_object
-from playground.service import ModelProblem, ModelSetup
+from playground.service import InputForm, ModelProblem, ModelSetup
 from playground.ui.context import AppContext
 from playground.ui.runner import token_of
-from playground.ui.schema_form import render_form
+from playground.ui.schema_form import form_values, render_form
 
 TAB = "compare"
+# (field value, the values so far) -> the values with this field's: runs in the browser
+_KEEP = "(value, values) => Object.assign({{}}, values || {{}}, {{{name}: value}})"
+JSON_HINT = '{"scale": 2}'
 
 
 @dataclass
@@ -26,14 +34,17 @@ class EntryForm:
     """One entry's form: the model it was made for, and the values its fields hold."""
 
     setup: gr.State  # {"setup": ModelSetup, "values": {...}} or None (a preset, no model yet)
-    values: gr.State  # {input name: value} as the fields hold them
+    values: gr.JSON  # {input name: value} as the browser holds them (hidden; sent with Run)
     note: gr.Markdown
+    box: gr.Textbox  # Advanced: more inputs as {"name": value}
 
 
-def entry_form_block(ctx: AppContext, index: int, task: gr.Radio) -> EntryForm:
+def entry_form_block(ctx: AppContext, index: int, task: gr.Radio, hint: str,
+                     start: str) -> EntryForm:
     """The accordion with an entry's form (call inside the layout, under the entry's row)."""
-    setup, values = gr.State(None), gr.State({})
-    with gr.Accordion(f"Entry {index + 1}: its own inputs", open=False,
+    setup = gr.State(None)
+    values = gr.JSON({}, visible=False, elem_id=f"{TAB}-entry-{index}-values")
+    with gr.Accordion(f"Entry {index + 1}: its own settings", open=False,
                       elem_id=f"{TAB}-entry-{index}-form-box"):
         note = gr.Markdown("", elem_classes=["run-details"], elem_id=f"{TAB}-entry-{index}-note")
 
@@ -44,17 +55,19 @@ def entry_form_block(ctx: AppContext, index: int, task: gr.Radio) -> EntryForm:
             chosen: ModelSetup = state["setup"]
             own = entry_form(chosen.form, task_value)
             if not len(own):
-                gr.Markdown("This model has no inputs beyond the shared ones.",
+                gr.Markdown("This model has no settings beyond the shared ones.",
                             elem_classes=["run-details"])
                 return
             made = render_form(own, state.get("values"), f"{TAB}-e{index}")
             for field, component in zip(own, made, strict=True):
-                # Not preprocessed: a slider's out-of-range value reaches our check (which
-                # names the entry and the field) instead of Gradio's own error.
-                component.change(_setter(field.name), inputs=[component, values],
-                                 outputs=[values], api_visibility="private",
-                                 show_progress="hidden", queue=False, preprocess=False)
-    return EntryForm(setup, values, note)
+                component.change(None, inputs=[component, values], outputs=[values],
+                                 js=_KEEP.format(name=json.dumps(field.name)))
+
+        with gr.Accordion("Advanced", open=False, elem_id=f"{TAB}-entry-{index}-advanced"):
+            box = gr.Textbox(start, label="More settings for this entry",
+                             info='Written as {"name": value}; these win over the form.',
+                             placeholder=hint, elem_id=f"{TAB}-overrides-{index}")
+    return EntryForm(setup, values, note, box)
 
 
 async def load_entry(ctx: AppContext, index: int, ref: Any, overrides_json: Any, task: str,
@@ -65,38 +78,48 @@ async def load_entry(ctx: AppContext, index: int, ref: Any, overrides_json: Any,
     if not ref:
         return None, {}, gr.skip(), ""
     if ref.startswith("preset:"):
-        return None, {}, gr.skip(), "A preset: its inputs come from the preset."
+        return None, {}, gr.skip(), "A preset: its settings come from the preset."
     try:
         chosen = await ctx.service.catalog.find_model(ref, token=token)
     except ModelProblem as exc:
         return None, {}, gr.skip(), str(exc)
     except Exception:  # noqa: BLE001 - the round itself will say what is wrong
-        return None, {}, gr.skip(), "The model's inputs could not be read now."
+        return None, {}, gr.skip(), "The model's settings could not be read now."
     own = entry_form(chosen.form, task)
     try:
         given = parse_json_object(str(overrides_json or ""), "overrides")
     except FormProblem:
         given = {}
-    folded = {k: v for k, v in given.items() if k in own}
-    rest = {k: v for k, v in given.items() if k not in own}
+    folded = {k: v for k, v in given.items() if k in own and not own[k].is_file
+              and not own[k].secret}
+    rest = {k: v for k, v in given.items() if k not in folded}
     box = json.dumps(rest) if rest else ""
     return {"setup": chosen, "values": folded}, folded, box if folded else gr.skip(), ""
 
 
-def overrides_of(index: int, state: dict[str, Any] | None, values: dict[str, Any] | None,
-                 task: str) -> dict[str, Any]:
-    """The entry's form as overrides (only what differs from the defaults); FormProblem names
-    the entry and the field."""
+def overrides_of(index: int, state: dict[str, Any] | None, values: Any, task: str,
+                 roots: list[Path] | None = None) -> tuple[dict[str, Any], frozenset[str]]:
+    """(the entry's form as overrides: only what was set, files as Paths from `roots`; the
+    names of its secret inputs). FormProblem names the entry and the field."""
     if not state:
-        return {}
+        return {}, frozenset()
     own = entry_form(state["setup"].form, task)
-    return entry_overrides(own, dict(values or {}), index)
+    raw = {k: v for k, v in values.items() if k in own} if isinstance(values, dict) else {}
+    given = InputForm(tuple(f for f in own if f.name in raw))
+    converted = form_values(given, [raw[f.name] for f in given])
+    secrets = frozenset(f.name for f in own if f.secret)
+    # an emptied password field means "not given", not "send an empty key"
+    converted = {k: v for k, v in converted.items() if not (k in secrets and not v)}
+    return entry_overrides(own, converted, index, file_roots=roots), secrets
 
 
-def entries_overrides(task: str, states: list[Any], values: list[Any]) -> list[dict[str, Any]]:
-    """Every entry's form as overrides, in entry order."""
-    return [overrides_of(i, state, value, task)
-            for i, (state, value) in enumerate(zip(states, values, strict=True))]
+def entries_overrides(task: str, states: list[Any], values: list[Any]
+                      ) -> tuple[list[dict[str, Any]], list[frozenset[str]]]:
+    """Every entry's form as overrides, and its secret inputs' names, in entry order."""
+    roots = [Path(gr.utils.get_upload_folder())]
+    found = [overrides_of(i, state, value, task, roots)
+             for i, (state, value) in enumerate(zip(states, values, strict=True))]
+    return [f[0] for f in found], [f[1] for f in found]
 
 
 def wire_entry_forms(ctx: AppContext, page: Any) -> None:
@@ -128,10 +151,3 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
     root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state],
               outputs=[*[f.setup for f in forms], *[f.values for f in forms],
                        *page.overrides, *[f.note for f in forms]], api_visibility="private")
-
-
-def _setter(name: str) -> Any:
-    def set_value(value: Any, values: dict[str, Any] | None) -> dict[str, Any]:
-        return {**(values or {}), name: value}
-
-    return set_value

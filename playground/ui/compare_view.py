@@ -7,6 +7,7 @@ handlers can be plain top-level functions.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +15,11 @@ from typing import Any
 
 import gradio as gr
 
-from playground.compare import CompareSession, Runner, format_cost
+from playground.compare import CompareSession, Runner, cost_note, cost_text
 from playground.compare.forms import LOCAL_MODELS, LOCAL_STARTERS, PRESET_TASKS
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
+from playground.compare.verdicts import round_findings
 from playground.service import RunResult, format_seconds, scrub
 from playground.ui import messages
 from playground.ui.compare_forms import EntryForm
@@ -26,6 +28,9 @@ from playground.ui.runner import pill
 
 TAB = "compare"
 VERDICTS = ["better", "worse", "tie"]
+# each vote worded against what it is compared with: the other entries of the round
+VOTE_CHOICES = [("Better than the others", "better"), ("Not as good", "worse"),
+                ("About the same", "tie")]
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 # Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
 _PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
@@ -37,8 +42,8 @@ PLACEHOLDERS = {"image-to-image": ('{"scale": 2}', '{"scale": 2}'),
                 "image": ('{"num_inference_steps": 4}', '{"width": 512, "height": 512}'),
                 "chat": ('{"temperature": 0.9}', '{"max_tokens": 64}'),
                 "transcription": ('{"temperature": 0.8}', '{"language": "en"}')}
-# (X parameter, X values, Y parameter) a new grid starts from; Y values are the model's ref
-GRID_STARTERS = {"image-to-image": ("model", "modnet, u2netp", "ref"),
+# (X setting, X values, Y setting) a new grid starts from (Y empty: X alone)
+GRID_STARTERS = {"image-to-image": ("model", "modnet, u2netp", ""),
                  "image": ("num_inference_steps", "1, 4", "seed")}
 
 
@@ -74,9 +79,15 @@ class ComparePage:
 
     @property
     def form(self) -> list[Any]:
+        """The inputs a round is made from (the entries' field values: `entry_values`)."""
         return [self.task, *self.refs, *self.overrides, self.prompt, self.image, self.audio,
-                self.seed, self.shared, *[f.setup for f in self.entry_forms],
-                *[f.values for f in self.entry_forms]]
+                self.seed, self.shared, *[f.setup for f in self.entry_forms]]
+
+    @property
+    def entry_values(self) -> list[Any]:
+        """Each entry's field values as the browser holds them (last in an event's inputs:
+        the public API's positional order stays as it was)."""
+        return [f.values for f in self.entry_forms]
 
     @property
     def panes(self) -> list[Any]:
@@ -113,7 +124,7 @@ class ComparePage:
         runs = {r.entry: r for r in session.round_runs()}
         ok = sum(r.status == "succeeded" for r in runs.values())
         text = f"Round {session.last_round}: {ok} of {len(session.entries)} succeeded."
-        return {self.state: session, self.summary: summary_table(session),
+        return {self.state: session, self.summary: summary_table(session, self.base),
                 **self.show_panes(session, runs), **self.stale_export(),
                 self.status: f"{note} {text}" if note else text}
 
@@ -152,10 +163,11 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     if run is None:
         return f"**{title}**"
     m = run.metrics
-    times = " · ".join(f"{k.split('_')[0]} {format_seconds(m[k], 2)}"
-                       for k in ("predict_time", "total_time") if k in m)
+    times = " · ".join(f"{word} {format_seconds(m[k], 2)}"
+                       for k, word in (("predict_time", "model time"), ("total_time", "total"))
+                       if k in m)
     parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
-             _cost(run.model, run.cost_usd) if run.done else ""]
+             cost_text(run.model, run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
     if run.error:
         text += f"  \n{pill('err', 'Error')} {scrub(run.error)}"
@@ -170,29 +182,26 @@ def pane_image(run: Run | None, base: Path) -> str | None:
     return None
 
 
-def summary_table(session: CompareSession | None) -> str:
+def summary_table(session: CompareSession | None, base: Path | None = None) -> str:
+    """What the latest round shows, in sentences, then every entry's totals."""
     if session is None or not session.runs:
-        return "No runs yet. " + _COST_NOTE
-    rows = ["| entry | runs | ok | wins | losses | ties | mean predict | mean total | mean cost |",
+        return "No runs yet."
+    # votes: how often you voted it better than / not as good as / the same as the others
+    rows = ["| entry | runs | done | better | not as good | same | model time | total time "
+            "| cost |",
             "|---|---|---|---|---|---|---|---|---|"]
+    models = []
     for s in session.summary():
         def t(v: float | None) -> str:
             return format_seconds(v, 2)
+        model = next((r.model for r in session.runs if r.entry == s.entry and r.model),
+                     session.entries[s.entry].ref)
+        models.append(model)
         rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
-                    f"| {_cost(session.entries[s.entry].ref, s.mean_cost_usd)} |")
-    return "\n".join(rows) + "\n\n" + _COST_NOTE
-
-
-_COST_NOTE = ("Models on this computer are free; Replicate's costs are **estimates** (predict "
-              "time x the hardware's price).")
-
-
-def _cost(model: str | None, usd: float | None) -> str:
-    """What a run costs: nothing on this computer (the local engine's models), else an
-    estimate of Replicate's price."""
-    if (model or "").startswith("local/"):
-        return "free, on this computer"
-    return format_cost(usd)
-
-
+                    f"| {cost_text(model, s.mean_cost_usd)} |")
+    found = round_findings(session, base)
+    head = (f"Round {session.last_round} in short:\n\n" + "\n".join(f"- {html.escape(line)}"
+                                                          for line in found) + "\n\n"
+            if found else "")
+    return head + "\n".join(rows) + "\n\n" + cost_note(models)

@@ -31,6 +31,7 @@ from playground.ui import widgets
 from playground.ui.code_panel import CodePanel
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
+from playground.ui.model_list import listed, model_list, with_covers
 from playground.ui.runner import (
     PROGRESS,
     Run,
@@ -76,6 +77,9 @@ class View:
 
     picker: gr.Dropdown
     collection: gr.Dropdown
+    models: gr.Dataset  # the list with covers
+    browse: gr.Accordion  # around it: folded once a model is open, the form comes first
+    shown: gr.State  # the cards in that list
     card: gr.Markdown
     setup: gr.State
     listed: gr.State
@@ -89,7 +93,7 @@ class View:
     @property
     def opened(self) -> list[Any]:
         """What opening a model updates."""
-        return [self.setup, self.card, self.query, self.link, *self.panel.outputs,
+        return [self.setup, self.card, self.browse, self.query, self.link, *self.panel.outputs,
                 *self.outputs.components]
 
 
@@ -107,6 +111,8 @@ def build(ctx: AppContext) -> None:
             collection = gr.Dropdown(choices=[], value=None, label="Collections",
                                      info="Replicate's curated lists of models",
                                      visible=False, elem_id=f"{TAB}-collection")
+            with gr.Accordion("Browse models", open=True, elem_id=f"{TAB}-browse") as browse:
+                models = model_list(TAB)
             card = gr.Markdown("", elem_id=f"{TAB}-card")
             setup = gr.State(None)
             with gr.Column(elem_id=f"{TAB}-form"):
@@ -132,8 +138,8 @@ def build(ctx: AppContext) -> None:
                                      min_width=110)
             query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
     assert panel.code is not None  # run_panel makes the Code box
-    view = View(picker, collection, card, setup, gr.State([]), outputs, panel, panel.code,
-                query, link, PriceTable.load())
+    view = View(picker, collection, models, browse, gr.State([]), card, setup, gr.State([]),
+                outputs, panel, panel.code, query, link, PriceTable.load())
 
     async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
         return await open_setup(ctx, view, text, token_of(token_value))
@@ -151,16 +157,33 @@ def build(ctx: AppContext) -> None:
 
     async def pick_collection(slug: Any, token_value: Any) -> Any:
         if not slug:
-            return gr.skip()
+            return gr.skip(), gr.skip(), gr.skip()
         try:
             cards = await ctx.service.catalog.collection_models(
                 str(slug), token=token_of(token_value))
         except Exception:  # noqa: BLE001 - a list that does not load changes nothing
-            return gr.skip()
-        return gr.update(choices=_choices(cards), value=None)
+            return gr.skip(), gr.skip(), gr.skip()
+        return gr.update(choices=_choices(cards), value=None), listed(cards), cards
 
-    collection.change(pick_collection, inputs=[collection, ctx.token_state], outputs=[picker],
-                      show_progress="minimal", api_visibility="private")
+    async def show_covers(cards: list[ModelCard]) -> Any:
+        return await with_covers(ctx.service.catalog, cards)
+
+    collection.change(pick_collection, inputs=[collection, ctx.token_state],
+                      outputs=[picker, models, view.shown], show_progress="minimal",
+                      api_visibility="private").then(
+        show_covers, inputs=[view.shown], outputs=[models], show_progress="hidden",
+        api_visibility="private")
+
+    async def open_listed(index: Any, cards: list[ModelCard], token_value: Any) -> Any:
+        if not isinstance(index, int) or not 0 <= index < len(cards):
+            return {}
+        ref = cards[index].ref
+        return {picker: gr.update(value=ref),
+                **await open_setup(ctx, view, ref, token_of(token_value))}
+
+    models.click(open_listed, inputs=[models, view.shown, ctx.token_state],
+                 outputs=[picker, *view.opened], show_progress="minimal",
+                 api_visibility="private")
 
     async def on_page_load(token_value: Any, request: gr.Request) -> dict[Any, Any]:
         params = dict(request.query_params) if request is not None else {}
@@ -169,9 +192,21 @@ def build(ctx: AppContext) -> None:
     root = gr.context.Context.root_block
     assert root is not None, "build() runs inside the page's Blocks"
     root.load(on_page_load, inputs=[ctx.token_state],
-              outputs=[picker, view.listed, collection, *view.opened],
-              api_visibility="private")
+              outputs=[picker, view.listed, models, view.shown, collection, *view.opened],
+              api_visibility="private").then(
+        show_covers, inputs=[view.shown], outputs=[models], show_progress="hidden",
+        api_visibility="private")
     root.load(None, js=SELECT_TAB_JS)
+
+    async def token_changed(token_value: Any) -> dict[Any, Any]:
+        return await lists(ctx, view, token_of(token_value))
+
+    # A token saved (or forgotten) may open the list: Replicate lists nothing without one.
+    ctx.token_state.change(token_changed, inputs=[ctx.token_state],
+                           outputs=[picker, view.listed, models, view.shown, collection],
+                           show_progress="hidden", api_visibility="private").then(
+        show_covers, inputs=[view.shown], outputs=[models], show_progress="hidden",
+        api_visibility="private")
     query.change(None, inputs=[query], outputs=[query, link], js=SHOW_LINK_JS,
                  api_visibility="private")
 
@@ -202,6 +237,7 @@ async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
             status += f" {pill('warn', 'Link')} Left out: " + "; ".join(shared.skipped[:5])
     c = chosen.card
     return {**cleared, view.setup: {"setup": chosen, "values": values},
+            view.browse: gr.Accordion(open=False),
             view.card: model_card_markdown(c.ref, c.description, chosen.version, c.official,
                                            c.run_count, c.url),
             view.query: share_query(chosen.run_ref, chosen.form, values),
@@ -225,11 +261,22 @@ async def suggestions(ctx: AppContext, typed: str, token: str | None,
 async def page_loaded(ctx: AppContext, view: View, token: str | None,
                       params: dict[str, str]) -> dict[Any, Any]:
     """The backend's models in the picker; a link's model opened with its inputs filled."""
+    out = await lists(ctx, view, token)
+    model = model_from_query(params)
+    out[view.picker] = gr.update(choices=out[view.picker]["choices"], value=model)
+    if model:
+        out.update(await open_setup(ctx, view, model, token, params))
+    return out
+
+
+async def lists(ctx: AppContext, view: View, token: str | None) -> dict[Any, Any]:
+    """The backend's models (the picker's choices and the list) and, on Replicate, its
+    collections; what does not load (no token yet, say) stays empty: typing still works."""
     cards: list[ModelCard] = []
     out: dict[Any, Any] = {}
     try:
         cards = await ctx.service.catalog.list_models(token=token)
-    except Exception:  # noqa: BLE001 - no list (no token yet, say): typing still works
+    except Exception:  # noqa: BLE001
         pass
     if ctx.backend.kind == "replicate":
         try:
@@ -238,11 +285,9 @@ async def page_loaded(ctx: AppContext, view: View, token: str | None,
                                              visible=bool(groups))
         except Exception:  # noqa: BLE001
             pass
-    model = model_from_query(params)
-    out[view.listed] = cards
-    out[view.picker] = gr.update(choices=_choices(cards), value=model)
-    if model:
-        out.update(await open_setup(ctx, view, model, token, params))
+    out[view.listed] = out[view.shown] = cards
+    out[view.models] = listed(cards)
+    out[view.picker] = gr.update(choices=_choices(cards))
     return out
 
 

@@ -1,4 +1,5 @@
-"""The presets as the tabs show them: dropdown choices, their inputs, and the local stand-ins.
+"""The presets as the tabs show them: dropdown choices, their inputs, and the local stand-ins
+(named as the engine lists them).
 
 Reads the service's presets (what it will really run), kept on the app's context. If the preset
 files cannot be loaded the tabs still work (with the service's default preset); the problem is
@@ -82,7 +83,7 @@ class PresetsView:
         model = self.model_of(task, preset_id)
         parts = [preset.description] if preset.description else []
         if self.local:  # what runs here, in the words of the controls (not the cloud's numbers)
-            name, note = _pretty_local(model) if model else ("", "not available offline")
+            name, note = self._pretty_local(model) if model else ("", "not available offline")
             if not name:  # the tab says so itself; "512 px, 1 step" would contradict it
                 return ""
             changed = {k: v for k, v in preset.inputs_for("local").items()
@@ -94,6 +95,15 @@ class PresetsView:
             parts.append(f"Model: {model} on Replicate.")
         return " ".join(parts)
 
+    def _pretty_local(self, ref: str) -> tuple[str, str]:
+        """(name, note) of a stand-in, as the engine lists it; ("", why) when it cannot run."""
+        model = self.service.local_models().get(ref)
+        if model is None:
+            return ref.removeprefix("local/"), ""
+        if not model.available:
+            return "", "not available offline"
+        return model.title, model.caveat
+
     def stand_ins(self) -> list[StandIn]:
         """For the offline banner: each task's default preset and the local model standing in."""
         found = []
@@ -103,7 +113,7 @@ class PresetsView:
                 continue
             seen.add(preset.task)
             local = preset.local_model
-            name, note = _pretty_local(local) if local else ("", "not available offline")
+            name, note = self._pretty_local(local) if local else ("", "not available offline")
             found.append(StandIn(name, preset.title, note))
         return found
 
@@ -119,18 +129,3 @@ def _local_bits(inputs: dict[str, Any]) -> list[str]:
     if "scale" in inputs:
         bits.append(f"upscales {inputs['scale']:g}x")
     return bits
-
-
-# How the banner names the local models (the presets name only their refs).
-_LOCAL_NAMES = {
-    "local/smollm2-135m-instruct": ("SmolLM2-135M", ""),
-    "local/whisper-tiny-en": ("Whisper tiny.en", "English only"),
-    "local/real-esrgan": ("Real-ESRGAN on the CPU", ""),
-    "local/rembg": ("MODNet", ""),
-    "local/face-enhance": ("face detection + Real-ESRGAN", "sharpens faces; no GFPGAN weights"),
-    "local/sd-turbo": ("", "text-to-image is not available offline"),
-}
-
-
-def _pretty_local(ref: str) -> tuple[str, str]:
-    return _LOCAL_NAMES.get(ref, (ref.removeprefix("local/"), ""))

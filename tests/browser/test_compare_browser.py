@@ -105,8 +105,11 @@ def test_layout_follows_the_task(app_url: str, browser: Any) -> None:
         assert title and pane and title["x"] - pane["x"] >= 4, (title, pane)  # off the border
         page.locator("#compare-task").get_by_label("Chat").check()
         expect(grid_box).to_be_hidden()
+        page.locator("#compare-shared-box").get_by_role("button", name="Advanced").click()
         expect(page.locator("#compare-shared textarea")).to_have_attribute(
             "placeholder", '{"max_tokens": 64}')
+        page.locator("#compare-entry-3-form-box").click()
+        page.locator("#compare-entry-3-advanced").click()
         expect(page.locator("#compare-overrides-3 textarea")).to_have_attribute(
             "placeholder", '{"temperature": 0.9}')
         page.locator("#compare-task").get_by_label("Image to image", exact=False).check()

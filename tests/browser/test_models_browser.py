@@ -24,7 +24,15 @@ def open_model(page: Any, ref: str) -> None:
 
 
 def test_remove_background_through_the_generated_form(page: Any, files: dict[str, Path]) -> None:
+    page.get_by_role("tab", name="Models").click()
+    # The engine's models in the list: no covers there, so no image at all (none broken).
+    rows = page.locator("#models-list tbody tr")
+    expect(rows.first).to_contain_text("local/")
+    expect(rows.first).to_contain_text("Official")
+    assert page.locator("#models-list img").count() == 0
+    screenshot(page, "models-engine-list")
     open_model(page, "local/rembg")
+    expect(page.locator("#models-list")).to_be_hidden()  # folded: the form comes first
     expect(page.locator("#models-card")).to_contain_text("local/rembg")
     expect(page.locator("#models-card")).to_contain_text("Official")
     expect(page.locator("#models-status")).to_contain_text("Required: Image")

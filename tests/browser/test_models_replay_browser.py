@@ -3,6 +3,7 @@ the model list, search as you type, collections, SDXL's form from its real schem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,7 +29,8 @@ def cloud_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, R
     cassettes = ["models-list", "models-search", "collections-list", "collections-get",
                  "models-get", "run", "file-prediction"]
     with ReplayServer(cassettes) as srv:
-        service = Service(srv.url, data_dir=data / "app", backend="replicate")
+        service = Service(srv.url, data_dir=data / "app", backend="replicate",
+                          cover_origins=[srv.delivery_url])  # the CDN's stand-in, on loopback
         ctx = make_context(service, browser_secret="browser-models-replay-secret")
         demo = build_app(ctx, tabs=["models"])
         _, url, _ = serve(demo, ctx, port=_free_port(), block=False)
@@ -48,10 +50,33 @@ def test_sdxl_from_the_recorded_api(browser: Any, cloud_app: tuple[str, ReplaySe
         page.locator("#token-input input, #token-input textarea").first.fill(TOKEN)
         page.locator("#token-save").click()
         expect(page.locator("#token-status")).to_contain_text("your token")
+        # The token opens the list: covers (fetched by the app, served as its own files), run
+        # counts and descriptions; a model without a cover shows none.
+        rows = page.locator("#models-list tbody tr")
+        expect(rows.first).to_contain_text("catio-apps/controlnet-interior-design")
+        expect(rows.first).to_contain_text("runs")
+        cover = rows.first.locator("img")
+        expect(cover).to_be_visible(timeout=60_000)  # 23 recorded 1.6 MB PNGs to thumbnail
+        src = cover.get_attribute("src") or ""
+        assert "/gradio_api/file=" in src and src.endswith(".webp")  # the thumbnail
+        assert "replicate.delivery" not in src and srv.delivery_url not in src
+        assert cover.evaluate("img => img.naturalWidth") > 0  # loaded, not broken
+        broken = page.locator("#models-list img").evaluate_all(
+            "imgs => imgs.filter(i => i.complete && i.naturalWidth === 0).length")
+        assert broken == 0
+        screenshot(page, "models-cloud-list")
+        # A click opens that model (this one is not recorded: the API's 404, said plainly).
+        ref = rows.nth(1).locator("b").first.inner_text().strip()
+        rows.nth(1).click()
+        expect(page.locator("#models-ref input")).to_have_value(re.compile(
+            "^" + re.escape(ref) + " · 359 runs"))  # the list's label for it
+        expect(page.locator("#models-status")).to_contain_text(f"There is no model {ref}")
+        assert srv.count("GET", f"/v1/models/{ref}") >= 1
         # Collections (cloud only) and search as you type (QUERY /v1/models).
         expect(page.locator("#models-collection")).to_be_visible()
         box = page.locator("#models-ref input")
         box.click()
+        box.fill("")
         box.press_sequentially("llama", delay=60)
         expect(page.get_by_role("option", name="meta/meta-llama-3-8b").first).to_be_visible()
         assert srv.count("QUERY", "/v1/models") >= 1

@@ -48,3 +48,15 @@ def test_compose_grid_places_cells_and_labels(tmp_path: Path) -> None:
     assert (225, 225, 225) in colours  # the failed cell is drawn, not skipped
     dark = sum(1 for c in colours if sum(c) < 150)
     assert dark > 0  # label text was drawn
+
+
+def test_a_grid_varies_one_setting_alone() -> None:
+    """No Y (no name, no values): one row, X alone varies (issue 10 point 4)."""
+    cells = plan_grid("local/rembg", {"seed": 1}, Axis("model", ["modnet", "u2netp"]),
+                 Axis("", []))
+    assert [(c.x, c.y, c.varied) for c in cells] == [(0, 0, {"model": "modnet"}),
+                                                     (1, 0, {"model": "u2netp"})]
+    picture = compose_grid([[None, None]], Axis("model", ["modnet", "u2netp"]), Axis("", []))
+    assert picture.width > picture.height * 1.5  # one row of two
+    with pytest.raises(ValueError, match="Give at least one value for seed"):
+        plan_grid("local/rembg", {}, Axis("model", ["a"]), Axis("seed", []))

@@ -27,7 +27,7 @@ def test_task_switch_resets_grid_and_placeholders(compare_app: str) -> None:
     assert hints == ['{"temperature": 0.9}'] * 4 + ['{"max_tokens": 64}'], hints
 
     out = client.predict("image-to-image", api_name="/compare_task")
-    assert list(out[-5:]) == ["model", "modnet, u2netp", "ref", "local/rembg", None]
+    assert list(out[-5:]) == ["model", "modnet, u2netp", "", "", None]  # X alone
     assert _placeholders(out) == ['{"scale": 2}'] * 5
 
     out = client.predict("image", api_name="/compare_task")

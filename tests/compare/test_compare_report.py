@@ -76,4 +76,23 @@ def test_html_is_self_contained(isolated_env: Path, tmp_path: Path) -> None:
     assert "gone.png (not embedded" in text
     # user text is escaped, costs are labelled estimates, votes and metrics are shown
     assert "U2-Net-p &lt;p&gt;" in text and "Out of &lt;memory&gt;" in text
-    assert "~$0.00004 (estimate)" in text and "vote: better" in text and "0.40 s" in text
+    assert "free, on this computer" in text and "0.40 s" in text  # a local run: no dollars
+    assert "Your vote: better than the others" in text
+
+
+def test_report_is_in_plain_words_and_local_runs_are_free(isolated_env: Path,
+                                                          tmp_path: Path) -> None:
+    """Issue 10 point 5: no dollar estimate for a run on this computer, no developer words."""
+    from playground.compare import CompareSession, Entry, Run
+
+    session = CompareSession(task="chat", entries=[Entry(ref="local/a"), Entry(ref="local/b")],
+                             inputs={"prompt": "hi"})
+    session.runs = [Run(round=1, entry=i, status="succeeded", model=f"local/{n}", text=t,
+                        metrics={"predict_time": p}, cost_usd=0.5)
+                    for i, (n, t, p) in enumerate([("a", "same", 1.0), ("b", "same", 3.0)])]
+    text = export_html(session, tmp_path / "plain.html").read_text()
+    assert "free, on this computer" in text and "$" not in text
+    assert "local/a is 3.0x faster than local/b" in text
+    assert "local/a and local/b gave the same output." in text
+    for word in ("JSON", "predict", "overrides", "estimate"):
+        assert word not in text, word

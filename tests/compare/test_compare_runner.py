@@ -41,7 +41,7 @@ class FakeBackend:
         return ref, {**shared, **overrides}
 
     async def run(self, ref: str, input: dict[str, Any], *, token: str | None, on_update=None,
-                  stream: bool = False) -> RunResult:
+                  stream: bool = False, secret_inputs: frozenset[str] = frozenset()) -> RunResult:
         if stream:
             return await self._stream(ref, input, on_update)
         self.calls.append((ref, input))

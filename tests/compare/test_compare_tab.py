@@ -45,7 +45,7 @@ def test_compare_vote_export_load_replay(compare_app: str, portrait: Path,
     # A fresh browser session loads the file and sees the saved outputs...
     other = Client(compare_app, verbose=False)
     loaded = other.predict(handle_file(json_path), api_name="/compare_load")
-    assert loaded[0].startswith(f"Loaded session {saved['id']}") and "not on this" not in loaded[0]
+    assert loaded[0].startswith("Loaded the saved comparison") and "not on this" not in loaded[0]
     assert "| 1 | 1 | 1 | 0 | 0 |" in loaded[1]  # the vote came back with it
     # ...and runs the same inputs again on the pinned versions
     again = other.predict(None, api_name="/compare_again")
@@ -75,7 +75,7 @@ def test_grid_in_the_tab(compare_app: str, portrait: Path) -> None:
     client = Client(compare_app, verbose=False)
     grid, status = client.predict(*form(portrait), "local/rembg", "model", "modnet, u2netp",
                                   "ref", "local/rembg", None, api_name="/compare_grid")
-    assert status == "Grid: 2 of 2 cells succeeded."
+    assert status == "Grid: 2 of 2 pictures made."
     from PIL import Image
 
     assert Image.open(grid).width > 2 * 256

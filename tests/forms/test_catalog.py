@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from starlette.routing import Route
 
 from playground.replicate import AsyncClient
 from playground.service.catalog import (
+    SEARCHES,
     ModelCard,
     ModelProblem,
     collection_models,
@@ -79,8 +81,11 @@ async def test_unknown_model_and_version_on_the_engine(engine_client: AsyncClien
 async def test_list_and_search_on_the_engine(engine_client: AsyncClient) -> None:
     cards = await list_models(engine_client)
     assert {c.ref for c in cards} >= {"local/rembg", "local/whisper-tiny-en"}
-    found = await search_models(engine_client, "whisper", listed=cards)
+    assert all(c.cover_image_url is None for c in cards)  # the engine has no covers
+    ways = list(SEARCHES)
+    found = await search_models(engine_client, "whisper", listed=cards, ways=ways)
     assert [c.ref for c in found] == ["local/whisper-tiny-en"]
+    assert ways == []  # GET /v1/search 404, QUERY /v1/models 405: both dropped quietly
     assert [c.ref for c in await search_models(engine_client, "background")] == ["local/rembg"]
     engine_collections = await collections(engine_client)
     assert isinstance(engine_collections, list)
@@ -112,6 +117,7 @@ async def test_search_list_and_collections_from_the_recorded_api() -> None:
             groups = await collections(client)
             members = await collection_models(client, "text-to-image")
         assert server.count("QUERY", "/v1/models") == 1
+        assert server.count("GET", "/v1/search") == 1  # not recorded: 404, then QUERY
     assert found[0].ref == "meta/meta-llama-3-8b" and len(found) == 25
     assert found[0].latest_version == \
         "9a9e68fc8695f5847ce944a5cecf9967fd7c64d0fb8c8af1d5bdcc71f03c5e47"
@@ -183,3 +189,40 @@ def test_rank_puts_names_first_then_the_most_run() -> None:
     assert [c.ref for c in rank(cards, "whisper")] == [
         "y/whisper-large", "openai/whisper", "z/transcriber"]
     assert rank(cards, "nothing like it") == []
+
+
+SPEC = json.loads((Path(__file__).parents[1] / "fixtures" / "replicate-openapi.json").read_text())
+SEARCH_EXAMPLE = SPEC["paths"]["/search"]["get"]["responses"]["200"]["content"][
+    "application/json"]["example"]
+
+
+async def test_search_endpoint_first_then_remembered() -> None:
+    """Replicate's `GET /v1/search` (its answer as the API document's example gives it) is
+    asked first; a server without it is asked once, then searched the next way."""
+    asked: list[tuple[str, str]] = []
+
+    async def search(request: Request) -> JSONResponse:
+        asked.append((request.query_params["query"], request.query_params["limit"]))
+        return JSONResponse(SEARCH_EXAMPLE)
+
+    with serve(Starlette(routes=[Route("/v1/search", search)])) as url:
+        async with AsyncClient(token="r8_test", base_url=url) as client:
+            ways = list(SEARCHES)
+            found = await search_models(client, "  nano   banana ", ways=ways)
+    assert asked == [("nano banana", "50")] and ways == list(SEARCHES)
+    card = found[0]
+    assert card.ref == "google/nano-banana"
+    assert card.description == "Google's latest image editing model in Gemini 2.5"
+    assert card.cover_image_url and card.cover_image_url.startswith("https://")
+    assert card.run_count == SEARCH_EXAMPLE["models"][0]["model"]["run_count"]
+
+    listed = [ModelCard("a/banana-split", "desserts"), ModelCard("b/other", "nothing")]
+    only_list = Starlette(routes=[Route("/v1/models", lambda r: JSONResponse(
+        {"results": [], "next": None}))])
+    with serve(only_list) as url:
+        async with AsyncClient(token="r8_test", base_url=url) as client:
+            ways = list(SEARCHES)
+            found = await search_models(client, "banana", listed=listed, ways=ways)
+            assert ways == []  # 404 and 405: both ways dropped, no error shown
+            again = await search_models(client, "dessert", listed=listed, ways=ways)
+    assert [c.ref for c in found] == ["a/banana-split"] == [c.ref for c in again]

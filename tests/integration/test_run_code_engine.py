@@ -24,6 +24,11 @@ from .helpers import CHAT
 
 pytestmark = [pytest.mark.models, pytest.mark.timeout(240)]
 ROOT = Path(__file__).resolve().parents[2]
+# The official npm client, pinned in tests/browser/package.json (scripts/setup.sh --test).
+NODE_MODULES = ROOT / "tests" / "browser" / "node_modules"
+needs_node_client = pytest.mark.skipif(
+    not shutil.which("node") or not (NODE_MODULES / "replicate" / "package.json").exists(),
+    reason="node or the replicate npm package is missing (scripts/setup.sh --test)")
 CHAT_INPUT = {"prompt": "Name three colors.", "max_tokens": 24, "temperature": 0}
 
 
@@ -34,6 +39,13 @@ def run_snippet(code: str, language: str, cwd: Path) -> str:
            "PLAYGROUND_DATA_DIR": str(cwd / "data")}
     if language == "cURL":
         argv = ["bash", "-c", code]
+    elif language == "JavaScript":
+        # An ES module finds "replicate" in a node_modules beside it, as in a developer's
+        # project after `npm install replicate`.
+        if not (cwd / "node_modules").exists():
+            (cwd / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+        (cwd / "snippet.mjs").write_text(code)
+        argv = ["node", "snippet.mjs"]
     else:
         (cwd / "snippet.py").write_text(code)
         argv = [sys.executable, "snippet.py"]
@@ -120,3 +132,30 @@ async def test_a_secret_input_is_sent_but_never_kept(engine: Any, tmp_path: Path
     assert result.input["system_prompt"] == REDACTED
     assert result.prediction.input["system_prompt"] == REDACTED
     assert seen == [result] and "Answer briefly." not in repr(result)
+
+
+@needs_node_client
+async def test_javascript_snippets_run_with_the_official_npm_client(
+        engine: Any, media: dict[str, Path], tmp_path: Path) -> None:
+    """The JavaScript tab's code, run by node with the `replicate` npm package pointed at the
+    engine by the snippet's own `baseUrl`, gives what the app got: the streamed answer, and
+    the same image (the upload goes through the client's Files API upload)."""
+    chat = await run_in_app(engine, CHAT, CHAT_INPUT, tmp_path / "app")
+    code = snippets(run_call(CHAT, CHAT_INPUT, base_url=engine.url, output="text_stream"))
+    assert f'baseUrl: "{engine.url}/v1"' in code["JavaScript"]
+    assert "r8_" not in code["JavaScript"]
+    work = tmp_path / "dev"
+    work.mkdir()
+    assert run_snippet(code["JavaScript"], "JavaScript", work) == chat.text + "\n"
+
+    upload = tmp_path / "gradio-upload" / "portrait.png"
+    upload.parent.mkdir()
+    shutil.copyfile(media["portrait"], upload)
+    inputs = {"image": upload, "model": "u2netp"}
+    removed = await run_in_app(engine, "local/rembg", inputs, tmp_path / "app")
+    expected = pixels(removed.files[0].read_bytes())
+    code = snippets(run_call("local/rembg", inputs, base_url=engine.url, output="file",
+                             output_suffix=".png"))
+    shutil.copyfile(upload, work / "portrait.png")
+    run_snippet(code["JavaScript"], "JavaScript", work)
+    assert np.array_equal(pixels((work / "output.png").read_bytes()), expected)

@@ -146,7 +146,7 @@ CASES: dict[str, tuple[Case, str]] = {
         "not an exported comparison"),
     "run again with no session": (
         lambda c, a, h, t: call(c, "/compare_again"),
-        "Run a comparison"),
+        "Nothing to run again yet"),
     # -- file paths the browser makes up -------------------------------------------------------
     "upscale a private image by path": (
         _upload_elsewhere("/upscale", "private_photo", *UPSCALE), "uploaded to this page"),

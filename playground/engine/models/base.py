@@ -65,6 +65,10 @@ class EngineModel:
     owner: ClassVar[str] = "local"
     name: ClassVar[str]
     description: ClassVar[str]
+    # What a page calls it, and the one thing it cannot do that a user must know, in plain
+    # words (listed under "playground" in the model JSON; the page keeps no copy).
+    title: ClassVar[str] = ""
+    caveat: ClassVar[str] = ""
     stands_in_for: ClassVar[str | None] = None  # e.g. "meta/meta-llama-3.1-405b-instruct"
     Input: ClassVar[type[BaseModel]]
     # JSON schema of the output, e.g. {"type": "string", "format": "uri"}; for streamed text:

@@ -43,6 +43,8 @@ class FaceEnhance(_esrgan.EsrganModel):
         "the rest of the image is only resized. It cannot restore damaged or blurred faces."
     )
     stands_in_for = "tencentarc/gfpgan"
+    title = "face detection + Real-ESRGAN"
+    caveat = "sharpens faces; no GFPGAN weights"
     Input = Input
     output_schema = {"type": "string", "title": "Output", "format": "uri"}
 

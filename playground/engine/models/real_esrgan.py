@@ -45,6 +45,7 @@ class RealESRGAN(_esrgan.EsrganModel):
         "Small inputs use RealESRGAN_x4plus, larger ones the fast animevideov3 nets."
     )
     stands_in_for = "nightmareai/real-esrgan"
+    title = "Real-ESRGAN on the CPU"
     Input = Input
     output_schema = {"type": "string", "title": "Output", "format": "uri"}
 

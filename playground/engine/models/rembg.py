@@ -51,6 +51,7 @@ class Rembg(EngineModel):
         "for cjwbw/rembg. Returns a PNG with an alpha matte."
     )
     stands_in_for = "cjwbw/rembg"
+    title = "MODNet"
     Input = Input
     output_schema = {"type": "string", "title": "Output", "format": "uri"}
 

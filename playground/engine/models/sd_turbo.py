@@ -96,6 +96,7 @@ class SDTurbo(EngineModel):
         "package carries diffusion weights."
     )
     stands_in_for = "stability-ai/sdxl"
+    title = "SD-Turbo"
     Input = Input
     output_schema = {
         "type": "array",

@@ -103,6 +103,7 @@ class SmolLM2(EngineModel):
         "meta/meta-llama-3.1-405b-instruct: same inputs, far weaker answers."
     )
     stands_in_for = "meta/meta-llama-3.1-405b-instruct"
+    title = "SmolLM2-135M"
     Input = Input
     output_schema = {
         "type": "array",

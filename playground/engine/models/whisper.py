@@ -153,6 +153,8 @@ class WhisperTinyEn(EngineModel):
         "stand-in for openai/whisper with the same inputs and output."
     )
     stands_in_for = "openai/whisper"
+    title = "Whisper tiny.en"
+    caveat = "English only"
     Input = Input
     output_schema = OUTPUT_SCHEMA
 

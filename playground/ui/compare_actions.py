@@ -1,0 +1,250 @@
+"""The Compare tab's handlers: plain functions of the context, the page and the event's inputs.
+
+A mistake in the form (a typo under Advanced, a value out of range, a missing upload) is one
+sentence in the status line naming the entry: never an error event, which would badge every
+pane, and nothing already shown is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from playground.compare import (
+    Axis,
+    CompareSession,
+    export_html,
+    export_json,
+    load_json,
+    missing_files,
+    parse_values,
+    run_grid,
+)
+from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, FormProblem, build_session
+from playground.compare.report import load_problem
+from playground.compare.safe_files import SessionFileRefused, check_session_files
+from playground.compare.session import MAX_ENTRIES, Run, resolve_name
+from playground.ui.compare_forms import entries_overrides
+from playground.ui.compare_view import (
+    GRID_STARTERS,
+    GRID_TASKS,
+    PLACEHOLDERS,
+    STOP_WAIT,
+    VERDICTS,
+    ComparePage,
+    choices,
+    runner,
+    starters,
+    summary_table,
+)
+from playground.ui.context import AppContext
+from playground.ui.runner import claim_runs, pill, token_of
+
+NOT_RUN = "Not run"
+
+
+def problem(text: str) -> str:
+    """The status line for a mistake in the form: what is wrong, where, and how to fix it."""
+    return f"{pill('err', NOT_RUN)} {html.escape(text)}"
+
+
+def session_from(ctx: AppContext, task: str, entries: list[str | None],
+                 overrides: list[str | None], prompt: str | None, image: str | None,
+                 audio: str | None, seed: float | None, shared_inputs: str | None,
+                 previous: CompareSession | None, setups: list[Any] | None = None,
+                 values: list[Any] | None = None) -> CompareSession:
+    """The form as a session (the previous one continues when nothing but inputs changed);
+    each entry's form (`setups`, `values`) becomes its overrides, its JSON box on top."""
+    n = len(entries)
+    own, secrets = entries_overrides(task, list(setups or [None] * n),
+                                     list(values or [None] * n))
+    return build_session(task, entries, overrides, prompt=prompt, seed=seed,
+                         shared_json=shared_inputs,
+                         file_path=image if FILE_INPUTS.get(task) == "image" else audio,
+                         previous=previous, base=ctx.data_dir, form_overrides=own,
+                         form_secrets=secrets)
+
+
+async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
+                    token: str | None, pinned: bool) -> AsyncIterator[dict[Any, Any]]:
+    """One round: every pane updates as its entry runs, then the round's summary."""
+    runs: dict[int, Run] = {}
+    ended = page.rounds[session.id] = asyncio.Event()
+    try:
+        yield {page.state: session, page.status: f"{pill('run', 'Running')} all entries at once…",
+               **page.show_panes(session, runs), **page.stale_export()}
+        async for update in runner(ctx).run_round(session, token=token_of(token),
+                                                  pinned=pinned):
+            runs[update.entry] = update.run
+            yield page.show_panes(session, runs)
+    finally:
+        ended.set()
+    yield page.round_end(session)
+
+
+async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | None,
+                  entry_2: str | None, entry_3: str | None, entry_4: str | None,
+                  overrides_1: str, overrides_2: str, overrides_3: str, overrides_4: str,
+                  prompt: str | None, image: str | None, audio: str | None,
+                  seed: float | None, shared_inputs: str | None, form_1: Any = None,
+                  form_2: Any = None, form_3: Any = None, form_4: Any = None,
+                  token: str | None = None, session: CompareSession | None = None,
+                  values_1: Any = None, values_2: Any = None, values_3: Any = None,
+                  values_4: Any = None,
+                  request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
+    """Compare: run every entry on the same inputs, side by side."""
+    try:
+        current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
+                               [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
+                               image, audio, seed, shared_inputs, session,
+                               [form_1, form_2, form_3, form_4],
+                               [values_1, values_2, values_3, values_4])
+    except (FormProblem, ValueError) as exc:
+        yield {page.status: problem(str(exc))}
+        return
+    claim_runs(ctx, "compare", request)
+    async for update in run_round(ctx, page, current, token, pinned=False):
+        yield update
+
+
+async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
+                session: CompareSession | None = None,
+                request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
+    """Run again: each entry on the exact version it ran last time."""
+    if session is None or not session.runs:
+        yield {page.status: problem("Nothing to run again yet: press Compare first (or load "
+                                    "a saved comparison).")}
+        return
+    try:
+        check_session_files(session, ctx.data_dir)
+    except SessionFileRefused as exc:
+        yield {page.status: problem(str(exc))}
+        return
+    claim_runs(ctx, "compare", request)
+    async for update in run_round(ctx, page, session, token, pinned=True):
+        yield update
+
+
+async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
+               session: CompareSession | None = None) -> dict[Any, Any]:
+    """Runs after the round is canceled: every pane gets its final state, and the summary."""
+    if session is None or not session.runs:
+        return {page.status: pill("stop", "Stopped")}
+    ended = page.rounds.get(session.id)
+    if ended is not None:  # the cancel and this handler arrive in either order
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ended.wait(), STOP_WAIT)
+    await runner(ctx).settle(session.round_runs(), token=token_of(token))
+    return page.round_end(session, pill("stop", "Stopped"))
+
+
+def vote(entry: int, base: Path, verdict: str | None,
+         session: CompareSession | None) -> tuple[CompareSession | None, str]:
+    if session is None or not session.runs:
+        return session, summary_table(session, base)
+    session.vote(session.last_round, entry, verdict if verdict in VERDICTS else None)  # type: ignore[arg-type]
+    return session, summary_table(session, base)
+
+
+def export(ctx: AppContext, session: CompareSession | None) -> tuple[str, str]:
+    if session is None or not session.runs:
+        raise gr.Error("Nothing to save yet: run a comparison first.")
+    folder = ctx.data_dir / "compare" / "exports"
+    stem = f"compare-{session.id}"
+    return (str(export_json(session, folder / f"{stem}.json")),
+            str(export_html(session, folder / f"{stem}.html", ctx.data_dir)))
+
+
+def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]:
+    """An exported session back in the form and the panes."""
+    if not path:
+        return {}
+    try:
+        session = load_json(Path(path), ctx.data_dir)
+    except (ValueError, OSError) as exc:
+        # said in the status line: an error event would badge every output of the form
+        return {page.status: f"{pill('err', 'Not loaded')} {html.escape(load_problem(exc))}"}
+    runs = {r.entry: r for r in session.round_runs()}
+    missing = missing_files(session, ctx.data_dir)
+    note = f"Loaded the saved comparison: round {session.last_round} shown."
+    if missing:
+        note += (f" {pill('warn', 'Missing files')} {len(missing)} file(s) are not on this "
+                 "computer.")
+    out: dict[Any, Any] = {page.state: session, page.status: note,
+                           page.summary: summary_table(session, ctx.data_dir),
+                           page.task: session.task, page.seed: session.seed,
+                           **page.show_panes(session, runs)}
+    for i in range(MAX_ENTRIES):
+        entry = session.entries[i] if i < len(session.entries) else None
+        out[page.refs[i]] = gr.Dropdown(choices=choices(ctx, session.task),
+                                        value=entry.ref if entry else None)
+        out[page.overrides[i]] = json.dumps(entry.overrides) if entry and entry.overrides \
+            else ""
+    other = {k: v for k, v in session.inputs.items() if k != "prompt"}
+    out[page.shared] = json.dumps(other) if other else ""
+    out[page.prompt] = gr.Textbox(value=session.inputs.get("prompt", ""),
+                                  visible=session.task in PROMPT_TASKS)
+    file_name = session.input_files.get(FILE_INPUTS.get(session.task, ""), "")
+    path_in = resolve_name(file_name, ctx.data_dir) if file_name else None
+    value = str(path_in) if path_in and path_in.is_file() else None
+    kind = FILE_INPUTS.get(session.task)
+    out[page.image] = gr.Image(value=value if kind == "image" else None, visible=kind == "image")
+    out[page.audio] = gr.Audio(value=value if kind == "audio" else None, visible=kind == "audio")
+    return out
+
+
+def switch(ctx: AppContext, task: str) -> list[Any]:
+    """Another task: its inputs, its entries, its placeholders, and a fresh grid."""
+    rows = starters(ctx, task)
+    found = choices(ctx, task)
+    over_hint, shared_hint = PLACEHOLDERS.get(task, ("", ""))
+    # the grid starts over for the new task (or hides: it only makes image grids)
+    xn, xv, yn = GRID_STARTERS.get(task, ("", "", ""))
+    first = rows[0][0] or ""
+    return [gr.Textbox(visible=task in PROMPT_TASKS),
+            gr.Image(visible=FILE_INPUTS.get(task) == "image"),
+            gr.Audio(visible=FILE_INPUTS.get(task) == "audio"),
+            *[gr.Dropdown(choices=found, value=r) for r, _ in rows],
+            *[gr.Textbox(value=o, placeholder=over_hint) for _, o in rows],
+            gr.Textbox(placeholder=shared_hint),
+            gr.Accordion(visible=task in GRID_TASKS),
+            gr.Dropdown(choices=found, value=rows[0][0]), xn, xv, yn,
+            first if yn == "ref" else ("1, 2" if yn else ""), None]
+
+
+async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | None,
+               entry_2: str | None, entry_3: str | None, entry_4: str | None,
+               overrides_1: str, overrides_2: str, overrides_3: str, overrides_4: str,
+               prompt: str | None, image: str | None, audio: str | None, seed: float | None,
+               shared_inputs: str | None, form_1: Any, form_2: Any, form_3: Any, form_4: Any,
+               model: str, x_parameter: str, x_values: str, y_parameter: str, y_values: str,
+               token: str | None = None, session: CompareSession | None = None,
+               values_1: Any = None, values_2: Any = None, values_3: Any = None,
+               values_4: Any = None,
+               request: gr.Request | None = None) -> tuple[Any, Any, str]:
+    """One model over one or two settings: one composed image."""
+    try:
+        current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
+                               [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
+                               image, audio, seed, shared_inputs, session,
+                               [form_1, form_2, form_3, form_4],
+                               [values_1, values_2, values_3, values_4])
+        x = Axis(str(x_parameter or "").strip(), parse_values(str(x_values or "")))
+        y = Axis(str(y_parameter or "").strip(), parse_values(str(y_values or "")))
+        shared, _ = current.entry_parts(0, ctx.data_dir)
+        claim_runs(ctx, "compare", request)
+        record = await run_grid(runner(ctx), str(model), shared, x, y, token=token_of(token),
+                                base=ctx.data_dir)
+    except (FormProblem, ValueError) as exc:
+        return gr.skip(), gr.skip(), problem(f"Grid: {exc}")
+    current.grids.append(record)
+    ok = sum(r.status == "succeeded" for r in record.runs)
+    return (current, str(resolve_name(record.image, ctx.data_dir)) if record.image else None,
+            f"Grid: {ok} of {len(record.runs)} pictures made.")

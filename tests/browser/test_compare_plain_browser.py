@@ -1,0 +1,240 @@
+"""Compare as a non-developer at a live demo meets it (issue 10 point 4, issue 11 point 5): one
+plain message for a mistake and no error badges, findings worded against what they compare,
+an X-only grid, each entry's own uploads and passwords (never kept), values typed just before
+Run used, no developer words on the tab or in its report, and axe clean before and after.
+
+The page is the Compare tab alone on the embedded engine, with one extra small model that has
+an extra file input and a secret input (the local models have neither).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageOps
+from playwright.sync_api import expect
+from pydantic import BaseModel, Field
+
+from playground.engine.models.base import EngineModel, PredictContext
+
+from .conftest import axe_report, axe_violations, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(900)]
+
+KEY = "open-sesame-4242"  # the secret the keyed model wants
+DONE = 240_000
+
+
+class Keyed(EngineModel):
+    """An image model with its own extra upload (a mask) and an `x-cog-secret` key."""
+
+    owner = "test"
+    name = "keyed"
+    description = "Returns the mask inverted, if the key is right."
+    output_schema = {"type": "string", "format": "uri"}
+
+    class Input(BaseModel):
+        image: Path = Field(description="Image")
+        mask: Path | None = Field(None, description="Mask picture")
+        api_key: str = Field("", description="Key", json_schema_extra={"x-cog-secret": True})
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> Path:
+        assert isinstance(inputs, Keyed.Input)
+        if inputs.api_key != KEY:
+            raise ValueError("wrong or missing key")
+        if inputs.mask is None:
+            raise ValueError("no mask was sent")
+        path = ctx.workdir / "mask-inverted.png"
+        ImageOps.invert(Image.open(inputs.mask).convert("RGB")).save(path)
+        return path
+
+
+@pytest.fixture(scope="module")
+def compare_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    from playground.engine.models import registry
+    from playground.engine.server import EngineThread
+    from playground.history import RunStore
+    from playground.service import RunHistory, Service
+    from playground.ui import compare
+    from playground.ui.app import serve
+    from playground.ui.context import make_context
+    from playground.ui.shell import page
+
+    data = tmp_path_factory.mktemp("compare-plain")
+    models = [m for m in registry() if m.availability() is None] + [Keyed()]
+    with pytest.MonkeyPatch.context() as mp, EngineThread(models, data / "engine") as engine:
+        mp.setenv("PLAYGROUND_DATA_DIR", str(data / "app"))
+        ctx = make_context(Service(base_url=engine.url, data_dir=data / "app", backend="local",
+                                   history=RunHistory(RunStore(data / "app"))),
+                           browser_secret="compare-plain-secret-0123")
+        demo = page(ctx, [("compare", "Compare", compare.build)])
+        _, url, _ = serve(demo, ctx, block=False)
+        try:
+            yield url, data
+        finally:
+            demo.close()
+
+
+@pytest.fixture
+def tab(browser: Any, compare_app: tuple[str, Path]) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(compare_app[0])
+    expect(page.locator("#compare-entry-0 input")).to_have_value("local/rembg")
+    yield page
+    context.close()
+
+
+def _upload(page: Any, elem_id: str, path: Path) -> None:
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+    expect(page.locator(f"#{elem_id} img")).to_be_visible(timeout=30_000)
+
+
+def _no_badges(page: Any) -> None:
+    """No pane shows Gradio's red error badge (or any 'Error')."""
+    for i in range(4):
+        expect(page.locator(f"#compare-pane-{i}")).not_to_contain_text("Error")
+    expect(page.locator("#compare-summary")).not_to_contain_text("Error")
+    assert page.locator(".toast-body").count() == 0  # and no error pop-up
+
+
+def test_a_mistake_is_one_plain_message_naming_the_entry(tab: Any,
+                                                         files: dict[str, Path]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-entry-1-form-box").click()
+    # the starter's setting has moved into the entry's form (the page has read the models)
+    expect(tab.locator("#compare-e1-in-model input")).to_have_value("u2netp", timeout=60_000)
+    tab.locator("#compare-entry-1-advanced").click()
+    tab.locator("#compare-overrides-1 textarea").fill('{"model": "u2netp"')
+    tab.locator("#compare-run").click()
+    status = tab.locator("#compare-status")
+    expect(status).to_contain_text("Not run")
+    expect(status).to_contain_text("Entry 2's Advanced box has a typo")
+    expect(status).not_to_contain_text("JSON")
+    _no_badges(tab)
+    screenshot(tab, "compare-typo")
+    # a value out of range, typed into an entry's form: the entry and the field are named
+    tab.locator("#compare-overrides-1 textarea").fill("")
+    tab.locator("#compare-entry-2-form-box").click()
+    scale = tab.locator("#compare-e2-in-scale input[type=number]")
+    scale.fill("11")
+    tab.locator("#compare-run").click()
+    expect(status).to_contain_text(re.compile(r"Entry 3: Scale: must be between \S+ and \S+"))
+    _no_badges(tab)
+
+
+def test_findings_and_votes_are_worded_against_the_others(tab: Any,
+                                                          files: dict[str, Path]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("Round 1: 3 of 3 succeeded.",
+                                                           timeout=DONE)
+    summary = tab.locator("#compare-summary")
+    expect(summary).to_contain_text(re.compile(r"is [\d.]+x faster than|took about as long"))
+    expect(summary).to_contain_text(re.compile(r"gave the same output|gave a different output"))
+    tab.locator("#compare-pane-2-vote").get_by_label("Better than the others").check()
+    expect(summary).to_contain_text(
+        "You voted local/real-esrgan (scale=2) better than local/rembg (model=modnet) and "
+        "local/rembg (model=u2netp).")
+    tab.locator("#compare-pane-0-vote").get_by_label("About the same").check()
+    expect(summary).to_contain_text("You voted local/rembg (model=modnet) as good as")
+    for i in range(3):  # free, on this computer: no dollars
+        expect(tab.locator(f"#compare-pane-{i}-head")).to_contain_text("free, on this computer")
+    screenshot(tab, "compare-findings")
+
+
+def test_the_grid_varies_one_setting_alone(tab: Any, files: dict[str, Path]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-grid-box").get_by_role("button", name="X/Y grid").click()
+    expect(tab.locator("#compare-grid-y input, #compare-grid-y textarea")).to_have_value("")
+    expect(tab.locator("#compare-grid-xv textarea")).to_have_value("modnet, u2netp")
+    tab.locator("#compare-grid-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("Grid: 2 of 2 pictures made.",
+                                                           timeout=DONE)
+    expect(tab.locator("#compare-grid-image img")).to_be_visible()
+    grid = tab.locator("#compare-grid-image img").evaluate("i => [i.naturalWidth, "
+                                                            "i.naturalHeight]")
+    assert grid[0] > grid[1] * 1.5, grid  # one row of two pictures, not a table
+    screenshot(tab, "compare-grid-x-only")
+
+
+def test_an_entry_has_its_own_upload_and_password(tab: Any, files: dict[str, Path],
+                                                  compare_app: tuple[str, Path]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    ref = tab.locator("#compare-entry-2 input")
+    ref.fill("test/keyed")
+    ref.press("Enter")
+    tab.locator("#compare-entry-2-form-box").click()
+    _upload(tab, "compare-e2-in-mask", files["portrait"])
+    secret = tab.locator("#compare-e2-in-api_key input")
+    expect(secret).to_have_attribute("type", "password")
+    secret.fill(KEY)
+    tab.locator("#compare-run").click()  # at once: the values travel with the click
+    expect(tab.locator("#compare-status")).to_contain_text("Round 1: 3 of 3 succeeded.",
+                                                           timeout=DONE)
+    expect(tab.locator("#compare-pane-2-head")).to_contain_text("test/keyed")
+    expect(tab.locator("#compare-pane-2-image img")).to_be_visible()
+    screenshot(tab, "compare-entry-secret")
+    # saved: the comparison file and the report name the mask, never the key
+    tab.locator("#compare-export-box").get_by_role("button", name="Save and load").click()
+    tab.locator("#compare-export").click()
+    expect(tab.locator("#compare-json a")).to_be_visible(timeout=30_000)
+    data = compare_app[1]
+    exports = list((data / "app" / "compare" / "exports").glob("*"))
+    assert exports and all(KEY not in p.read_text() for p in exports)
+    assert any('"mask": "compare/inputs/' in p.read_text() for p in exports
+               if p.suffix == ".json")
+    # ...and the history (database and saved files) never holds it either
+    for path in (data / "app").rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".db", ".sqlite", ".txt", ".log", ""):
+            assert KEY.encode() not in path.read_bytes(), path
+    for db in (data / "app").rglob("*.db"):
+        with sqlite3.connect(db) as con:
+            dump = "\n".join(con.iterdump())
+        assert KEY not in dump, db
+
+
+def test_no_developer_words_on_the_tab_or_in_its_report(tab: Any,
+                                                        files: dict[str, Path]) -> None:
+    words = re.compile(r"JSON|owner/name|\$\d|predict|overrides?\b|pinned|parameter|HTML")
+
+    def first_lines() -> str:  # labels, hints, buttons, headings as shown (accordions closed)
+        return tab.locator("#compare-tab").inner_text()
+
+    assert not words.findall(first_lines()), words.findall(first_lines())
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("succeeded", timeout=DONE)
+    assert not words.findall(first_lines()), words.findall(first_lines())
+    tab.locator("#compare-export-box").get_by_role("button", name="Save and load").click()
+    tab.locator("#compare-export").click()
+    link = tab.locator("#compare-html a")
+    expect(link).to_be_visible(timeout=30_000)
+    with tab.expect_download() as download:
+        link.click()
+    report = Path(download.value.path()).read_text()
+    text = re.sub(r"<[^>]+>|data:[^\"]+", " ", report)
+    assert "free, on this computer" in text
+    assert not re.findall(r"JSON|\$\d|predict|overrides", text)
+
+
+def test_axe_finds_nothing_serious_before_and_after_a_run(tab: Any,
+                                                          files: dict[str, Path]) -> None:
+    before = axe_violations(tab)
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-entry-2-form-box").click()
+    tab.locator("#compare-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("succeeded", timeout=DONE)
+    tab.locator("#compare-pane-0-vote").get_by_label("Better than the others").check()
+    tab.mouse.move(0, 0)  # the pointer off the vote: judged at rest, not mid-transition
+    tab.wait_for_timeout(1000)
+    after = axe_violations(tab)
+    assert not before and not after, (f"before:\n{axe_report(before)}\n\n"
+                                      f"after:\n{axe_report(after)}")
