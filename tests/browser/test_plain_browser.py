@@ -390,3 +390,22 @@ def test_run_details_are_one_click_away(page: Any, files: dict[str, Path]) -> No
     assert not found, f"after a run the page shows developer words: {found}"
     page.locator("#upscale-details-box").get_by_text("Details").first.click()
     expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")
+
+
+# ---- 8. a reload in the middle of a run ---------------------------------------------------
+
+def test_a_reload_mid_run_says_the_run_was_interrupted(page: Any, files: dict[str, Path]) -> None:
+    """A full-size upscale long enough to reload in the middle of: the page comes back on the
+    tab, says the run was interrupted and gives its picture back."""
+    _open(page, "Upscale")
+    _upload(page, "upscale-image", files["wide"])  # 1200x800 at full size: many tiles
+    page.locator("#upscale-run").click()
+    status = page.locator("#upscale-status")
+    expect(status).to_contain_text(re.compile(r"Processing \d+%"), timeout=DONE)
+    page.reload()
+    page.wait_for_selector("#tabs")
+    assert _selected_tab(page) == "Upscale"
+    expect(status).to_contain_text("Interrupted", timeout=30_000)
+    expect(status).to_contain_text("run it again")
+    expect(page.locator("#upscale-image img").first).to_be_visible()  # the inputs are back
+    screenshot(page, "plain-reload-mid-run")
