@@ -167,8 +167,13 @@ def _failed(reported: object, *, local: bool) -> Message:
     if "not available" in lowered or "unavailable" in lowered or "offline" in lowered:
         title = "Not available offline" if local else "Model not available"
         if _TECHNICAL.search(error):
-            return Message(title, "This model cannot run here. The reason and the fix are "
-                           "under Details.", detail=error)
+            # "Text-to-image is not available locally: no PyPI package…": the plain first
+            # clause stays in the first line
+            head = re.split(r"[:;(]", error, maxsplit=1)[0].strip().rstrip(".")
+            said = head if 10 < len(head) and not _TECHNICAL.search(head) else \
+                "This model cannot run here"
+            return Message(title, f"{said}. The reason and the fix are under Details.",
+                           detail=error)
         return Message(title, error)
     if any(w in lowered for w in ("cannot identify image", "not an image", "decode")):
         return Message("The model could not read the file", error)

@@ -72,6 +72,10 @@ def test_developer_words_go_to_the_details_not_the_first_line(local: bool) -> No
             assert word not in said, (word, said)
         assert message.detail, message
     assert "127.0.0.1:9" in describe(errors.ConnectionFailed("http://127.0.0.1:9", "x")).detail
+    plain = describe(_failed("local/sd-turbo is unavailable: text-to-image is not available "
+                             "locally: no PyPI package carries diffusion weights"), local=True)
+    assert plain.text == ("Text-to-image is not available locally. The reason and the fix are "
+                          "under Details.")
 
 
 def test_canceled_is_not_an_error() -> None:
