@@ -363,7 +363,12 @@ def call_for_run(model: str | None, version: str | None, inputs: Mapping[str, An
 
 
 def guess_output_kind(output: Any) -> OutputKind:
-    """The output view a value looks like when there is no schema at hand."""
+    """The output view a value looks like when there is no schema at hand (files as URLs, or
+    as the local Paths a saved run keeps)."""
+    if isinstance(output, Path):
+        return "file"
+    if isinstance(output, list) and output and all(isinstance(v, Path) for v in output):
+        return "files"
     if isinstance(output, str):
         return "file" if _is_file_url(output) else "text"
     if isinstance(output, list) and output and all(isinstance(v, str) for v in output):

@@ -100,7 +100,7 @@ def build(ctx: AppContext) -> None:
         "system_prompt": system_prompt, "max_tokens": max_tokens, "temperature": temperature,
         "top_p": top_p,
     })
-    # (the message box is not a reopen field: an event writing to it covers its Stop button)
+    ctx.reopen.add(TAB, {"message": textbox}, on_reload=False)
     ctx.reopen.shows(TAB, [chatbot, status, details, logs],
                      partial(_shows, chatbot, status, details, logs), status)
 

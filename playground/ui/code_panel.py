@@ -48,7 +48,8 @@ def code_panel(prefix: str, *, render: bool = True) -> CodePanel:
     """A collapsed box with one tab per language (`render=False`: placed later, as Chat
     does, with `.box.render()`)."""
     with gr.Accordion("Code: this run from Python, JavaScript or cURL", open=False,
-                      elem_id=f"{prefix}-code-box", render=render) as box:
+                      elem_id=f"{prefix}-code-box", elem_classes=["code-panel"],
+                      render=render) as box:
         gr.Markdown("The exact request of the last run. Your token is read from "
                     "`REPLICATE_API_TOKEN`; uploaded files appear as their file name.",
                     elem_classes=["run-details"])

@@ -13,6 +13,7 @@ import gradio as gr
 from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, TASKS
 from playground.compare.session import MAX_ENTRIES
 from playground.ui.compare_actions import again, compare, export, grid, load, stop, switch, vote
+from playground.ui.compare_add import CompareAdd
 from playground.ui.compare_forms import entry_form_block, wire_entry_forms
 from playground.ui.compare_view import (
     GRID_TASKS,
@@ -158,3 +159,7 @@ def build(ctx: AppContext) -> None:
                            ctx.token_state, state, *page.entry_values],
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
+    # History's Add to Compare writes this form (what `switch` updates, in its order)
+    ctx.compare_add = CompareAdd(ctx, page, [prompt, image, audio, *refs, *overrides, shared,
+                                             grid_box, grid_ref, x_name, x_vals, y_name,
+                                             y_vals, grid_image], switch)

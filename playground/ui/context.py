@@ -16,6 +16,8 @@ from playground.ui.reopen import Reopen
 if TYPE_CHECKING:
     import gradio as gr
 
+    from playground.ui.compare_add import CompareAdd
+
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 BROWSER_SECRET = "ui-browser-secret"
 
@@ -68,7 +70,8 @@ class AppContext:
     before the tabs are built; tabs pass it as an input to every event. `owner_state` holds the
     browser's anonymous owner id the same way; `owners` knows it per page session, so a run
     says whose it is from its request. `reopen` holds every tab's form (a saved run put back);
-    `tabs` is the page's `gr.Tabs` (the History tab switches to a run's tab).
+    `tabs` is the page's `gr.Tabs` (the History tab switches to a run's tab); `compare_add`
+    is set by the Compare tab (History's Add to Compare writes its form).
     """
 
     service: Service
@@ -83,6 +86,7 @@ class AppContext:
     reopen: Reopen = field(default_factory=Reopen)
     tabs: gr.Tabs | None = None
     tab_blocks: dict[str, gr.Tab] = field(default_factory=dict)
+    compare_add: CompareAdd | None = None  # the Compare tab's form, for History's Add to Compare
 
     def __post_init__(self) -> None:
         self.presets = PresetsView(self.service)

@@ -1,5 +1,6 @@
 """History tab: every run, newest first; search, filter, open one, run it again, put it back
-in its tab, download or delete it. And the page load that shows each tab its last run.
+in its tab, add it to Compare, see it as code, download or delete it. And the page load that
+shows each tab its last run.
 
 The list is one page of runs (keyset paged by the store, so page 400 costs what page 1 does).
 Every handler takes the browser's owner id from its `gr.BrowserState`: without the shared
@@ -17,13 +18,14 @@ from playground.service import (
     INTERRUPTED,
     OnUpdate,
     RunHistory,
-    RunRecord,
     RunResult,
     errors,
     scrub,
 )
+from playground.ui import history_actions as actions
 from playground.ui import history_view as hv
 from playground.ui import widgets
+from playground.ui.code_panel import code_values
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
 from playground.ui.runner import (
@@ -66,7 +68,8 @@ def build(ctx: AppContext) -> None:
         return
     assert ctx.owner_state is not None, "the shell creates owner_state before building tabs"
     widgets.intro("Every run from every tab, newest first. Open one to see everything about it, "
-                  "run it again, put it back in its tab, or download it.")
+                  "run it again, put it back in its tab, add it to Compare, see it as code, or "
+                  "download it.")
     with gr.Row(equal_height=True):
         search = gr.Textbox(placeholder="Search prompts, answers and transcripts",
                             show_label=False, elem_id=f"{TAB}-search", scale=4, container=False)
@@ -109,6 +112,9 @@ def build(ctx: AppContext) -> None:
                                           elem_id=f"{TAB}-again", size="sm")
                     open_tab = gr.Button("Open in its tab", elem_id=f"{TAB}-open-tab",
                                          size="sm")
+                    to_compare = gr.Button("Add to Compare", elem_id=f"{TAB}-add-compare",
+                                           size="sm", visible=ctx.compare_add is not None)
+                    code_btn = gr.Button("Code", elem_id=f"{TAB}-code", size="sm")
                     download = gr.DownloadButton("Download", elem_id=f"{TAB}-download",
                                                  size="sm")
                     delete = gr.Button("Delete", variant="stop", elem_id=f"{TAB}-delete",
@@ -139,16 +145,27 @@ def build(ctx: AppContext) -> None:
                 outputs=tab.listing, show_progress="hidden", api_visibility="private")
     older.click(bind(list_page, ctx, tab, 1), inputs=[owner, view, *filters],
                 outputs=tab.listing, show_progress="hidden", api_visibility="private")
+    assert again.code is not None  # run_panel makes the Code box
     runs.click(bind(open_run, ctx, tab), inputs=[runs, owner, view],
-               outputs=[*detail.outputs, again.status, again.details, view],
+               outputs=[*detail.outputs, again.status, again.details, again.code.state, view],
                show_progress="hidden", api_visibility="private")
+    code_btn.click(show_code, outputs=[again.code.box], api_visibility="private", queue=False,
+                   show_progress="hidden")
     download.click(bind(download_run, ctx, tab), inputs=[owner, view], outputs=[download],
                    api_visibility="private")
     delete.click(ask_delete, outputs=[delete, confirm], api_visibility="private", queue=False)
     confirm.click(bind(delete_run, ctx, tab), inputs=[owner, view, *filters],
                   outputs=[*tab.listing, box, hint, delete, confirm], api_visibility="private")
+    # no progress overlay: it would cover every field it fills (Chat's Stop button too)
     open_tab.click(bind(open_in_tab, ctx, tab), inputs=[owner, view],
-                   outputs=_open_outputs(ctx, detail), api_visibility="private")
+                   outputs=_open_outputs(ctx, detail), api_visibility="private",
+                   show_progress="hidden")
+    if ctx.compare_add is not None:
+        add = ctx.compare_add
+        to_compare.click(bind(add_to_compare, ctx, tab), inputs=[owner, view, *add.form],
+                         outputs=[*([ctx.tabs] if ctx.tabs else []), *add.outputs,
+                                  detail.status],
+                         api_visibility="private", show_progress="hidden")
     assert ctx.token_state is not None
     again_btn.click(bind(run_again, ctx, tab), inputs=[owner, view, ctx.token_state],
                     outputs=_unique([*again.outputs, *detail.outputs, *tab.listing]),
@@ -206,8 +223,15 @@ def open_run(ctx: AppContext, tab: HistoryTab, index: int | None, owner: Any, vi
     record = tab.history.get(owner_of(ctx, owner, request), run_id) if run_id else None
     view.opened = record.id if record else None
     out = hv.open_updates(tab.history, tab.detail, record)
-    out.update({tab.again.status: "", tab.again.details: "", tab.view: view})
+    assert tab.again.code is not None
+    code = actions.code_of(ctx, tab.history, record) if record else None
+    out.update({tab.again.status: "", tab.again.details: "", tab.view: view,
+                tab.again.code.state: code_values(code)})
     return out
+
+
+def show_code() -> Any:
+    return gr.Accordion(open=True)
 
 
 def download_run(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
@@ -237,29 +261,19 @@ def delete_run(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View, sear
     return out
 
 
-def values_of(history: RunHistory, record: RunRecord) -> dict[str, Any]:
-    """A record's inputs as a tab's form takes them (a chat's message from its snippet)."""
-    values = history.input_values(record)
-    if record.task == "chat":
-        values["message"] = record.snippet
-    return values
-
-
 def open_in_tab(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
                 request: gr.Request | None = None) -> dict[Any, Any]:
     """Switch to the run's tab with its inputs filled in, ready to tweak."""
     record = tab.history.get(owner_of(ctx, owner, request), view.opened)
-    if record is None:
-        return {tab.detail.status: status_for(Message(
-            "Not found", "That run is not in your history any more."))}
-    if record.tab not in ctx.reopen.forms or ctx.tabs is None:
-        return {tab.detail.status: status_for(Message(
-            "No tab for it", f"Runs from the {record.tab} tab cannot be put back in a tab; "
-            "use Run again.", "warning"))}
-    out = ctx.reopen.fill(record.tab, values_of(tab.history, record))
-    out[ctx.tabs] = gr.Tabs(selected=record.tab)
-    out[tab.detail.status] = ""
-    return out
+    return actions.open_in_tab(ctx, tab.history, record, tab.detail.status)
+
+
+def add_to_compare(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
+                   request: gr.Request | None = None, *form: Any) -> dict[Any, Any]:
+    """The opened run as an entry of the Compare tab, then that tab. (`request` before the
+    form's values: Gradio puts it at its parameter's place among the inputs.)"""
+    record = tab.history.get(owner_of(ctx, owner, request), view.opened)
+    return actions.add_to_compare(ctx, tab.history, record, tab.detail.status, list(form))
 
 
 async def run_again(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
@@ -324,8 +338,8 @@ def last_runs(ctx: AppContext, owner: Any, request: gr.Request | None = None) ->
         record = history.last(who, name)
         if record is None:
             continue
-        values = values_of(history, record)
-        out.update(ctx.reopen.fill(name, values))
+        values = actions.values_of(history, record)
+        out.update(ctx.reopen.fill(name, values, reload=True))
         if record.ok:
             run = Run.restored(ctx, name, history.result_of(record), record.started_at)
             out.update(form.shows(run, values))

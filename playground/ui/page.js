@@ -92,6 +92,12 @@
     for (const handle of root.querySelectorAll("[data-testid=slider]:not([tabindex])")) {
       makeSliderHandle(handle);
     }
+    // A code box scrolls sideways: reachable by keyboard, named by what it shows.
+    for (const scroller of root.querySelectorAll(".code-panel .cm-scroller[tabindex='-1']")) {
+      scroller.setAttribute("tabindex", "0");
+      scroller.setAttribute("role", "region");
+      scroller.setAttribute("aria-label", "Code");
+    }
   }
 
   // ---- Before/after sliders --------------------------------------------------------------

@@ -1,14 +1,17 @@
-"""The history in a real browser: run -> History -> open -> Open in its tab -> run again."""
+"""The history in a real browser: run -> History -> open -> Open in its tab -> run again; an
+opened run's Code and Add to Compare; a chat put back in its tab keeps its Stop button. axe
+judges the History tab before and after a run is opened."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import screenshot
+from .conftest import axe_report, axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.models]
 
@@ -36,6 +39,10 @@ def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_
     expect(rows.first.locator("img")).to_be_visible()  # the thumbnail
     screenshot(page, "history-list")
 
+    page.wait_for_timeout(400)
+    blocking = axe_violations(page)
+    assert not blocking, axe_report(blocking)
+
     rows.first.click()
     detail = page.locator("#history-detail")
     expect(detail).to_be_visible()
@@ -44,6 +51,17 @@ def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_
     expect(page.locator("#history-inputs")).to_contain_text('"scale": 3')
     expect(page.locator("#history-images img").first).to_be_visible()
     screenshot(page, "history-open")
+
+    # Code: the run's own request, token from the environment, the file as its name
+    page.locator("#history-code").click()
+    code = page.locator("#history-again-code-box")
+    expect(code.get_by_text("REPLICATE_API_TOKEN").first).to_be_visible(timeout=30_000)
+    expect(code).to_contain_text("local/real-esrgan")
+    expect(code).to_contain_text('"scale": 3')
+    page.wait_for_timeout(400)
+    blocking = axe_violations(page)
+    assert not blocking, axe_report(blocking)
+    screenshot(page, "history-code")
 
     page.locator("#history-open-tab").click()
     expect(page.locator("#upscale-scale input[type=number]")).to_have_value("3",
@@ -85,6 +103,23 @@ def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_
     expect(page.locator("#history-detail-head")).to_contain_text("Upscale")
     screenshot(page, "history-run-again")
 
+    # Add to Compare: the Compare tab, the run as an entry with its settings and saved output
+    page.locator("#history-add-compare").click()
+    expect(page.locator("#compare-status")).to_contain_text("Added from History",
+                                                            timeout=30_000)
+    expect(page.locator("#compare-status")).to_contain_text("Entry 4")
+    expect(page.locator("#compare-entry-3 input")).to_have_value(
+        re.compile(r"^local/real-esrgan:"))
+    expect(page.locator("#compare-pane-3-head")).to_contain_text("Saved output")
+    expect(page.locator("#compare-pane-3-image img")).to_be_visible()
+    expect(page.locator("#compare-image img")).to_be_visible()  # its image, shared by all
+    screenshot(page, "history-added-to-compare")
+    page.locator("#compare-run").click()
+    expect(page.locator("#compare-status")).to_contain_text("Round 1: 4 of 4 succeeded",
+                                                            timeout=240_000)
+    expect(page.locator("#compare-pane-3-head")).to_contain_text("succeeded")
+    screenshot(page, "history-compared")
+
     # Another browser sees none of it.
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -98,3 +133,54 @@ def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_
         screenshot(stranger, "history-other-browser")
     finally:
         other.close()
+
+
+# Records, while the answer streams, whether Chat's Stop button is there and on top (a press
+# would reach it, not an overlay): the small local model answers in seconds, so clicking it in
+# time on a busy machine is luck; watching it is not.
+_WATCH_STOP = """() => { window.__stop = []; const watch = setInterval(() => {
+  const stop = document.querySelector('#chat-input .stop-button');
+  if (!stop) return;
+  const r = stop.getBoundingClientRect();
+  const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  window.__stop.push(!!top && (top === stop || stop.contains(top)));
+  if (window.__stop.length > 400) clearInterval(watch);
+}, 25); }"""
+
+
+def test_a_chat_put_back_in_its_tab_keeps_its_stop_button(page: Any) -> None:
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#chat-settings").get_by_text("Settings").first.click()
+    for elem_id, value in (("chat-max-tokens", "16"), ("chat-temperature", "0")):
+        field = page.locator(f"#{elem_id} input[type=number]")
+        field.fill(value)
+        field.press("Tab")
+    tokens = page.locator("#chat-max-tokens input[type=number]")
+    box = page.locator("#chat-input textarea")
+    message = "Write a very long story about a dragon who learns to cook."
+    box.fill(message)
+    box.press("Enter")
+    status = page.locator("#chat-status")
+    expect(status).to_contain_text(re.compile("Done|limit"), timeout=120_000)
+
+    page.get_by_role("tab", name="History").click()
+    page.locator("#history-refresh").click()
+    rows = page.locator("#history-list tbody tr")
+    expect(rows.first).to_contain_text("dragon", timeout=30_000)
+    rows.first.click()
+    expect(page.locator("#history-detail-head")).to_contain_text("Chat")
+    page.locator("#history-open-tab").click()
+    expect(box).to_have_value(message, timeout=30_000)  # the message, and its settings
+    expect(tokens).to_have_value("16")
+    screenshot(page, "history-chat-open-in-tab")
+
+    tokens.fill("400")  # tweak it and send it again: Stop is there while it answers
+    tokens.press("Tab")
+    page.evaluate(_WATCH_STOP)
+    box.press("Enter")
+    page.wait_for_function("() => window.__stop.length > 0", timeout=60_000)
+    expect(page.locator("#chat-input .stop-button")).to_have_count(0, timeout=120_000)
+    expect(status).to_contain_text(re.compile("Done|limit"), timeout=120_000)
+    seen = page.evaluate("() => window.__stop")
+    assert seen and any(seen), "Chat's Stop button never showed (or was covered) mid-answer"
+    screenshot(page, "history-chat-again")

@@ -63,6 +63,23 @@ def test_runs_from_every_tab_land_in_the_history_with_their_files(
     assert len(owners) == 1  # one browser session, one owner
 
 
+def test_a_comparison_lands_in_the_history_one_run_per_entry(
+        client: Client, app: RunningApp, media: dict[str, Path]) -> None:
+    before = set(_records(app))
+    out = call(client, "/compare", "image-to-image", "local/rembg", "local/real-esrgan", None,
+               None, '{"model": "u2netp"}', '{"scale": 2}', "", "", "",
+               handle_file(media["small"]), None, 1, "")
+    assert out.error is None, out.error
+    new = [r for pid, r in _records(app).items() if pid not in before]
+    assert sorted(r.model for r in new) == ["local/real-esrgan", "local/rembg"]  # type: ignore[attr-defined]
+    outputs = app.data_dir / "outputs"
+    for record in new:
+        assert record.tab == "compare" and record.status == "succeeded"  # type: ignore[attr-defined]
+        assert record.output_files() and record.input_files()  # type: ignore[attr-defined]
+        assert all((outputs / n).is_file() for n in [  # type: ignore[attr-defined]
+            *record.output_files(), *record.input_files().values()])  # type: ignore[attr-defined]
+
+
 def test_the_same_upscale_again_is_answered_from_the_history(
         client: Client, media: dict[str, Path]) -> None:
     first = call(client, "/upscale", handle_file(media["small"]),
