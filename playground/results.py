@@ -6,6 +6,7 @@ update with `delta` set). No gradio here, and nothing that talks to a server.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,13 @@ def format_seconds(value: Any, digits: int = 1) -> str:
     if number != number or number in (float("inf"), float("-inf")):
         return "n/a"
     return f"{number:.{digits}f} s"
+
+
+def about(seconds: float) -> str:
+    """A duration as a person says it, for estimates: "about 10 s", "about 4 min"."""
+    if seconds < 55:
+        return f"about {max(5, 5 * math.ceil(seconds / 5))} s"
+    return f"about {max(1, round(seconds / 60))} min"
 
 
 @dataclass

@@ -41,7 +41,7 @@ class Backend:
     @property
     def where(self) -> str:
         """The backend as a sentence names it: "There is no model x/y on Replicate"."""
-        return {"replicate": "Replicate", "local": "the local engine"}.get(self.kind,
+        return {"replicate": "Replicate", "local": "this computer"}.get(self.kind,
                                                                             "this server")
 
     @property

@@ -46,7 +46,10 @@ class ModelCard:
         """The card of `model`; a search's longer description stands in for a missing one."""
         extra = model.model_extra or {}
         latest = model.latest_version.id if model.latest_version is not None else None
-        description = (model.description or "").strip() or (
+        # A local engine's "… (unavailable: run `…`)": the fix is for the person running it;
+        # a run says why, under its Details.
+        description = _UNAVAILABLE.sub(" (not available on this computer)",
+                                       (model.description or "").strip()) or (
             (found.generated_description or "").strip() if found is not None else "")
         return cls(ref=model.ref, description=description,
                    official=extra.get("is_official") is True, run_count=model.run_count,
@@ -79,6 +82,9 @@ class ModelSetup:
     schema: dict[str, Any]
 
 
+_UNAVAILABLE = re.compile(r"\s*\(unavailable: .*\)$", re.DOTALL)
+
+
 def read_ref(text: str) -> tuple[str, str | None]:
     """(owner/name, version or None) from what a person typed or pasted."""
     text = (text or "").strip()
@@ -86,8 +92,9 @@ def read_ref(text: str) -> tuple[str, str | None]:
     if found is None:
         shown = text[:60] + ("…" if len(text) > 60 else "")
         raise ModelProblem(
-            f"“{shown}” is not a model name. Type owner/name or owner/name:version "
-            "(for example stability-ai/sdxl), or pick a model from the list.")
+            f"“{shown}” is not a model name. A model is named by its owner and name, as "
+            "Replicate writes it (for example stability-ai/sdxl): pick one from the list, or "
+            "paste its replicate.com link.")
     return f"{found.group(1)}/{found.group(2)}", found.group(3)
 
 
@@ -233,7 +240,7 @@ class Catalog:
     def __init__(self, client: AsyncClient, where: str, covers: CoverImages) -> None:
         self._client = client
         self._covers = covers
-        self.where = where  # the backend, as messages name it: "Replicate", "the local engine"
+        self.where = where  # the backend, as messages name it: "Replicate", "this computer"
         self._searches = list(SEARCHES)  # the ways this backend has shown it can search
 
     async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:

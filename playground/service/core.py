@@ -161,9 +161,12 @@ class Service:
     async def upscale(self, image: Any, scale: float | None = None,
                       face_enhance: bool | None = None, *, preset: str | Preset | None = None,
                       token: str | None = None, on_update: OnUpdate | None = None,
-                      **inputs: Any) -> RunResult:
+                      max_image_side: int | None = None, **inputs: Any) -> RunResult:
+        """`max_image_side` (e.g. a quick preview's 512) reduces a larger picture first; by
+        default only the preset's limit for this backend does."""
         return await self._file_task("upscale", preset, image, "image", token, on_update,
-                                     {**inputs, "scale": scale, "face_enhance": face_enhance})
+                                     {**inputs, "scale": scale, "face_enhance": face_enhance},
+                                     max_image_side)
 
     async def transcribe(self, audio: Any, *, preset: str | Preset | None = None,
                          token: str | None = None, on_update: OnUpdate | None = None,
@@ -247,20 +250,21 @@ class Service:
 
     async def _file_task(self, task: Task, preset: str | Preset | None, file: Any,
                          expect: Expect, token: str | None, on_update: OnUpdate | None,
-                         inputs: dict[str, Any]) -> RunResult:
+                         inputs: dict[str, Any], max_side: int | None = None) -> RunResult:
         chosen = self.preset(task, preset)
         assert chosen.file_input is not None  # presets.py requires it for file tasks
         return await self._task(task, chosen, {**inputs, chosen.file_input: file}, token,
-                                on_update, files={chosen.file_input: expect})
+                                on_update, files={chosen.file_input: expect}, max_side=max_side)
 
     async def _task(self, task: Task, preset: str | Preset | None, inputs: dict[str, Any],
                     token: str | None, on_update: OnUpdate | None,
-                    files: dict[str, Expect]) -> RunResult:
+                    files: dict[str, Expect], max_side: int | None = None) -> RunResult:
         chosen = self.preset(task, preset)
         with retries_reported(on_update):
             sent = chosen.inputs_for(self.backend)
             sent.update({k: v for k, v in inputs.items() if v is not None})
-            side = chosen.image_side_for(self.backend)
+            limit = chosen.image_side_for(self.backend)
+            side = min(max_side, limit or max_side) if max_side else limit
             uploads = {name: sent[name] for name in files
                        if name in sent and not _as_given(sent[name])}
             ref = chosen.ref_for(self.backend)

@@ -129,7 +129,7 @@ def build(ctx: AppContext) -> None:
                                 elem_id=f"{TAB}-files")
     # one logs box: the opened run's, then those of its Run again
     detail = hv.Detail(box, hint, head, images, text, inputs, files, again.logs, download,
-                       delete, confirm, note)
+                       delete, confirm, note, again.details)
     tab = HistoryTab(history, runs, summary, newer, older, model, view, detail, again)
     filters = [search, task, model, status, when]
     owner = ctx.owner_state

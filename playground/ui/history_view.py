@@ -120,16 +120,11 @@ def _filtered(filters: Filters) -> bool:
 
 
 def details_markdown(record: RunRecord) -> str:
+    """The opened run's first lines, in plain words: what, when, how long, what went wrong."""
     label = TASK_LABELS.get(record.task, record.task)
-    version = record.version or "latest"
-    short = f"{version[:12]}…" if len(version) > 14 else version
     when = datetime.fromtimestamp(record.started_at).strftime("%d %b %Y, %H:%M:%S")
     status = pill(_STATUS_PILL.get(record.status, "warn"), record.status.capitalize())
-    lines = [
-        f"{status} **{html.escape(label)}** from the {html.escape(record.tab)} tab · {when}",
-        f"**Model** `{html.escape(record.model)}` · **version** `{html.escape(short)}` · "
-        f"**Backend** {html.escape(record.backend_kind)} `{html.escape(record.backend_url)}`",
-    ]
+    lines = [f"{status} **{html.escape(label)}** from the {html.escape(record.tab)} tab · {when}"]
     metrics = record.metrics
     times = [f"**{name}** {metrics[key]:.2f} s" for key, name in (
         ("predict_time", "Predict time"), ("total_time", "Total time")) if key in metrics]
@@ -139,6 +134,15 @@ def details_markdown(record: RunRecord) -> str:
         lines.append(" · ".join(times))
     if record.error:
         lines.append(f"**Error** {html.escape(messages.scrub(record.error))}")
+    return "  \n".join(lines)
+
+
+def technical_markdown(record: RunRecord) -> str:
+    """The run's model, version, server and prediction id: under its Details."""
+    version = record.version or "latest"
+    short = f"{version[:12]}…" if len(version) > 14 else version
+    lines = [f"**Model** `{html.escape(record.model)}` · **version** `{html.escape(short)}`",
+             f"**Backend** {html.escape(record.backend_kind)} `{html.escape(record.backend_url)}`"]
     if record.prediction_id:
         lines.append(f"**Prediction** `{html.escape(record.prediction_id)}`")
     return "  \n".join(lines)
@@ -188,11 +192,13 @@ class Detail:
     delete: gr.Button
     confirm: gr.Button
     status: gr.Markdown
+    technical: gr.Markdown  # model, version, server: in the Details under the buttons
 
     @property
     def outputs(self) -> list[Any]:
         return [self.box, self.hint, self.head, self.images, self.text, self.inputs, self.files,
-                self.logs, self.download, self.delete, self.confirm, self.status]
+                self.logs, self.download, self.delete, self.confirm, self.status,
+                self.technical]
 
 
 def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) -> dict[Any, Any]:
@@ -209,6 +215,7 @@ def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) 
         detail.box: gr.Column(visible=True),
         detail.hint: gr.Markdown(visible=False),
         detail.head: details_markdown(record),
+        detail.technical: technical_markdown(record),
         detail.images: gr.Gallery(images, visible=bool(images)),
         detail.text: gr.Textbox(text, visible=bool(text)),
         detail.inputs: inputs_shown(record),

@@ -28,13 +28,21 @@ _CONTEXT_FULL = ("context size", "context length", "context window", "maximum co
                  "too many tokens", "prompt is too long")
 
 
+# Words only a developer reads: a message holding one says it plainly and keeps the original
+# for the run's Details (one click away).
+_TECHNICAL = re.compile(r"`|https?://|\b(?:pip|apt-get|PyPI|REPLICATE_API_TOKEN|--backend|"
+                        r"models pull|data URI|Files API)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Message:
-    """What a tab shows: a short title and a sentence or two saying what to do."""
+    """What a tab shows: a short title and a sentence or two saying what to do, in plain
+    words; `detail` is the technical side (a command, an address), shown under Details."""
 
     title: str
     text: str
     kind: Kind = "error"
+    detail: str = ""
 
     @property
     def markdown(self) -> str:
@@ -45,7 +53,7 @@ def describe(exc: BaseException, *, backend_url: str = "", local: bool = False,
              had_token: bool = True) -> Message:
     """The message for `exc`. Unknown errors are logged (without secrets) and named vaguely."""
     msg = _describe(exc, backend_url=backend_url, local=local, had_token=had_token)
-    return Message(msg.title, scrub(msg.text), msg.kind)
+    return Message(msg.title, scrub(msg.text), msg.kind, scrub(msg.detail))
 
 
 def for_result(result: RunResult, *, local: bool = False) -> Message:
@@ -54,7 +62,7 @@ def for_result(result: RunResult, *, local: bool = False) -> Message:
         return Message("Canceled", "The run was canceled; nothing more will be charged.",
                        "canceled")
     msg = _failed(result.error, local=local)
-    return Message(msg.title, scrub(msg.text), msg.kind)
+    return Message(msg.title, scrub(msg.text), msg.kind, scrub(msg.detail))
 
 
 def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: bool) -> Message:
@@ -99,10 +107,12 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
                        "Try a smaller file (fewer pixels, or a shorter recording).")
     if isinstance(exc, errors.NotFound):
         if local:
-            return Message("Model not available locally",
-                           "The local engine does not have this model. Run "
-                           "`playground models pull` to fetch the local models, or switch to "
-                           "Replicate cloud (`playground --backend replicate`).")
+            return Message("Model not available on this computer",
+                           "This computer does not have this model. Details says how to get "
+                           "it, or how to use Replicate's models instead.",
+                           detail="Run `playground models pull` to fetch the local models, or "
+                           "start the playground with a Replicate token "
+                           "(`REPLICATE_API_TOKEN=r8_… make start`).")
         return Message("Not found",
                        "The backend does not know this model or version. Check the preset, or "
                        "whether your token can see this model.")
@@ -114,10 +124,16 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
         detail = exc.detail or exc.title or f"error {exc.status}"
         return Message("The backend refused the request", detail)
     if isinstance(exc, errors.ConnectionFailed):
-        where = f" at {exc.url}" if exc.url else (f" at {backend_url}" if backend_url else "")
-        fix = ("Start it again with `playground --backend local`." if local
-               else "Check your internet connection and the backend address, then try again.")
-        return Message("Cannot reach the backend", f"Nothing answered{where}. {fix}")
+        where = exc.url or backend_url
+        detail = f"Nothing answered at {where}." if where else "Nothing answered."
+        if local:
+            return Message("Cannot reach the models on this computer",
+                           "The part of the playground that runs the models stopped answering. "
+                           "Close the playground and start it again.",
+                           detail=f"{detail} Start it again with `playground --backend local`.")
+        return Message("Cannot reach the backend",
+                       "Nothing answered. Check your internet connection, then try again.",
+                       detail=f"{detail} Check the backend address too.")
     if isinstance(exc, errors.PredictionCanceled):
         return Message("Canceled", "The run was canceled; nothing more will be charged.",
                        "canceled")
@@ -150,9 +166,20 @@ def _failed(reported: object, *, local: bool) -> Message:
                        "again to get a whole answer.")
     if "not available" in lowered or "unavailable" in lowered or "offline" in lowered:
         title = "Not available offline" if local else "Model not available"
+        if _TECHNICAL.search(error):
+            # "Text-to-image is not available locally: no PyPI package…": the plain first
+            # clause stays in the first line
+            head = re.split(r"[:;(]", error, maxsplit=1)[0].strip().rstrip(".")
+            said = head if 10 < len(head) and not _TECHNICAL.search(head) else \
+                "This model cannot run here"
+            return Message(title, f"{said}. The reason and the fix are under Details.",
+                           detail=error)
         return Message(title, error)
     if any(w in lowered for w in ("cannot identify image", "not an image", "decode")):
         return Message("The model could not read the file", error)
+    if _TECHNICAL.search(error):
+        return Message("The model could not finish", "The model stopped with an error; what it "
+                       "said is under Details.", detail=f"It reported: {error}")
     return Message("The model could not finish", f"It reported: {error}")
 
 

@@ -24,7 +24,7 @@ def model_list(tab: str) -> gr.Dataset:
                                   gr.HTML(visible=False)],
                       samples=[], headers=["", "Model"], type="index", layout="table",
                       samples_per_page=PAGE_SIZE, elem_id=f"{tab}-list",
-                      label="Models on this backend (click one to open it)")
+                      label="Models you can run here (click one to open it)")
 
 
 def rows(cards: list[ModelCard], covers: list[str | None] | None = None) -> list[list[Any]]:

@@ -52,7 +52,8 @@ from playground.ui.schema_form import (
 )
 
 TAB = "models"
-PICK_HINT = "Type owner/name or owner/name:version (or paste a replicate.com link), or pick one."
+PICK_HINT = ("Pick one from the list, or type a model's name as Replicate writes it (for "
+             "example stability-ai/sdxl), or paste its replicate.com link.")
 # Opens this tab when the page's link names a model (the tab buttons are Gradio's own).
 SELECT_TAB_JS = """() => {
   if (!new URLSearchParams(window.location.search).has("model")) return;
@@ -97,9 +98,9 @@ class View:
 
 
 def build(ctx: AppContext) -> None:
-    widgets.intro("Run **any model** of this backend: pick one, fill in its form (made from "
-                  "the model's own schema), and press Run. The link under the output opens "
-                  "the same setup for someone else.")
+    widgets.intro("Run **any model**: pick one, fill in its form (made from the model's own "
+                  "settings), and press Run. The link under the output opens the same setup "
+                  "for someone else.")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             with gr.Row(equal_height=False):

@@ -61,6 +61,11 @@ class PresetsView:
         preset = self.get(task, preset_id)
         return dict(preset.aspect_ratios_for(self.service.backend)) if preset else {}
 
+    def image_side(self, task: Task, preset_id: str | None) -> int | None:
+        """The longer side a picture is reduced to before it is sent (None: never)."""
+        preset = self.get(task, preset_id)
+        return preset.image_side_for(self.service.backend) if preset else None
+
     def model_of(self, task: Task, preset_id: str | None) -> str:
         preset = self.get(task, preset_id)
         if preset is None:

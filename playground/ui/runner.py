@@ -39,22 +39,12 @@ from playground.service import (
 from playground.ui import messages
 from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
+from playground.ui.status_text import pill, status_line
 
 Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
 
 # Gradio swaps in the event's tracker (a context variable), so one default serves every handler.
 PROGRESS = gr.Progress()
-_STATUS_TEXT = {
-    None: "Sending the request…",
-    "sending": "Sending the request…",
-    "uploading": "Uploading your file…",
-    "queued": "Queued: waiting for the model…",
-    "starting": "Starting: the model is loading…",
-    "processing": "Processing…",
-    "succeeded": "Saving the output…",
-    "failed": "Finishing…",
-    "canceled": "Stopping…",
-}
 
 
 @dataclass
@@ -126,13 +116,6 @@ def token_of(value: Any) -> str | None:
 
 def session_of(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None else None) or "anonymous"
-
-
-def status_line(status: str | None, elapsed: float, fraction: float | None) -> str:
-    text = _STATUS_TEXT.get(status, f"{(status or 'working').capitalize()}…")
-    if fraction is not None and status == "processing":
-        text = f"Processing {fraction:.0%}"
-    return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
 
 
 def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
@@ -241,14 +224,16 @@ class Run:
                 logs = exc.prediction.logs if isinstance(exc, errors.PredictionTimedOut) \
                     else None
                 yield Step(status=status_for(self._worded(message)),
-                           logs=scrub(logs) if logs else None)
+                           details=_detail(message) or None, logs=scrub(logs) if logs else None)
                 self._raise(message)
                 return
             if not result.ok:
                 self.failure = result
                 message = messages.for_result(result, local=self.ctx.backend.is_local)
                 yield Step(status=status_for(self._worded(message)),
-                           details=details_markdown(result), logs=scrub(result.logs),
+                           details="  \n".join(filter(None, [_detail(message),
+                                                             details_markdown(result)])),
+                           logs=scrub(result.logs),
                            text=result.text or None)
                 if not self.quiet_failures:
                     self._raise(message)
@@ -302,9 +287,9 @@ class Run:
         return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
 
 
-def pill(kind: str, text: str) -> str:
-    """A coloured label (CSS in shell.py): no emoji, which some presenters' fonts lack."""
-    return f"<span class='pill {kind}'>{html.escape(text)}</span>"
+def _detail(message: messages.Message) -> str:
+    """A message's technical side, for the run's Details."""
+    return f"**Why** {html.escape(message.detail)}" if message.detail else ""
 
 
 def status_for(message: messages.Message) -> str:

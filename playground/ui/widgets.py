@@ -125,9 +125,10 @@ class ImageView:
 
 def image_result_updates(run: Run, view: ImageView, before: str | None, *,
                          kind: str | None = None, note: str = "",
-                         show_source: bool = False) -> dict[Any, Any]:
+                         show_source: bool = False, reduced_why: str = "") -> dict[Any, Any]:
     """What an image tab shows after a successful run: before/after slider, the download
-    button (`kind`, default the file's suffix), status (`note` after the size) and details.
+    button (`kind`, default the file's suffix), status (`note` after the size) and details;
+    `reduced_why` says why a picture reduced before the run was (default: the limit).
 
     The status line says in words what a person would otherwise miss: a picture reduced before
     the run (so the result is smaller than theirs), no face found, an empty result.
@@ -144,7 +145,8 @@ def image_result_updates(run: Run, view: ImageView, before: str | None, *,
     kind = kind or out.suffix.lstrip(".").upper()
     summary = f"Output: {dims}{note}."
     warnings = [w for w in (_no_face(run.result, given, size),
-                            _reduced(run, given, size), _empty_result(out)) if w]
+                            _reduced(run, given, size, reduced_why),
+                            _empty_result(out)) if w]
     status = run.done_status(summary)
     if warnings:
         status = f"{pill('warn', 'Done, but')} " + " ".join(warnings) + f" {summary}"
@@ -161,7 +163,8 @@ def image_result_updates(run: Run, view: ImageView, before: str | None, *,
 _REDUCED = re.compile(r"(\d+)x(\d+)\b[^>]*->\s*(\d+)x(\d+)")
 
 
-def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | None) -> str:
+def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | None,
+             why: str = "") -> str:
     """Plain words when the picture was reduced before the run, or the result is smaller
     than the picture the person gave."""
     if not given or not size:
@@ -172,8 +175,8 @@ def _reduced(run: Run, given: tuple[int, int] | None, size: tuple[int, int] | No
         found = _REDUCED.search(str(note))
         if found:
             sent = (int(found.group(3)), int(found.group(4)))
-    why = ("bigger pictures take minutes on this computer" if run.ctx.backend.is_local
-           else "the model takes pictures up to that size")
+    why = why or ("bigger pictures take minutes on this computer" if run.ctx.backend.is_local
+                  else "the model takes pictures up to that size")
     result = (f"so the result ({size[0]}×{size[1]}) is smaller than your picture."
               if smaller else f"so the result ({size[0]}×{size[1]}) has less detail than "
               "your picture could give.")
@@ -220,17 +223,21 @@ def same_framing(before: str | None, out: Path, size: tuple[int, int] | None,
     given = image_size(before or "")
     if before is None or given is None or size is None or given == size:
         return before
-    target = folder / "outputs" / "slider" / f"{out.stem}-before-{size[0]}x{size[1]}.png"
-    if not target.exists():
-        try:
-            with Image.open(before) as img:
-                img = ImageOps.exif_transpose(img)
-                mode = "RGBA" if img.mode in ("RGBA", "LA", "PA", "P") else "RGB"
-                view = img.convert(mode).resize(size, Image.Resampling.BICUBIC)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            view.save(target)
-        except (OSError, ValueError):
-            return before
+    target = folder / "outputs" / "slider" / f"{out.stem}-before-{size[0]}x{size[1]}"
+    for done in (target.with_suffix(".png"), target.with_suffix(".jpg")):
+        if done.exists():
+            return str(done)
+    try:
+        with Image.open(before) as img:
+            img = ImageOps.exif_transpose(img)
+            mode = "RGBA" if img.mode in ("RGBA", "LA", "PA", "P") else "RGB"
+            view = img.convert(mode).resize(size, Image.Resampling.BICUBIC)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A view, not a result: JPEG saves a 48 MP "before" in a second (PNG takes ~20 s).
+        target = target.with_suffix(".png" if mode == "RGBA" else ".jpg")
+        view.save(target, quality=92)
+    except (OSError, ValueError):
+        return before
     return str(target)
 
 

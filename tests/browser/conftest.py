@@ -83,11 +83,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {"portrait": folder / "astronaut.png", "small": folder / "astronaut-small.png",
            "speech": folder / "speech.wav", "text": folder / "notes.png",
            "wide": folder / "astronaut-wide.png", "tiny": folder / "tiny.png",
-           "noface": folder / "gradient.png"}
+           "noface": folder / "gradient.png", "photo": folder / "astronaut-photo.png"}
     astronaut.resize((256, 256)).save(out["portrait"])
     astronaut.resize((128, 128)).save(out["small"])
-    astronaut.resize((1200, 800)).save(out["wide"])  # reduced to 512 px offline
+    astronaut.resize((1200, 800)).save(out["wide"])  # larger than a quick preview's 512 px
     astronaut.resize((16, 16)).save(out["tiny"])
+    astronaut.resize((640, 400)).save(out["photo"])  # upscaled whole offline in seconds
     Image.linear_gradient("L").resize((200, 160)).convert("RGB").save(out["noface"])
     out["text"].write_text("not a picture\n")
     subprocess.run(["espeak-ng", "-w", str(out["speech"]), "The capital of France is Paris."],

@@ -65,6 +65,38 @@ def _image_tab(tab: str) -> Callable[[Any, dict[str, Path]], None]:
     return run
 
 
+def _run_upscale(page: Any, files: dict[str, Path]) -> None:
+    """A picture larger than a preview: the Size choice shows; a quick preview, so the
+    status line has its "Done, but" note too."""
+    _upload(page, "upscale-image", files["wide"])
+    preview = page.get_by_role("radio", name=re.compile("^Quick preview"))
+    expect(preview).to_be_visible()
+    preview.check()
+    page.locator("#upscale-run").click()
+    expect(page.locator("#upscale-status")).to_contain_text("Done", timeout=DONE)
+
+
+def _run_models(page: Any, files: dict[str, Path]) -> None:
+    picker = page.locator("#models-ref input")
+    picker.fill("local/smollm2-135m-instruct")
+    picker.press("Enter")
+    prompt = page.locator("#models-in-prompt textarea")
+    expect(prompt).to_be_visible(timeout=60_000)
+    prompt.fill("Say hello.")
+    page.locator("#models-run").click()
+    expect(page.locator("#models-status")).to_contain_text("Done", timeout=DONE)
+
+
+def _run_history(page: Any, files: dict[str, Path]) -> None:
+    """A run in another tab, then opened here (each browser sees only its own runs)."""
+    page.get_by_role("tab", name="Upscale").click()
+    _image_tab("upscale")(page, files)
+    page.get_by_role("tab", name="History").click()
+    page.locator("#history-refresh").click()
+    page.locator("#history-list tbody tr").first.click()
+    expect(page.locator("#history-detail-head")).to_contain_text("Succeeded")
+
+
 def _run_compare(page: Any, files: dict[str, Path]) -> None:
     _upload(page, "compare-image", files["small"])
     expect(page.locator("#compare-image img")).to_be_visible(timeout=30_000)
@@ -76,9 +108,11 @@ TABS: list[tuple[str, str, Callable[[Any, dict[str, Path]], None]]] = [
     ("image", "Image", _run_image),
     ("chat", "Chat", _run_chat),
     ("transcribe", "Transcribe", _run_transcribe),
-    ("upscale", "Upscale", _image_tab("upscale")),
+    ("upscale", "Upscale", _run_upscale),
     ("background", "Remove background", _image_tab("background")),
     ("faces", "Restore faces", _image_tab("faces")),
+    ("models", "Models", _run_models),
+    ("history", "History", _run_history),
     ("compare", "Compare", _run_compare),
 ]
 

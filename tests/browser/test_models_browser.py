@@ -89,9 +89,9 @@ def test_a_link_opens_the_setup_ready_to_run(page: Any, browser_app: str) -> Non
 def test_plain_messages_for_what_cannot_work(page: Any) -> None:
     open_model(page, "local/nope")
     status = page.locator("#models-status")
-    expect(status).to_contain_text("There is no model local/nope on the local engine")
+    expect(status).to_contain_text("There is no model local/nope on this computer")
     open_model(page, "not a model")
-    expect(status).to_contain_text("is not a model name. Type owner/name")
+    expect(status).to_contain_text("is not a model name. A model is named by its owner")
     open_model(page, "local/whisper-tiny-en")
     expect(page.locator("#models-in-audio")).to_be_visible()
     page.locator("#models-run").click()  # the required audio is missing

@@ -20,6 +20,9 @@ JARGON = ["127.0.0.1", "http://", "data URI", "Files API", "models pull", "REPLI
           "PyPI", "owner/name", "local/", "stands in for `", "sd-turbo"]
 
 
+MODEL_NAMES = ("local/", "sd-turbo")  # a model's own name, where the page lists models
+
+
 def _selected_tab(page: Any) -> str:
     return page.locator("#tabs button[role=tab][aria-selected=true]").first.inner_text()
 
@@ -82,16 +85,59 @@ def test_offline_banner_is_one_plain_line_with_the_list_behind_details(page: Any
 
 
 @pytest.mark.parametrize("label", ["Image", "Chat", "Transcribe", "Upscale", "Remove background",
-                                   "Restore faces", "Compare"])
+                                   "Restore faces", "Models", "History", "Compare"])
 def test_no_developer_words_on_the_first_screen(page: Any, label: str) -> None:
     _open(page, label)
     page.wait_for_timeout(300)
-    text = _visible_text(page)
-    found = [w for w in JARGON if w in text]
-    assert not found, f"{label} shows developer words: {found}"
-    assert not re.search(r"\$\d", text), f"{label} shows a dollar estimate for a free run"
+    # The Models tab lists the models by their names (local/…): that is what it is for.
+    _no_jargon(page, label, allowed=MODEL_NAMES if label == "Models" else ())
     # Offline no token is needed or used: no token box to puzzle over.
     expect(page.locator("#token-box")).to_have_count(0)
+
+
+def _no_jargon(page: Any, where: str, allowed: tuple[str, ...] = ()) -> None:
+    text = _visible_text(page)
+    found = [w for w in JARGON if w in text and w not in allowed]
+    if found:
+        screenshot(page, "plain-jargon-" + re.sub(r"\W+", "-", where).lower())
+    assert not found, f"{where} shows developer words: {found}"
+    assert not re.search(r"\$\d", text), f"{where} shows a dollar estimate for a free run"
+
+
+def test_models_and_history_after_a_run_speak_plainly(page: Any) -> None:
+    """A run on Models, a mistake there, then the run opened in History: every first line
+    plain, the model's reference and the server one click away."""
+    _open(page, "Models")
+    picker = page.locator("#models-ref input")
+    picker.fill("not a model")
+    picker.press("Enter")
+    status = page.locator("#models-status")
+    expect(status).to_contain_text("is not a model name")
+    _no_jargon(page, "Models after a mistake", allowed=MODEL_NAMES)
+    picker.fill("")
+    picker.click()  # the list of models: their names, and plain words about each
+    expect(page.get_by_role("option").first).to_be_visible()
+    screenshot(page, "plain-models-list")
+    _no_jargon(page, "The Models list", allowed=MODEL_NAMES)
+    picker.press("Escape")
+    picker.fill("local/smollm2-135m-instruct")
+    picker.press("Enter")
+    expect(page.locator("#models-in-prompt textarea")).to_be_visible(timeout=60_000)
+    page.locator("#models-in-prompt textarea").fill("Say hello.")
+    page.locator("#models-run").click()
+    expect(status).to_contain_text("Done", timeout=DONE)
+    # The model's own name (local/…) is what the person picked: it may show; nothing else.
+    _no_jargon(page, "Models after a run", allowed=MODEL_NAMES)
+    screenshot(page, "plain-models-after-run")
+    _open(page, "History")
+    page.locator("#history-refresh").click()
+    first = page.locator("#history-list tbody tr").first
+    expect(first).to_be_visible()
+    _no_jargon(page, "History with a run", allowed=("local/",))
+    first.click()
+    expect(page.locator("#history-detail-head")).to_be_visible()
+    screenshot(page, "plain-history-open")
+    _no_jargon(page, "History with a run open", allowed=("local/",))
 
 
 # ---- 2. and 7. the upscale that shrank, and the before/after slider -------------------------
@@ -102,15 +148,57 @@ def _handle_x(page: Any, slider: str) -> float:
     return float(box["x"] + box["width"] / 2)
 
 
-def test_upscale_says_a_picture_was_reduced_and_the_slider_compares_like_with_like(
+def test_upscale_offers_full_size_or_a_quick_preview_with_the_time_in_words(
+        page: Any, files: dict[str, Path]) -> None:
+    """Offline the picture is upscaled as it was given; for a big one the tab says, before
+    Run, how long full size takes and offers a quick preview instead."""
+    _open(page, "Upscale")
+    size = page.locator("#upscale-size")
+    expect(size).to_be_hidden()  # nothing to choose before there is a picture
+    _upload(page, "upscale-image", files["wide"])  # 1200x800
+    full = page.get_by_role("radio", name=re.compile("^Full size"))
+    expect(full).to_be_checked()  # the default: every pixel
+    expect(size).to_contain_text(re.compile(r"Full size: 2400×1600, about \d+ s"))
+    expect(size).to_contain_text(re.compile(
+        r"Quick preview: reduced to 512×341 first, 1024×682, about \d+ s"))
+    expect(size).to_contain_text("Your picture is 1200×800.")
+    page.locator("#upscale-scale input[type=number]").fill("3")
+    page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(size).to_contain_text("Full size: 3600×2400")  # the estimate follows the scale
+    screenshot(page, "plain-upscale-size-choice")
+    page.locator("#upscale-scale input[type=number]").fill("2")
+    page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(size).to_contain_text("Full size: 2400×1600")
+    _upload(page, "upscale-image", files["portrait"])  # 256 px: a preview would change nothing
+    expect(size).to_be_hidden()
+
+
+def test_upscale_at_full_size_reports_progress_and_keeps_every_pixel(
         page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
-    _upload(page, "upscale-image", files["wide"])  # 1200x800: above the 512 px local limit
+    _upload(page, "upscale-image", files["photo"])  # 640x400
+    expect(page.get_by_role("radio", name=re.compile("^Full size"))).to_be_checked()
+    page.locator("#upscale-run").click()
+    status = page.locator("#upscale-status")
+    expect(status).to_contain_text(re.compile(r"Processing \d+%"), timeout=DONE)
+    expect(status).to_contain_text("Done", timeout=DONE)
+    expect(status).to_contain_text("Output: 1280×800")
+    expect(status).not_to_contain_text("reduced")
+    expect(page.locator("#upscale-download")).to_contain_text("1280×800")
+    screenshot(page, "plain-upscale-full-size")
+
+
+def test_upscale_quick_preview_says_it_reduced_and_the_slider_compares_like_with_like(
+        page: Any, files: dict[str, Path]) -> None:
+    _open(page, "Upscale")
+    _upload(page, "upscale-image", files["wide"])  # 1200x800
+    page.get_by_role("radio", name=re.compile("^Quick preview")).check()
     page.locator("#upscale-run").click()
     status = page.locator("#upscale-status")
     expect(status).to_contain_text("Done", timeout=DONE)
-    expect(status).to_contain_text("Your 1200×800 picture was reduced to 512×341 first")
-    expect(status).to_contain_text("smaller than your picture")
+    expect(status).to_contain_text("Your 1200×800 picture was reduced to 512×341 first, "
+                                   "because you chose a quick preview")
+    expect(status).to_contain_text("so the result (1024×682) is smaller than your picture")
     # Both halves are the same picture at the same size, so the slider shows one framing.
     images = page.locator("#upscale-output img[data-testid=imageslider-image]")
     expect(images).to_have_count(2)
@@ -302,3 +390,22 @@ def test_run_details_are_one_click_away(page: Any, files: dict[str, Path]) -> No
     assert not found, f"after a run the page shows developer words: {found}"
     page.locator("#upscale-details-box").get_by_text("Details").first.click()
     expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")
+
+
+# ---- 8. a reload in the middle of a run ---------------------------------------------------
+
+def test_a_reload_mid_run_says_the_run_was_interrupted(page: Any, files: dict[str, Path]) -> None:
+    """A full-size upscale long enough to reload in the middle of: the page comes back on the
+    tab, says the run was interrupted and gives its picture back."""
+    _open(page, "Upscale")
+    _upload(page, "upscale-image", files["wide"])  # 1200x800 at full size: many tiles
+    page.locator("#upscale-run").click()
+    status = page.locator("#upscale-status")
+    expect(status).to_contain_text(re.compile(r"Processing \d+%"), timeout=DONE)
+    page.reload()
+    page.wait_for_selector("#tabs")
+    assert _selected_tab(page) == "Upscale"
+    expect(status).to_contain_text("Interrupted", timeout=30_000)
+    expect(status).to_contain_text("run it again")
+    expect(page.locator("#upscale-image img").first).to_be_visible()  # the inputs are back
+    screenshot(page, "plain-reload-mid-run")

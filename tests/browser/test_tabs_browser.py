@@ -27,15 +27,16 @@ def _upload(page: Any, elem_id: str, path: Path) -> None:
 
 def test_upscale(page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
-    _upload(page, "upscale-image", files["small"])
+    _upload(page, "upscale-image", files["photo"])  # 640x400, upscaled whole
     page.locator("#upscale-scale input[type=number]").fill("2")
     page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(page.locator("#upscale-size")).to_contain_text("Full size: 1280×800")
     page.locator("#upscale-run").click()
     status = page.locator("#upscale-status")
     expect(status).to_contain_text("Done", timeout=120_000)
-    expect(status).to_contain_text("256×256")
+    expect(status).to_contain_text("1280×800")
     expect(page.locator("#upscale-download")).to_be_visible()
-    expect(page.locator("#upscale-download")).to_contain_text("256×256")
+    expect(page.locator("#upscale-download")).to_contain_text("1280×800")
     expect(page.locator("#upscale-output img").first).to_be_visible()
     page.locator("#upscale-details-box").get_by_text("Details").first.click()  # one click away
     expect(page.locator("#upscale-details")).to_contain_text("local/real-esrgan")

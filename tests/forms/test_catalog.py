@@ -54,7 +54,7 @@ def test_read_ref(text: str, expected: tuple[str, str | None]) -> None:
 @pytest.mark.parametrize("text", ["", "sdxl", "a/b/c", "a/b:latest", "../etc/passwd",
                                   "a/b:" + "g" * 64, "x" * 500, "owner/na me"])
 def test_read_ref_refuses_what_is_not_a_model(text: str) -> None:
-    with pytest.raises(ModelProblem, match="is not a model name. Type owner/name"):
+    with pytest.raises(ModelProblem, match="is not a model name. A model is named by its owner"):
         read_ref(text)
 
 

@@ -101,12 +101,29 @@ def test_upscale_face_enhance_runs_the_face_pass(
 
 def test_too_large_is_refused_with_a_reason(loaded: Loader, tmp_path: Path, ctx: Ctx) -> None:
     big = tmp_path / "big.png"
-    Image.new("RGB", (2100, 2100), "gray").save(big)
+    Image.new("RGB", (4200, 4100), "gray").save(big)  # 17.2 MP: past the 4096x4096 limit
     model = loaded(real_esrgan.RealESRGAN)
     with pytest.raises(ValueError, match="at most"):
         model.predict(real_esrgan.Input(image=big, scale=2), ctx)
     with pytest.raises(ValueError, match="greater than 0"):
         model.predict(real_esrgan.Input(image=big, scale=0), ctx)
+
+
+def test_a_picture_larger_than_a_tile_is_upscaled_whole_with_progress(
+    loaded: Loader, tmp_path: Path, ctx: Ctx
+) -> None:
+    """What the user sent, at full size: tile by tile (8 tiles of 192 px here), every tile
+    reported, the result exactly twice the picture and the same picture (no seams, no crop)."""
+    wide = tmp_path / "wide.png"
+    Image.fromarray(data.astronaut()).resize((600, 300), Image.Resampling.LANCZOS).save(wide)
+    model = loaded(real_esrgan.RealESRGAN)
+    out = model.predict(real_esrgan.Input(image=wide, scale=2), ctx)
+    assert Image.open(out).size == (1200, 600)
+    progress = [line for line in ctx.text.splitlines() if "%|" in line]
+    assert [line.rsplit(" ", 1)[-1] for line in progress] == [f"{i}/8" for i in range(1, 9)]
+    assert "600x300 with animevideov3-x2" in ctx.text
+    diff = np.abs(pixels(out)[..., :3] - cubic(wide, (1200, 600))).mean()
+    assert diff < 25, diff  # the same picture throughout
 
 
 def test_upscale_cancel_stops_between_tiles(loaded: Loader, astronaut: Path, ctx: Ctx) -> None:

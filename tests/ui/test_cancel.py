@@ -29,8 +29,8 @@ def _running_status(job: Any) -> bool:
 def test_cancel_button_cancels_on_the_backend(app: RunningApp, client: Client,
                                               media: dict[str, Path]) -> None:
     # 512 px at 4x: long enough on the CPU to cancel midway.
-    job = client.submit(handle_file(media["portrait"]), 4, False, "real-esrgan-4x", None,
-                        api_name="/upscale")
+    job = client.submit(handle_file(media["portrait"]), 4, False, "real-esrgan-4x", "full",
+                        None, api_name="/upscale")
     wait_for(lambda: _running_status(job), timeout=60)
     status = client.predict(None, api_name="/upscale_cancel")
     assert "Canceled" in status

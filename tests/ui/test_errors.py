@@ -15,13 +15,15 @@ pytestmark = pytest.mark.models
 
 
 def _works_again(client: Client, media: dict[str, Path]) -> None:
-    again = call(client, "/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x")
+    again = call(client, "/upscale", handle_file(media["small"]),
+                 2, False, "real-esrgan-4x", "full")
     assert again.error is None, again.error
     assert "Done" in again.final[2]
 
 
 def test_text_file_as_image(client: Client, media: dict[str, Path]) -> None:
-    out = call(client, "/upscale", handle_file(media["not_image"]), 2, False, "real-esrgan-4x")
+    out = call(client, "/upscale", handle_file(media["not_image"]),
+               2, False, "real-esrgan-4x", "full")
     assert out.error is not None and "notes.png" in out.error
     assert "is not an image" in out.error
     assert "Problem with the file" in out.partials[-1][2]
@@ -75,10 +77,12 @@ def test_backend_down_then_back(tmp_path: Path, media: dict[str, Path]) -> None:
     engine: Any = None
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
-        out = call(client, "/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x")
-        assert out.error is not None and "Nothing answered" in out.error
-        assert "Cannot reach the backend" in out.partials[-1][2]
-        assert f"127.0.0.1:{port}" in out.error
+        out = call(client, "/upscale", handle_file(media["small"]),
+                   2, False, "real-esrgan-4x", "full")
+        assert out.error is not None and "stopped answering" in out.error
+        assert "Cannot reach the models on this computer" in out.partials[-1][2]
+        assert f"127.0.0.1:{port}" not in out.error  # the address is under Details
+        assert f"127.0.0.1:{port}" in out.partials[-1][3]
         # The engine comes up on that port: the very same tab now works.
         engine = EngineThread(registry(), tmp_path / "engine", port=port).start()
         _works_again(client, media)

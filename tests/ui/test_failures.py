@@ -153,7 +153,8 @@ def test_chat_is_refused_without_a_message(failing_app: Client) -> None:
 
 
 def test_unknown_preset_names_the_known_ones(failing_app: Client, tmp_path: Path) -> None:
-    out = call(failing_app, "/upscale", handle_file(_small_png(tmp_path)), 2, False, "gpt-17")
+    out = call(failing_app, "/upscale", handle_file(_small_png(tmp_path)),
+               2, False, "gpt-17", "full")
     assert out.error is not None and "“gpt-17”" in out.error
     assert "`real-esrgan-4x`" in out.error and "Unknown preset" in out.partials[-1][2]
     assert "KeyError" not in out.texts()
@@ -161,7 +162,7 @@ def test_unknown_preset_names_the_known_ones(failing_app: Client, tmp_path: Path
 
 def test_file_tab_failure_is_shown_as_a_failure(failing_app: Client, tmp_path: Path) -> None:
     out = call(failing_app, "/upscale", handle_file(_small_png(tmp_path)), 2, False,
-               "real-esrgan-4x")
+               "real-esrgan-4x", "full")
     assert out.error is not None and "CUDA out of memory" in out.error
     _slider, _download, status, details, logs = out.partials[-1]
     assert "pill err" in status and "The model could not finish" in status

@@ -36,7 +36,7 @@ def test_runs_from_every_tab_land_in_the_history_with_their_files(
         client: Client, app: RunningApp, media: dict[str, Path]) -> None:
     before = set(_records(app))
     calls = [
-        ("/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x"),
+        ("/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x", "full"),
         ("/background", handle_file(media["small"]), "rembg"),
         ("/faces", handle_file(media["small"]), "v1.4", 2, "gfpgan"),
         ("/transcribe", handle_file(media["speech"]), "auto", "plain text", False, "whisper"),
@@ -82,15 +82,18 @@ def test_a_comparison_lands_in_the_history_one_run_per_entry(
 
 def test_the_same_upscale_again_is_answered_from_the_history(
         client: Client, media: dict[str, Path]) -> None:
-    first = call(client, "/upscale", handle_file(media["small"]), 3, False, "real-esrgan-4x")
-    again = call(client, "/upscale", handle_file(media["small"]), 3, False, "real-esrgan-4x")
+    first = call(client, "/upscale", handle_file(media["small"]),
+                 3, False, "real-esrgan-4x", "full")
+    again = call(client, "/upscale", handle_file(media["small"]),
+                 3, False, "real-esrgan-4x", "full")
     assert first.error is None and again.error is None
     *_, status, details, _logs = again.final
     assert "From history" in status and "not run again" in status
     assert "no request to the backend" in details
     assert Path(first.final[0][1]).read_bytes() == Path(again.final[0][1]).read_bytes()
     other = Client(client.src, verbose=False)  # another browser: never answered with mine
-    theirs = call(other, "/upscale", handle_file(media["small"]), 3, False, "real-esrgan-4x")
+    theirs = call(other, "/upscale", handle_file(media["small"]),
+                  3, False, "real-esrgan-4x", "full")
     assert theirs.error is None and "From history" not in theirs.final[2]
 
 

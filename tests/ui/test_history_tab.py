@@ -98,9 +98,11 @@ def test_opening_a_run_shows_everything_and_never_anothers(history: RunHistory,
                                        cost_usd=0.0021,
                                        inputs={"prompt": "a fox", "api_key": "r8_" + "k" * 30}),
                                   ME)
-    detail = tab.Detail(*[object() for _ in range(12)])  # stand-ins: only keys matter here
+    detail = tab.Detail(*[object() for _ in range(13)])  # stand-ins: only keys matter here
     shown = tab.open_updates(history, detail, history.get(ME, record.id))
-    assert "stability-ai/sdxl" in shown[detail.head] and "pp1" in shown[detail.head]
+    # The model, the server and the prediction id are under Details, not in the first lines.
+    assert "stability-ai/sdxl" in shown[detail.technical] and "pp1" in shown[detail.technical]
+    assert "stability-ai/sdxl" not in shown[detail.head] and "http" not in shown[detail.head]
     assert "~$0.00210" in shown[detail.head]
     assert shown[detail.inputs] == {"prompt": "a fox", "api_key": "(secret, not kept)"}
     assert shown[detail.logs] == "step 1"

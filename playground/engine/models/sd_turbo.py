@@ -92,8 +92,8 @@ class Input(BaseModel):
 class SDTurbo(EngineModel):
     name = "sd-turbo"
     description = (
-        "Text-to-image placeholder for stability-ai/sdxl. Unavailable offline: no PyPI package "
-        "carries diffusion weights."
+        "Text-to-image placeholder for stability-ai/sdxl. Not available offline: no installable "
+        "package carries diffusion weights."
     )
     stands_in_for = "stability-ai/sdxl"
     title = "SD-Turbo"

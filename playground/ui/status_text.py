@@ -1,0 +1,33 @@
+"""The status line's words while a run is under way, and its coloured labels."""
+
+from __future__ import annotations
+
+import html
+
+from playground.results import about
+
+_STATUS_TEXT = {
+    None: "Sending the request…",
+    "sending": "Sending the request…",
+    "uploading": "Uploading your file…",
+    "queued": "Queued: waiting for the model…",
+    "starting": "Starting: the model is loading…",
+    "processing": "Processing…",
+    "succeeded": "Saving the output…",
+    "failed": "Finishing…",
+    "canceled": "Stopping…",
+}
+
+
+def status_line(status: str | None, elapsed: float, fraction: float | None) -> str:
+    text = _STATUS_TEXT.get(status, f"{(status or 'working').capitalize()}…")
+    if fraction is not None and status == "processing":
+        text = f"Processing {fraction:.0%}"
+        if elapsed >= 10 and 0.05 <= fraction < 1:  # a long run: say how long it has to go
+            text += f", {about(elapsed * (1 - fraction) / fraction)} left"
+    return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
+
+
+def pill(kind: str, text: str) -> str:
+    """A coloured label (CSS in shell.py): no emoji, which some presenters' fonts lack."""
+    return f"<span class='pill {kind}'>{html.escape(text)}</span>"
