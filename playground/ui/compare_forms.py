@@ -43,7 +43,8 @@ def entry_form_block(ctx: AppContext, index: int, task: gr.Radio, hint: str,
                      start: str) -> EntryForm:
     """The accordion with an entry's form (call inside the layout, under the entry's row)."""
     setup = gr.State(None)
-    values = gr.JSON({}, visible=False, elem_id=f"{TAB}-entry-{index}-values")
+    values = gr.JSON({}, visible=False, label=f"Entry {index + 1} settings",
+                     elem_id=f"{TAB}-entry-{index}-values")
     with gr.Accordion(f"Entry {index + 1}: its own settings", open=False,
                       elem_id=f"{TAB}-entry-{index}-form-box"):
         note = gr.Markdown("", elem_classes=["run-details"], elem_id=f"{TAB}-entry-{index}-note")
