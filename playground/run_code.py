@@ -60,6 +60,12 @@ class RunCall:
         return self.base_url.rstrip("/") == CLOUD
 
     @property
+    def files_may_be_urls(self) -> bool:
+        """A server on plain http hands big output files back as `http:` URLs, which both
+        official clients leave as text (they wrap only `https:` and `data:`)."""
+        return self.base_url.startswith("http:") and self.output in ("file", "files")
+
+    @property
     def version(self) -> str | None:
         return self.ref.split(":", 1)[1] if ":" in self.ref else None
 
@@ -99,7 +105,8 @@ def snippets(call: RunCall) -> dict[str, str]:
 
 def python_snippet(call: RunCall) -> str:
     lines = [line for line, used in (("import json", call.output == "json"),
-                                     ("import os", _has_secret(call))) if used]
+                                     ("import os", _has_secret(call)),
+                                     ("import urllib.request", call.files_may_be_urls)) if used]
     lines += [*([""] if lines else []), "import replicate"]
     lines.append("")
     if call.on_cloud:
@@ -118,12 +125,15 @@ def python_snippet(call: RunCall) -> str:
                   '    print(event, end="")', "print()"]
     elif call.output == "file":
         lines += [f"output = {runner}.run({ref}, input=input)",
-                  f'with open("output{suffix}", "wb") as f:', "    f.write(output.read())"]
+                  *_url_note(call, "#"),
+                  f'with open("output{suffix}", "wb") as f:',
+                  f"    f.write({_py_read(call, 'output')})"]
     elif call.output == "files":
         lines += [f"output = {runner}.run({ref}, input=input)",
+                  *_url_note(call, "#"),
                   "for i, item in enumerate(output):",
                   f'    with open(f"output_{{i}}{suffix}", "wb") as f:',
-                  "        f.write(item.read())"]
+                  f"        f.write({_py_read(call, 'item')})"]
     elif call.output == "text":
         lines += [f"output = {runner}.run({ref}, input=input)",
                   'print("".join(output) if isinstance(output, list) else output)']
@@ -131,6 +141,25 @@ def python_snippet(call: RunCall) -> str:
         lines += [f"output = {runner}.run({ref}, input=input, use_file_output=False)",
                   "print(json.dumps(output, indent=2))"]
     return _files_note(call, "#") + "\n".join(lines) + "\n"
+
+
+def _url_note(call: RunCall, comment: str) -> list[str]:
+    return [f"{comment} This server hands big files back as a plain http URL: fetch those."
+            ] if call.files_may_be_urls else []
+
+
+def _py_read(call: RunCall, name: str) -> str:
+    if not call.files_may_be_urls:
+        return f"{name}.read()"
+    return (f'{name}.read() if hasattr({name}, "read") else '
+            f"urllib.request.urlopen({name}).read()")
+
+
+def _js_file(call: RunCall, name: str) -> str:
+    if not call.files_may_be_urls:
+        return name
+    return (f'typeof {name} === "string" ? '
+            f"Buffer.from(await (await fetch({name})).arrayBuffer()) : {name}")
 
 
 # --- JavaScript, official client --------------------------------------------------------------
@@ -158,11 +187,13 @@ def javascript_snippet(call: RunCall) -> str:
                   "  process.stdout.write(`${event}`);", "}", 'process.stdout.write("\\n");']
     elif call.output == "file":
         lines += [f"const output = await replicate.run({ref}, {{ input }});",
-                  f'await writeFile("output{suffix}", output);']
+                  *_url_note(call, "//"),
+                  f'await writeFile("output{suffix}", {_js_file(call, "output")});']
     elif call.output == "files":
         lines += [f"const output = await replicate.run({ref}, {{ input }});",
+                  *_url_note(call, "//"),
                   "for (const [i, item] of output.entries()) {",
-                  f"  await writeFile(`output_${{i}}{suffix}`, item);", "}"]
+                  f"  await writeFile(`output_${{i}}{suffix}`, {_js_file(call, 'item')});", "}"]
     elif call.output == "text":
         lines += [f"const output = await replicate.run({ref}, {{ input }});",
                   'console.log(Array.isArray(output) ? output.join("") : output);']

@@ -159,3 +159,27 @@ async def test_javascript_snippets_run_with_the_official_npm_client(
     shutil.copyfile(upload, work / "portrait.png")
     run_snippet(code["JavaScript"], "JavaScript", work)
     assert np.array_equal(pixels((work / "output.png").read_bytes()), expected)
+
+
+@pytest.mark.parametrize("language", ["Python",
+                                      pytest.param("JavaScript", marks=needs_node_client)])
+async def test_a_big_output_served_as_a_plain_http_url_still_lands_in_the_file(
+        engine: Any, tmp_path: Path, language: str) -> None:
+    """Past the engine's data-URI limit an output comes back as an `http:` URL, which both
+    official clients leave as text: the snippet fetches it itself."""
+    upload = tmp_path / "gradio-upload" / "noise.png"
+    upload.parent.mkdir()
+    noise = np.random.default_rng(7).integers(0, 256, (800, 800, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(upload)  # noise does not compress: the output is megabytes
+    inputs = {"image": upload, "model": "u2netp"}
+    result = await run_in_app(engine, "local/rembg", inputs, tmp_path / "app")
+    assert result.files[0].stat().st_size > 1024 * 1024
+    assert str(result.prediction.output).startswith("http://")  # not inline, not https
+
+    code = snippets(run_call("local/rembg", inputs, base_url=engine.url, output="file",
+                             output_suffix=".png"))[language]
+    work = tmp_path / "dev"
+    work.mkdir()
+    shutil.copyfile(upload, work / "noise.png")
+    run_snippet(code, language, work)
+    assert (work / "output.png").read_bytes() == result.files[0].read_bytes()
