@@ -1,4 +1,5 @@
-"""Chat tab: Llama through `gr.ChatInterface`, streamed token by token; Stop cancels the run."""
+"""Chat tab: Llama through `gr.ChatInterface` (its send steps run in the page: chat_send),
+streamed token by token; Stop cancels the run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult, scrub
 from playground.ui import widgets
+from playground.ui.chat_send import PageSideChat
 from playground.ui.code_panel import code_panel, code_values
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
@@ -26,11 +28,6 @@ TAB = "chat"
 TASK = "chat"
 STOPPED = Message("Stopped", "The answer was interrupted; what it wrote so far is kept.",
                   "canceled")
-
-
-def has_message(message: str) -> object:
-    """Enter in an empty box sends nothing (the API refuses it too: see `respond`)."""
-    return gr.validate(bool((message or "").strip()), "Type a message first.")
 
 
 def cut_off(result: RunResult, max_tokens: int) -> str:
@@ -78,7 +75,8 @@ def build(ctx: AppContext) -> None:
                          label="Message", show_label=False, render=False, submit_btn=True,
                          stop_btn=True)
 
-    gr.ChatInterface(
+    # Enter in an empty box sends nothing (chat_send.REFUSAL; the API refuses it too: `respond`).
+    PageSideChat(
         bind(respond, ctx),
         chatbot=chatbot,
         textbox=textbox,
@@ -90,7 +88,6 @@ def build(ctx: AppContext) -> None:
         fill_height=False,
         autofocus=False,
         concurrency_limit=4,
-        validator=has_message,
     )
     details_box.render()
     code.box.render()
