@@ -145,8 +145,8 @@ def build(ctx: AppContext) -> None:
         radio.input(partial(vote, i, ctx.data_dir), inputs=[radio, state],
                     outputs=[state, summary],
                     api_name=f"compare_vote_{i}", show_progress="hidden")
-    export_btn.click(partial(export, ctx), inputs=[state], outputs=[json_file, html_file],
-                     api_name="compare_export")
+    export_btn.click(partial(export, ctx), inputs=[state],
+                     outputs=[json_file, html_file, page.status], api_name="compare_export")
     load_file.upload(partial(load, ctx, page), inputs=[load_file],
                      outputs=[state, status, summary, task, seed, shared, prompt, image, audio,
                               *refs, *overrides, *page.panes], api_name="compare_load")

@@ -50,9 +50,9 @@ from playground.ui.runner import claim_runs, pill, token_of
 NOT_RUN = "Not run"
 
 
-def problem(text: str) -> str:
+def problem(text: str, title: str = NOT_RUN) -> str:
     """The status line for a mistake in the form: what is wrong, where, and how to fix it."""
-    return f"{pill('err', NOT_RUN)} {html.escape(text)}"
+    return f"{pill('err', title)} {html.escape(text)}"
 
 
 def session_from(ctx: AppContext, task: str, entries: list[str | None],
@@ -153,13 +153,17 @@ def vote(entry: int, base: Path, verdict: str | None,
     return session, summary_table(session, base)
 
 
-def export(ctx: AppContext, session: CompareSession | None) -> tuple[str, str]:
+def export(ctx: AppContext, session: CompareSession | None) -> tuple[Any, Any, str]:
+    """(the comparison file, the report, the status line); before any run only the status
+    line speaks (an error event would badge both file slots)."""
     if session is None or not session.runs:
-        raise gr.Error("Nothing to save yet: run a comparison first.")
+        return (gr.skip(), gr.skip(),
+                problem("Nothing to save yet: run a comparison first.", "Not saved"))
     folder = ctx.data_dir / "compare" / "exports"
     stem = f"compare-{session.id}"
     return (str(export_json(session, folder / f"{stem}.json")),
-            str(export_html(session, folder / f"{stem}.html", ctx.data_dir)))
+            str(export_html(session, folder / f"{stem}.html", ctx.data_dir)),
+            "Saved: download the comparison file and the report below.")
 
 
 def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]:

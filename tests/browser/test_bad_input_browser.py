@@ -21,10 +21,10 @@ def test_a_session_naming_a_private_file_is_refused(page: Any, tmp_path: Path) -
         "entries": [{"ref": "local/whisper-tiny-en"}, {"ref": "local/whisper-tiny-en"}],
         "input_files": {"audio": "ui-browser-secret"}}))
     page.get_by_role("tab", name="Compare").click()
-    page.get_by_text("Export and replay").click()
+    page.locator("#compare-export-box").get_by_text("Save and load").click()
     page.locator("#compare-load input[type=file]").set_input_files(str(crafted))
     status = page.locator("#compare-status")
-    expect(status).to_contain_text("Session not loaded", timeout=60_000)
+    expect(status).to_contain_text("Not loaded", timeout=60_000)
     expect(status).to_contain_text("'ui-browser-secret', which is not a file of this app")
     expect(page.locator(".toast-body")).to_have_count(0)
     expect(page.locator("#compare-audio audio")).to_have_count(0)  # nothing was loaded

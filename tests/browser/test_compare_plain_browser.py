@@ -107,6 +107,13 @@ def _no_badges(page: Any) -> None:
 
 def test_a_mistake_is_one_plain_message_naming_the_entry(tab: Any,
                                                          files: dict[str, Path]) -> None:
+    # Save before any run: one line in the status, no badge on the two file slots.
+    tab.locator("#compare-export-box").get_by_text("Save and load").click()
+    tab.locator("#compare-export").click()
+    expect(tab.locator("#compare-status")).to_contain_text("Nothing to save yet")
+    for slot in ("#compare-json", "#compare-html"):
+        expect(tab.locator(slot)).not_to_contain_text("Error")
+    _no_badges(tab)
     _upload(tab, "compare-image", files["small"])
     tab.locator("#compare-entry-1-form-box").click()
     # the starter's setting has moved into the entry's form (the page has read the models)

@@ -287,9 +287,12 @@ def test_chat_send_and_stop_are_named_buttons(page: Any) -> None:
     _open(page, "Chat")
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     page.locator("#chat-settings").get_by_text("Settings").first.click()
-    tokens = page.locator("#chat-max-tokens input[type=number]")
-    tokens.fill("1500")
-    tokens.press("Tab")
+    # 1500 tokens at temperature 0: this story runs to the limit, so Stop is still there to
+    # click (a shorter, varied answer could end first and take the button with it).
+    for elem_id, value in (("chat-max-tokens", "1500"), ("chat-temperature", "0")):
+        field = page.locator(f"#{elem_id} input[type=number]")
+        field.fill(value)
+        field.press("Tab")
     page.locator("#chat-settings").get_by_text("Settings").first.click()
     box = page.locator("#chat-input textarea")
     box.fill("Write a very long story about a dragon who learns to cook.")

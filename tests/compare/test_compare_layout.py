@@ -37,11 +37,16 @@ def test_task_switch_resets_grid_and_placeholders(compare_app: str) -> None:
 
 def test_a_new_round_empties_the_export_box(compare_app: str) -> None:
     client = Client(compare_app, verbose=False)
+    # Before any run: one plain line in the status, no error (which would badge both files).
+    json_path, html_path, said = client.predict(api_name="/compare_export")
+    assert not isinstance(json_path, str) and not isinstance(html_path, str)  # left as they were
+    assert "Nothing to save yet: run a comparison first." in said
     form = ["chat", CHAT, CHAT, None, None, '{"max_tokens": 2}', '{"max_tokens": 3}', "", "",
             "Hi", None, None, 3, "", None]
     first = client.predict(*form, api_name="/compare")
     assert first[0] == "Round 1: 2 of 2 succeeded.", first[0]
-    json_path, html_path = client.predict(api_name="/compare_export")
+    json_path, html_path, said = client.predict(api_name="/compare_export")
+    assert said.startswith("Saved")
     assert Path(json_path).is_file() and Path(html_path).is_file()
     again = client.predict(None, api_name="/compare_again")
     assert again[0] == "Round 2: 2 of 2 succeeded.", again[0]

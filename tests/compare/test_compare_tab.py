@@ -34,7 +34,8 @@ def test_compare_vote_export_load_replay(compare_app: str, portrait: Path,
     summary = client.predict("better", api_name="/compare_vote_1")
     assert "| local/rembg (model=u2netp) | 1 | 1 | 1 | 0 | 0 |" in summary
 
-    json_path, html_path = client.predict(api_name="/compare_export")
+    json_path, html_path, said = client.predict(api_name="/compare_export")
+    assert said.startswith("Saved")
     saved = json.loads(Path(json_path).read_text())
     assert saved["seed"] == 42 and saved["votes"] == [{"round": 1, "entry": 1,
                                                        "verdict": "better"}]

@@ -94,7 +94,8 @@ async def test_sd_turbo_fails_with_a_readable_reason(client: AsyncClient) -> Non
     assert "diffusion weights" in error and "stability-ai/sdxl" in error
     assert "Traceback" not in error and "diffusion weights" in str(info.value)
     model = await client.models.get("local/sd-turbo")
-    assert "Unavailable" in (model.description or "")
+    assert "not available offline" in (model.description or "").lower()
+    assert (model.model_extra or {})["playground"]["available"] is False
 
 
 async def test_cancel_mid_stream(client: AsyncClient) -> None:

@@ -89,7 +89,7 @@ def test_backend_choice() -> None:
     upscale = PRESETS["real-esrgan-4x"]
     assert upscale.inputs_for("local")["scale"] == 2
     assert upscale.inputs_for("replicate")["scale"] == 4
-    assert upscale.image_side_for("local") == 512 and upscale.image_side_for("replicate") == 1440
+    assert upscale.image_side_for("local") == 4096 and upscale.image_side_for("replicate") == 1440
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
