@@ -10,6 +10,7 @@ unknown model, a private one, a version that does not exist, a missing or malfor
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,18 +140,28 @@ async def find_model(client: AsyncClient, text: str, *, where: str = "this serve
                       schema=dict(version.openapi_schema or {}))
 
 
-async def list_models(client: AsyncClient, *, token: str | None = None,
-                      pages: int = 3) -> list[ModelCard]:
-    """The backend's models (the first `pages` pages: Replicate lists every public model)."""
-    cards: dict[str, ModelCard] = {}
+async def listed_models(client: AsyncClient, *, token: str | None = None,
+                        pages: int = 3) -> AsyncIterator[Model]:
+    """The backend's models, page by page (the first `pages`: Replicate lists every public
+    model)."""
     cursor: str | None = None
     for _ in range(pages):
         page = await client.models.list(cursor, token=token)
         for model in page.results:
-            cards.setdefault(model.ref, ModelCard.of(model))
-        if not page.next or page.next == cursor or len(cards) >= MAX_LISTED:
-            break
+            yield model
+        if not page.next or page.next == cursor:
+            return
         cursor = page.next
+
+
+async def list_models(client: AsyncClient, *, token: str | None = None,
+                      pages: int = 3) -> list[ModelCard]:
+    """The backend's models as cards, at most MAX_LISTED."""
+    cards: dict[str, ModelCard] = {}
+    async for model in listed_models(client, token=token, pages=pages):
+        cards.setdefault(model.ref, ModelCard.of(model))
+        if len(cards) >= MAX_LISTED:
+            break
     return list(cards.values())[:MAX_LISTED]
 
 

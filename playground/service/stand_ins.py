@@ -18,6 +18,8 @@ import httpx
 from playground.replicate import AsyncClient, errors
 from playground.replicate.types import Model
 
+from .catalog import listed_models
+
 log = logging.getLogger("playground.service")
 _PAGES = 3  # the engine lists its handful of models on one page
 
@@ -51,16 +53,10 @@ async def _fetch(base_url: str, token: str, transport: Any) -> dict[str, LocalMo
     # A client of its own, closed here: the service's client belongs to the app's event loop.
     async with AsyncClient(token=token, base_url=base_url, transport=transport) as client:
         found: dict[str, LocalModel] = {}
-        cursor: str | None = None
-        for _ in range(_PAGES):
-            page = await client.models.list(cursor)
-            for model in page.results:
-                local = LocalModel.of(model)
-                if local is not None:
-                    found[local.ref] = local
-            if not page.next or page.next == cursor:
-                break
-            cursor = page.next
+        async for model in listed_models(client, pages=_PAGES):
+            local = LocalModel.of(model)
+            if local is not None:
+                found[local.ref] = local
         return found
 
 
