@@ -60,7 +60,10 @@ def test_sdxl_from_the_recorded_api(browser: Any, cloud_app: tuple[str, ReplaySe
         src = cover.get_attribute("src") or ""
         assert "/gradio_api/file=" in src and src.endswith(".webp")  # the thumbnail
         assert "replicate.delivery" not in src and srv.delivery_url not in src
-        assert cover.evaluate("img => img.naturalWidth") > 0  # loaded, not broken
+        # loaded, not broken (visible comes first: wait for the image to finish loading)
+        cover.evaluate("img => img.complete || new Promise(done => img.onload = img.onerror"
+                       " = done)")
+        assert cover.evaluate("img => img.naturalWidth") > 0
         broken = page.locator("#models-list img").evaluate_all(
             "imgs => imgs.filter(i => i.complete && i.naturalWidth === 0).length")
         assert broken == 0
