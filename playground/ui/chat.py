@@ -23,6 +23,7 @@ from playground.ui.runner import (
     status_for,
     token_of,
 )
+from playground.ui.status_text import status_line
 
 TAB = "chat"
 TASK = "chat"
@@ -88,6 +89,7 @@ def build(ctx: AppContext) -> None:
         fill_height=False,
         autofocus=False,
         concurrency_limit=4,
+        sent_status=(status, status_line(None, 0, None)),  # what the first step will say
     )
     details_box.render()
     code.box.render()

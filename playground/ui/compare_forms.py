@@ -151,4 +151,6 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
     assert root is not None, "built inside the page's Blocks"
     root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state],
               outputs=[*[f.setup for f in forms], *[f.values for f in forms],
-                       *page.overrides, *[f.note for f in forms]], api_visibility="private")
+                       *page.overrides, *[f.note for f in forms]],
+              # one progress target: the page revisits each target at every later status
+              show_progress="hidden", show_progress_on=[forms[0].note], api_visibility="private")

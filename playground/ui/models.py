@@ -191,9 +191,12 @@ def build(ctx: AppContext) -> None:
 
     root = gr.context.Context.root_block
     assert root is not None, "build() runs inside the page's Blocks"
+    # The progress shows on the list only: the page keeps a loading status for each progress
+    # target of every event that ran and revisits them all at every status of any event (a
+    # chat token included), so a load event's targets are a cost for the page's whole life.
     root.load(on_page_load, inputs=[ctx.token_state],
               outputs=[picker, view.listed, models, view.shown, collection, *view.opened],
-              api_visibility="private").then(
+              show_progress_on=[models], api_visibility="private").then(
         show_covers, inputs=[view.shown], outputs=[models], show_progress="hidden",
         api_visibility="private")
     root.load(None, js=SELECT_TAB_JS)
@@ -204,7 +207,8 @@ def build(ctx: AppContext) -> None:
     # A token saved (or forgotten) may open the list: Replicate lists nothing without one.
     ctx.token_state.change(token_changed, inputs=[ctx.token_state],
                            outputs=[picker, view.listed, models, view.shown, collection],
-                           show_progress="hidden", api_visibility="private").then(
+                           show_progress="hidden", show_progress_on=[models],
+                           api_visibility="private").then(
         show_covers, inputs=[view.shown], outputs=[models], show_progress="hidden",
         api_visibility="private")
     query.change(None, inputs=[query], outputs=[query, link], js=SHOW_LINK_JS,

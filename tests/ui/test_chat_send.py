@@ -1,6 +1,7 @@
-"""The chat tab's send steps before the answer run in the page (ui/chat_send.py): from Enter,
-no request leaves before the answer's own queue join. A Gradio upgrade that changes
-ChatInterface's chain fails here, not silently in the page."""
+"""The chat tab's send steps run in the page (ui/chat_send.py): from Enter, no request leaves
+before the answer's own queue join, and the answer is the first step the page starts after the
+empty-message gate. A Gradio upgrade that changes ChatInterface's chain fails here, not silently
+in the page."""
 
 from __future__ import annotations
 
@@ -8,45 +9,76 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui.chat_send import REFUSAL, SHOW_MESSAGE, SHOW_STOP, TAKE_MESSAGE, PageSideChat
+from playground.ui.chat_send import (
+    GATE,
+    REFUSAL,
+    SHOW_MESSAGE,
+    TAKE_MESSAGE,
+    PageSideChat,
+    show_sent,
+)
 
 
 def _echo(message: str, history: list[Any]) -> Any:
     yield message
 
 
-def _chain(config: dict[str, Any], start: dict[str, Any]) -> list[dict[str, Any]]:
-    """`start` and the steps that follow it, in the order the page runs them."""
-    steps, current = [start], start
-    while True:
-        nxt = [d for d in config["dependencies"] if d["trigger_after"] == current["id"]
-               and not d["trigger_only_on_success"] and not d["trigger_only_on_failure"]]
-        if not nxt:
-            return steps
-        current = nxt[0]
-        steps.append(current)
+def _next_steps(config: dict[str, Any], step: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps that follow `step`, in the order the page starts them: success-only ones
+    first, then the rest, each group in the config's order (Gradio's Blocks.svelte)."""
+    after = [d for d in config["dependencies"] if d["trigger_after"] == step["id"]]
+    return ([d for d in after if d["trigger_only_on_success"]]
+            + [d for d in after if not d["trigger_only_on_success"]])
 
 
-def test_enter_runs_in_the_page_until_the_answer() -> None:
+def test_enter_starts_the_answer_first_and_shows_the_message_beside_it() -> None:
     with gr.Blocks() as demo:
         box = gr.Textbox(elem_id="box", submit_btn=True, stop_btn=True, render=False)
         chat = PageSideChat(_echo, textbox=box)
     config = demo.get_config_file()
-    by_id = {d["id"]: d for d in config["dependencies"]}
     enter = [d for d in config["dependencies"]
              if [tuple(t) for t in d["targets"]] == [(box._id, "submit")]]
     assert len(enter) == 1
-    take, show, answer = _chain(config, enter[0])[:3]
-    assert (take["backend_fn"], take["js"]) == (False, TAKE_MESSAGE)
-    assert (show["backend_fn"], show["js"]) == (False, SHOW_MESSAGE)
-    assert answer["backend_fn"] and answer["queue"]
-    # The message reaches the answer through a component the page holds (not a server State).
+    take = enter[0]
     sent = chat.saved_input
-    assert isinstance(sent, gr.Textbox)
-    assert take["outputs"] == [box._id, sent._id] and answer["inputs"][0] == sent._id
-    assert show["inputs"] == [sent._id, chat.chatbot._id]
-    stop = [d for d in by_id.values() if d["trigger_after"] == take["id"]
-            and d["trigger_only_on_success"]]
-    assert [(d["backend_fn"], d["js"], d["inputs"]) for d in stop] == [(False, SHOW_STOP,
-                                                                       [sent._id])]
-    assert REFUSAL in TAKE_MESSAGE
+    assert isinstance(sent, gr.Textbox)  # a component the page holds, not a server State
+    assert (take["backend_fn"], take["js"]) == (False, TAKE_MESSAGE)
+    assert take["outputs"] == [box._id, sent._id]
+    [gate] = _next_steps(config, take)
+    assert (gate["backend_fn"], gate["js"], gate["inputs"], gate["outputs"]) == (
+        False, GATE, [sent._id], [])
+    answer, *beside = _next_steps(config, gate)
+    assert answer["backend_fn"] and answer["queue"] and answer["inputs"][0] == sent._id
+    assert answer["show_progress_on"] == [chat.chatbot._id]
+    assert sorted((d["js"], d["backend_fn"], tuple(d["inputs"]), tuple(d["outputs"]))
+                  for d in beside) == sorted([
+        (show_sent(), False, (), (box._id,)),
+        (SHOW_MESSAGE, False, (sent._id, chat.chatbot._id), (chat.chatbot._id,)),
+    ])
+    assert all(not d["queue"] and d["show_progress"] == "hidden" for d in [take, gate, *beside])
+    assert REFUSAL in TAKE_MESSAGE and "setTimeout" in show_sent() and "setTimeout" in SHOW_MESSAGE
+
+
+def test_the_status_line_says_sending_at_once() -> None:
+    """With `sent_status`, the step that empties the box also sets the status line, so the
+    previous answer's "Done" is not left showing while the new one is on its way."""
+    with gr.Blocks() as demo:
+        status = gr.Markdown("Done", render=False)
+        box = gr.Textbox(render=False)
+        PageSideChat(_echo, textbox=box, additional_outputs=[status],
+                     sent_status=(status, "<b>Sending…</b>"))
+    config = demo.get_config_file()
+    [step] = [d for d in config["dependencies"] if d["js"] == show_sent("<b>Sending…</b>")]
+    assert step["outputs"] == [box._id, status._id] and not step["backend_fn"]
+    assert '"<b>Sending\\u2026</b>"' in step["js"]
+
+
+def test_every_answer_shows_its_progress_on_the_conversation_only() -> None:
+    with gr.Blocks() as demo:
+        chat = PageSideChat(_echo, textbox=gr.Textbox(render=False),
+                            additional_outputs=[gr.Markdown(render=False)])
+    config = demo.get_config_file()
+    answers = [d for d in config["dependencies"]  # the chat function, named by Gradio
+               if str(d["api_name"]).startswith("_submit_fn") and d["backend_fn"]]
+    assert len(answers) == 3  # Enter, Retry, an option picked
+    assert all(d["show_progress_on"] == [chat.chatbot._id] for d in answers)
