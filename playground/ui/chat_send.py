@@ -72,6 +72,7 @@ class PageSideChat(gr.ChatInterface):
                  sent_status: tuple[gr.components.Component, str] | None = None,
                  **kwargs: Any) -> None:
         self.sent_status = sent_status
+        self._answer_fn: Any = None  # the chat function as ChatInterface wraps it
         super().__init__(*args, **kwargs)
 
     def _setup_events(self) -> None:
@@ -82,7 +83,8 @@ class PageSideChat(gr.ChatInterface):
         # An answer's progress shows on the conversation alone, not as a timer on each of its
         # outputs: the page revisits every progress target at each status of any event and
         # redraws each timer at every frame, on the CPU the answer's model is waiting for.
-        for step in _answers(self.chatbot):
+        assert self._answer_fn is not None, "ChatInterface's Enter chain has changed"
+        for step in _running(self._answer_fn):
             step.show_progress_on = [self.chatbot]
 
     def _setup_stop_events(self, event_triggers: list[Any], events_to_cancel: list[Any],
@@ -100,6 +102,7 @@ class PageSideChat(gr.ChatInterface):
                 _in_page(step, SHOW_MESSAGE)
                 for answer in _after(step):  # the answer, first of the gate's next steps
                     _follow(answer, gate, on_success=True)
+                    self._answer_fn = answer.fn  # Retry's and the options' answers run it too
                 _follow(step, gate)
             elif step.trigger_only_on_success and step.outputs == [self.textbox]:
                 if self.sent_status is None:
@@ -124,12 +127,11 @@ def _after(step: BlockFunction) -> list[BlockFunction]:
     return [fn for fn in config.fns.values() if fn.trigger_after == step._id]
 
 
-def _answers(chatbot: gr.Chatbot) -> list[BlockFunction]:
-    """Every event that answers in `chatbot` (Enter, Retry, Edit, an option picked)."""
+def _running(fn: Any) -> list[BlockFunction]:
+    """Every event that runs `fn` (for the chat's answer: Enter, Retry, Edit, an option)."""
     config = get_blocks_context()
     assert config is not None, "built inside a gr.Blocks"
-    return [fn for fn in config.fns.values()
-            if getattr(fn.fn, "__name__", "") == "_submit_fn" and chatbot in fn.outputs]
+    return [step for step in config.fns.values() if step.fn is fn]
 
 
 def _follow(step: BlockFunction, gate: BlockFunction, *, on_success: bool = False) -> None:
