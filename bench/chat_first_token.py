@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,26 +114,41 @@ def has_text(message: dict[str, Any]) -> bool:
         for op in answer)
 
 
-def through_page(http: httpx.Client, fn_index: int, message: str) -> float:
-    """`/chat` as the page's JS client calls an event: join the queue, read the session's SSE
-    stream (a new session: a new conversation, as on a fresh page)."""
-    session = uuid.uuid4().hex[:11]
-    data = [message, None, SYSTEM, MAX_TOKENS, 0, 0.9, "llama-3.1-405b", None]
-    start = time.perf_counter()
+def _join(http: httpx.Client, session: str, fn_index: int, data: list[Any]) -> None:
     joined = http.post("/gradio_api/queue/join", json={
         "data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
         "trigger_id": None})
     joined.raise_for_status()
-    first = None
+
+
+def _messages(http: httpx.Client, session: str) -> Iterator[dict[str, Any]]:
+    """The session's SSE stream, message by message, until its event ends."""
     with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as r:
         for line in r.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            said = json.loads(line[5:])
-            if said["msg"] == "process_generating" and first is None and has_text(said):
-                first = time.perf_counter() - start
-            if said["msg"] in ("close_stream", "unexpected_error"):
-                break
+            if line.startswith("data:"):
+                said = json.loads(line[5:])
+                yield said
+                if said["msg"] in ("close_stream", "unexpected_error"):
+                    return
+
+
+def through_page(http: httpx.Client, fn_index: int, opener: dict[str, Any],
+                 message: str) -> float:
+    """`/chat` as the page's JS client calls an event: join the queue, read the session's SSE
+    stream. A new session each time (a new conversation, as on a fresh page), opened first as
+    the page opens it, by its load events (here the token status): Gradio builds a session's
+    state at its first event, which on a page is part of loading it, not of Enter."""
+    session = uuid.uuid4().hex[:11]
+    _join(http, session, opener["id"], [None] * len(opener["inputs"]))
+    for _ in _messages(http, session):
+        pass
+    data = [message, None, SYSTEM, MAX_TOKENS, 0, 0.9, "llama-3.1-405b", None]
+    start = time.perf_counter()
+    _join(http, session, fn_index, data)
+    first = None
+    for said in _messages(http, session):
+        if said["msg"] == "process_generating" and first is None and has_text(said):
+            first = time.perf_counter() - start
     if first is None:
         raise RuntimeError("the app answered nothing")
     return first
@@ -213,10 +229,13 @@ def run(engine_url: str, url: str, data: Path, n: int, page: Any) -> dict[str, l
     service = Service(engine_url, data_dir=data / "bench")  # builds inputs only
     client = Client(url, verbose=False, download_files=str(data / "downloads"))
     fn_index = client._infer_fn_index("/chat", None)
+    opener = min((d for d in client.config["dependencies"]  # a page-load event
+                  if d.get("backend_fn") and any(t[1] == "load" for t in d["targets"])),
+                 key=lambda d: len(d["inputs"]))
     http = httpx.Client(base_url=url, timeout=60)
     sides: dict[str, Any] = {
         "engine": lambda m: direct(engine_url, *engine_input(service, m)),
-        "app": lambda m: through_page(http, fn_index, m),
+        "app": lambda m: through_page(http, fn_index, opener, m),
         "gradio_client": lambda m: through_app(client, m),
     }
     if page is not None:

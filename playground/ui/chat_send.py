@@ -68,7 +68,8 @@ class PageSideChat(gr.ChatInterface):
     still show the previous answer's "Done").
     """
 
-    def __init__(self, *args: Any, sent_status: tuple[Any, str] | None = None,
+    def __init__(self, *args: Any,
+                 sent_status: tuple[gr.components.Component, str] | None = None,
                  **kwargs: Any) -> None:
         self.sent_status = sent_status
         super().__init__(*args, **kwargs)

@@ -135,7 +135,7 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
 
         ref.change(changed, inputs=[ref, box, page.task, ctx.token_state],
                    outputs=[form.setup, form.values, box, form.note], api_visibility="private",
-                   show_progress="hidden")
+                   show_progress="hidden", show_progress_on=[form.note])
 
     async def opened(*args: Any) -> list[Any]:
         n = len(forms)

@@ -135,16 +135,19 @@ def build(ctx: AppContext) -> None:
     owner = ctx.owner_state
 
     # on page load and when the browser's id arrives; on every visit to the tab; on filters
+    # (one progress target, hidden: the page revisits each target of every event that ran at
+    # each status of any later event, a chat token's included)
     gr.on(None, bind(first_page, ctx, tab), inputs=[owner], outputs=tab.listing,
-          show_progress="hidden", api_visibility="private")
+          show_progress="hidden", show_progress_on=tab.listing[:1], api_visibility="private")
     shown = [ctx.tab_blocks[TAB].select] if TAB in ctx.tab_blocks else []
     gr.on([*shown, refresh.click, search.submit, task.change, model.change, status.change,
            when.change], bind(list_page, ctx, tab, 0), inputs=[owner, view, *filters],
-          outputs=tab.listing, show_progress="hidden", api_visibility="private")
-    newer.click(bind(list_page, ctx, tab, -1), inputs=[owner, view, *filters],
-                outputs=tab.listing, show_progress="hidden", api_visibility="private")
-    older.click(bind(list_page, ctx, tab, 1), inputs=[owner, view, *filters],
-                outputs=tab.listing, show_progress="hidden", api_visibility="private")
+          outputs=tab.listing, show_progress="hidden", show_progress_on=tab.listing[:1],
+          api_visibility="private")
+    for button, step in ((newer, -1), (older, 1)):
+        button.click(bind(list_page, ctx, tab, step), inputs=[owner, view, *filters],
+                     outputs=tab.listing, show_progress="hidden",
+                     show_progress_on=tab.listing[:1], api_visibility="private")
     assert again.code is not None  # run_panel makes the Code box
     runs.click(bind(open_run, ctx, tab), inputs=[runs, owner, view],
                outputs=[*detail.outputs, again.status, again.details, again.code.state, view],
@@ -321,8 +324,10 @@ def wire_reload(ctx: AppContext, demo: gr.Blocks) -> None:
         return
     outputs = ctx.reopen.components()
     if outputs:
+        # One progress target, hidden: this event updates every tab, and the page revisits each
+        # target of an event that ran at each status of any later event.
         gr.on(None, bind(last_runs, ctx), inputs=[ctx.owner_state], outputs=outputs,
-              show_progress="hidden", api_visibility="private")
+              show_progress="hidden", show_progress_on=outputs[:1], api_visibility="private")
 
 
 def last_runs(ctx: AppContext, owner: Any, request: gr.Request | None = None) -> dict[Any, Any]:
