@@ -9,7 +9,8 @@ print(snippets(call)["cURL"])
 Python and JavaScript with Replicate's official clients, cURL, and Python with this project's
 `Service`. Uploaded files appear as a path placeholder (their file name), never inlined; the
 token is always `$REPLICATE_API_TOKEN` (read from the environment), and secret inputs are read
-from an environment variable too, so nothing secret is ever shown.
+from an environment variable too, so nothing secret is ever shown. Each value is written out
+by `_snippet_values`.
 """
 
 from __future__ import annotations
@@ -21,29 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground._snippet_values import (
+    EXTENSIONS,
+    FileInput,
+    SecretInput,
+    heredoc_json,
+    js_value,
+    py_value,
+    shell_quote,
+)
 from playground.forms.outputs import OutputKind
 
 CLOUD = "https://api.replicate.com"
 LANGUAGES = ("Python", "JavaScript", "cURL", "Python (playground)")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp",
-               "image/gif": ".gif", "audio/wav": ".wav", "audio/x-wav": ".wav",
-               "audio/mpeg": ".mp3", "audio/ogg": ".ogg", "audio/flac": ".flac",
-               "video/mp4": ".mp4", "video/webm": ".webm"}
-
-
-@dataclass(frozen=True)
-class FileInput:
-    """An uploaded file, shown in code as its file name (a placeholder path)."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class SecretInput:
-    """A secret input, read in code from an environment variable of this name."""
-
-    env: str
 
 
 @dataclass(frozen=True)
@@ -115,10 +107,10 @@ def python_snippet(call: RunCall) -> str:
     else:
         runner = "client"
         lines += ["# The client reads your token from REPLICATE_API_TOKEN.",
-                  f"client = replicate.Client(base_url={_py(call.base_url)})"]
-    lines.append(f"input = {_py(call.inputs, 0, 'python')}")
+                  f"client = replicate.Client(base_url={py_value(call.base_url)})"]
+    lines.append(f"input = {py_value(call.inputs, 0, 'python')}")
     lines.append("")
-    ref = _py(call.ref)
+    ref = py_value(call.ref)
     suffix = call.output_suffix or ".out"
     if call.output == "text_stream":
         lines += [f"for event in {runner}.stream({ref}, input=input):",
@@ -179,7 +171,7 @@ def javascript_snippet(call: RunCall) -> str:
     made = (f"new Replicate({{ {options[0]} }})" if len(options) == 1 else
             "new Replicate({\n" + "".join(f"  {o},\n" for o in options) + "})")
     lines += ["", f"const replicate = {made};",
-              f"const input = {_js(call.inputs, 0)};", ""]
+              f"const input = {js_value(call.inputs, 0)};", ""]
     ref = json.dumps(call.ref)
     suffix = call.output_suffix or ".out"
     if call.output == "text_stream":
@@ -214,8 +206,8 @@ def curl_snippet(call: RunCall) -> str:
         url = f"{call.base_url}/v1/predictions"
     else:
         url = f"{call.base_url}/v1/models/{call.model}/predictions"
-    text = _heredoc_json(body)
-    return _files_note(call, "#") + (f"curl -s -X POST {_shell_quote(url)} \\\n"
+    text = heredoc_json(body)
+    return _files_note(call, "#") + (f"curl -s -X POST {shell_quote(url)} \\\n"
             '  -H "Authorization: Bearer $REPLICATE_API_TOKEN" \\\n'
             '  -H "Content-Type: application/json" \\\n'
             '  -H "Prefer: wait" \\\n'
@@ -225,16 +217,16 @@ def curl_snippet(call: RunCall) -> str:
 # --- Python, this project's Service -----------------------------------------------------------
 
 def playground_snippet(call: RunCall) -> str:
-    inputs = _py(call.inputs, 2, "playground")
+    inputs = py_value(call.inputs, 2, "playground")
     imports = ["import asyncio", "import os"]
     if call.files:
         imports.append("from pathlib import Path")
     lines = [*imports, "", "from playground.service import Service", "", "",
              "async def main() -> None:",
-             f"    service = Service({_py(call.base_url)}, "
+             f"    service = Service({py_value(call.base_url)}, "
              'token=os.environ.get("REPLICATE_API_TOKEN"))',
              "    try:",
-             f"        result = await service.run_model({_py(call.ref)}, {inputs})",
+             f"        result = await service.run_model({py_value(call.ref)}, {inputs})",
              "    finally:",
              "        await service.aclose()",
              "    print(result.summary())"]
@@ -248,7 +240,7 @@ def playground_snippet(call: RunCall) -> str:
     return _files_note(call, "#") + "\n".join(lines) + "\n"
 
 
-# --- values -----------------------------------------------------------------------------------
+# --- inputs as the snippets show them ---------------------------------------------------------
 
 def _placeholders(name: str, value: Any, base: str, files: list[str]) -> Any:
     if isinstance(value, Path | FileInput):
@@ -256,7 +248,7 @@ def _placeholders(name: str, value: Any, base: str, files: list[str]) -> Any:
     if isinstance(value, str):
         if value.startswith("data:"):
             mime = value[5:].split(";", 1)[0].split(",", 1)[0].lower()
-            return _file(f"{name}{_EXTENSIONS.get(mime, '')}", name, files)
+            return _file(f"{name}{EXTENSIONS.get(mime, '')}", name, files)
         if value.startswith(f"{base}/v1/files/"):
             return _file(name, name, files)
         return value
@@ -285,87 +277,6 @@ def _env_name(name: str) -> str:
 
 def _has_secret(call: RunCall) -> bool:
     return any(isinstance(v, SecretInput) for v in call.inputs.values())
-
-
-def _py(value: Any, level: int = 0, flavour: str = "python") -> str:
-    pad = "    " * (level + 1)
-    if isinstance(value, FileInput):
-        return (f"open({json.dumps(value.path)}, \"rb\")" if flavour == "python"
-                else f"Path({json.dumps(value.path)})")
-    if isinstance(value, SecretInput):
-        return f"os.environ[{json.dumps(value.env)}]"
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = [f"{pad}{json.dumps(str(k), ensure_ascii=False)}: "
-                 f"{_py(v, level + 1, flavour)}," for k, v in value.items()]
-        return "{\n" + "\n".join(items) + "\n" + "    " * level + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_py(v, level, flavour) for v in value) + "]"
-    if value is None:
-        return "None"
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _js(value: Any, level: int) -> str:
-    pad = "  " * (level + 1)
-    if isinstance(value, FileInput):
-        return f"await readFile({json.dumps(value.path)})"
-    if isinstance(value, SecretInput):
-        return f"process.env[{json.dumps(value.env)}]"
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = [f"{pad}{_js_key(str(k))}: {_js(v, level + 1)}," for k, v in value.items()]
-        return "{\n" + "\n".join(items) + "\n" + "  " * level + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_js(v, level) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _js_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) else json.dumps(key)
-
-
-def _heredoc_json(body: dict[str, Any]) -> str:
-    """JSON for an unquoted here-document: `\\`, `$` and backticks escaped, files and secrets
-    spliced in as shell expansions."""
-    marks: dict[str, str] = {}
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, FileInput | SecretInput):
-            key = f"\x00{len(marks)}\x00"
-            marks[key] = (_data_uri_expansion(value.path) if isinstance(value, FileInput)
-                          else f"${{{value.env}}}")
-            return key
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [mark(v) for v in value]
-        return value
-
-    text = json.dumps(mark(body), indent=2, ensure_ascii=False, allow_nan=False)
-    text = text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
-    for key, expansion in marks.items():
-        escaped = json.dumps(key)[1:-1].replace("\\", "\\\\")
-        text = text.replace(escaped, expansion)
-    return text
-
-
-def _data_uri_expansion(path: str) -> str:
-    suffix = Path(path).suffix.lower()
-    mime = next((m for m, ext in _EXTENSIONS.items() if ext == suffix),
-                "application/octet-stream")
-    return f"data:{mime};base64,$(base64 < {_shell_quote(path)} | tr -d '\\n')"
-
-
-def _shell_quote(text: str) -> str:
-    return text if re.fullmatch(r"[A-Za-z0-9._/:@%+=,-]+", text) else (
-        "'" + text.replace("'", "'\\''") + "'")
 
 
 def _files_note(call: RunCall, comment: str) -> str:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from playground import config
-from playground.files import OutputSaver, SavedOutput, Uploader, shorten_all
+from playground.files import OutputSaver, Uploader
 from playground.files.covers import CoverImages
 from playground.files.uploads import Expect, LocalFile
 from playground.history import InputFile, RunHistory
@@ -20,19 +18,17 @@ from playground.history.recorder import PendingRun, Recorder
 from playground.presets import BackendKind, Preset, Task, for_task, load_presets
 from playground.replicate import AsyncClient, errors
 from playground.replicate.types import Model, Prediction, Version
-from playground.results import RunResult, RunUpdate, parse_progress
+from playground.results import RunResult
 
 from . import secrets
 from .backend import Backend
 from .catalog import Catalog
 from .chat import chat_inputs
 from .errors import UnknownPreset
-from .history import pending_run
-from .reporting import OnUpdate, emit, read_stream, retries_reported
+from .reporting import OnUpdate, retries_reported
+from .runs import OnFinished, Runs
 from .schema import InputSchema
 from .stand_ins import LocalModel, fetch_local_models
-
-OnFinished = Callable[[RunResult], None]
 
 
 class Service:
@@ -49,7 +45,6 @@ class Service:
             self.base_url)
         self.backend: BackendKind = self.server.kind
         self.data_dir = Path(data_dir) if data_dir is not None else config.data_dir()
-        self.timeout = timeout  # per prediction; None: wait as long as it runs
         # "" (not None) keeps the client from falling back to REPLICATE_API_TOKEN.
         self.client = AsyncClient(token=token or "", base_url=self.base_url, transport=transport)
         self._server_token, self._transport = token or "", transport
@@ -63,16 +58,33 @@ class Service:
             self.data_dir / "covers", trusted=[self.base_url, *cover_origins]))
         self.uploader = Uploader(self.client)
         self.saver = OutputSaver(self.output_dir, api_base=self.base_url, transport=transport)
-        # Every finished run passes through `_finished`, which calls these (e.g. a history).
-        self.on_finished: list[OnFinished] = []
         # The run history: every finished run recorded, an identical one answered from it.
         self.history = history
-        self._recorder = None if history is None else Recorder(
+        recorder = None if history is None else Recorder(
             history, backend_kind=self.backend, backend_url=self.base_url,
             estimate=history.estimate)
+        self._runs = Runs(self.client, self.saver, recorder, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"Service({self.base_url!r}, backend={self.backend!r})"
+
+    @property
+    def timeout(self) -> float | None:
+        """Per prediction, in seconds; None: wait as long as it runs."""
+        return self._runs.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._runs.timeout = value
+
+    @property
+    def on_finished(self) -> list[OnFinished]:
+        """Hooks `Runs.finished` calls with every finished run's result (e.g. a history)."""
+        return self._runs.on_finished
+
+    @on_finished.setter
+    def on_finished(self, hooks: list[OnFinished]) -> None:
+        self._runs.on_finished = hooks
 
     @property
     def output_dir(self) -> Path:
@@ -199,13 +211,13 @@ class Service:
         turn = chat_inputs(settings, chosen.inputs_for(self.backend), message, history,
                            system_prompt=system_prompt, inputs=inputs)
         ref = chosen.ref_for(self.backend)
-        pending = await self._pending("chat", ref, turn.inputs, {}, None, chosen.deterministic,
-                                      message)
-        if (saved := self._reused(pending)) is not None:
+        pending = await self._runs.pending(self._schemas.get(ref), "chat", ref, turn.inputs, {},
+                                          None, chosen.deterministic, message)
+        if (saved := self._runs.reused(pending)) is not None:
             return saved
         with retries_reported(on_update):
-            return await self._stream(ref, turn.inputs, token=token, on_update=on_update,
-                                      upload_notes=[], notes=turn.notes, pending=pending)
+            return await self._runs.stream(ref, turn.inputs, token=token, on_update=on_update,
+                                           upload_notes=[], notes=turn.notes, pending=pending)
 
     async def run_model(self, ref: str, input: dict[str, Any] | None = None, *,
                         token: str | None = None, on_update: OnUpdate | None = None,
@@ -219,8 +231,8 @@ class Service:
                                                                  max_image_side)
             if saved is not None:
                 return saved
-            return await self._run(ref, sent, token=token, on_update=on_update,
-                                   upload_notes=notes, pending=pending)
+            return await self._runs.run(ref, sent, token=token, on_update=on_update,
+                                        upload_notes=notes, pending=pending)
 
     async def stream_model(self, ref: str, input: dict[str, Any] | None = None, *,
                            token: str | None = None, on_update: OnUpdate | None = None,
@@ -232,8 +244,8 @@ class Service:
                                                                  max_image_side)
             if saved is not None:
                 return saved
-            return await self._stream(ref, sent, token=token, on_update=on_update,
-                                      upload_notes=notes, notes=[], pending=pending)
+            return await self._runs.stream(ref, sent, token=token, on_update=on_update,
+                                           upload_notes=notes, notes=[], pending=pending)
 
     async def cancel(self, prediction_id: str, token: str | None = None) -> Prediction:
         return await self.client.predictions.cancel(prediction_id, token=token or None)
@@ -243,10 +255,10 @@ class Service:
         e.g. one that finished while a Stop was on its way."""
         started = time.monotonic()
         p = await self.client.predictions.get(prediction_id, token=token or None)
-        return await self._finished(p, p.model or "", dict(p.input or {}), started, token, [],
-                                    [])
+        return await self._runs.finished(p, p.model or "", dict(p.input or {}), started, token,
+                                         [], [])
 
-    # --- the run loops -----------------------------------------------------------------------
+    # --- inputs, made ready to send ----------------------------------------------------------
 
     async def _file_task(self, task: Task, preset: str | Preset | None, file: Any,
                          expect: Expect, token: str | None, on_update: OnUpdate | None,
@@ -268,15 +280,15 @@ class Service:
             uploads = {name: sent[name] for name in files
                        if name in sent and not _as_given(sent[name])}
             ref = chosen.ref_for(self.backend)
-            pending = await self._pending(task, ref, sent, uploads, side,
-                                          chosen.deterministic)
-            if (saved := self._reused(pending)) is not None:
+            pending = await self._runs.pending(self._schemas.get(ref), task, ref, sent, uploads,
+                                               side, chosen.deterministic)
+            if (saved := self._runs.reused(pending)) is not None:
                 return saved
             prepared = {name: await self.uploader.prepare(value, files[name], max_side=side)
                         for name, value in uploads.items()}
             notes = await self._send(sent, prepared, token, pending)
-            return await self._run(ref, sent, token=token, on_update=on_update,
-                                   upload_notes=notes, pending=pending)
+            return await self._runs.run(ref, sent, token=token, on_update=on_update,
+                                        upload_notes=notes, pending=pending)
 
     async def _send(self, sent: dict[str, Any], prepared: dict[str, LocalFile],
                     token: str | None, pending: PendingRun | None) -> list[str]:
@@ -291,8 +303,6 @@ class Service:
             notes.append(upload.note)
         return notes
 
-    # --- the history ---------------------------------------------------------------------
-
     async def _any_inputs(self, ref: str, input: dict[str, Any] | None, token: str | None,
                           max_side: int | None
                           ) -> tuple[dict[str, Any], list[str], PendingRun | None,
@@ -302,126 +312,15 @@ class Service:
         sent = {name: value for name, value in (input or {}).items() if value is not None}
         uploads = {name: value for name, value in sent.items()
                    if isinstance(value, Path | bytes | bytearray | Image.Image)}
-        pending = await self._pending("model", ref, sent, uploads, max_side, False)
-        if (saved := self._reused(pending)) is not None:
+        pending = await self._runs.pending(self._schemas.get(ref), "model", ref, sent, uploads,
+                                           max_side, False)
+        if (saved := self._runs.reused(pending)) is not None:
             return sent, [], pending, saved
         prepared = {name: await self.uploader.prepare(
                         value, "image" if isinstance(value, Image.Image) else None,
                         max_side=max_side) for name, value in uploads.items()}
         notes = await self._send(sent, prepared, token, pending)
         return sent, notes, pending, None
-
-    async def _pending(self, task: str, ref: str, sent: dict[str, Any],
-                       uploads: dict[str, Any], max_side: int | None, deterministic: bool,
-                       snippet: str | None = None) -> PendingRun | None:
-        if self._recorder is None:
-            return None
-        return await pending_run(self._recorder, self._schemas.get(ref), task, ref, sent,
-                                 uploads, max_side, deterministic, snippet)
-
-    def _reused(self, pending: PendingRun | None) -> RunResult | None:
-        """The saved result of an identical run, when the caller may have it: no backend call."""
-        if self._recorder is None or pending is None:
-            return None
-        return self._recorder.cached(pending)
-
-    def _interrupted(self, pending: PendingRun | None, prediction_id: str | None) -> None:
-        if self._recorder is not None and pending is not None:
-            self._recorder.interrupted(pending, prediction_id)
-
-    async def _run(self, ref: str, inputs: dict[str, Any], *, token: str | None,
-                   on_update: OnUpdate | None, upload_notes: list[str],
-                   pending: PendingRun | None = None) -> RunResult:
-        """Create, then poll to the end, reporting each change of status or logs."""
-        token = token or None
-        started = time.monotonic()
-        prediction = await self.client.predictions.create(ref, inputs, token=token)
-        last: tuple[str, str] | None = None
-
-        async def report(p: Prediction) -> None:
-            nonlocal last
-            state = (p.status, p.logs or "")
-            if on_update is None or state == last:
-                return
-            last = state
-            await emit(on_update, RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
-                                             time.monotonic() - started))
-
-        try:
-            await report(prediction)
-            prediction = await self.client.predictions.wait(
-                prediction, timeout=self.timeout, on_update=report, token=token)
-        except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
-            await self._shielded_cancel(prediction.id, token)
-            self._interrupted(pending, prediction.id)
-            raise
-        return await self._finished(prediction, ref, inputs, started, token, upload_notes, [],
-                                    pending)
-
-    async def _stream(self, ref: str, inputs: dict[str, Any], *, token: str | None,
-                      on_update: OnUpdate | None, upload_notes: list[str],
-                      notes: list[str], pending: PendingRun | None = None) -> RunResult:
-        """Create with streaming; every piece of output is an update with `delta`."""
-        token = token or None
-        started = time.monotonic()
-        stream = self.client.stream(ref, inputs, timeout=self.timeout, token=token)
-        finished = False
-        try:
-            final, text, logs = await read_stream(stream, on_update, started)
-            finished = True
-            if final is not None and not final.done:  # "done" came before the status settled
-                final = await self.client.predictions.wait(final, timeout=30, token=token)
-        finally:
-            await stream.aclose()
-            if not finished and stream.prediction is not None:
-                await self._shielded_cancel(stream.prediction.id, token)
-                self._interrupted(pending, stream.prediction.id)
-        if final is None:
-            raise errors.ReplicateError("the stream ended before the prediction was created")
-        if not final.logs and logs:
-            final = final.model_copy(update={"logs": logs})
-        if final.output is None and text:  # what was streamed, also when it stopped midway
-            final = final.model_copy(update={"output": [text]})
-        return await self._finished(final, ref, inputs, started, token, upload_notes, notes,
-                                    pending)
-
-    async def _finished(self, p: Prediction, ref: str, inputs: dict[str, Any], started: float,
-                        token: str | None, upload_notes: list[str], notes: list[str],
-                        pending: PendingRun | None = None) -> RunResult:
-        """The one place every run ends: outputs saved locally, metrics, the run recorded in
-        the history, the hooks called."""
-        if p.status == "succeeded" and p.output is not None:
-            saved = await self.saver.save(p.output, token=token or None)
-        else:
-            saved = SavedOutput(p.output)
-        inputs, p = secrets.redacted(inputs, p)  # before any hook, log or page sees them
-        metrics = dict(p.metrics or {})
-        metrics["client_time"] = time.monotonic() - started  # downloads included
-        metrics.setdefault("total_time", metrics["client_time"])
-        result = RunResult(
-            prediction_id=p.id, model=p.model or ref.partition(":")[0], version=p.version,
-            input=shorten_all(inputs), status=p.status, output=p.output, files=saved.files,
-            local_output=saved.value, logs=p.logs or "", metrics=metrics,
-            error=None if p.error is None else str(p.error), upload_notes=upload_notes,
-            output_problems=saved.problems, notes=notes, prediction=p,
-        )
-        if self._recorder is not None and pending is not None:
-            # files copied and a row written: off the event loop
-            kept = await asyncio.to_thread(self._recorder.record, pending, result)
-            if kept is None:
-                result.notes.append("This run could not be saved to the history.")
-        for hook in self.on_finished:
-            hook(result)
-        return result
-
-    async def _shielded_cancel(self, prediction_id: str, token: str | None) -> None:
-        """Best effort, and not itself cancelable: the caller is already being torn down."""
-        async def cancel() -> None:
-            with contextlib.suppress(errors.ReplicateError):
-                await self.cancel(prediction_id, token=token)
-
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(cancel())
 
 
 def _as_given(value: Any) -> bool:

@@ -1,0 +1,150 @@
+"""`Runs`: how a prediction runs once its inputs are ready. Created, then polled or streamed to
+its end, canceled on the backend when the caller gives up, and finished in one place (outputs
+saved, the run recorded in the history, the hooks called). `Service` prepares the inputs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playground.files import OutputSaver, SavedOutput, shorten_all
+from playground.history.recorder import PendingRun, Recorder
+from playground.replicate import AsyncClient, errors
+from playground.replicate.types import Prediction
+from playground.results import RunResult, RunUpdate, parse_progress
+
+from . import secrets
+from .history import pending_run
+from .reporting import OnUpdate, emit, read_stream
+from .schema import InputSchema
+
+OnFinished = Callable[[RunResult], None]
+
+
+class Runs:
+    """The run loops a `Service` holds; `recorder` is None when there is no run history."""
+
+    def __init__(self, client: AsyncClient, saver: OutputSaver, recorder: Recorder | None,
+                 *, timeout: float | None) -> None:
+        self.client, self.saver, self.recorder = client, saver, recorder
+        self.timeout = timeout  # per prediction; None: wait as long as it runs
+        self.on_finished: list[OnFinished] = []
+
+    # --- the history ---------------------------------------------------------------------
+
+    async def pending(self, schema: InputSchema | None, task: str, ref: str,
+                      sent: dict[str, Any], uploads: dict[str, Any], max_side: int | None,
+                      deterministic: bool, snippet: str | None = None) -> PendingRun | None:
+        if self.recorder is None:
+            return None
+        return await pending_run(self.recorder, schema, task, ref, sent, uploads, max_side,
+                                 deterministic, snippet)
+
+    def reused(self, pending: PendingRun | None) -> RunResult | None:
+        """The saved result of an identical run, when the caller may have it: no backend call."""
+        if self.recorder is None or pending is None:
+            return None
+        return self.recorder.cached(pending)
+
+    def _interrupted(self, pending: PendingRun | None, prediction_id: str | None) -> None:
+        if self.recorder is not None and pending is not None:
+            self.recorder.interrupted(pending, prediction_id)
+
+    # --- the run loops -------------------------------------------------------------------
+
+    async def run(self, ref: str, inputs: dict[str, Any], *, token: str | None,
+                  on_update: OnUpdate | None, upload_notes: list[str],
+                  pending: PendingRun | None = None) -> RunResult:
+        """Create, then poll to the end, reporting each change of status or logs."""
+        token = token or None
+        started = time.monotonic()
+        prediction = await self.client.predictions.create(ref, inputs, token=token)
+        last: tuple[str, str] | None = None
+
+        async def report(p: Prediction) -> None:
+            nonlocal last
+            state = (p.status, p.logs or "")
+            if on_update is None or state == last:
+                return
+            last = state
+            await emit(on_update, RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
+                                             time.monotonic() - started))
+
+        try:
+            await report(prediction)
+            prediction = await self.client.predictions.wait(
+                prediction, timeout=self.timeout, on_update=report, token=token)
+        except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
+            await self._shielded_cancel(prediction.id, token)
+            self._interrupted(pending, prediction.id)
+            raise
+        return await self.finished(prediction, ref, inputs, started, token, upload_notes, [],
+                                   pending)
+
+    async def stream(self, ref: str, inputs: dict[str, Any], *, token: str | None,
+                     on_update: OnUpdate | None, upload_notes: list[str],
+                     notes: list[str], pending: PendingRun | None = None) -> RunResult:
+        """Create with streaming; every piece of output is an update with `delta`."""
+        token = token or None
+        started = time.monotonic()
+        stream = self.client.stream(ref, inputs, timeout=self.timeout, token=token)
+        finished = False
+        try:
+            final, text, logs = await read_stream(stream, on_update, started)
+            finished = True
+            if final is not None and not final.done:  # "done" came before the status settled
+                final = await self.client.predictions.wait(final, timeout=30, token=token)
+        finally:
+            await stream.aclose()
+            if not finished and stream.prediction is not None:
+                await self._shielded_cancel(stream.prediction.id, token)
+                self._interrupted(pending, stream.prediction.id)
+        if final is None:
+            raise errors.ReplicateError("the stream ended before the prediction was created")
+        if not final.logs and logs:
+            final = final.model_copy(update={"logs": logs})
+        if final.output is None and text:  # what was streamed, also when it stopped midway
+            final = final.model_copy(update={"output": [text]})
+        return await self.finished(final, ref, inputs, started, token, upload_notes, notes,
+                                   pending)
+
+    async def finished(self, p: Prediction, ref: str, inputs: dict[str, Any], started: float,
+                       token: str | None, upload_notes: list[str], notes: list[str],
+                       pending: PendingRun | None = None) -> RunResult:
+        """The one place every run ends: outputs saved locally, metrics, the run recorded in
+        the history, the hooks called."""
+        if p.status == "succeeded" and p.output is not None:
+            saved = await self.saver.save(p.output, token=token or None)
+        else:
+            saved = SavedOutput(p.output)
+        inputs, p = secrets.redacted(inputs, p)  # before any hook, log or page sees them
+        metrics = dict(p.metrics or {})
+        metrics["client_time"] = time.monotonic() - started  # downloads included
+        metrics.setdefault("total_time", metrics["client_time"])
+        result = RunResult(
+            prediction_id=p.id, model=p.model or ref.partition(":")[0], version=p.version,
+            input=shorten_all(inputs), status=p.status, output=p.output, files=saved.files,
+            local_output=saved.value, logs=p.logs or "", metrics=metrics,
+            error=None if p.error is None else str(p.error), upload_notes=upload_notes,
+            output_problems=saved.problems, notes=notes, prediction=p,
+        )
+        if self.recorder is not None and pending is not None:
+            # files copied and a row written: off the event loop
+            kept = await asyncio.to_thread(self.recorder.record, pending, result)
+            if kept is None:
+                result.notes.append("This run could not be saved to the history.")
+        for hook in self.on_finished:
+            hook(result)
+        return result
+
+    async def _shielded_cancel(self, prediction_id: str, token: str | None) -> None:
+        """Best effort, and not itself cancelable: the caller is already being torn down."""
+        async def cancel() -> None:
+            with contextlib.suppress(errors.ReplicateError):
+                await self.client.predictions.cancel(prediction_id, token=token or None)
+
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(cancel())
