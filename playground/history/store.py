@@ -24,7 +24,6 @@ from typing import Any
 from playground.history import query, schema
 from playground.history.files import FileKeeper
 from playground.history.record import (
-    FILE_KEY,
     FileRef,
     FinishedRun,
     RunRecord,
@@ -33,11 +32,10 @@ from playground.history.record import (
     is_run_id,
 )
 from playground.history.redact import clean_text
+from playground.history.search_text import SNIPPET_CHARS, list_texts
 
 DB_NAME = "history.sqlite3"
 DEFAULT_MAX_BYTES = 5 * 1000**3  # outputs kept before the oldest runs are pruned
-_SNIPPET_INPUTS = ("message", "prompt", "text", "question")  # a chat: the message
-_SNIPPET = 200
 _PRUNE_BATCH = 50
 _COLUMNS = ("seq, id, owner, task, tab, model, version, backend_kind, backend_url, "
             "prediction_id, status, inputs, output, logs, error, metrics, cost_usd, started_at, "
@@ -143,9 +141,9 @@ class RunStore:
             now - float(took) if isinstance(took, int | float) else now)
         if not math.isfinite(started):
             started = now
-        snippet, search = _texts(inputs.value, output.value)
+        snippet, search = list_texts(inputs.value, output.value)
         if run.snippet:
-            snippet = " ".join(clean_text(run.snippet).split())[:_SNIPPET]
+            snippet = " ".join(clean_text(run.snippet).split())[:SNIPPET_CHARS]
             search = f"{snippet}\n{search}"
         if self.search == "like":
             search = search.lower()
@@ -386,33 +384,3 @@ def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
                 value == value and abs(value) != float("inf"):
             out[clean_text(str(key))] = value
     return out
-
-
-def _texts(inputs: dict[str, Any], output: Any) -> tuple[str, str]:
-    """The snippet shown in a list, and the text search looks in (prompts and outputs)."""
-    said: list[str] = []
-    _strings(inputs, said)
-    pieces: list[str] = []
-    _strings(output, pieces)
-    # a streamed answer is a list of tokens: joined as they were streamed
-    streamed = isinstance(output, list) and all(isinstance(x, str) for x in output)
-    answer = ("" if streamed else " ").join(pieces)
-    prompt = next((inputs[k] for k in _SNIPPET_INPUTS if isinstance(inputs.get(k), str)
-                   and inputs[k].strip()), None)
-    first = prompt or answer or (said[0] if said else "")
-    snippet = " ".join(first.split())[:_SNIPPET]
-    return snippet, "\n".join([*said, answer])[:100_000]
-
-
-def _strings(value: Any, into: list[str]) -> None:
-    if isinstance(value, str):
-        if not value.startswith(("http://", "https://", "data:")):
-            into.append(value)
-    elif isinstance(value, dict):
-        if FILE_KEY in value or "$secret" in value:
-            return
-        for v in value.values():
-            _strings(v, into)
-    elif isinstance(value, list):
-        for v in value:
-            _strings(v, into)

@@ -20,10 +20,9 @@ from playground.ui.runner import (
     cancel_quietly,
     details_markdown,
     session_of,
-    status_for,
     token_of,
 )
-from playground.ui.status_text import status_line
+from playground.ui.status_text import status_for, status_line
 
 TAB = "chat"
 TASK = "chat"

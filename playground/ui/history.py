@@ -36,8 +36,8 @@ from playground.ui.runner import (
     pill,
     run_panel,
     session_of,
-    status_for,
 )
+from playground.ui.status_text import status_for
 
 TAB = "history"
 

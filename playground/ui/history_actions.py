@@ -14,7 +14,8 @@ from playground.ui import history_view as hv
 from playground.ui.compare_add import add_entry
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
-from playground.ui.runner import pill, status_for
+from playground.ui.runner import pill
+from playground.ui.status_text import status_for
 
 # where a chat's message starts inside its rendered prompt (each chat format's last marker)
 _MESSAGE_AFTER = ("<|end_header_id|>\n\n", "<|im_start|>user\n", "[INST] ", "User: ")

@@ -40,7 +40,6 @@ from playground.ui.runner import (
     details_markdown,
     pill,
     run_panel,
-    status_for,
     token_of,
 )
 from playground.ui.schema_form import (
@@ -50,6 +49,7 @@ from playground.ui.schema_form import (
     output_area,
     render_form,
 )
+from playground.ui.status_text import status_for
 
 TAB = "models"
 PICK_HINT = ("Pick one from the list, or type a model's name as Replicate writes it (for "

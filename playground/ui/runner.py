@@ -39,7 +39,7 @@ from playground.service import (
 from playground.ui import messages
 from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
-from playground.ui.status_text import pill, status_line
+from playground.ui.status_text import pill, status_for, status_line
 
 Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
 
@@ -290,16 +290,6 @@ class Run:
 def _detail(message: messages.Message) -> str:
     """A message's technical side, for the run's Details."""
     return f"**Why** {html.escape(message.detail)}" if message.detail else ""
-
-
-def status_for(message: messages.Message) -> str:
-    """The status line for an error, a warning or a cancel."""
-    kind = {"error": "err", "warning": "warn", "canceled": "stop"}[message.kind]
-    return f"{pill(kind, message.title)} {message.text}"
-
-
-def no_output() -> str:
-    return status_for(messages.Message("No result", "The model finished without an output."))
 
 
 async def cancel_quietly(ctx: AppContext, prediction_id: str, token: str | None) -> bool:

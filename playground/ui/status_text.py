@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from playground.results import about
+from playground.ui import messages
 
 _STATUS_TEXT = {
     None: "Sending the request…",
@@ -31,3 +32,13 @@ def status_line(status: str | None, elapsed: float, fraction: float | None) -> s
 def pill(kind: str, text: str) -> str:
     """A coloured label (CSS in shell.py): no emoji, which some presenters' fonts lack."""
     return f"<span class='pill {kind}'>{html.escape(text)}</span>"
+
+
+def status_for(message: messages.Message) -> str:
+    """The status line for an error, a warning or a cancel."""
+    kind = {"error": "err", "warning": "warn", "canceled": "stop"}[message.kind]
+    return f"{pill(kind, message.title)} {message.text}"
+
+
+def no_output() -> str:
+    return status_for(messages.Message("No result", "The model finished without an output."))

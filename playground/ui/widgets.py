@@ -19,11 +19,10 @@ from playground.ui.runner import (
     Run,
     RunPanel,
     details_markdown,
-    no_output,
     path_of,
     pill,
-    status_for,
 )
+from playground.ui.status_text import no_output, status_for
 
 DEFAULT_PRESET = ""
 
