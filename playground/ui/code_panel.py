@@ -62,8 +62,7 @@ def code_panel(prefix: str, *, render: bool = True) -> CodePanel:
                         show_label=False, lines=8, buttons=["copy"],
                         elem_id=f"{prefix}-code-{_slug(name)}")
     state = gr.State([""] * len(LANGUAGES))
-    # One progress target (hidden anyway): the page revisits each target of every event that
-    # ran at each status of any later event, a chat token's included.
+    # One progress target: why in tests/ui/test_progress_targets.py.
     state.change(_shown, inputs=[state], outputs=[blocks[name] for name in LANGUAGES],
                  api_visibility="private", show_progress="hidden", queue=False,
                  show_progress_on=[blocks[LANGUAGES[0]]])

@@ -152,5 +152,5 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
     root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state],
               outputs=[*[f.setup for f in forms], *[f.values for f in forms],
                        *page.overrides, *[f.note for f in forms]],
-              # one progress target: the page revisits each target at every later status
+              # one progress target: why in tests/ui/test_progress_targets.py
               show_progress="hidden", show_progress_on=[forms[0].note], api_visibility="private")

@@ -135,8 +135,7 @@ def build(ctx: AppContext) -> None:
     owner = ctx.owner_state
 
     # on page load and when the browser's id arrives; on every visit to the tab; on filters
-    # (one progress target, hidden: the page revisits each target of every event that ran at
-    # each status of any later event, a chat token's included)
+    # (one progress target each: why in tests/ui/test_progress_targets.py)
     gr.on(None, bind(first_page, ctx, tab), inputs=[owner], outputs=tab.listing,
           show_progress="hidden", show_progress_on=tab.listing[:1], api_visibility="private")
     shown = [ctx.tab_blocks[TAB].select] if TAB in ctx.tab_blocks else []
@@ -324,8 +323,7 @@ def wire_reload(ctx: AppContext, demo: gr.Blocks) -> None:
         return
     outputs = ctx.reopen.components()
     if outputs:
-        # One progress target, hidden: this event updates every tab, and the page revisits each
-        # target of an event that ran at each status of any later event.
+        # It updates every tab: one progress target (why in tests/ui/test_progress_targets.py).
         gr.on(None, bind(last_runs, ctx), inputs=[ctx.owner_state], outputs=outputs,
               show_progress="hidden", show_progress_on=outputs[:1], api_visibility="private")
 

@@ -191,9 +191,7 @@ def build(ctx: AppContext) -> None:
 
     root = gr.context.Context.root_block
     assert root is not None, "build() runs inside the page's Blocks"
-    # The progress shows on the list only: the page keeps a loading status for each progress
-    # target of every event that ran and revisits them all at every status of any event (a
-    # chat token included), so a load event's targets are a cost for the page's whole life.
+    # The progress shows on the list only (one target: why in tests/ui/test_progress_targets.py).
     root.load(on_page_load, inputs=[ctx.token_state],
               outputs=[picker, view.listed, models, view.shown, collection, *view.opened],
               show_progress_on=[models], api_visibility="private").then(
