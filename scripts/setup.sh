@@ -36,9 +36,11 @@ py=${PYTHON:-python3}
 extras=""
 [ $want_test = 1 ] && extras="[test]"
 stamp=".venv/.installed${extras}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+# constraints.txt: the exact versions the tests ran on (scripts/lock.sh refreshes it).
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt \
+    -e ".${extras}"
   touch "$stamp"
 fi
 
