@@ -109,7 +109,7 @@ def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
 
 
 def _app(argv: list[str]) -> int:
-    from playground.ui.gradio_compat import UnsupportedGradio, require_supported_gradio
+    from playground.ui.gradio_version import UnsupportedGradio, require_supported_gradio
 
     try:  # before any module of the page imports gradio: an untested one fails in odd places
         require_supported_gradio()

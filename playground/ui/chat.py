@@ -10,7 +10,7 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult, scrub
 from playground.ui import widgets
-from playground.ui.chat_send import PageSideChat
+from playground.ui.chat_send import page_side_chat
 from playground.ui.code_panel import code_panel, code_values
 from playground.ui.context import AppContext
 from playground.ui.messages import Message
@@ -76,7 +76,7 @@ def build(ctx: AppContext) -> None:
                          stop_btn=True)
 
     # Enter in an empty box sends nothing (chat_send.REFUSAL; the API refuses it too: `respond`).
-    PageSideChat(
+    page_side_chat(
         bind(respond, ctx),
         chatbot=chatbot,
         textbox=textbox,

@@ -14,7 +14,9 @@ request leaves first, without waiting for the page to draw the emptied box or th
 An empty message is refused in the page (the box keeps it and says why; no bubble, no Stop
 button, no request); `respond` refuses one that reaches the server another way.
 The message is carried to the answer in a hidden Textbox in place of ChatInterface's State: a
-State lives on the server, which the page-side steps no longer reach.
+State lives on the server, which the page-side steps no longer reach. The rewiring itself uses
+ChatInterface's private event setup, so it lives in ui/gradio_compat.py (`PageSideChat`); this
+module holds the steps' JS.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import json
 from typing import Any
 
 import gradio as gr
-from gradio.block_function import BlockFunction
-from gradio.context import get_blocks_context
+
+from playground.ui.gradio_compat import PageSideChat, SendSteps
 
 REFUSAL = "Type a message first."
 _BLANK = '!(message || "").trim()'
@@ -60,91 +62,15 @@ SHOW_MESSAGE = f"""async (message, history) => {{ {_NEXT_TASK};
                                 content: [{{type: "text", text: message}}], options: null}}]]; }}"""
 
 
-class PageSideChat(gr.ChatInterface):
-    """A ChatInterface (every feature as Gradio builds it) with the send steps in the page.
+SEND_STEPS = SendSteps(take=TAKE_MESSAGE, gate=GATE, show_message=SHOW_MESSAGE,
+                       show_sent=show_sent)
+
+
+def page_side_chat(*args: Any, sent_status: tuple[gr.components.Component, str] | None = None,
+                   **kwargs: Any) -> PageSideChat:
+    """A `gr.ChatInterface` (same arguments) with the send steps above in the page.
 
     `sent_status`: a component (one of `additional_outputs`) and the value it shows the moment
     a message is sent, before the server's first word (the status line, which would otherwise
-    still show the previous answer's "Done").
-    """
-
-    def __init__(self, *args: Any,
-                 sent_status: tuple[gr.components.Component, str] | None = None,
-                 **kwargs: Any) -> None:
-        self.sent_status = sent_status
-        self._answer_fn: Any = None  # the chat function as ChatInterface wraps it
-        super().__init__(*args, **kwargs)
-
-    def _setup_events(self) -> None:
-        # Rendered here, inside ChatInterface's own layout, before its events read it.
-        self.saved_input = gr.Textbox(visible=False, show_label=False,
-                                      elem_id=f"{self.textbox.elem_id}-sent")
-        super()._setup_events()
-        # An answer's progress shows on the conversation alone, not as a timer on each of its
-        # outputs: the page revisits every progress target at each status of any event and
-        # redraws each timer at every frame, on the CPU the answer's model is waiting for.
-        assert self._answer_fn is not None, "ChatInterface's Enter chain has changed"
-        for step in _running(self._answer_fn):
-            step.show_progress_on = [self.chatbot]
-
-    def _setup_stop_events(self, event_triggers: list[Any], events_to_cancel: list[Any],
-                           after_success: Any) -> None:
-        super()._setup_stop_events(event_triggers, events_to_cancel, after_success)
-        take = _fn(after_success["id"])
-        _in_page(take, TAKE_MESSAGE)
-        gate = _fn(after_success.success(None, [self.saved_input], None, js=GATE, queue=False,
-                                         show_progress="hidden",
-                                         api_visibility="undocumented")["id"])
-        for step in _after(take):
-            if step is gate:
-                continue
-            if step.fn == self._append_message_to_history:
-                _in_page(step, SHOW_MESSAGE)
-                for answer in _after(step):  # the answer, first of the gate's next steps
-                    _follow(answer, gate, on_success=True)
-                    self._answer_fn = answer.fn  # Retry's and the options' answers run it too
-                _follow(step, gate)
-            elif step.trigger_only_on_success and step.outputs == [self.textbox]:
-                if self.sent_status is None:
-                    _in_page(step, show_sent())
-                else:
-                    component, value = self.sent_status
-                    _in_page(step, show_sent(value))
-                    step.outputs = [self.textbox, component]
-                step.inputs = []
-                _follow(step, gate)
-
-
-def _fn(fn_id: int) -> BlockFunction:
-    config = get_blocks_context()
-    assert config is not None, "built inside a gr.Blocks"
-    return config.fns[fn_id]
-
-
-def _after(step: BlockFunction) -> list[BlockFunction]:
-    config = get_blocks_context()
-    assert config is not None, "built inside a gr.Blocks"
-    return [fn for fn in config.fns.values() if fn.trigger_after == step._id]
-
-
-def _running(fn: Any) -> list[BlockFunction]:
-    """Every event that runs `fn` (for the chat's answer: Enter, Retry, Edit, an option)."""
-    config = get_blocks_context()
-    assert config is not None, "built inside a gr.Blocks"
-    return [step for step in config.fns.values() if step.fn is fn]
-
-
-def _follow(step: BlockFunction, gate: BlockFunction, *, on_success: bool = False) -> None:
-    """`step` runs once the gate passes. The page starts a step's successors in the order
-    success-only first, then the rest: `on_success` puts the answer's request first."""
-    step.trigger_after = gate._id
-    step.trigger_only_on_success = on_success
-
-
-def _in_page(step: BlockFunction, js: str) -> None:
-    """The step runs as this JS in the page (Gradio's JS-only event); its server side goes."""
-    step.fn = None
-    step.js = js
-    step.queue = False
-    step.validator = None
-    step.show_progress = "hidden"
+    still show the previous answer's "Done")."""
+    return PageSideChat(*args, send_steps=SEND_STEPS, sent_status=sent_status, **kwargs)

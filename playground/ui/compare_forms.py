@@ -20,6 +20,7 @@ import gradio as gr
 from playground.compare.forms import FormProblem, entry_form, entry_overrides, parse_json_object
 from playground.service import InputForm, ModelProblem, ModelSetup
 from playground.ui.context import AppContext
+from playground.ui.gradio_compat import current_page, upload_folder
 from playground.ui.runner import token_of
 from playground.ui.schema_form import form_values, render_form
 
@@ -117,7 +118,7 @@ def overrides_of(index: int, state: dict[str, Any] | None, values: Any, task: st
 def entries_overrides(task: str, states: list[Any], values: list[Any]
                       ) -> tuple[list[dict[str, Any]], list[frozenset[str]]]:
     """Every entry's form as overrides, and its secret inputs' names, in entry order."""
-    roots = [Path(gr.utils.get_upload_folder())]
+    roots = [Path(upload_folder())]
     found = [overrides_of(i, state, value, task, roots)
              for i, (state, value) in enumerate(zip(states, values, strict=True))]
     return [f[0] for f in found], [f[1] for f in found]
@@ -147,8 +148,7 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
             out += [row[part] for row in loaded]
         return out
 
-    root = gr.context.Context.root_block
-    assert root is not None, "built inside the page's Blocks"
+    root = current_page()
     root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state],
               outputs=[*[f.setup for f in forms], *[f.values for f in forms],
                        *page.overrides, *[f.note for f in forms]],

@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from gradio.data_classes import FileData, ImageData
-from gradio.exceptions import ComponentProcessingError, InvalidPathError
-from pydantic import ValidationError  # what Gradio raises for a payload that fits no field
 
 from playground.service import pixel_problem
+from playground.ui.gradio_compat import (
+    PAYLOAD_REFUSALS,
+    PathRefused,
+    upload_path,
+    wrap_preprocess,
+    wrap_preprocess_data,
+)
 from playground.ui.inputs import NOT_UPLOADED, is_upload
 
 _REFUSED = NOT_UPLOADED[:1].upper() + NOT_UPLOADED[1:]
-_GUARDED: set[int] = set()  # ids of the Blocks (and image boxes) already guarded
 
 
 def confine_uploads(demo: gr.Blocks) -> None:
@@ -28,40 +31,38 @@ def confine_uploads(demo: gr.Blocks) -> None:
     `meta`; gr.Image's payload model does not require it, so without this a browser could have
     any image on the server's disk read (and sent to a model)."""
     for block in demo.blocks.values():
-        if isinstance(block, gr.Image) and id(block) not in _GUARDED:
-            _GUARDED.add(id(block))
-            block.preprocess = _confined(block.preprocess)  # type: ignore[method-assign]
+        if isinstance(block, gr.Image):
+            wrap_preprocess(block, _confined)
 
 
 def plain_refusals(demo: gr.Blocks) -> None:
     """Gradio's own refusals of a crafted request (a file path outside its upload folder, a
     value its component cannot take) reach the page as an anonymous error and a traceback in
     the console: say them in a sentence instead."""
-    if id(demo) in _GUARDED:
-        return
-    _GUARDED.add(id(demo))
-    original = demo.preprocess_data
+    wrap_preprocess_data(demo, _plain)
 
+
+def _plain(original: Any) -> Any:
     async def preprocess_data(*args: Any, **kwargs: Any) -> Any:
         try:
             return await original(*args, **kwargs)
         except gr.Error:
             raise
-        except InvalidPathError:
+        except PathRefused:
             raise gr.Error(_REFUSED, title="File refused",
                            print_exception=False) from None
-        except (ValidationError, ComponentProcessingError, ValueError, TypeError):
+        except PAYLOAD_REFUSALS:
             raise gr.Error("A value sent with this request does not fit its field (for example "
                            "text where a file or a number belongs, or a number that is not "
                            "finite). Check the inputs and try again.", title="Request refused",
                            print_exception=False) from None
 
-    demo.preprocess_data = preprocess_data  # type: ignore[method-assign]
+    return preprocess_data
 
 
 def _confined(preprocess: Any) -> Any:
     def checked(payload: Any) -> Any:
-        path = payload.path if isinstance(payload, ImageData | FileData) else None
+        path = upload_path(payload)
         if path and not is_upload(path):
             raise gr.Error(_REFUSED, title="File refused",
                            print_exception=False)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gradio.utils import get_upload_folder
 from PIL import Image
 
 from playground.service import errors, human_size, pixel_problem
+from playground.ui.gradio_compat import upload_folder
 
 NOT_UPLOADED = ("only files uploaded to this page can be used (this one was not). "
                 "Upload the file again.")
@@ -25,7 +25,7 @@ def is_upload(value: str | os.PathLike[str]) -> bool:
     """Whether `value` names a file in Gradio's upload folder (symlinks followed)."""
     try:
         path = Path(value).resolve()
-        return path.is_file() and path.is_relative_to(Path(get_upload_folder()).resolve())
+        return path.is_file() and path.is_relative_to(Path(upload_folder()).resolve())
     except (OSError, RuntimeError, ValueError):  # a link loop, an unencodable name
         return False
 

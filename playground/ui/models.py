@@ -30,6 +30,7 @@ from playground.service import (
 from playground.ui import widgets
 from playground.ui.code_panel import CodePanel
 from playground.ui.context import AppContext
+from playground.ui.gradio_compat import current_page, upload_folder
 from playground.ui.messages import Message
 from playground.ui.model_list import listed, model_list, with_covers
 from playground.ui.runner import (
@@ -189,8 +190,7 @@ def build(ctx: AppContext) -> None:
         params = dict(request.query_params) if request is not None else {}
         return await page_loaded(ctx, view, token_of(token_value), params)
 
-    root = gr.context.Context.root_block
-    assert root is not None, "build() runs inside the page's Blocks"
+    root = current_page()
     # The progress shows on the list only (one target: why in tests/ui/test_progress_targets.py).
     root.load(on_page_load, inputs=[ctx.token_state],
               outputs=[picker, view.listed, models, view.shown, collection, *view.opened],
@@ -306,7 +306,7 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
               run_btn: gr.Button, cancel_btn: gr.Button, link_btn: gr.Button) -> None:
     """Run, Cancel and Make link for this form (wired again whenever the form is made)."""
     form, panel, outputs, code = chosen.form, view.panel, view.outputs, view.code
-    upload_root = gr.utils.get_upload_folder()
+    upload_root = upload_folder()
 
     def values_of(data: dict[Any, Any]) -> dict[str, Any]:
         return form_values(form, [data.get(c) for c in components])

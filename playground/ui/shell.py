@@ -16,6 +16,7 @@ import gradio as gr
 
 from playground.ui import history, owners
 from playground.ui.context import AppContext
+from playground.ui.gradio_compat import label_in_config
 from playground.ui.runner import pill
 
 TabBuilder = Callable[[AppContext], Any]
@@ -33,15 +34,9 @@ def token_state(secret: str) -> gr.BrowserState:
     """The browser's saved token, labelled so the API documents it as "API token" (every event's
     `token` parameter is optional: none means the server's own token).
 
-    BrowserState takes no label; a subclass would make Gradio write a .pyi stub next to this
-    file at import, so the label is added to this one instance's config instead."""
+    BrowserState takes no label (ui/gradio_compat.py adds one to this instance's config)."""
     state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=secret)
-    plain = state.get_config
-
-    def get_config(cls: Any = None) -> dict[str, Any]:
-        return {**plain(cls), "label": "API token"}
-
-    state.get_config = get_config  # type: ignore[method-assign]
+    label_in_config(state, "API token")
     return state
 
 

@@ -14,7 +14,7 @@ from playground.ui.chat_send import (
     REFUSAL,
     SHOW_MESSAGE,
     TAKE_MESSAGE,
-    PageSideChat,
+    page_side_chat,
     show_sent,
 )
 
@@ -34,7 +34,7 @@ def _next_steps(config: dict[str, Any], step: dict[str, Any]) -> list[dict[str, 
 def test_enter_starts_the_answer_first_and_shows_the_message_beside_it() -> None:
     with gr.Blocks() as demo:
         box = gr.Textbox(elem_id="box", submit_btn=True, stop_btn=True, render=False)
-        chat = PageSideChat(_echo, textbox=box)
+        chat = page_side_chat(_echo, textbox=box)
     config = demo.get_config_file()
     enter = [d for d in config["dependencies"]
              if [tuple(t) for t in d["targets"]] == [(box._id, "submit")]]
@@ -65,7 +65,7 @@ def test_the_status_line_says_sending_at_once() -> None:
     with gr.Blocks() as demo:
         status = gr.Markdown("Done", render=False)
         box = gr.Textbox(render=False)
-        PageSideChat(_echo, textbox=box, additional_outputs=[status],
+        page_side_chat(_echo, textbox=box, additional_outputs=[status],
                      sent_status=(status, "<b>Sending…</b>"))
     config = demo.get_config_file()
     [step] = [d for d in config["dependencies"] if d["js"] == show_sent("<b>Sending…</b>")]
@@ -75,7 +75,7 @@ def test_the_status_line_says_sending_at_once() -> None:
 
 def test_every_answer_shows_its_progress_on_the_conversation_only() -> None:
     with gr.Blocks() as demo:
-        chat = PageSideChat(_echo, textbox=gr.Textbox(render=False),
+        chat = page_side_chat(_echo, textbox=gr.Textbox(render=False),
                             additional_outputs=[gr.Markdown(render=False)])
     config = demo.get_config_file()
     answers = [d for d in config["dependencies"]  # the chat function, named by Gradio

@@ -14,8 +14,9 @@ PLAYGROUND = Path(__file__).parents[2] / "playground"
 # presets, the results, compare (the same layer, itself on the service) and itself.
 UI_MAY = ("gradio", "playground.service", "playground.presets", "playground.results",
           "playground.compare", "playground.ui")
-THIRD_PARTY_UI = {"PIL", "gradio", "pydantic"}  # PIL: an output image's size; pydantic: what
-# Gradio raises for a payload that fits no field (ui/guard.py)
+THIRD_PARTY_UI = {"PIL", "gradio", "pydantic", "packaging"}  # PIL: an output image's size;
+# pydantic: what Gradio raises for a payload that fits no field; packaging: the supported Gradio
+# range (ui/gradio_compat.py, ui/gradio_version.py)
 LOWER = ("playground.replicate", "playground.engine", "playground.files")
 
 
