@@ -178,7 +178,7 @@ def field_from_property(name: str, prop: Any, schemas: Mapping[str, Any] | None 
         return Field(kind="choice", value_type=value_type, choices=values,
                      default=default if default in values else None, **base)
 
-    if merged.get("x-cog-secret") or merged.get("format") == "password":
+    if is_secret_property(merged):
         return Field(kind="password", value_type="string", **base)  # defaults are never shown
 
     if kind_type == "boolean":
@@ -393,3 +393,9 @@ def _decimals(value: float) -> int:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def is_secret_property(spec: Mapping[str, Any]) -> bool:
+    """An input the version marks secret (`x-cog-secret`, or `format: password`): a password
+    field, sent to the model and blanked everywhere after."""
+    return spec.get("x-cog-secret") is True or spec.get("format") == "password"

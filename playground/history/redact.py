@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from playground.forms.fields import is_secret_property
+
 SECRET = {"$secret": "not stored"}  # an input's value the history refuses to keep
 MAX_DEPTH = 32  # a JSON input nested 100,000 deep is cut here, not recursed into
 MAX_TEXT = 100_000  # characters of one string value
@@ -36,15 +38,20 @@ def looks_secret(name: str) -> bool:
 
 
 def secret_inputs(openapi_schema: Mapping[str, Any] | None) -> frozenset[str]:
-    """The input names a version's schema marks `x-cog-secret` (or `format: password`)."""
+    """The input names a version's schema marks secret (forms.is_secret_property)."""
     try:
         props = openapi_schema["components"]["schemas"]["Input"]["properties"]  # type: ignore[index]
     except (KeyError, TypeError):
         return frozenset()
+    return secret_properties(props)
+
+
+def secret_properties(props: Any) -> frozenset[str]:
+    """The names among an input schema's `properties` that are secret."""
     if not isinstance(props, Mapping):
         return frozenset()
-    return frozenset(str(name) for name, spec in props.items() if isinstance(spec, Mapping) and (
-        spec.get("x-cog-secret") is True or spec.get("format") == "password"))
+    return frozenset(str(name) for name, spec in props.items()
+                     if isinstance(spec, Mapping) and is_secret_property(spec))
 
 
 def is_secret_input(name: str, secrets: frozenset[str]) -> bool:

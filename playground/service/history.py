@@ -9,6 +9,7 @@ from playground.files import FileProblem
 from playground.files.uploads import read_source
 from playground.history import InputFile
 from playground.history.recorder import PendingRun, Recorder
+from playground.history.redact import secret_properties
 
 from . import secrets as secret_inputs
 from .schema import InputSchema
@@ -20,8 +21,7 @@ async def pending_run(recorder: Recorder, schema: InputSchema | None, task: str,
     """An identical run is found by the files as the user gave them (and the side they would
     be shrunk to): no image decoded, nothing sent. Secret inputs come from the version's
     schema when it was looked up (`x-cog-secret`)."""
-    secrets = frozenset(n for n, p in schema.properties.items()
-                        if p.get("x-cog-secret") is True) if schema else frozenset()
+    secrets = secret_properties(schema.properties) if schema else frozenset()
     secrets |= secret_inputs.current()  # the caller's own (e.g. the Models tab's form)
 
     def keyed() -> PendingRun:

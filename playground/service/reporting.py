@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
+from playground.background import in_background
 from playground.replicate import PredictionStream, RetryNotice, errors, retry_listener
 from playground.replicate.types import Prediction, ServerSentEvent
 from playground.results import RunUpdate
@@ -113,7 +114,7 @@ def retries_reported(on_update: OnUpdate | None) -> Iterator[None]:
         outcome = on_update(RunUpdate("", "retrying", "", None, time.monotonic() - started,
                                       notice=text))
         if inspect.isawaitable(outcome):
-            asyncio.ensure_future(outcome)
+            in_background(outcome)
 
     with retry_listener(heard):
         yield

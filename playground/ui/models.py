@@ -384,9 +384,3 @@ def _summary(result: Any) -> str:
         return f"{len(files)} output file{'s' if len(files) != 1 else ''}."
     text = result.text
     return f"{len(text):,} characters of output." if text else ""
-
-
-if __name__ == "__main__":
-    from playground.ui.app import main_for
-
-    main_for(TAB)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import gradio as gr
 
+from playground.background import in_background
 from playground.service import (
     Caller,
     OnUpdate,
@@ -271,7 +272,7 @@ class Run:
     def _cancel_in_background(self) -> None:
         if not self.prediction_id:
             return
-        asyncio.ensure_future(cancel_quietly(self.ctx, self.prediction_id, self.token))
+        in_background(cancel_quietly(self.ctx, self.prediction_id, self.token))
 
     def done_status(self, summary: str = "", notes: list[str] | None = None) -> str:
         """The status line of a success; `notes` (what was changed on the way) are said too."""

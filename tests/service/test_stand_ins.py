@@ -38,6 +38,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory):
     thread.stop()
 
 
+@pytest.mark.models  # the engine's registry lists a model as available by its weights
 def test_the_engine_lists_each_model_with_its_page_name(engine, tmp_path: Path) -> None:
     found = Service(engine.url, data_dir=tmp_path, backend="local").local_models()
     assert found["local/brand-new"] == LocalModel(
@@ -49,6 +50,7 @@ def test_the_engine_lists_each_model_with_its_page_name(engine, tmp_path: Path) 
     assert found["local/sd-turbo"].available is False
 
 
+@pytest.mark.models  # the engine's registry lists a model as available by its weights
 def test_the_banner_and_the_preset_line_name_what_the_engine_lists(engine, tmp_path) -> None:
     view = PresetsView(Service(engine.url, data_dir=tmp_path, backend="local"))
     by_cloud = {s.cloud: s for s in view.stand_ins()}
@@ -59,6 +61,7 @@ def test_the_banner_and_the_preset_line_name_what_the_engine_lists(engine, tmp_p
     assert "English only" in view.describe("transcribe", None)
 
 
+@pytest.mark.models  # the engine's registry lists a model as available by its weights
 def test_the_model_list_is_asked_once_per_service(engine, tmp_path: Path) -> None:
     service = Service(engine.url, data_dir=tmp_path, backend="local")
     assert service.local_models() is service.local_models()
