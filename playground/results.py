@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,40 @@ class Reused:
     started_at: float  # when that run was made (epoch seconds)
 
 
+class Failure(StrEnum):
+    """A failed prediction, by what the person can do about it (ui/messages.py words each)."""
+
+    UNAVAILABLE = "unavailable"  # the model cannot run on this backend
+    CONTEXT_FULL = "context_full"  # the conversation does not fit the model's context
+    INTERRUPTED = "interrupted"  # the model's worker stopped midway (partial output kept)
+    UNREADABLE_FILE = "unreadable_file"  # the model could not read the file it was given
+    OTHER = "other"
+
+
+# A prediction's error is a string (Replicate has no error codes): how backends word each kind,
+# read here once, where the error enters, so the page switches on a Failure.
+UNAVAILABLE = re.compile(r"^\S+ is unavailable:\s*")  # the engine's "local/x is unavailable: why"
+_CONTEXT_FULL = ("context size", "context length", "context window", "maximum context",
+                 "too many tokens", "prompt is too long")  # llama.cpp, vLLM, the cloud's Llama
+_UNREADABLE = ("cannot identify image", "not an image", "decode")
+
+
+def failure_of(error: object) -> Failure:
+    """The kind of a failed prediction's `error`."""
+    text = str(error or "").strip()
+    lowered = text.lower()
+    if any(w in lowered for w in _CONTEXT_FULL):
+        return Failure.CONTEXT_FULL
+    if "restarted" in lowered:  # the engine's "the model's worker restarted"
+        return Failure.INTERRUPTED
+    if UNAVAILABLE.match(text) or any(w in lowered for w in ("not available", "unavailable",
+                                                               "offline")):
+        return Failure.UNAVAILABLE
+    if any(w in lowered for w in _UNREADABLE):
+        return Failure.UNREADABLE_FILE
+    return Failure.OTHER
+
+
 @dataclass
 class RunResult:
     """One finished (or failed, or canceled) prediction, with its outputs saved locally.
@@ -109,6 +144,11 @@ class RunResult:
     @property
     def canceled(self) -> bool:
         return self.status == "canceled"
+
+    @property
+    def failure(self) -> Failure | None:
+        """What kind of failure this was (None when it did not fail)."""
+        return failure_of(self.error) if self.status == "failed" else None
 
     @property
     def text(self) -> str:

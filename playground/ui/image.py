@@ -10,6 +10,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground.results import Failure
 from playground.service import OnUpdate, RunResult, errors
 from playground.ui import widgets
 from playground.ui.context import AppContext
@@ -173,7 +174,8 @@ async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_pr
     except gr.Error as exc:
         # Offline this is the expected answer: said once, in plain words, in the status line
         # (no toast, no error badge); the engine's reason goes to the logs.
-        if not (ctx.backend.is_local and exc.title == UNAVAILABLE_TITLE):
+        unavailable = run.failure is not None and run.failure.failure is Failure.UNAVAILABLE
+        if not (ctx.backend.is_local and unavailable):
             raise
         yield {view.panel.status: OFFLINE_NOTE, view.panel.logs: exc.message}
         return

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from playground.results import UNAVAILABLE, Failure, failure_of
 from playground.service import RunResult, errors, scrub
 
 log = logging.getLogger("playground.ui")
@@ -20,13 +21,6 @@ Kind = Literal["error", "warning", "canceled"]
 
 TOKEN_HELP = "Paste your Replicate API token under **API token** at the top of the page."
 TOKEN_URL = "https://replicate.com/account/api-tokens"
-
-# The engine's "local/sd-turbo is unavailable: <reason>": the reason alone reads better.
-_UNAVAILABLE_PREFIX = re.compile(r"^\S+ is unavailable:\s*")
-# How backends say the prompt does not fit (llama.cpp, vLLM, the cloud's Llama).
-_CONTEXT_FULL = ("context size", "context length", "context window", "maximum context",
-                 "too many tokens", "prompt is too long")
-
 
 # Words only a developer reads: a message holding one says it plainly and keeps the original
 # for the run's Details (one click away).
@@ -152,19 +146,19 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
 
 
 def _failed(reported: object, *, local: bool) -> Message:
+    kind = failure_of(reported)
     error = str(reported or "").strip() or "the model stopped without saying why"
-    error = _UNAVAILABLE_PREFIX.sub("", error)
+    error = UNAVAILABLE.sub("", error)  # "local/x is unavailable: why": the reason reads better
     error = error[:1].upper() + error[1:]
-    lowered = error.lower()
-    if any(w in lowered for w in _CONTEXT_FULL):
+    if kind is Failure.CONTEXT_FULL:
         return Message("The conversation is too long for this model",
                        "Clear the conversation (the bin button at the top right of the chat) "
                        "and ask again, or send a shorter message.")
-    if "restarted" in lowered:
+    if kind is Failure.INTERRUPTED:
         return Message("The model stopped midway",
                        f"{error.rstrip('.')}. What it wrote so far is kept; send the message "
                        "again to get a whole answer.")
-    if "not available" in lowered or "unavailable" in lowered or "offline" in lowered:
+    if kind is Failure.UNAVAILABLE:
         title = "Not available offline" if local else "Model not available"
         if _TECHNICAL.search(error):
             # "Text-to-image is not available locally: no PyPI package…": the plain first
@@ -175,7 +169,7 @@ def _failed(reported: object, *, local: bool) -> Message:
             return Message(title, f"{said}. The reason and the fix are under Details.",
                            detail=error)
         return Message(title, error)
-    if any(w in lowered for w in ("cannot identify image", "not an image", "decode")):
+    if kind is Failure.UNREADABLE_FILE:
         return Message("The model could not read the file", error)
     if _TECHNICAL.search(error):
         return Message("The model could not finish", "The model stopped with an error; what it "
