@@ -4,11 +4,12 @@
 .PHONY: start test setup lint lock test-gradio-newest
 
 BACKEND ?= auto
+PORT ?=
 PYTEST_ARGS ?=
 
 start:
 	scripts/setup.sh
-	.venv/bin/playground --backend $(BACKEND)
+	.venv/bin/playground --backend $(BACKEND) $(if $(PORT),--port $(PORT))
 
 test:
 	scripts/setup.sh --test

@@ -15,7 +15,9 @@ import argparse
 import ipaddress
 import logging
 import os
+import socket
 import sys
+import webbrowser
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+DEFAULT_PORT = 7860
+PORTS_TRIED = 20
 log = logging.getLogger("playground")
 
 
@@ -84,7 +88,7 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
     return service, engine
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
+def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "auto",
            tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
            visitors_bring_token: bool = False, shared_history: bool = False,
            history_max_size: str | None = None) -> None:
@@ -101,11 +105,23 @@ def launch(host: str = "127.0.0.1", port: int = 7860, backend: str = "auto",
     ctx = make_context(service)
     log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
-        serve(build_app(ctx, tabs=tabs), ctx, host=host, port=port, block=True, auth=auth)
+        demo = build_app(ctx, tabs=tabs)
+        serve(demo, ctx, host=host, port=port, block=False, auth=auth)
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        print(f"Replicate Playground is ready: open {url} in a browser (Ctrl+C stops it).",
+              flush=True)
+        if sys.stdout.isatty() and _has_desktop():
+            webbrowser.open(url)
+        demo.block_thread()
     finally:
         if engine is not None:
             engine.stop()
         history.store.close()
+
+
+def _has_desktop() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _app(argv: list[str]) -> int:
@@ -120,7 +136,9 @@ def _app(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="playground", description="Replicate Playground")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--port", type=int, default=None,
+                        help="default: $PORT, $GRADIO_SERVER_PORT or 7860; when the default is "
+                        "taken, the next free port")
     parser.add_argument(
         "--backend",
         default="auto",
@@ -159,10 +177,51 @@ def _app(argv: list[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    launch(host=args.host, port=args.port, backend=args.backend, tabs=args.tabs, auth=auth,
+    port = choose_port(args.host, args.port)
+    if isinstance(port, str):
+        print(f"playground: {port}", file=sys.stderr)
+        return 2
+    launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
            visitors_bring_token=args.visitors_bring_token, shared_history=args.shared_history,
            history_max_size=args.history_max_size)
     return 0
+
+
+def choose_port(host: str, given: int | None) -> int | str:
+    """The port to serve on, or a sentence saying why there is none.
+
+    A port asked for (`--port`, `$PORT`, `$GRADIO_SERVER_PORT`) is used or refused; the default
+    moves on to the next free one, since a second playground (or anything else) may hold it."""
+    env = os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT")
+    if given is None and env:
+        try:
+            given = int(env)
+        except ValueError:
+            return f"the port in $PORT / $GRADIO_SERVER_PORT is not a number: {env[:20]!r}"
+    if given is not None:
+        if not 0 < given < 65536:
+            return f"port {given} is not a port number (1 to 65535)"
+        if not port_free(host, given):
+            return (f"port {given} is already in use on {host}. Stop what uses it, or choose "
+                    f"another: playground --port {given + 1} (make start PORT={given + 1})")
+        return given
+    for port in range(DEFAULT_PORT, DEFAULT_PORT + PORTS_TRIED):
+        if port_free(host, port):
+            return port
+    return (f"ports {DEFAULT_PORT} to {DEFAULT_PORT + PORTS_TRIED - 1} are all in use on {host}; "
+            "choose one: playground --port N (make start PORT=N)")
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # as uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT counts as free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
