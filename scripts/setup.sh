@@ -39,8 +39,10 @@ stamp=".venv/.installed${extras}"
 # constraints.txt: the exact versions the tests ran on (scripts/lock.sh refreshes it).
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt \
-    -e ".${extras}"
+  # setuptools warns that an editable install can be shadowed by a folder of the same name:
+  # true of every checkout, and noise to a newcomer
+  PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q \
+    --disable-pip-version-check -c constraints.txt -e ".${extras}"
   touch "$stamp"
 fi
 
