@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,9 @@ def _not_a_number(what: str) -> Any:
     return refuse
 
 
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+
+
 def store_input_file(path: str | Path, base: Path | None = None) -> str:
     """Copy an uploaded file into the data dir by content hash; its name relative to it.
 
@@ -120,7 +124,10 @@ def store_input_file(path: str | Path, base: Path | None = None) -> str:
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:20]
     folder = (base or data_dir()) / "compare" / "inputs"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest}{source.suffix.lower()}"
+    # The name is the app's: the hash, and the upload's extension only when it is a plain one
+    # (the browser names the upload; anything else in a served file's name is its choice).
+    suffix = source.suffix.lower()
+    target = folder / f"{digest}{suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ''}"
     if not target.exists():
         shutil.copyfile(source, target)
     return relative_name(target, base)

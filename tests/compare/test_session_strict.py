@@ -117,3 +117,23 @@ def test_the_app_cannot_build_what_it_would_refuse_to_load(tmp_path: Path) -> No
                       base=tmp_path)
     with pytest.raises(FormProblem, match="is not a model name"):
         build_session("chat", ["a/b", "nothing"], ["", ""], prompt="hi", base=tmp_path)
+
+
+@pytest.mark.parametrize(("name", "suffix"), [
+    ("photo.PNG", ".png"), ("clip.wav", ".wav"), ("x.p~n:g", ""), ("a.<b>", ""),
+    ("notes", ""), ("voice.ünï", ""), ("a.b c", "")])
+def test_a_stored_input_is_named_by_the_app(name: str, suffix: str, tmp_path: Path) -> None:
+    """The browser names an upload; the copy a session keeps is named by its hash, with the
+    upload's extension only when it is a plain one, so it is always a name of the app's."""
+    import re
+
+    from playground.compare.forms import store_input_file
+    from playground.compare.safe_files import session_file
+
+    source = tmp_path / "upload" / name
+    source.parent.mkdir()
+    source.write_bytes(b"\x89PNG not really")
+    data = tmp_path / "data"
+    stored = store_input_file(source, data)
+    assert re.fullmatch(r"compare/inputs/[0-9a-f]{20}" + re.escape(suffix), stored), stored
+    assert session_file(stored, data).read_bytes() == source.read_bytes()
