@@ -132,7 +132,9 @@ def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
         lines.insert(0, f"**From history**: the identical run of {when}, not run again "
                         "(no request to the backend)")
     lines += extra or []
-    lines += [f"{pill('err', 'Not saved')} {scrub(p)}" for p in result.output_problems]
+    # a problem names the output's URL, which the model's author chose: shown as text
+    lines += [f"{pill('err', 'Not saved')} {html.escape(scrub(p), quote=False)}"
+              for p in result.output_problems]
     lines += [f"**Upload** {scrub(n)}" for n in result.upload_notes]
     return "  \n".join(lines)
 

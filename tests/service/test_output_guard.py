@@ -131,7 +131,7 @@ async def test_the_page_says_why_an_output_was_not_saved(
     from playground.ui.runner import Run, details_markdown
 
     hits: list[str] = []
-    url = f"{serve(internal_app(hits))}/internal-only/x.png"
+    url = f"{serve(internal_app(hits))}/internal-only/<b>x</b>.png"  # markup: shown as text
     service = Service(backend.url, data_dir=tmp_path / "data", backend="custom")
     run = Run(AppContext(service, browser_secret="x" * 16), "models", None, None)
     try:
@@ -144,7 +144,9 @@ async def test_the_page_says_why_an_output_was_not_saved(
     status = run.done_status()
     assert "1 output file was not downloaded: see Details for why." in status
     assert url not in status  # an address goes to the Details, not the status line
-    assert refused(url) in details_markdown(run.result)
+    details = details_markdown(run.result)
+    assert refused(url).replace("<", "&lt;").replace(">", "&gt;") in details
+    assert "<b>" not in details
 
 
 def test_one_address_rule_for_the_app_and_the_engine() -> None:
