@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,26 +82,40 @@ def _js_key(key: str) -> str:
 def heredoc_json(body: dict[str, Any]) -> str:
     """JSON for an unquoted here-document: `\\`, `$` and backticks escaped, files and secrets
     spliced in as shell expansions."""
-    marks: dict[str, str] = {}
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, FileInput | SecretInput):
-            key = f"\x00{len(marks)}\x00"
-            marks[key] = (_data_uri_expansion(value.path) if isinstance(value, FileInput)
-                          else f"${{{value.env}}}")
-            return key
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [mark(v) for v in value]
-        return value
-
-    text = json.dumps(mark(body), indent=2, ensure_ascii=False, allow_nan=False)
-    text = text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
+    # Each file or secret becomes a mark in the JSON, replaced by its expansion at the end. A
+    # mark holds a random token that nothing else in the text holds (checked: a text that does
+    # gets another token), so an input cannot forge one; a fixed mark in a prompt would be
+    # replaced too, splicing a secret or a file into it.
+    while True:
+        token = secrets.token_hex(8)
+        marks: dict[str, str] = {}
+        text = _escaped(json.dumps(_marked(body, token, marks), indent=2, ensure_ascii=False,
+                                   allow_nan=False))
+        if text.count(token) == len(marks):
+            break
     for key, expansion in marks.items():
-        escaped = json.dumps(key)[1:-1].replace("\\", "\\\\")
-        text = text.replace(escaped, expansion)
+        text = text.replace(key, expansion)
     return text
+
+
+def _marked(value: Any, token: str, marks: dict[str, str]) -> Any:
+    if isinstance(value, FileInput | SecretInput):
+        # letters and digits, which JSON and the escaping keep as they are; `m` ends it, so
+        # mark 1 is not the start of mark 10
+        key = f"mark{token}n{len(marks)}m"
+        marks[key] = (_data_uri_expansion(value.path) if isinstance(value, FileInput)
+                      else f"${{{value.env}}}")
+        return key
+    if isinstance(value, dict):
+        return {k: _marked(v, token, marks) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v, token, marks) for v in value]
+    return value
+
+
+def _escaped(text: str) -> str:
+    """What an unquoted here-document would expand, escaped."""
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
 
 
 def _data_uri_expansion(path: str) -> str:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from playground.config import data_dir
 from playground.forms import InputForm, InputProblem, coerce_inputs
 
 from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
+from .strict import problem
 
 TASKS: dict[str, str] = {
     "image-to-image": "Image to image (upscale, background removal, faces)",
@@ -109,6 +113,9 @@ def _not_a_number(what: str) -> Any:
     return refuse
 
 
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+
+
 def store_input_file(path: str | Path, base: Path | None = None) -> str:
     """Copy an uploaded file into the data dir by content hash; its name relative to it.
 
@@ -117,7 +124,10 @@ def store_input_file(path: str | Path, base: Path | None = None) -> str:
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:20]
     folder = (base or data_dir()) / "compare" / "inputs"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest}{source.suffix.lower()}"
+    # The name is the app's: the hash, and the upload's extension only when it is a plain one
+    # (the browser names the upload; anything else in a served file's name is its choice).
+    suffix = source.suffix.lower()
+    target = folder / f"{digest}{suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ''}"
     if not target.exists():
         shutil.copyfile(source, target)
     return relative_name(target, base)
@@ -156,10 +166,13 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
         extra.update({k: v for k, v in boxed.items() if k not in hidden})
         try:
             entries.append(Entry(ref=str(ref), overrides=extra, files=files))
-        except ValueError:
-            raise FormProblem(f"Entry {i + 1}: {str(ref)[:80]!r} is not a model name. Pick one "
-                              "from the list, or type a Replicate model's name such as "
-                              "nightmareai/real-esrgan.") from None
+        except ValidationError as exc:
+            if any(e["loc"][:1] == ("ref",) for e in exc.errors()):
+                raise FormProblem(f"Entry {i + 1}: {str(ref)[:80]!r} is not a model name. Pick "
+                                  "one from the list, or type a Replicate model's name such as "
+                                  "nightmareai/real-esrgan.") from None
+            raise FormProblem(f"Entry {i + 1}'s settings cannot be kept in a comparison: "
+                              f"{problem(exc)}.") from None
         secrets.append(secret)
         hidden_by_entry.append(hidden)
     if len(entries) < 2:
@@ -180,11 +193,14 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
         files[FILE_INPUTS[task]] = store_input_file(file_path, base)
     pinned = None if seed is None or seed == "" else int(seed)
     task_value: Task = task  # type: ignore[assignment]
-    if previous is not None and previous.task == task and previous.entries == entries:
-        session = previous.model_copy(update={"inputs": inputs, "input_files": files,
-                                              "seed": pinned})
-    else:
+    try:  # every value checked as a loaded session's would be (see compare/strict.py)
         session = CompareSession(task=task_value, entries=entries, inputs=inputs,
                                  input_files=files, seed=pinned)
+    except ValidationError as exc:
+        raise FormProblem(f"The inputs cannot be kept in a comparison: {problem(exc)}.") from None
+    if previous is not None and previous.task == task and previous.entries == entries:
+        session = previous.model_copy(update={"inputs": session.inputs,
+                                              "input_files": session.input_files,
+                                              "seed": session.seed})
     session.keep_secrets(secrets)
     return session

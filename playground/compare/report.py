@@ -22,6 +22,7 @@ from .forms import TASKS
 from .prices import cost_note, cost_text
 from .safe_files import SessionFileRefused, check_session_files
 from .session import CompareSession, Run, resolve_name
+from .strict import problem
 from .verdicts import VOTE_WORDS, round_findings
 
 EMBED_LIMIT = 20 * 1024 * 1024  # files bigger than this are named in the report, not embedded
@@ -41,7 +42,17 @@ def load_json(source: Path | str | bytes, base: Path | None = None) -> CompareSe
     is_text = isinstance(source, str) and source.lstrip().startswith("{")
     if isinstance(source, Path) or (isinstance(source, str) and not is_text):
         source = Path(source).read_bytes()
-    session = CompareSession.model_validate_json(source)
+    # Python's reader keeps what the file holds (NaN, a lone surrogate, a 400-digit number), so
+    # the session's own checks refuse it naming the field, not a position in the text.
+    try:
+        data = json.loads(source)
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be read") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"it is not JSON: {exc.msg.lower()} at character {exc.pos + 1}") from None
+    except ValueError:  # not UTF-8, or a number with thousands of digits
+        raise ValueError("it is not JSON text this app wrote") from None
+    session = CompareSession.model_validate(data)
     check_session_files(session, base)
     return session
 
@@ -51,11 +62,7 @@ def load_problem(exc: Exception) -> str:
     if isinstance(exc, SessionFileRefused):
         return str(exc)
     if isinstance(exc, ValidationError):
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        why = str(first.get("msg", "not valid")).removeprefix("Value error, ")
-        return (f"That file is not an exported comparison ({where + ': ' if where else ''}"
-                f"{why[:200]}).")
+        return f"That file is not an exported comparison ({problem(exc)})."
     if isinstance(exc, OSError):
         return f"That file could not be read ({exc.strerror or type(exc).__name__})."
     return f"That file is not an exported comparison ({str(exc)[:200]})."

@@ -1,7 +1,9 @@
 """The comparison session: what is compared, with which inputs, what came back, and the votes.
 
 Everything a session needs to be shared and replayed lives in this one pydantic model, so the
-exported JSON is simply `CompareSession.model_dump_json()`.
+exported JSON is simply `CompareSession.model_dump_json()`. A loaded file is hostile until
+checked, so every field is strictly typed and bounded (`strict.py`); the names of files are
+checked by `safe_files.py`, and the id is the app's own (a loaded session gets a new one).
 """
 
 from __future__ import annotations
@@ -10,13 +12,30 @@ import statistics
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 from playground.config import data_dir
 
 from .safe_files import session_file
+from .strict import (
+    STRICT,
+    Cell,
+    Count,
+    FileName,
+    FileNames,
+    JsonObject,
+    JsonValue,
+    Key,
+    Label,
+    LongText,
+    Money,
+    Ref,
+    Seed,
+    SessionId,
+    Short,
+)
 
 FORMAT = "replicate-playground/compare-session"
 FORMAT_VERSION = 1
@@ -27,14 +46,19 @@ Verdict = Literal["better", "worse", "tie"]
 TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 
 
+def new_session_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
 class Entry(BaseModel):
     """One contestant: a preset id (`preset:NAME`), a local model or any `owner/name[:version]`."""
 
-    ref: str
-    label: str = ""
-    overrides: dict[str, Any] = Field(default_factory=dict)
+    model_config = STRICT
+    ref: Ref
+    label: Label = ""
+    overrides: JsonObject = Field(default_factory=dict)
     # the entry's own file inputs (input name -> file relative to the data dir)
-    files: dict[str, str] = Field(default_factory=dict)
+    files: FileNames = Field(default_factory=dict)
 
     @field_validator("ref")
     @classmethod
@@ -66,21 +90,23 @@ class Entry(BaseModel):
 class Run(BaseModel):
     """One prediction of one entry in one round (a press of Run), or one cell of a grid."""
 
-    round: int
-    entry: int
-    label: str = ""
-    status: str = "queued"  # queued | starting | processing | succeeded | failed | canceled
-    prediction_id: str | None = None
-    model: str | None = None
-    version: str | None = None
-    input: dict[str, Any] = Field(default_factory=dict)
-    metrics: dict[str, float] = Field(default_factory=dict)
-    hardware: str | None = None
-    cost_usd: float | None = None  # an estimate: predict_time x the hardware's price per second
-    text: str | None = None  # text output (chat, transcription), as shown
-    files: list[str] = Field(default_factory=list)  # output files, relative to the data dir
-    logs: str = ""
-    error: str | None = None
+    model_config = STRICT
+    round: Count
+    entry: Cell
+    label: Label = ""
+    status: Short = "queued"  # queued | starting | processing | succeeded | failed | canceled
+    prediction_id: Short | None = None
+    model: Ref | None = None
+    version: Short | None = None
+    input: JsonObject = Field(default_factory=dict)
+    metrics: Annotated[dict[Key, float], Field(max_length=100)] = Field(default_factory=dict)
+    hardware: Short | None = None
+    cost_usd: Money | None = None  # an estimate: predict_time x the hardware's price per second
+    text: LongText | None = None  # text output (chat, transcription), as shown
+    # output files, relative to the data dir
+    files: Annotated[list[FileName], Field(max_length=100)] = Field(default_factory=list)
+    logs: LongText = ""
+    error: LongText | None = None
 
     @property
     def done(self) -> bool:
@@ -95,21 +121,27 @@ class Run(BaseModel):
 
 
 class Vote(BaseModel):
-    round: int
-    entry: int
+    model_config = STRICT
+    round: Count
+    entry: Cell
     verdict: Verdict
+
+
+Values = Annotated[list[JsonValue], Field(max_length=100)]
 
 
 class GridRecord(BaseModel):
     """An X/Y grid: one model (or the model axis), two parameters, one composed image."""
 
-    ref: str
-    x_name: str
-    x_values: list[Any]
-    y_name: str
-    y_values: list[Any]
-    image: str | None = None  # the composed grid, relative to the data dir
-    runs: list[Run] = Field(default_factory=list)  # one per cell; entry = row * columns + col
+    model_config = STRICT
+    ref: Ref
+    x_name: Short
+    x_values: Values
+    y_name: Short
+    y_values: Values
+    image: FileName | None = None  # the composed grid, relative to the data dir
+    # one per cell; entry = row * columns + col
+    runs: Annotated[list[Run], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class EntrySummary(BaseModel):
@@ -126,19 +158,23 @@ class EntrySummary(BaseModel):
 
 
 class CompareSession(BaseModel):
-    format: str = FORMAT
-    format_version: int = FORMAT_VERSION
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    model_config = STRICT
+    format: Short = FORMAT
+    format_version: Annotated[int, Field(ge=1, le=FORMAT_VERSION)] = FORMAT_VERSION
+    # names the export's files: only ever one the app made (see the module docstring)
+    id: SessionId = Field(default_factory=new_session_id)
+    # an ISO text in the file: read as JSON carries it (the rest is strict)
+    created_at: Annotated[datetime, Field(strict=False)] = Field(
+        default_factory=lambda: datetime.now(UTC))
     task: Task
     entries: list[Entry]
-    inputs: dict[str, Any] = Field(default_factory=dict)  # shared by every entry
+    inputs: JsonObject = Field(default_factory=dict)  # shared by every entry
     # shared file inputs (input name -> file relative to the data dir), e.g. the image to upscale
-    input_files: dict[str, str] = Field(default_factory=dict)
-    seed: int | None = None  # pinned for every entry whose model takes a seed
-    runs: list[Run] = Field(default_factory=list)
-    votes: list[Vote] = Field(default_factory=list)
-    grids: list[GridRecord] = Field(default_factory=list)
+    input_files: FileNames = Field(default_factory=dict)
+    seed: Seed | None = None  # pinned for every entry whose model takes a seed
+    runs: Annotated[list[Run], Field(max_length=10_000)] = Field(default_factory=list)
+    votes: Annotated[list[Vote], Field(max_length=10_000)] = Field(default_factory=list)
+    grids: Annotated[list[GridRecord], Field(max_length=100)] = Field(default_factory=list)
     # each entry's secret inputs (x-cog-secret): sent with its runs, never saved or exported
     _secrets: list[dict[str, str]] = PrivateAttr(default_factory=list)
 
@@ -153,8 +189,19 @@ class CompareSession(BaseModel):
     @classmethod
     def _format(cls, value: str) -> str:
         if value != FORMAT:
-            raise ValueError(f"not a comparison session file (format {value!r})")
+            raise ValueError(f"not a comparison session file (format {value[:60]!r})")
         return value
+
+    @model_validator(mode="after")
+    def _entries_exist(self) -> CompareSession:
+        """A run or a vote of an entry the session does not have would be shown nowhere and
+        counted wrong."""
+        for kind, items in (("runs", self.runs), ("votes", self.votes)):
+            for i, item in enumerate(items):
+                if item.entry >= len(self.entries):
+                    raise ValueError(f"{kind}.{i}.entry: there is no entry {item.entry + 1} "
+                                     f"(the session has {len(self.entries)})")
+        return self
 
     # -- rounds ------------------------------------------------------------------------------
 

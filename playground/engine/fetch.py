@@ -10,7 +10,6 @@ connect (DNS rebinding) cannot reach a private address.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import time
 from collections.abc import Iterable
@@ -21,6 +20,8 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from playground.addresses import is_public as _is_public  # one rule for engine and app
+
 MAX_BYTES = 100 * 1024 * 1024
 TIMEOUT = 30.0
 MAX_REDIRECTS = 5
@@ -28,13 +29,6 @@ MAX_REDIRECTS = 5
 
 class FetchError(Exception):
     """A file input URL could not be fetched; the message is shown as the prediction's error."""
-
-
-def _is_public(addr: str) -> bool:
-    ip = ipaddress.ip_address(addr.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 def _refused(host: str) -> FetchError:

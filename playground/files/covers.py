@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from playground.files.netguard import origin, public_only_transport
+from playground.files.netguard import guarded_client, origin
 from playground.files.outputs import write_atomic
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -38,11 +38,10 @@ _BAD_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 class CoverImages:
     """`await covers.thumbnails([url or None, ...])` -> a local path or None for each."""
 
-    def __init__(self, dest: Path, *, trusted: Iterable[str] = (),
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, dest: Path, *, trusted: Iterable[str] = ()) -> None:
         self.dest = dest
-        self._trusted = {origin(u) for u in trusted}
-        self._transport = transport or public_only_transport(trusted)
+        self._trusted_urls = list(trusted)
+        self._trusted = {origin(u) for u in self._trusted_urls}
         self._failed: dict[str, float] = {}
         self._busy: dict[str, asyncio.Lock] = {}
         self.fetched = 0  # downloads attempted (tests check the cache and the refusals)
@@ -61,8 +60,8 @@ class CoverImages:
 
     async def thumbnails(self, urls: Sequence[str | None]) -> list[Path | None]:
         limit = asyncio.Semaphore(PARALLEL)
-        async with httpx.AsyncClient(transport=self._transport, timeout=TIMEOUT,
-                                     follow_redirects=False, trust_env=False) as http:
+        async with guarded_client(self._trusted_urls, timeout=TIMEOUT,
+                                  follow_redirects=False) as http:
             async def one(url: str | None) -> Path | None:
                 if not url:
                     return None

@@ -1,17 +1,19 @@
 """Connecting only to public addresses: for URLs that a server hands us and we fetch unasked.
 
-A model's cover image URL comes from the backend's answer, so a hostile server could name
-`http://169.254.169.254/` or a machine on the app's own network (SSRF). `public_only_transport`
-resolves the host once, refuses it unless every address is public, and connects to that checked
-address (the URL's host still gives the Host header and TLS SNI), so a DNS answer that changes
-between the check and the connect (DNS rebinding) cannot reach a private address. `trusted`
-origins (the backend the operator chose, which the app talks to anyway) skip the check.
+A model's output files and cover image are URLs in the backend's answer, and anyone can publish
+a model whose output is `http://169.254.169.254/...` or a machine on the app's own network
+(SSRF). `public_only_transport` resolves the host once, refuses it unless every address is
+public (`playground.addresses`, the engine's rule too), and connects to that checked address (the
+URL's host still gives the Host header and TLS SNI), so a DNS answer that changes between the
+check and the connect (DNS rebinding) cannot reach a private address. `trusted` origins (the
+backend the operator chose, which the app talks to anyway) skip the check. A transport sees
+every request a client sends, each redirect hop included, so a redirect from a trusted origin
+to a private address is refused too. `guarded_client` is the one way the app fetches such URLs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import urllib.parse
 from collections.abc import Iterable
@@ -20,16 +22,18 @@ from typing import Any
 import httpcore
 import httpx
 
+from playground.addresses import is_public
+
+__all__ = ["PrivateAddress", "Unresolvable", "guarded_client", "is_public", "origin",
+           "public_only_transport", "resolve_public"]
+
 
 class PrivateAddress(httpx.ConnectError):
-    """The host resolves to a private, loopback or link-local address (or does not resolve)."""
+    """The host resolves to a private, loopback, link-local or otherwise special address."""
 
 
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+class Unresolvable(httpx.ConnectError):
+    """The host does not resolve (nothing was connected to)."""
 
 
 async def resolve_public(host: str, port: int) -> str:
@@ -39,7 +43,7 @@ async def resolve_public(host: str, port: int) -> str:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
                                                              proto=socket.IPPROTO_TCP)
     except OSError as exc:
-        raise PrivateAddress(f"cannot resolve {host}") from exc
+        raise Unresolvable(f"cannot resolve {host}") from exc
     addresses = [str(info[4][0]) for info in infos]
     if not addresses or not all(is_public(a) for a in addresses):
         raise PrivateAddress(f"{host} is not a public address")
@@ -95,3 +99,12 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
 def public_only_transport(trusted: Iterable[str] = ()) -> httpx.AsyncBaseTransport:
     """A transport that connects only to public addresses, except for `trusted` origins."""
     return _GuardedTransport(trusted)
+
+
+def guarded_client(trusted: Iterable[str] = (), **options: Any) -> httpx.AsyncClient:
+    """An httpx client that reaches only public addresses and the `trusted` origins, on every
+    request and redirect hop. Its transport is its own (closing a client closes its transport,
+    so a shared one would cut another download short), and no proxy is taken from the
+    environment: a proxy would resolve the names itself, unchecked."""
+    return httpx.AsyncClient(transport=public_only_transport(trusted), trust_env=False,
+                             **options)

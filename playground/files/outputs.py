@@ -4,6 +4,10 @@ Every file-like value in an output (an `http(s)://` URL or a `data:` URI, at any
 and dicts, e.g. Whisper's `{"txt_file": url, "segments": [...]}`) is stored once under
 `data_dir()/outputs/` as `<sha256 prefix><ext>`; the extension comes from the content (magic
 bytes), then the URL, then the Content-Type.
+
+An output URL is named by whoever published the model, so it is fetched only from the backend's
+own origin or a public address (`netguard`, on every redirect hop): a URL inside this server's
+network stays in the output as text, with a note saying why it was not downloaded.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hashlib
 import os
 import tempfile
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,7 @@ from playground.files import datauri
 from playground.files import sniff as types
 from playground.files.datauri import human_size
 from playground.files.errors import DownloadFailed, FileProblem
+from playground.files.netguard import PrivateAddress, guarded_client, origin
 
 MAX_OUTPUT_BYTES = 500_000_000
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # per network operation
@@ -87,16 +93,16 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 class OutputSaver:
-    """Downloads with its own plain httpx client: the token goes only to the API's own origin
-    (the local engine may guard its files), never to a CDN or any other host."""
+    """Downloads with its own guarded httpx client: the token goes only to the API's own origin
+    (the local engine may guard its files), never to a CDN or any other host; only the API's
+    origin (and `trusted`: a test's stand-in for Replicate's CDN) may be a private address."""
 
-    def __init__(self, dest: Path, *, api_base: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
+    def __init__(self, dest: Path, *, api_base: str | None = None, trusted: Iterable[str] = (),
                  max_bytes: int = MAX_OUTPUT_BYTES, timeout: httpx.Timeout = TIMEOUT,
                  max_seconds: float = MAX_SECONDS) -> None:
         self.dest = dest
-        self._api_origin = _origin(api_base) if api_base else None
-        self._transport = transport
+        self._api_origin = origin(api_base) if api_base else None
+        self._trusted = [*([api_base] if api_base else []), *trusted]
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.max_seconds = max_seconds
@@ -108,8 +114,8 @@ class OutputSaver:
         saved: dict[str, Path] = {}
         problems: list[str] = []
         if unique:
-            async with httpx.AsyncClient(transport=self._transport, timeout=self.timeout,
-                                         follow_redirects=True, max_redirects=5) as http:
+            async with guarded_client(self._trusted, timeout=self.timeout,
+                                      follow_redirects=True, max_redirects=5) as http:
                 results = await asyncio.gather(
                     *(self._one(http, v, token) for v in unique), return_exceptions=True)
             for value, result in zip(unique, results, strict=True):
@@ -140,7 +146,7 @@ class OutputSaver:
     async def _download(self, http: httpx.AsyncClient, url: str,
                         token: str | None) -> tuple[bytes, str | None]:
         headers = {}
-        if token and self._api_origin and _origin(url) == self._api_origin:
+        if token and self._api_origin and origin(url) == self._api_origin:
             headers["Authorization"] = f"Bearer {token}"
         shown = _short_url(url)
         try:
@@ -170,6 +176,10 @@ class OutputSaver:
                         raise self._too_large(shown)
                     chunks.append(chunk)
                 return b"".join(chunks), response.headers.get("content-type")
+        except PrivateAddress:
+            # said plainly: the person who ran the model reads it under the run's Details
+            raise DownloadFailed(f"the output {shown} was not downloaded: it points inside "
+                                 "this server's network") from None
         except httpx.TimeoutException:
             raise DownloadFailed(f"downloading the output {shown} timed out") from None
         except httpx.HTTPError as exc:
@@ -179,12 +189,6 @@ class OutputSaver:
     def _too_large(self, shown: str) -> DownloadFailed:
         return DownloadFailed(f"the output {shown} is larger than {human_size(self.max_bytes)}; "
                               "not saved")
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urllib.parse.urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def _short_url(url: str) -> str:

@@ -38,7 +38,7 @@ class Service:
                  data_dir: Path | None = None, transport: Any = None,
                  presets: dict[str, Preset] | None = None, backend: BackendKind | None = None,
                  *, timeout: float | None = None, history: RunHistory | None = None,
-                 cover_origins: Iterable[str] = ()) -> None:
+                 trusted_origins: Iterable[str] = ()) -> None:
         self.base_url = (base_url or config.REPLICATE_CLOUD).rstrip("/")
         # The CLI says which backend this is; a bare URL is guessed from (tests, embedding).
         self.server = Backend(backend, self.base_url) if backend else Backend.for_url(
@@ -52,12 +52,14 @@ class Service:
         self.has_token = bool(token)
         self._presets = presets
         self._schemas: dict[str, InputSchema | None] = {}
-        # Covers are fetched from public addresses only, or from the backend itself (and the
-        # `cover_origins` a test's stand-in for Replicate's CDN is on).
+        # Covers and output files are fetched from public addresses only, or from the backend
+        # itself (and the `trusted_origins` a test's stand-in for Replicate's CDN is on): a URL
+        # in an answer is the model publisher's to choose (see playground.files.netguard).
+        trusted = list(trusted_origins)
         self.catalog = Catalog(self.client, self.server.where, CoverImages(
-            self.data_dir / "covers", trusted=[self.base_url, *cover_origins]))
+            self.data_dir / "covers", trusted=[self.base_url, *trusted]))
         self.uploader = Uploader(self.client)
-        self.saver = OutputSaver(self.output_dir, api_base=self.base_url, transport=transport)
+        self.saver = OutputSaver(self.output_dir, api_base=self.base_url, trusted=trusted)
         # The run history: every finished run recorded, an identical one answered from it.
         self.history = history
         recorder = None if history is None else Recorder(

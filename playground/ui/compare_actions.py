@@ -30,7 +30,8 @@ from playground.compare import (
 from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, FormProblem, build_session
 from playground.compare.report import load_problem
 from playground.compare.safe_files import SessionFileRefused, check_session_files
-from playground.compare.session import MAX_ENTRIES, Run, resolve_name
+from playground.compare.session import MAX_ENTRIES, Run, new_session_id, resolve_name
+from playground.compare.strict import SESSION_ID
 from playground.ui.compare_forms import entries_overrides
 from playground.ui.compare_view import (
     GRID_STARTERS,
@@ -160,6 +161,10 @@ def export(ctx: AppContext, session: CompareSession | None) -> tuple[Any, Any, s
         return (gr.skip(), gr.skip(),
                 problem("Nothing to save yet: run a comparison first.", "Not saved"))
     folder = ctx.data_dir / "compare" / "exports"
+    # The id is the app's own (made here, or anew when a file was loaded) and checked again:
+    # it names files, so a value from anywhere else could write anywhere.
+    if not SESSION_ID.fullmatch(session.id):
+        session.id = new_session_id()
     stem = f"compare-{session.id}"
     return (str(export_json(session, folder / f"{stem}.json")),
             str(export_html(session, folder / f"{stem}.html", ctx.data_dir)),
@@ -175,6 +180,9 @@ def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]
     except (ValueError, OSError) as exc:
         # said in the status line: an error event would badge every output of the form
         return {page.status: f"{pill('err', 'Not loaded')} {html.escape(load_problem(exc))}"}
+    # A session of its own: the file's id named the export's files (and another browser may
+    # load the same file), so the app gives it an id it made.
+    session.id = new_session_id()
     runs = {r.entry: r for r in session.round_runs()}
     missing = missing_files(session, ctx.data_dir)
     note = f"Loaded the saved comparison: round {session.last_round} shown."

@@ -40,7 +40,7 @@ from playground.service import (
 from playground.ui import messages
 from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
-from playground.ui.status_text import pill, status_for, status_line
+from playground.ui.status_text import not_saved, pill, status_for, status_line
 
 Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
 
@@ -133,7 +133,9 @@ def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
         lines.insert(0, f"**From history**: the identical run of {when}, not run again "
                         "(no request to the backend)")
     lines += extra or []
-    lines += [f"{pill('err', 'Not saved')} {scrub(p)}" for p in result.output_problems]
+    # a problem names the output's URL, which the model's author chose: shown as text
+    lines += [f"{pill('err', 'Not saved')} {html.escape(scrub(p), quote=False)}"
+              for p in result.output_problems]
     lines += [f"**Upload** {scrub(n)}" for n in result.upload_notes]
     return "  \n".join(lines)
 
@@ -279,6 +281,7 @@ class Run:
         total = time.monotonic() - self._started
         tail = f" {summary}" if summary else ""
         said = "".join(f" {pill('warn', 'Note')} {scrub(n)}" for n in notes or [])
+        said += not_saved(len(self.result.output_problems) if self.result is not None else 0)
         if self.restored_at is not None:
             when = time.strftime("%d %b, %H:%M", time.localtime(self.restored_at))
             return f"{pill('stop', 'Last run')} {when}, from the history.{tail}{said}"

@@ -29,6 +29,15 @@ def status_line(status: str | None, elapsed: float, fraction: float | None) -> s
     return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
 
 
+def not_saved(count: int) -> str:
+    """A success's word on outputs that were not saved (a URL inside this server's network, a
+    file gone or too large): the status line says so, the run's Details say which and why."""
+    if not count:
+        return ""
+    which = "1 output file was" if count == 1 else f"{count} output files were"
+    return f" {pill('warn', 'Not saved')} {which} not downloaded: see Details for why."
+
+
 def pill(kind: str, text: str) -> str:
     """A coloured label (CSS in shell.py): no emoji, which some presenters' fonts lack."""
     return f"<span class='pill {kind}'>{html.escape(text)}</span>"

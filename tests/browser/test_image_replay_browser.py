@@ -30,7 +30,9 @@ def replay_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     data = tmp_path_factory.mktemp("browser-image-replay")
     with ReplayServer(["run", "file-prediction"]) as srv:
         # Loopback would be taken for the local engine: this server stands in for Replicate.
-        service = Service(srv.url, data_dir=data / "app", backend="custom")
+        # Its stand-in for replicate.delivery is on loopback too: trusted like the backend.
+        service = Service(srv.url, data_dir=data / "app", backend="custom",
+                          trusted_origins=[srv.delivery_url])
         ctx = make_context(service, browser_secret="browser-image-replay-secret")
         demo = build_app(ctx, tabs=["image"])
         _, url, _ = serve(demo, ctx, port=_free_port(), block=False)

@@ -30,7 +30,7 @@ def cloud_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, R
                  "models-get", "run", "file-prediction"]
     with ReplayServer(cassettes) as srv:
         service = Service(srv.url, data_dir=data / "app", backend="replicate",
-                          cover_origins=[srv.delivery_url])  # the CDN's stand-in, on loopback
+                          trusted_origins=[srv.delivery_url])  # the CDN's stand-in, on loopback
         ctx = make_context(service, browser_secret="browser-models-replay-secret")
         demo = build_app(ctx, tabs=["models"])
         _, url, _ = serve(demo, ctx, port=_free_port(), block=False)

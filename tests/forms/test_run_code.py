@@ -112,3 +112,21 @@ def test_a_tab_run_as_code_from_its_result(tmp_path: Path) -> None:
     assert call_for_run(None, None, {}, None) is None
     whisper = call_for_run("openai/whisper", None, {}, {"transcription": "hi"})
     assert whisper is not None and whisper.output == "json"
+
+
+def test_an_input_cannot_forge_a_file_or_secret_mark() -> None:
+    """The here-document splices files and secrets in by a mark; text an input already holds,
+    however it looks (the old marks were `\\x00<n>\\x00`), stays that text."""
+    forged = "\x000\x00 and \x001\x00"
+    call = run_call("a/b", {"image": Path("photo.png"), "api_key": "r8_SECRET",
+                            "prompt": forged}, secrets=["api_key"], output="text")
+    curl = snippets(call)["cURL"]
+    assert curl.count("$(base64 < photo.png") == 1 and curl.count("${API_KEY}") == 1
+    if shutil.which("bash"):  # the prompt comes back as it was, the secret is not in it
+        body = curl.split("<<JSON\n", 1)[1]
+        script = f"cat <<JSON\n{body}"
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                             check=True, env={"API_KEY": "s3cret", "PATH": "/usr/bin:/bin"})
+        import json
+        sent = json.loads(out.stdout)["input"]
+        assert sent["prompt"] == forged and sent["api_key"] == "s3cret"

@@ -10,11 +10,11 @@ from svc_helpers import serve_app
 
 @pytest.fixture
 def serve() -> Iterator[Callable]:
-    """serve(app) -> base URL; every server started in the test stops at its end."""
+    """serve(app[, host]) -> base URL; every server started in the test stops at its end."""
     stack: list = []
 
-    def start(app) -> str:
-        cm = serve_app(app)
+    def start(app, host: str = "127.0.0.1") -> str:
+        cm = serve_app(app, host)
         url = cm.__enter__()
         stack.append(cm)
         return url

@@ -22,10 +22,10 @@ from PIL import Image
 
 
 @contextmanager
-def serve_app(app) -> Iterator[str]:
-    """Runs an ASGI app with uvicorn on a free loopback port; yields its base URL."""
+def serve_app(app, host: str = "127.0.0.1") -> Iterator[str]:
+    """Runs an ASGI app with uvicorn on a free port of a loopback address; yields its base URL."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((host, 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -37,7 +37,7 @@ def serve_app(app) -> Iterator[str]:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(5)

@@ -28,7 +28,7 @@ def png(width: int = 64, height: int = 48) -> bytes:
 async def test_covers_of_the_recorded_model_list(tmp_path: Path) -> None:
     with ReplayServer(["models-list", "file-prediction"]) as srv:
         service = Service(srv.url, data_dir=tmp_path, backend="replicate",
-                          cover_origins=[srv.delivery_url])
+                          trusted_origins=[srv.delivery_url])
         try:
             cards = await service.catalog.list_models(token="r8_test")
             first = await service.catalog.covers(cards)

@@ -1,4 +1,7 @@
-"""Outputs saved as local files: URLs from a test server, data URIs, lists, Whisper-like dicts."""
+"""Outputs saved as local files: URLs from a test server, data URIs, lists, Whisper-like dicts.
+
+The test servers are on loopback, which the saver fetches only from trusted origins (the
+backend's own): each test trusts its server (see test_output_guard.py for the refusals)."""
 
 from __future__ import annotations
 
@@ -55,13 +58,9 @@ def _app(seen: list[tuple[str, str | None]]) -> Starlette:
     ])
 
 
-@pytest.fixture
-def saver(tmp_path: Path) -> OutputSaver:
-    return OutputSaver(tmp_path / "outputs")
-
-
-async def test_urls_lists_and_data_uris(serve, saver: OutputSaver, tmp_path: Path) -> None:
+async def test_urls_lists_and_data_uris(serve, tmp_path: Path) -> None:
     base = serve(_app([]))
+    saver = OutputSaver(tmp_path / "outputs", trusted=[base])
     wav = wav_bytes(0.1)
     output = [f"{base}/files/a", f"{base}/files/b.jpg", datauri.encode(wav, "audio/wav"),
               f"{base}/files/a", "not a file", 3]
@@ -76,8 +75,9 @@ async def test_urls_lists_and_data_uris(serve, saver: OutputSaver, tmp_path: Pat
     assert saved.problems == []
 
 
-async def test_whisper_like_dict(serve, saver: OutputSaver) -> None:
+async def test_whisper_like_dict(serve, tmp_path: Path) -> None:
     base = serve(_app([]))
+    saver = OutputSaver(tmp_path / "outputs", trusted=[base])
     output = {
         "transcription": "hello there",
         "detected_language": "english",
@@ -100,7 +100,7 @@ async def test_token_only_goes_to_the_api_origin(serve, tmp_path: Path) -> None:
     cdn_seen: list = []
     api = serve(_app(api_seen))
     cdn = serve(_app(cdn_seen))
-    saver = OutputSaver(tmp_path / "out", api_base=api)
+    saver = OutputSaver(tmp_path / "out", api_base=api, trusted=[cdn])
     await saver.save([f"{api}/files/a", f"{cdn}/files/b.jpg"], token="r8_secret")
     assert api_seen == [("/files/a", "Bearer r8_secret")]
     assert cdn_seen == [("/files/b.jpg", None)]
@@ -111,7 +111,7 @@ async def test_token_only_goes_to_the_api_origin(serve, tmp_path: Path) -> None:
 
 async def test_failures_are_reported_not_raised(serve, tmp_path: Path) -> None:
     base = serve(_app([]))
-    saver = OutputSaver(tmp_path / "out", max_bytes=1000)
+    saver = OutputSaver(tmp_path / "out", max_bytes=1000, trusted=[base, "http://127.0.0.1:9"])
     saved = await saver.save({"a": f"{base}/files/gone?sig=secret", "b": f"{base}/files/big",
                               "c": f"{base}/files/a"})
     assert saved.value["a"] == f"{base}/files/gone?sig=secret"  # left as it was
@@ -139,14 +139,14 @@ def _trickle_app() -> Starlette:
 
 async def test_a_trickling_download_is_cut_at_the_total_time_cap(serve, tmp_path: Path) -> None:
     base = serve(_trickle_app())
-    saver = OutputSaver(tmp_path / "out", max_seconds=1.0)
+    saver = OutputSaver(tmp_path / "out", max_seconds=1.0, trusted=[base])
     saved = await saver.save([f"{base}/files/slow?sig=secret"])
     assert saved.files == []
     assert saved.problems == [f"downloading the output {base}/files/slow took over 1 s; not saved"]
 
 
 async def test_files_are_hashed_and_written_off_the_event_loop(
-        serve, saver: OutputSaver, monkeypatch: pytest.MonkeyPatch) -> None:
+        serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[int] = []
     real_store = outputs.store
 
@@ -156,6 +156,7 @@ async def test_files_are_hashed_and_written_off_the_event_loop(
 
     monkeypatch.setattr(outputs, "store", store)
     base = serve(_app([]))
+    saver = OutputSaver(tmp_path / "outputs", trusted=[base])
     saved = await saver.save([f"{base}/files/a", datauri.encode(JPEG, "image/jpeg")])
     assert len(saved.files) == 2 and len(threads) == 2
     assert threading.get_ident() not in threads

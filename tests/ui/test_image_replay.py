@@ -45,7 +45,9 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replayed]:
     data = tmp_path_factory.mktemp("image-replay")
     with ReplayServer(["run", "file-prediction"]) as srv:
         # A loopback URL would be taken for the local engine: say it stands in for Replicate.
-        service = Service(srv.url, data_dir=data / "app", backend="custom")
+        # Its stand-in for replicate.delivery is on loopback too: trusted like the backend.
+        service = Service(srv.url, data_dir=data / "app", backend="custom",
+                          trusted_origins=[srv.delivery_url])
         demo, url = start_app(service, data / "app", tabs=["image"])
         try:
             client = Client(url, verbose=False, download_files=str(data / "downloads"))
