@@ -20,8 +20,8 @@ from playground.service import format_seconds
 
 from .forms import TASKS
 from .prices import cost_note, cost_text
-from .safe_files import SessionFileRefused, check_session_files
-from .session import CompareSession, Run, resolve_name
+from .safe_files import SessionFileRefused
+from .session import CompareSession, Run, check_session_files, resolve_name
 from .strict import problem
 from .verdicts import VOTE_WORDS, round_findings
 

@@ -10,14 +10,9 @@ file is read or shown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from playground.config import data_dir
-
-if TYPE_CHECKING:
-    from .session import CompareSession
 
 SESSION_FOLDERS = ("outputs", "compare/inputs")
 _MAX_NAME = 400
@@ -47,27 +42,6 @@ def session_file(name: str, base: Path | None = None, *, label: str = "a file") 
             f"This session names {label} as {shown!r}, which leads outside the app's "
             f"{folder}/ folder (a link to somewhere else); it was not used.")
     return path
-
-
-def check_session_files(session: CompareSession, base: Path | None = None) -> None:
-    """Raises SessionFileRefused for the first name in `session` that is not one of ours."""
-    for label, name in _names(session):
-        session_file(name, base, label=label)
-
-
-def _names(session: CompareSession) -> Iterator[tuple[str, str]]:
-    for key, name in session.input_files.items():
-        yield f"the input file {key!r}", name
-    for i, entry in enumerate(session.entries):
-        for key, name in entry.files.items():
-            yield f"entry {i + 1}'s file {key!r}", name
-    for i, run in enumerate(session.runs):
-        for name in run.files:
-            yield f"an output of run {i + 1}", name
-    for i, grid in enumerate(session.grids):
-        for name in [*([grid.image] if grid.image else []),
-                     *(n for run in grid.runs for n in run.files)]:
-            yield f"a file of grid {i + 1}", name
 
 
 def _plain_relative(name: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -316,3 +317,24 @@ def output_text(output: Any) -> str | None:
             if isinstance(output.get(key), str):
                 return output[key]
     return None
+
+
+def check_session_files(session: CompareSession, base: Path | None = None) -> None:
+    """Raises SessionFileRefused for the first name in `session` that is not one of ours."""
+    for label, name in _names(session):
+        session_file(name, base, label=label)
+
+
+def _names(session: CompareSession) -> Iterator[tuple[str, str]]:
+    for key, name in session.input_files.items():
+        yield f"the input file {key!r}", name
+    for i, entry in enumerate(session.entries):
+        for key, name in entry.files.items():
+            yield f"entry {i + 1}'s file {key!r}", name
+    for i, run in enumerate(session.runs):
+        for name in run.files:
+            yield f"an output of run {i + 1}", name
+    for i, grid in enumerate(session.grids):
+        for name in [*([grid.image] if grid.image else []),
+                     *(n for run in grid.runs for n in run.files)]:
+            yield f"a file of grid {i + 1}", name

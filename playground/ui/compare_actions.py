@@ -29,8 +29,14 @@ from playground.compare import (
 )
 from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, FormProblem, build_session
 from playground.compare.report import load_problem
-from playground.compare.safe_files import SessionFileRefused, check_session_files
-from playground.compare.session import MAX_ENTRIES, Run, new_session_id, resolve_name
+from playground.compare.safe_files import SessionFileRefused
+from playground.compare.session import (
+    MAX_ENTRIES,
+    Run,
+    check_session_files,
+    new_session_id,
+    resolve_name,
+)
 from playground.compare.strict import SESSION_ID
 from playground.ui.compare_forms import entries_overrides
 from playground.ui.compare_view import (

@@ -10,8 +10,8 @@ import pytest
 
 from playground.compare import load_json
 from playground.compare.report import load_problem
-from playground.compare.safe_files import SessionFileRefused, check_session_files, session_file
-from playground.compare.session import CompareSession, Entry
+from playground.compare.safe_files import SessionFileRefused, session_file
+from playground.compare.session import CompareSession, Entry, check_session_files
 
 
 @pytest.fixture
