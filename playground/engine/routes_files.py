@@ -14,9 +14,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from . import jsonsafe
+from . import jsonsafe, media
 from .ids import new_id
-from .outputs import content_type
 from .paging import offset_page
 from .problems import Problem, not_found
 from .responses import JSON
@@ -155,7 +154,7 @@ async def download_file(request: Request) -> Response:
     # never rendered from the engine's origin); the name travels in Content-Disposition.
     name = _UNSAFE_NAME.sub("_", str(rec.get("name") or "file"))
     return FileResponse(path, media_type="application/octet-stream", filename=name,
-                        headers={"X-Content-Type-Options": "nosniff"})
+                        headers=media.GUARD)
 
 
 async def delete_file(request: Request) -> Response:
@@ -172,7 +171,7 @@ async def get_output(request: Request) -> Response:
     path = engine.outputs.path(pid, name) if valid_id(pid) else None
     if path is None:
         raise not_found("output file")
-    return FileResponse(path, media_type=content_type(path))
+    return media.serve(path, name)  # by its bytes: a kept input's type is the caller's word
 
 
 routes = [
