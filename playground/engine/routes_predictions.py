@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import jsonsafe, sse
+from . import jsonsafe, redact, sse
 from .ids import new_id
 from .inputs import (
     INLINE_DATA_URI_MAX,
@@ -177,18 +177,19 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     webhook, events = _webhook(body)
     pid = new_id()
     cleaned = await _accept_input(request, entry, raw_input, pid)
+    shown, hidden = redact.split_secrets(cleaned, entry.secret_inputs)
     # a valid request for a model that cannot run here is created, then failed with the reason
     reason = entry.model.availability()
     now = time.time()
     rec: dict[str, Any] = {
         "id": pid, "model": entry.model.ref, "version": entry.version_id,
-        "input": cleaned, "output": None, "error": None, "logs": "", "status": "starting",
+        "input": shown, "output": None, "error": None, "logs": "", "status": "starting",
         "created_ts": now, "metrics": {},
         "stream_token": secrets.token_urlsafe(24) if entry.model.streams else None,
         "webhook": webhook, "webhook_events_filter": events,
         "deadline_ts": now + cancel_after if cancel_after else None,
     }
-    job = Job(rec, base)
+    job = Job(rec, base, hidden)
     if reason:
         engine.runner.fail_now(job, f"{entry.model.ref} is unavailable: {reason}")
     else:
