@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import mimetypes
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -15,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from . import jsonsafe, media
+from .bodies import SPOOL_AT
 from .ids import new_id
 from .paging import offset_page
 from .problems import Problem, not_found
@@ -63,6 +65,18 @@ async def create_file(request: Request) -> Response:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         raise _too_large(limit)
+    # a large upload holds one of the engine's large-body slots (a 429 past them)
+    releases = [engine.large_bodies.take()] if declared and declared.isdigit() and int(
+        declared) > SPOOL_AT else []
+    try:
+        return await _create_file(request, engine, limit, releases)
+    finally:
+        for release in releases:
+            release()
+
+
+async def _create_file(request: Request, engine: Engine, limit: int,
+                       releases: list[Callable[[], None]]) -> Response:
     received = 0
 
     async def counting_receive() -> Message:
@@ -71,6 +85,8 @@ async def create_file(request: Request) -> Response:
         received += len(message.get("body", b""))
         if received > limit + MULTIPART_SLACK:
             raise _TooLarge()
+        if received > SPOOL_AT and not releases:  # no length declared: large now
+            releases.append(engine.large_bodies.take())
         return message
 
     counted = Request(request.scope, counting_receive)

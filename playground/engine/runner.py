@@ -268,6 +268,7 @@ class Runner:
             job.events.append(("done", done_data(status)))
             job.done.set()
         self._save(job)
+        self.outputs.finished(job.id)
         job.notify()
         if not self.closed:  # interrupted by shutdown: a restart reports it, not a webhook
             self.webhooks.event(job, "completed")

@@ -217,3 +217,25 @@ class Keyed(EngineModel):
             raise PermissionError(f"the key {inputs.api_key} was refused")
         for value in (inputs.api_key, inputs.hf_token):
             yield hashlib.sha256(value.encode()).hexdigest()[:12] + " "
+
+
+class Weigh(EngineModel):
+    """Answers its file's size and first bytes' digest, after `seconds` (cancellable)."""
+
+    owner = "test"
+    name = "weigh"
+    description = "Weighs a file."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        file: Path
+        seconds: float = Field(0.0, ge=0, le=60)
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        assert isinstance(inputs, Weigh.Input)
+        end = time.monotonic() + inputs.seconds
+        while time.monotonic() < end:
+            ctx.check()
+            time.sleep(0.02)
+        data = inputs.file.read_bytes()
+        return f"{len(data)} {hashlib.sha256(data).hexdigest()[:16]}"
