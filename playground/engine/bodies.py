@@ -90,6 +90,8 @@ class Body:
     def restore_outside_files(self, schema: dict[str, Any]) -> None:
         """Everything but the input's file fields gets its text back: a placeholder is only
         ever decoded as a file."""
+        if self.spool is None or not self.spool.literals:
+            return  # (most bodies: a no-op prediction pays nothing here)
         files = file_fields(schema)
 
         def keep(where: tuple[Any, ...]) -> bool:
