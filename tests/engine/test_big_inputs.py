@@ -5,6 +5,7 @@ under a disk cap. Small bounds are set on each engine, so the tests move kilobyt
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -70,7 +71,10 @@ def _hold(url: str, path: str) -> socket.socket:
     sock = socket.create_connection((host, int(port)))
     sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                  f"Content-Length: {2 * 1024 * KiB}\r\nExpect: 100-continue\r\n\r\n".encode())
-    assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+    answer = b""
+    while b"\r\n\r\n" not in answer and (part := sock.recv(100)):
+        answer += part
+    assert answer.startswith(b"HTTP/1.1 100 Continue"), answer
     return sock
 
 
@@ -78,7 +82,9 @@ def test_large_bodies_past_the_bound_are_told_to_come_back(make_engine: Any) -> 
     engine = make_engine(models=[Weigh()], max_large_bodies=2)
     big = json.dumps({"input": {"file": _uri(os.urandom(1100 * KiB))}}).encode()
     held = [_hold(engine.url, WEIGH) for _ in range(2)]
-    with httpx.Client(base_url=engine.url, timeout=60) as c:
+    with contextlib.ExitStack() as stack, httpx.Client(base_url=engine.url, timeout=60) as c:
+        for sock in held:
+            stack.callback(sock.close)
         r = c.post(WEIGH, content=big, headers={"Content-Type": "application/json"})
         assert r.status_code == 429, r.text
         assert r.headers["content-type"] == "application/problem+json"
