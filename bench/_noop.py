@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel
 
 from playground.engine.models.base import EngineModel, PredictContext
@@ -25,3 +27,19 @@ def noop(concurrency: int = 4) -> Noop:
     model = Noop()
     model.concurrency = concurrency  # type: ignore[misc]
     return model
+
+
+class Sink(EngineModel):
+    """Takes a file and answers its size: the engine's own cost of a big input, alone."""
+
+    owner = "bench"
+    name = "sink"
+    description = "Answers the size of its file."
+    output_schema = {"type": "integer"}
+
+    class Input(BaseModel):
+        file: Path
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> int:
+        assert isinstance(inputs, Sink.Input)
+        return inputs.file.stat().st_size

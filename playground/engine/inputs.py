@@ -7,14 +7,15 @@ import binascii
 import mimetypes
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
 from . import fetch
+from .spool import LITERAL_MIN, Malformed, SpooledBody
 
 _JSON_TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
@@ -152,7 +153,7 @@ LocalLookup = Callable[[str], tuple[Path, str] | None]
 
 # Longer data URIs are kept as files and referenced from the prediction, as Replicate does:
 # a prediction (its row, every GET, every webhook) never carries megabytes of base64.
-INLINE_DATA_URI_MAX = 64 * 1024
+INLINE_DATA_URI_MAX = LITERAL_MIN  # the same bound: a body's set-aside one is always kept
 
 
 class TooLarge(Exception):
@@ -163,36 +164,51 @@ def _too_large(name: str, limit: int) -> TooLarge:
     return TooLarge(f"{name} is larger than {limit / 2**20:g} MiB: too large for this engine")
 
 
-def refuse_oversized(schema: dict[str, Any], values: Any, limit: int = fetch.MAX_BYTES) -> None:
+def _chars(item: Any, spool: SpooledBody | None) -> int:
+    """How long a data-URI value is as sent (a set-aside one by its placeholder)."""
+    lit = spool.get(item) if spool is not None else None
+    if lit is not None:
+        return lit.size
+    return len(item) if isinstance(item, str) and item.startswith("data:") else 0
+
+
+def _items(schema: dict[str, Any], values: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    for name, is_list in file_fields(schema).items():
+        value = values.get(name)
+        for item in (value if is_list and isinstance(value, list) else [value]):
+            yield name, item
+
+
+def refuse_oversized(schema: dict[str, Any], values: Any, limit: int = fetch.MAX_BYTES,
+                     spool: SpooledBody | None = None) -> None:
     """Raise TooLarge for a data-URI file input that cannot fit `limit` bytes once decoded: a
     cheap length check, before anything else looks at a 140 MB string."""
     if not isinstance(values, dict):
         return
-    for name, is_list in file_fields(schema).items():
-        value = values.get(name)
-        items = value if is_list and isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, str) and len(item) * 3 // 4 > limit + 1024:
-                raise _too_large(name, limit)
+    for name, item in _items(schema, values):
+        lit = spool.get(item) if spool is not None else None
+        chars = lit.size if lit else len(item) if isinstance(item, str) else 0
+        if chars * 3 // 4 > limit + 1024:
+            raise _too_large(name, limit)
 
 
-def data_uri_chars(schema: dict[str, Any], values: dict[str, Any]) -> int:
+def data_uri_chars(schema: dict[str, Any], values: dict[str, Any],
+                   spool: SpooledBody | None = None) -> int:
     """How many characters of data URIs the file inputs hold (0: nothing to decode)."""
-    total = 0
-    for name, is_list in file_fields(schema).items():
-        value = values.get(name)
-        for item in (value if is_list and isinstance(value, list) else [value]):
-            if isinstance(item, str) and item.startswith("data:"):
-                total += len(item)
-    return total
+    return sum(_chars(item, spool) for _, item in _items(schema, values))
 
 
-def keep_data_uris(schema: dict[str, Any], values: dict[str, Any],
-                   keep: Callable[[bytes, str], str], limit: int = fetch.MAX_BYTES
+# (file name, a writer that writes it and says how many bytes, at most how many) -> marker
+Keep = Callable[[str, Callable[[BinaryIO], int], int], str]
+
+
+def keep_data_uris(schema: dict[str, Any], values: dict[str, Any], keep: Keep,
+                   limit: int = fetch.MAX_BYTES, spool: SpooledBody | None = None
                    ) -> dict[str, Any]:
     """Decode every data-URI file input now, at the door: a malformed one is InvalidInput, one
     over `limit` bytes is TooLarge, and one longer than INLINE_DATA_URI_MAX is replaced by
-    `keep(data, file name)`, a short reference to the stored file."""
+    `keep(...)`, a short reference to the stored file. One that `spool` set aside is decoded
+    from there straight into the kept file."""
     out = dict(values)
     for name, is_list in file_fields(schema).items():
         if name not in values:
@@ -200,21 +216,47 @@ def keep_data_uris(schema: dict[str, Any], values: dict[str, Any],
         items = values[name] if is_list else [values[name]]
         kept = []
         for i, item in enumerate(items):
-            if isinstance(item, str) and item.startswith("data:"):
-                label = f"{name}.{i}" if is_list else name
+            label = f"{name}.{i}" if is_list else name
+            stem = f"{name}{f'-{i}' if is_list else ''}"
+            lit = spool.get(item) if spool is not None else None
+            if lit is not None:
+                assert spool is not None
+                item = keep(stem + _extension(lit.mime),
+                            _spooled_writer(spool, item, label, limit), lit.size * 3 // 4 + 3)
+            elif isinstance(item, str) and item.startswith("data:"):
                 try:
                     data, ctype = decode_data_uri(item)
                 except fetch.FetchError as exc:
-                    raise InvalidInput([_field("format", f"input.{label}",
-                                               f"{label}: {exc}")]) from None
+                    raise _malformed(label, exc) from None
                 if len(data) > limit:
                     raise _too_large(label, limit)
                 if len(item) > INLINE_DATA_URI_MAX:
-                    ext = mimetypes.guess_extension(ctype.split(";")[0].strip()) or ""
-                    item = keep(data, f"input-{name}{f'-{i}' if is_list else ''}{ext}")
+                    item = keep(stem + _extension(ctype), lambda f, d=data: f.write(d),
+                                len(data))
             kept.append(item)
         out[name] = kept if is_list else kept[0]
     return out
+
+
+def _extension(ctype: str) -> str:
+    return mimetypes.guess_extension(ctype.split(";")[0].strip()) or ""
+
+
+def _malformed(label: str, exc: Exception) -> InvalidInput:
+    return InvalidInput([_field("format", f"input.{label}", f"{label}: {exc}")])
+
+
+def _spooled_writer(spool: SpooledBody, key: str, label: str, limit: int
+                    ) -> Callable[[BinaryIO], int]:
+    def write(out: BinaryIO) -> int:
+        try:
+            return spool.decode_to(key, out, limit)
+        except Malformed as exc:
+            raise _malformed(label, exc) from None
+        except OverflowError:
+            raise _too_large(label, limit) from None
+
+    return write
 
 
 def resolve_file(value: str, workdir: Path, index: int, lookup: LocalLookup,

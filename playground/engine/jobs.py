@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import redact
 from .outputs import render
 
 TERMINAL = ("succeeded", "failed", "canceled")
@@ -61,8 +62,13 @@ def public(rec: dict[str, Any], base_url: str) -> dict[str, Any]:
 
 
 class Job:
-    def __init__(self, rec: dict[str, Any], base_url: str) -> None:
-        self.rec = rec
+    def __init__(self, rec: dict[str, Any], base_url: str,
+                 secrets: dict[str, Any] | None = None) -> None:
+        self.rec = rec  # what is stored and shown: secret inputs are redacted in it
+        # the secret inputs' values, for the model alone (never stored: a restart fails the
+        # prediction anyway), and what cuts them out of its logs and errors
+        self.secrets = secrets or {}
+        self.scrub = redact.scrubber(self.secrets)
         self.base_url = base_url
         self.lock = threading.Lock()
         self.cancel_event = threading.Event()

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import mimetypes
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
-from . import jsonsafe
+from . import jsonsafe, kept
 from .inputs import safe_name
 
 DATA_URI_MAX = 1024 * 1024
@@ -26,8 +27,13 @@ def content_type(path: Path) -> str:
 
 
 class OutputStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_kept: int = kept.MAX_BYTES,
+                 keep_for: float = kept.KEEP_FOR) -> None:
         self.root = root
+        self.kept = kept.KeptInputs(root, max_kept, keep_for)
+
+    def close(self) -> None:
+        self.kept.close()
 
     def convert(self, value: Any, pid: str) -> Any:
         """A model's output -> JSON-compatible, with files stored or inlined."""
@@ -38,7 +44,10 @@ class OutputStore:
                 return f"data:{content_type(value)};base64,{encoded}"
             folder = self.root / pid
             folder.mkdir(parents=True, exist_ok=True)
-            name = self._unique(folder, safe_name(value.name, "output"))
+            name = safe_name(value.name, "output")
+            if name.startswith(kept.PREFIX):  # that name says "a kept input", which expires
+                name = f"output-{name}"
+            name = self._unique(folder, name)
             shutil.copyfile(value, folder / name)
             return f"{MARKER}{pid}/{name}"
         if isinstance(value, BaseModel):
@@ -51,17 +60,26 @@ class OutputStore:
             return jsonsafe.repair(value)  # a NaN score or a stray surrogate must not poison it
         return jsonsafe.repair(str(value))
 
-    def keep(self, pid: str, name: str, data: bytes) -> str:
-        """Store an input file of prediction `pid`; its marker renders as a URL like outputs."""
+    def keep(self, pid: str, name: str, write: Callable[[BinaryIO], int], at_most: int) -> str:
+        """Store an input file of prediction `pid` (`write` writes it, `at_most` bytes, and
+        says how many); its marker renders as a URL like outputs. Raises kept.Full or
+        kept.TooBig when the kept inputs' disk cap does not allow it."""
+        self.kept.reserve(pid, at_most)
         folder = self.root / pid
         folder.mkdir(parents=True, exist_ok=True)
-        name = self._unique(folder, safe_name(name, "input"))
-        (folder / name).write_bytes(data)
+        name = self._unique(folder, kept.PREFIX + safe_name(name, "file"))
+        with (folder / name).open("wb") as out:
+            self.kept.settle(pid, at_most, write(out))
         return f"{MARKER}{pid}/{name}"
 
     def discard(self, pid: str) -> None:
         """Remove the files kept for a prediction that was refused."""
         shutil.rmtree(self.root / pid, ignore_errors=True)
+        self.kept.forget(pid)
+
+    def finished(self, pid: str) -> None:
+        """Prediction `pid` ended: its kept inputs' lifetime starts."""
+        self.kept.ended(pid)
 
     def marker_path(self, value: str) -> Path | None:
         """The stored file behind a marker (None when it is not one, or is gone)."""
@@ -80,6 +98,8 @@ class OutputStore:
     def path(self, pid: str, name: str) -> Path | None:
         """The stored file for an output URL, never outside the outputs folder."""
         if safe_name(name) != name:
+            return None
+        if name.startswith(kept.PREFIX) and self.kept.expired(pid):
             return None
         path = (self.root / pid / name).resolve()
         if not path.is_relative_to(self.root.resolve()) or not path.is_file():

@@ -15,6 +15,7 @@ TITLES = {
     405: "Method not allowed",
     413: "Request entity too large",
     422: "Input validation failed",
+    429: "Too many requests",
     500: "Internal server error",
 }
 
@@ -22,25 +23,30 @@ TITLES = {
 class Problem(Exception):
     """Raised by handlers; rendered as a problem+json response."""
 
-    def __init__(self, status: int, detail: str, title: str | None = None, **extra: Any) -> None:
+    def __init__(self, status: int, detail: str, title: str | None = None, *,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.title = title or TITLES.get(status, "Error")
+        self.headers = headers  # e.g. Retry-After on a 429
         self.extra = extra
 
 
 def problem_response(
-    status: int, detail: str, title: str | None = None, **extra: Any
+    status: int, detail: str, title: str | None = None, *,
+    headers: dict[str, str] | None = None, **extra: Any
 ) -> JSON:
     body = {"title": title or TITLES.get(status, "Error"), "detail": detail, "status": status}
     body.update(extra)
-    return JSON(body, status_code=status, media_type="application/problem+json")
+    return JSON(body, status_code=status, media_type="application/problem+json",
+                headers=headers)
 
 
 async def handle_problem(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.detail, exc.title, **exc.extra)
+    return problem_response(exc.status, exc.detail, exc.title, headers=exc.headers,
+                            **exc.extra)
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> JSON:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import mimetypes
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -14,9 +15,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from . import jsonsafe
+from . import jsonsafe, media
+from .bodies import SPOOL_AT
 from .ids import new_id
-from .outputs import content_type
 from .paging import offset_page
 from .problems import Problem, not_found
 from .responses import JSON
@@ -64,6 +65,18 @@ async def create_file(request: Request) -> Response:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         raise _too_large(limit)
+    # a large upload holds one of the engine's large-body slots (a 429 past them)
+    releases = [engine.large_bodies.take()] if declared and declared.isdigit() and int(
+        declared) > SPOOL_AT else []
+    try:
+        return await _create_file(request, engine, limit, releases)
+    finally:
+        for release in releases:
+            release()
+
+
+async def _create_file(request: Request, engine: Engine, limit: int,
+                       releases: list[Callable[[], None]]) -> Response:
     received = 0
 
     async def counting_receive() -> Message:
@@ -72,6 +85,8 @@ async def create_file(request: Request) -> Response:
         received += len(message.get("body", b""))
         if received > limit + MULTIPART_SLACK:
             raise _TooLarge()
+        if received > SPOOL_AT and not releases:  # no length declared: large now
+            releases.append(engine.large_bodies.take())
         return message
 
     counted = Request(request.scope, counting_receive)
@@ -155,7 +170,7 @@ async def download_file(request: Request) -> Response:
     # never rendered from the engine's origin); the name travels in Content-Disposition.
     name = _UNSAFE_NAME.sub("_", str(rec.get("name") or "file"))
     return FileResponse(path, media_type="application/octet-stream", filename=name,
-                        headers={"X-Content-Type-Options": "nosniff"})
+                        headers=media.GUARD)
 
 
 async def delete_file(request: Request) -> Response:
@@ -172,7 +187,7 @@ async def get_output(request: Request) -> Response:
     path = engine.outputs.path(pid, name) if valid_id(pid) else None
     if path is None:
         raise not_found("output file")
-    return FileResponse(path, media_type=content_type(path))
+    return media.serve(path, name)  # by its bytes: a kept input's type is the caller's word
 
 
 routes = [

@@ -6,6 +6,7 @@ import math
 import re
 import secrets
 import time
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import jsonsafe, sse
+from . import kept, redact, sse
+from .bodies import RETRY_AFTER, Body, read_json
 from .ids import new_id
 from .inputs import (
     INLINE_DATA_URI_MAX,
@@ -30,6 +32,7 @@ from .paging import decode_cursor, link, page_size
 from .problems import Problem, invalid_input, not_found
 from .responses import JSON
 from .runner import ModelEntry
+from .spool import SpooledBody
 from .state import Engine
 from .store import valid_id
 from .webhooks import EVENTS
@@ -37,7 +40,6 @@ from .webhooks import EVENTS
 MAX_WAIT = 60
 MIN_CANCEL_AFTER = 5.0
 MAX_CANCEL_AFTER = 7 * 24 * 3600.0
-MAX_BODY = 140 * 1024 * 1024  # a 100 MiB file as a base64 data URI, plus the rest
 _DURATION = re.compile(
     r"^(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,12}(?:\.[0-9]{1,9})?)s)?$")
 _VERSION = re.compile(r"^[0-9a-f]{64}$")
@@ -72,27 +74,6 @@ def parse_cancel_after(header: str | None) -> float | None:
     if not math.isfinite(seconds) or seconds > MAX_CANCEL_AFTER:
         raise Problem(400, f"{detail[:-1]}; at most {MAX_CANCEL_AFTER / 86400:.0f} days)")
     return max(seconds, MIN_CANCEL_AFTER)
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise Problem(413, "request body too large: upload big files with POST /v1/files")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise Problem(413, "request body too large: upload big files with POST /v1/files")
-        chunks.append(chunk)
-    try:
-        body = jsonsafe.parse(b"".join(chunks) or b"{}")
-    except jsonsafe.UnsafeJSON as exc:
-        raise Problem(422, f"request body refused: {exc}") from None
-    except ValueError as exc:
-        raise Problem(400, f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise Problem(400, "request body must be a JSON object")
-    return body
 
 
 def _engine(request: Request) -> Engine:
@@ -144,51 +125,62 @@ def _webhook(body: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     return url, events
 
 
-async def _accept_input(request: Request, entry: ModelEntry, raw: Any, pid: str
-                        ) -> dict[str, Any]:
+async def _accept_input(request: Request, entry: ModelEntry, raw: Any, pid: str,
+                        spool: SpooledBody | None) -> dict[str, Any]:
     """The door for `input`: sizes first (cheap), then the schema, then data URIs decoded,
     long ones kept as files of prediction `pid`. Nothing is left behind when it refuses."""
     engine, limit = _engine(request), request.app.state.max_file_size
     try:
-        refuse_oversized(entry.input_schema, raw, limit)
+        refuse_oversized(entry.input_schema, raw, limit, spool)
         cleaned = validate(entry.input_schema, entry.model.Input, raw)
-        chars = data_uri_chars(entry.input_schema, cleaned)
+        chars = data_uri_chars(entry.input_schema, cleaned, spool)
         if not chars:
             return cleaned
-        args = (entry.input_schema, cleaned,
-                lambda data, name: engine.outputs.keep(pid, name, data), limit)
+        args = (entry.input_schema, cleaned, partial(engine.outputs.keep, pid), limit, spool)
         if chars <= INLINE_DATA_URI_MAX:  # a small one decodes faster than a thread hop
             return keep_data_uris(*args)
         return await run_in_threadpool(keep_data_uris, *args)  # megabytes: off the loop
     except InvalidInput as exc:
         engine.outputs.discard(pid)
         raise invalid_input(exc.fields) from None
-    except TooLarge as exc:
+    except (TooLarge, kept.TooBig) as exc:
         engine.outputs.discard(pid)
         raise Problem(413, f"{exc}: upload big files with POST /v1/files") from None
+    except kept.Full:
+        engine.outputs.discard(pid)
+        raise Problem(429, "the engine's room for input files is taken by predictions still "
+                           f"running: try again in {RETRY_AFTER} seconds",
+                      headers={"Retry-After": str(RETRY_AFTER)}) from None
+    except BaseException:
+        engine.outputs.discard(pid)
+        raise
 
 
-async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> Response:
+async def _create(request: Request, entry: ModelEntry, read: Body) -> Response:
     engine = _engine(request)
+    read.restore_outside_files(entry.input_schema)
+    body = read.value
     base = engine.base_url(request)
     wait = parse_wait(request.headers.get("prefer"))
     cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
     raw_input = {} if body.get("input") is None else body.get("input")
     webhook, events = _webhook(body)
     pid = new_id()
-    cleaned = await _accept_input(request, entry, raw_input, pid)
+    cleaned = await _accept_input(request, entry, raw_input, pid, read.spool)
+    read.close()  # its spool file and large-body slot are not held through `Prefer: wait`
+    shown, hidden = redact.split_secrets(cleaned, entry.secret_inputs)
     # a valid request for a model that cannot run here is created, then failed with the reason
     reason = entry.model.availability()
     now = time.time()
     rec: dict[str, Any] = {
         "id": pid, "model": entry.model.ref, "version": entry.version_id,
-        "input": cleaned, "output": None, "error": None, "logs": "", "status": "starting",
+        "input": shown, "output": None, "error": None, "logs": "", "status": "starting",
         "created_ts": now, "metrics": {},
         "stream_token": secrets.token_urlsafe(24) if entry.model.streams else None,
         "webhook": webhook, "webhook_events_filter": events,
         "deadline_ts": now + cancel_after if cancel_after else None,
     }
-    job = Job(rec, base)
+    job = Job(rec, base, hidden)
     if reason:
         engine.runner.fail_now(job, f"{entry.model.ref} is unavailable: {reason}")
     else:
@@ -202,19 +194,30 @@ async def _create(request: Request, entry: ModelEntry, body: dict[str, Any]) -> 
     return JSON(out, status_code=201)
 
 
+async def _body(request: Request) -> Body:
+    engine = _engine(request)
+    return await read_json(request, engine.large_bodies, engine.spool_dir)
+
+
 async def create_prediction(request: Request) -> Response:
-    body = await _json_body(request)
-    entry = _resolve(_engine(request), body.get("version"))
-    return await _create(request, entry, body)
+    body = await _body(request)
+    try:
+        entry = _resolve(_engine(request), body.value.get("version"))
+        return await _create(request, entry, body)
+    finally:
+        body.close()
 
 
 async def create_model_prediction(request: Request) -> Response:
-    body = await _json_body(request)
-    ref = f"{request.path_params['owner']}/{request.path_params['name']}"
-    entry = _engine(request).models.get(ref)
-    if entry is None:
-        raise not_found(f"model {ref}")
-    return await _create(request, entry, body)
+    body = await _body(request)
+    try:
+        ref = f"{request.path_params['owner']}/{request.path_params['name']}"
+        entry = _engine(request).models.get(ref)
+        if entry is None:
+            raise not_found(f"model {ref}")
+        return await _create(request, entry, body)
+    finally:
+        body.close()
 
 
 def _get_rec(engine: Engine, pid: str) -> dict[str, Any]:

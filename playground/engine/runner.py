@@ -6,12 +6,14 @@ exception, cancellation) ends in a terminal status; nothing a model does takes t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
 import shutil
 import threading
 import time
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,10 @@ class ModelEntry:
     @property
     def file_inputs(self) -> bool:
         return bool(inputs.file_fields(self.input_schema))
+
+    @functools.cached_property
+    def secret_inputs(self) -> frozenset[str]:
+        return redact.secret_names(self.input_schema)
 
 
 class Runner:
@@ -160,7 +166,7 @@ class Runner:
                     entry.busy -= 1
 
     def _log(self, job: Job, line: str) -> None:
-        text = redact.line(jsonsafe.repair(str(line)).rstrip("\n"))
+        text = redact.line(job.scrub(jsonsafe.repair(str(line)).rstrip("\n")))
         if text is None:
             return
         with job.lock:
@@ -187,7 +193,7 @@ class Runner:
                     entry.model.load(ctx)
                     entry.loaded = True
             ctx.check()
-            values = job.rec["input"]
+            values = {**job.rec["input"], **job.secrets}
             if entry.file_inputs:  # only then is a scratch directory needed before predict
                 values = inputs.resolve_files(entry.input_schema, values, ctx.workdir,
                                               self.lookup, self.allow_private_urls)
@@ -210,8 +216,10 @@ class Runner:
             # the server's debug log (it names server paths)
             self._log(job, f"{type(exc).__name__}: {exc}")
             log.warning("engine: %s failed: %s: %s", entry.model.ref, type(exc).__name__,
-                        redact.message(str(exc))[:300])
-            log.debug("engine: %s traceback", entry.model.ref, exc_info=True)
+                        redact.message(job.scrub(str(exc)))[:300])
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("engine: %s traceback:\n%s", entry.model.ref,
+                          job.scrub("".join(traceback.format_exception(exc))))
             self._finish(job, "failed", error=str(exc) or type(exc).__name__)
         finally:
             if ctx.workdir_made:
@@ -245,7 +253,7 @@ class Runner:
                 return
             rec = job.rec
             if error is not None:
-                error = redact.message(jsonsafe.repair(error)) or "the model failed"
+                error = redact.message(job.scrub(jsonsafe.repair(error))) or "the model failed"
             rec["status"] = status
             rec["completed_ts"] = now
             rec["error"] = error
@@ -260,6 +268,7 @@ class Runner:
             job.events.append(("done", done_data(status)))
             job.done.set()
         self._save(job)
+        self.outputs.finished(job.id)
         job.notify()
         if not self.closed:  # interrupted by shutdown: a restart reports it, not a webhook
             self.webhooks.event(job, "completed")

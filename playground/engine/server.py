@@ -23,13 +23,17 @@ from starlette.middleware import Middleware
 
 from . import routes_files, routes_models, routes_not_implemented, routes_predictions
 from .auth import TokenAuth
+from .bodies import MAX_LARGE
 from .fetch import MAX_BYTES
+from .kept import KEEP_FOR
+from .kept import MAX_BYTES as KEPT_MAX
 from .models.base import EngineModel
 from .problems import Problem, handle_http_exception, handle_problem
 from .state import Engine
 
 TOKEN_ENV = "PLAYGROUND_ENGINE_TOKEN"
 PRIVATE_URLS_ENV = "PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS"
+KEPT_ENV = "PLAYGROUND_ENGINE_KEPT_INPUTS_MB"
 
 
 def create_app(
@@ -41,10 +45,24 @@ def create_app(
     *,
     keepalive: float = 15.0,
     max_file_size: int = MAX_BYTES,
+    max_large_bodies: int = MAX_LARGE,
+    max_kept_inputs: int | None = None,
+    keep_inputs_for: float = KEEP_FOR,
 ) -> Starlette:
-    """`keepalive` (SSE comment interval) and `max_file_size` exist for tests."""
+    """`keepalive` (SSE comment interval), `max_file_size`, `max_large_bodies` (requests over
+    1 MiB read at once) and `keep_inputs_for` (seconds a kept input lasts after its
+    prediction) exist for tests. `max_kept_inputs` (bytes of kept inputs in all) defaults to
+    $PLAYGROUND_ENGINE_KEPT_INPUTS_MB MiB, else 2 GiB."""
+    if max_kept_inputs is None:
+        mib = os.environ.get(KEPT_ENV, "").strip()
+        try:
+            max_kept_inputs = int(float(mib) * 2**20) if mib else KEPT_MAX
+        except ValueError:
+            raise SystemExit(f"{KEPT_ENV} must be a number of MiB, not {mib[:40]!r}") from None
     engine = Engine(models, Path(data_dir), token=token, public_url=public_url,
-                    allow_private_urls=allow_private_urls, keepalive=keepalive)
+                    allow_private_urls=allow_private_urls, keepalive=keepalive,
+                    max_large_bodies=max_large_bodies, max_kept=max_kept_inputs,
+                    keep_for=keep_inputs_for)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

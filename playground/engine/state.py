@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from . import kept
+from .bodies import MAX_LARGE, LargeBodies
+from .fetch import FetchError
 from .models.base import EngineModel
 from .outputs import OutputStore
 from .runner import ModelEntry, Runner
@@ -22,7 +26,9 @@ _OWN_OUTPUT = re.compile(r"^/v1/outputs/([a-z0-9]+)/([^/]+)$")
 
 class Engine:
     def __init__(self, models: Iterable[EngineModel], data_dir: Path, *, token: str | None,
-                 public_url: str | None, allow_private_urls: bool, keepalive: float) -> None:
+                 public_url: str | None, allow_private_urls: bool, keepalive: float,
+                 max_large_bodies: int = MAX_LARGE, max_kept: int = kept.MAX_BYTES,
+                 keep_for: float = kept.KEEP_FOR) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.token = token
@@ -32,7 +38,10 @@ class Engine:
         self.files_dir.mkdir(exist_ok=True)
         self.store = Store(data_dir / "engine.sqlite3")
         self.store.mark_interrupted()
-        self.outputs = OutputStore(data_dir / "outputs")
+        self.outputs = OutputStore(data_dir / "outputs", max_kept, keep_for)
+        self.large_bodies = LargeBodies(max_large_bodies)
+        self.spool_dir = data_dir / "spool"  # large bodies' data URIs while they are read
+        shutil.rmtree(self.spool_dir, ignore_errors=True)  # anonymous files; a crash's leftovers
         self.webhooks = WebhookSender(load_secret(self.store), allow_private_urls)
         self.origins: set[str] = set()
         if self.public_url:
@@ -50,6 +59,7 @@ class Engine:
     def close(self) -> None:
         self.runner.close()
         self.webhooks.close()
+        self.outputs.close()
         self.store.close()
 
     def base_url(self, request: Request) -> str:
@@ -69,8 +79,8 @@ class Engine:
     def local_file(self, url: str) -> tuple[Path, str] | None:
         """Our own file and output URLs appearing in inputs are read from disk, not fetched;
         so are the input files kept at creation (stored as markers)."""
-        if kept := self.outputs.marker_path(url):
-            return kept, kept.name
+        if marked := self.outputs.marker_path(url):
+            return marked, marked.name
         parts = urlsplit(url)
         if f"{parts.scheme}://{parts.netloc}" not in self.origins:
             return None
@@ -84,4 +94,7 @@ class Engine:
                 path = self.outputs.path(m.group(1), m.group(2))
                 if path:
                     return path, m.group(2)
+                if m.group(2).startswith(kept.PREFIX):  # else it is "fetched": a private address
+                    raise FetchError(f"{m.group(2)} of prediction {m.group(1)} has expired "
+                                     "(an input file is kept for an hour after its prediction)")
         return None

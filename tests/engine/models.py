@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -187,3 +188,54 @@ class Leaky(EngineModel):
         ctx.log("Traceback (most recent call last):")
         ctx.log('  File "/usr/lib/python3/dist-packages/lib.py", line 3, in load')
         raise FileNotFoundError(f"[Errno 2] No such file: '{ctx.workdir}/input0.wav'")
+
+
+class Keyed(EngineModel):
+    """Takes secrets (as Cog describes its `Secret`) and, carelessly, logs and raises them;
+    answers a digest of each, so a test sees the model had the real values."""
+
+    owner = "test"
+    name = "keyed"
+    description = "Uses an API key."
+    streams = True
+    output_schema = TEXT_STREAM
+
+    class Input(BaseModel):
+        prompt: str = ""
+        api_key: str = Field(json_schema_extra={"x-cog-secret": True, "format": "password"})
+        hf_token: str = Field("", json_schema_extra={"format": "password"})
+        seconds: float = Field(0.0, ge=0, le=30)
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> Iterator[str]:
+        assert isinstance(inputs, Keyed.Input)
+        ctx.log(f"signing in with {inputs.api_key} and {inputs.hf_token}")
+        end = time.monotonic() + inputs.seconds
+        while time.monotonic() < end:
+            ctx.check()
+            time.sleep(0.02)
+        if inputs.prompt == "fail":
+            raise PermissionError(f"the key {inputs.api_key} was refused")
+        for value in (inputs.api_key, inputs.hf_token):
+            yield hashlib.sha256(value.encode()).hexdigest()[:12] + " "
+
+
+class Weigh(EngineModel):
+    """Answers its file's size and first bytes' digest, after `seconds` (cancellable)."""
+
+    owner = "test"
+    name = "weigh"
+    description = "Weighs a file."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        file: Path
+        seconds: float = Field(0.0, ge=0, le=60)
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        assert isinstance(inputs, Weigh.Input)
+        end = time.monotonic() + inputs.seconds
+        while time.monotonic() < end:
+            ctx.check()
+            time.sleep(0.02)
+        data = inputs.file.read_bytes()
+        return f"{len(data)} {hashlib.sha256(data).hexdigest()[:16]}"
