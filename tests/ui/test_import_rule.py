@@ -14,8 +14,9 @@ PLAYGROUND = Path(__file__).parents[2] / "playground"
 # presets, the results, compare (the same layer, itself on the service) and itself.
 UI_MAY = ("gradio", "playground.service", "playground.presets", "playground.results",
           "playground.compare", "playground.ui")
-THIRD_PARTY_UI = {"PIL", "gradio", "pydantic"}  # PIL: an output image's size; pydantic: what
-# Gradio raises for a payload that fits no field (ui/guard.py)
+THIRD_PARTY_UI = {"PIL", "gradio", "pydantic", "starlette"}  # PIL: an output image's size;
+# pydantic: what Gradio raises for a payload that fits no field (ui/guard.py); starlette: the
+# owner cookie's middleware on Gradio's own app (ui/browser_cookie.py, ui/app.py)
 LOWER = ("playground.replicate", "playground.engine", "playground.files")
 
 
