@@ -143,6 +143,10 @@ def test_the_owner_cookie_is_httponly_and_a_forged_one_is_replaced(app: RunningA
     assert first["httponly"] and first["samesite"] == "Lax" and first["path"] == "/"
     assert not first["secure"]  # plain http on loopback; Secure when served over https
     assert int(first["max-age"]) > 30 * 24 * 3600
+    # behind a TLS proxy on this computer (uvicorn trusts its X-Forwarded-Proto): Secure
+    proxied = _set_cookie(httpx.get(app.url, headers={"X-Forwarded-Proto": "https"},
+                                    timeout=30))
+    assert proxied is not None and proxied["secure"]
     cookies = {_cookie_name(): first["value"]}
     # a browser with its cookie keeps it: not replaced, renewed by the page itself
     assert _set_cookie(httpx.get(app.url + "config", cookies=cookies, timeout=30)) is None
