@@ -126,8 +126,11 @@ def test_localstorage_without_the_cookie_opens_nothing(browser: Any, token_app: 
     try:
         expect(_token_line(page)).to_contain_text("your token")
         _history_says(page, "of 1")
-        expect(page.locator("#history-list tbody tr").first).to_contain_text(
-            "local/real-esrgan")
+        first = page.locator("#history-list tbody tr").first
+        expect(first).to_contain_text("local/real-esrgan")
+        first.click()  # its own run opens (every History handler scopes by the cookie)
+        expect(page.locator("#history-detail-head")).to_contain_text("Upscale")
+        expect(page.locator("#history-inputs")).to_contain_text('"scale"')
     finally:
         back.close()
 
