@@ -27,7 +27,8 @@ def cache_dir() -> Path:
 
 # What the web app may hand to a browser, and what it never may (covers: the thumbnails the app
 # made of models' cover images). The data directory holds both:
-# outputs (served), the engine's database and the secret that encrypts saved tokens (private).
+# outputs (served), the engine's database and the key behind the owner cookies and saved tokens
+# (private).
 SERVED_FOLDERS = ("outputs", "compare/inputs", "compare/exports", "covers")
 PRIVATE_FOLDER = "private"
 ENGINE_FOLDER = "engine"
@@ -40,8 +41,8 @@ def served_dirs(data: Path) -> list[Path]:
 
 def private_paths(data: Path) -> list[Path]:
     """Never served, whatever else is allowed: the engine's database and files, the secrets
-    (and the browser secret's old place, before it moved to `private/`), the run history's
-    database (every browser's prompts)."""
+    (and the old browser secret's place before `private/`, deleted at start), the run
+    history's database (every browser's prompts)."""
     return [data / ENGINE_FOLDER, data / PRIVATE_FOLDER, data / "ui-browser-secret",
             *(data / f"history.sqlite3{end}" for end in ("", "-wal", "-shm", "-journal"))]
 

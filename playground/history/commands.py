@@ -91,7 +91,7 @@ def main(argv: list[str], data_dir: Path) -> int:
     sub = parser.add_subparsers(dest="command")
     ex = sub.add_parser("export", help="write every run and its files to a zip")
     ex.add_argument("-o", "--output", type=Path, default=None)
-    ex.add_argument("--owner", default=None, help="only this browser's runs (its anonymous id)")
+    ex.add_argument("--owner", default=None, help="only this browser's runs (its owner id)")
     pr = sub.add_parser("prune", help="delete the oldest runs and their unshared files")
     pr.add_argument("--max-size", default=None,
                     help=f"keep the files under this size (default: ${MAX_SIZE_ENV} or "

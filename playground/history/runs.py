@@ -1,8 +1,8 @@
 """The history as the service hands it to the tabs: a browser's own runs, or everyone's.
 
-Every method takes the browser's anonymous owner id as it came from the browser (any value at
-all): outside the shared history an id that is not well formed sees nothing, and a well-formed
-one sees only its own runs.
+Every method takes an owner id (the UI's comes from the browser's owner cookie, but any value
+at all is checked): outside the shared history an id that is not well formed sees nothing, and
+a well-formed one sees only its own runs.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ Estimate = Callable[[str, dict[str, Any]], float | None]  # (model, metrics) -> 
 class Caller:
     """Who starts a run, and from where; the tabs say it, the service records it."""
 
-    owner: str  # the browser's anonymous id (kept in its gr.BrowserState)
+    owner: str  # the browser's owner id (from its owner cookie: ui/owners.py)
     tab: str  # image, chat, ..., compare, models, history
     reuse: bool = True  # False ("Run anyway", "Run again"): never answered from the history
     seed_chosen: bool = True  # False: the tab drew the seed at random (never answered either)

@@ -57,6 +57,7 @@ from playground.run_code import LANGUAGES, RunCall, call_for_run, run_call, snip
 
 from . import errors
 from .backend import Backend
+from .browser_keys import Browser, BrowserKeys, is_sealed
 from .catalog import Catalog, CollectionCard, ModelCard, ModelProblem, ModelSetup
 from .chat import ChatTurn, chat_inputs
 from .core import OnFinished, OnUpdate, Service
@@ -67,6 +68,8 @@ from .stand_ins import LocalModel
 __all__ = [
     "INTERRUPTED",
     "Backend",
+    "Browser",
+    "BrowserKeys",
     "BackendKind",
     "Caller",
     "Filters",
@@ -107,6 +110,7 @@ __all__ = [
     "format_seconds",
     "human_size",
     "is_owner_id",
+    "is_sealed",
     "new_owner_id",
     "media_kind",
     "model_from_query",

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from playground.service import Service, private_paths, served_dirs
+from playground.service import BrowserKeys, Service, private_paths, served_dirs
+from playground.ui.browser_cookie import BrowserCookie
 from playground.ui.context import AppContext, make_context
 from playground.ui.guard import confine_uploads, plain_refusals
 from playground.ui.shell import launch_options, page
@@ -46,8 +48,13 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.
     """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch.
 
     `ctx_or_dir` names the data directory: only its outputs (and Compare's own input and export
-    files) are served; its engine database and secrets are blocked even from Gradio's cache."""
-    data = ctx_or_dir.data_dir if isinstance(ctx_or_dir, AppContext) else ctx_or_dir
+    files) are served; its engine database and secrets are blocked even from Gradio's cache.
+    Every browser gets its HttpOnly owner cookie from the middleware (`browser_cookie`), made
+    with the context's keys (those of the data directory's `private/` when given a folder)."""
+    if isinstance(ctx_or_dir, AppContext):
+        data, keys = ctx_or_dir.data_dir, ctx_or_dir.keys
+    else:
+        data, keys = ctx_or_dir, BrowserKeys.load(ctx_or_dir)
     served = [str(p) for p in served_dirs(data)]
     confine_uploads(demo)
     plain_refusals(demo)
@@ -56,5 +63,6 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.
         allowed_paths=served, blocked_paths=[str(p) for p in private_paths(data)],
         max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
         footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
+        app_kwargs={"middleware": [Middleware(BrowserCookie, keys=keys)]},
         **launch_options(),
     )

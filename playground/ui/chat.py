@@ -20,7 +20,6 @@ from playground.ui.runner import (
     cancel_quietly,
     details_markdown,
     session_of,
-    token_of,
 )
 from playground.ui.status_text import status_for, status_line
 
@@ -152,6 +151,6 @@ async def stop(ctx: AppContext, token: str | None = None,
     prediction on the backend and says so, in place of the running status."""
     prediction_id = ctx.runs.pop(session_of(request), TAB)
     if prediction_id:
-        await cancel_quietly(ctx, prediction_id, token_of(token))
+        await cancel_quietly(ctx, prediction_id, ctx.owners.token(token, request))
     # Every output of the canceled event, so none keeps Gradio's "Error" badge from it.
     return status_for(STOPPED), "", gr.skip()

@@ -28,6 +28,7 @@ from playground.ui.compare_view import (
     summary_table,
 )
 from playground.ui.context import AppContext
+from playground.ui.runner import bind
 
 ENTRY_HINT = ("Pick a model or a ready-made preset from the list, or type a Replicate "
               "model's name, e.g. nightmareai/real-esrgan")
@@ -130,15 +131,17 @@ def build(ctx: AppContext) -> None:
                        ctx.data_dir, entry_forms)
     wire_entry_forms(ctx, page)
     assert ctx.token_state is not None, "the shell creates token_state before building tabs"
-    run_event = run_btn.click(partial(compare, ctx, page),
+    # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
+    # through a partial, and would pass no request (the runs' owner, the token's cookie).
+    run_event = run_btn.click(bind(compare, ctx, page),
                               inputs=[*page.form, ctx.token_state, state,
                                       *page.entry_values],
                               outputs=page.round_outputs, api_name="compare",
                               concurrency_limit=2, concurrency_id=f"{TAB}-run")
-    again_event = again_btn.click(partial(again, ctx, page), inputs=[ctx.token_state, state],
+    again_event = again_btn.click(bind(again, ctx, page), inputs=[ctx.token_state, state],
                                   outputs=page.round_outputs, api_name="compare_again",
                                   concurrency_id=f"{TAB}-run")
-    stop_btn.click(partial(stop, ctx, page), inputs=[ctx.token_state, state],
+    stop_btn.click(bind(stop, ctx, page), inputs=[ctx.token_state, state],
                    outputs=page.round_outputs, cancels=[run_event, again_event],
                    api_name="compare_stop")
     for i, radio in enumerate(votes):
@@ -154,7 +157,7 @@ def build(ctx: AppContext) -> None:
                outputs=[prompt, image, audio, *refs, *overrides, shared, grid_box, grid_ref,
                         x_name, x_vals, y_name, y_vals, grid_image],
                api_name="compare_task", show_progress="hidden")
-    grid_btn.click(partial(grid, ctx, page),
+    grid_btn.click(bind(grid, ctx, page),
                    inputs=[*page.form, grid_ref, x_name, x_vals, y_name, y_vals,
                            ctx.token_state, state, *page.entry_values],
                    outputs=[state, grid_image, status], api_name="compare_grid",

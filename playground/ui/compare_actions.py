@@ -52,7 +52,7 @@ from playground.ui.compare_view import (
     summary_table,
 )
 from playground.ui.context import AppContext
-from playground.ui.runner import claim_runs, pill, token_of
+from playground.ui.runner import claim_runs, pill
 
 NOT_RUN = "Not run"
 
@@ -81,13 +81,14 @@ def session_from(ctx: AppContext, task: str, entries: list[str | None],
 
 async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
                     token: str | None, pinned: bool) -> AsyncIterator[dict[Any, Any]]:
-    """One round: every pane updates as its entry runs, then the round's summary."""
+    """One round: every pane updates as its entry runs, then the round's summary. `token` is
+    the event's, opened (`ctx.owners.token`)."""
     runs: dict[int, Run] = {}
     ended = page.rounds[session.id] = asyncio.Event()
     try:
         yield {page.state: session, page.status: f"{pill('run', 'Running')} all entries at once…",
                **page.show_panes(session, runs), **page.stale_export()}
-        async for update in runner(ctx).run_round(session, token=token_of(token),
+        async for update in runner(ctx).run_round(session, token=token,
                                                   pinned=pinned):
             runs[update.entry] = update.run
             yield page.show_panes(session, runs)
@@ -117,7 +118,8 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
         yield {page.status: problem(str(exc))}
         return
     claim_runs(ctx, "compare", request)
-    async for update in run_round(ctx, page, current, token, pinned=False):
+    async for update in run_round(ctx, page, current, ctx.owners.token(token, request),
+                                  pinned=False):
         yield update
 
 
@@ -135,12 +137,14 @@ async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
         yield {page.status: problem(str(exc))}
         return
     claim_runs(ctx, "compare", request)
-    async for update in run_round(ctx, page, session, token, pinned=True):
+    async for update in run_round(ctx, page, session, ctx.owners.token(token, request),
+                                  pinned=True):
         yield update
 
 
 async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
-               session: CompareSession | None = None) -> dict[Any, Any]:
+               session: CompareSession | None = None,
+               request: gr.Request | None = None) -> dict[Any, Any]:
     """Runs after the round is canceled: every pane gets its final state, and the summary."""
     if session is None or not session.runs:
         return {page.status: pill("stop", "Stopped")}
@@ -148,7 +152,7 @@ async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
     if ended is not None:  # the cancel and this handler arrive in either order
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ended.wait(), STOP_WAIT)
-    await runner(ctx).settle(session.round_runs(), token=token_of(token))
+    await runner(ctx).settle(session.round_runs(), token=ctx.owners.token(token, request))
     return page.round_end(session, pill("stop", "Stopped"))
 
 
@@ -258,8 +262,8 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
         y = Axis(str(y_parameter or "").strip(), parse_values(str(y_values or "")))
         shared, _ = current.entry_parts(0, ctx.data_dir)
         claim_runs(ctx, "compare", request)
-        record = await run_grid(runner(ctx), str(model), shared, x, y, token=token_of(token),
-                                base=ctx.data_dir)
+        record = await run_grid(runner(ctx), str(model), shared, x, y,
+                                token=ctx.owners.token(token, request), base=ctx.data_dir)
     except (FormProblem, ValueError) as exc:
         return gr.skip(), gr.skip(), problem(f"Grid: {exc}")
     current.grids.append(record)

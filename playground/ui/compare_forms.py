@@ -21,7 +21,6 @@ from playground.compare.forms import FormProblem, entry_form, entry_overrides, p
 from playground.service import InputForm, ModelProblem, ModelSetup
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
-from playground.ui.runner import token_of
 from playground.ui.schema_form import form_values, render_form
 
 TAB = "compare"
@@ -130,20 +129,23 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
     assert ctx.token_state is not None
     forms: list[EntryForm] = page.entry_forms
     for i, (ref, box, form) in enumerate(zip(page.refs, page.overrides, forms, strict=True)):
-        async def changed(ref_value: Any, json_box: Any, task: str, token: Any = None, *,
+        async def changed(ref_value: Any, json_box: Any, task: str, token: Any = None,
+                          request: gr.Request | None = None, *,
                           index: int = i) -> tuple[Any, ...]:
-            return await load_entry(ctx, index, ref_value, json_box, task, token_of(token))
+            return await load_entry(ctx, index, ref_value, json_box, task,
+                                    ctx.owners.token(token, request))
 
         ref.change(changed, inputs=[ref, box, page.task, ctx.token_state],
                    outputs=[form.setup, form.values, box, form.note], api_visibility="private",
                    show_progress="hidden", show_progress_on=[form.note])
 
-    async def opened(*args: Any) -> list[Any]:
+    # `request` first: Gradio passes it at its parameter's place, before the inputs
+    async def opened(request: gr.Request, *args: Any) -> list[Any]:
         n = len(forms)
-        refs, boxes, task, token = args[:n], args[n:2 * n], args[2 * n], args[2 * n + 1]
+        refs, boxes, task = args[:n], args[n:2 * n], args[2 * n]
+        token = ctx.owners.token(args[2 * n + 1], request)
         out: list[Any] = []
-        loaded = [await load_entry(ctx, i, refs[i], boxes[i], task, token_of(token))
-                  for i in range(n)]
+        loaded = [await load_entry(ctx, i, refs[i], boxes[i], task, token) for i in range(n)]
         for part in range(4):  # setups, values, boxes, notes: in the outputs' order
             out += [row[part] for row in loaded]
         return out

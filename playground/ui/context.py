@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playground.service import Backend, Service, private_dir
+from playground.service import Backend, BrowserKeys, Service
 from playground.ui.owners import Owners
 from playground.ui.presets_view import PresetsView
 from playground.ui.reopen import Reopen
@@ -19,7 +17,6 @@ if TYPE_CHECKING:
     from playground.ui.compare_add import CompareAdd
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-BROWSER_SECRET = "ui-browser-secret"
 
 
 class RunRegistry:
@@ -66,12 +63,14 @@ class RunAnyway:
 class AppContext:
     """Handed to every tab's `build(ctx)`.
 
-    `token_state` is the per-browser encrypted token (a `gr.BrowserState`), created by the shell
-    before the tabs are built; tabs pass it as an input to every event. `owner_state` holds the
-    browser's anonymous owner id the same way; `owners` knows it per page session, so a run
-    says whose it is from its request. `reopen` holds every tab's form (a saved run put back);
-    `tabs` is the page's `gr.Tabs` (the History tab switches to a run's tab); `compare_add`
-    is set by the Compare tab (History's Add to Compare writes its form).
+    `token_state` is the browser's saved token, sealed by the server for that browser (a
+    `gr.BrowserState`), created by the shell before the tabs are built; tabs pass it as an
+    input to every event and open it with `owners.token(value, request)`. `owners` says whose
+    a request is (its browser's owner cookie, made and read with `keys`). `browser_secret`,
+    when given (tests), is the server's key; else it is the data directory's `private/` one.
+    `reopen` holds every tab's form (a saved run put back); `tabs` is the page's `gr.Tabs` (the
+    History tab switches to a run's tab); `compare_add` is set by the Compare tab (History's
+    Add to Compare writes its form).
     """
 
     service: Service
@@ -80,8 +79,8 @@ class AppContext:
     token_state: gr.BrowserState | None = None
     browser_secret: str = ""
     presets: PresetsView = field(init=False)
-    owner_state: gr.BrowserState | None = None
-    owners: Owners = field(default_factory=Owners)
+    keys: BrowserKeys = field(init=False)
+    owners: Owners = field(init=False)
     anyway: RunAnyway = field(default_factory=RunAnyway)
     reopen: Reopen = field(default_factory=Reopen)
     tabs: gr.Tabs | None = None
@@ -90,8 +89,9 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.presets = PresetsView(self.service)
-        if not self.browser_secret:
-            self.browser_secret = _browser_secret(self.service.data_dir)
+        self.keys = (BrowserKeys(self.browser_secret.encode()) if self.browser_secret
+                     else BrowserKeys.load(self.service.data_dir))
+        self.owners = Owners(self.keys)
 
     @property
     def backend(self) -> Backend:
@@ -118,34 +118,3 @@ def make_context(service: Service | AppContext, **kwargs: object) -> AppContext:
     if isinstance(service, AppContext):
         return service
     return AppContext(service=service, **kwargs)  # type: ignore[arg-type]
-
-
-def _browser_secret(folder: Path) -> str:
-    """A stable secret for BrowserState, so saved tokens survive a restart of the app.
-
-    Kept in the data directory's `private/` folder (owner-only, never served); a secret from
-    before that folder existed (at the data directory's top) is moved there.
-    """
-    try:
-        path = private_dir(folder) / BROWSER_SECRET
-    except OSError:  # a read-only data dir: tokens then last until the app restarts
-        return secrets.token_urlsafe(24)
-    try:
-        old = folder / BROWSER_SECRET
-        if old.is_file() and not path.exists():
-            os.replace(old, path)
-        if path.exists():
-            path.chmod(0o600)
-        text = path.read_text().strip()
-        if len(text) >= 16:
-            return text
-    except OSError:
-        pass
-    value = secrets.token_urlsafe(24)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(value)
-    except OSError:
-        pass  # a read-only data dir: tokens then last until the app restarts
-    return value

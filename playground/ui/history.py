@@ -3,8 +3,9 @@ in its tab, add it to Compare, see it as code, download or delete it. And the pa
 shows each tab its last run.
 
 The list is one page of runs (keyset paged by the store, so page 400 costs what page 1 does).
-Every handler takes the browser's owner id from its `gr.BrowserState`: without the shared
-history a browser reaches only its own runs, whatever run id it sends.
+Every handler takes the owner from its request (the browser's HttpOnly owner cookie, through
+`ctx.owners`), never from a value the page sends: without the shared history a browser reaches
+only its own runs, whatever run id it sends.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from playground.ui.runner import (
     bind,
     pill,
     run_panel,
-    session_of,
 )
 from playground.ui.status_text import status_for
 
@@ -66,7 +66,6 @@ def build(ctx: AppContext) -> None:
     if history is None:
         gr.Markdown("This playground keeps no history of runs.", elem_id=f"{TAB}-off")
         return
-    assert ctx.owner_state is not None, "the shell creates owner_state before building tabs"
     widgets.intro("Every run from every tab, newest first. Open one to see everything about it, "
                   "run it again, put it back in its tab, add it to Compare, see it as code, or "
                   "download it.")
@@ -132,44 +131,43 @@ def build(ctx: AppContext) -> None:
                        delete, confirm, note, again.details)
     tab = HistoryTab(history, runs, summary, newer, older, model, view, detail, again)
     filters = [search, task, model, status, when]
-    owner = ctx.owner_state
 
-    # on page load and when the browser's id arrives; on every visit to the tab; on filters
+    # on page load; on every visit to the tab; on filters
     # (one progress target each: why in tests/ui/test_progress_targets.py)
-    gr.on(None, bind(first_page, ctx, tab), inputs=[owner], outputs=tab.listing,
+    gr.on(None, bind(first_page, ctx, tab), inputs=[], outputs=tab.listing,
           show_progress="hidden", show_progress_on=tab.listing[:1], api_visibility="private")
     shown = [ctx.tab_blocks[TAB].select] if TAB in ctx.tab_blocks else []
     gr.on([*shown, refresh.click, search.submit, task.change, model.change, status.change,
-           when.change], bind(list_page, ctx, tab, 0), inputs=[owner, view, *filters],
+           when.change], bind(list_page, ctx, tab, 0), inputs=[view, *filters],
           outputs=tab.listing, show_progress="hidden", show_progress_on=tab.listing[:1],
           api_visibility="private")
     for button, step in ((newer, -1), (older, 1)):
-        button.click(bind(list_page, ctx, tab, step), inputs=[owner, view, *filters],
+        button.click(bind(list_page, ctx, tab, step), inputs=[view, *filters],
                      outputs=tab.listing, show_progress="hidden",
                      show_progress_on=tab.listing[:1], api_visibility="private")
     assert again.code is not None  # run_panel makes the Code box
-    runs.click(bind(open_run, ctx, tab), inputs=[runs, owner, view],
+    runs.click(bind(open_run, ctx, tab), inputs=[runs, view],
                outputs=[*detail.outputs, again.status, again.details, again.code.state, view],
                show_progress="hidden", api_visibility="private")
     code_btn.click(show_code, outputs=[again.code.box], api_visibility="private", queue=False,
                    show_progress="hidden")
-    download.click(bind(download_run, ctx, tab), inputs=[owner, view], outputs=[download],
+    download.click(bind(download_run, ctx, tab), inputs=[view], outputs=[download],
                    api_visibility="private")
     delete.click(ask_delete, outputs=[delete, confirm], api_visibility="private", queue=False)
-    confirm.click(bind(delete_run, ctx, tab), inputs=[owner, view, *filters],
+    confirm.click(bind(delete_run, ctx, tab), inputs=[view, *filters],
                   outputs=[*tab.listing, box, hint, delete, confirm], api_visibility="private")
     # no progress overlay: it would cover every field it fills (Chat's Stop button too)
-    open_tab.click(bind(open_in_tab, ctx, tab), inputs=[owner, view],
+    open_tab.click(bind(open_in_tab, ctx, tab), inputs=[view],
                    outputs=_open_outputs(ctx, detail), api_visibility="private",
                    show_progress="hidden")
     if ctx.compare_add is not None:
         add = ctx.compare_add
-        to_compare.click(bind(add_to_compare, ctx, tab), inputs=[owner, view, *add.form],
+        to_compare.click(bind(add_to_compare, ctx, tab), inputs=[view, *add.form],
                          outputs=[*([ctx.tabs] if ctx.tabs else []), *add.outputs,
                                   detail.status],
                          api_visibility="private", show_progress="hidden")
     assert ctx.token_state is not None
-    again_btn.click(bind(run_again, ctx, tab), inputs=[owner, view, ctx.token_state],
+    again_btn.click(bind(run_again, ctx, tab), inputs=[view, ctx.token_state],
                     outputs=_unique([*again.outputs, *detail.outputs, *tab.listing]),
                     show_progress="minimal", api_visibility="private",
                     concurrency_limit=4, concurrency_id=f"{TAB}-again")
@@ -184,13 +182,8 @@ def _unique(components: list[Any]) -> list[Any]:
     return list({id(c): c for c in components}.values())
 
 
-def owner_of(ctx: AppContext, value: Any, request: gr.Request | None) -> str:
-    """The browser's owner id: from its BrowserState when it sent a good one (and remembered
-    for its page), else the one its page was given."""
-    if isinstance(value, str) and ctx.service.history is not None and \
-            ctx.service.history.scope(value) is not None and request is not None:
-        ctx.owners.remember(session_of(request), value)
-        return value
+def owner_of(ctx: AppContext, request: gr.Request | None) -> str:
+    """Whose runs this request may reach: its browser's, by its owner cookie."""
     return ctx.owners.of(request)
 
 
@@ -205,24 +198,24 @@ def _listing(ctx: AppContext, tab: HistoryTab, owner: str, view: hv.View, search
             tab.model: gr.Dropdown(choices=models)}
 
 
-def first_page(ctx: AppContext, tab: HistoryTab, owner: Any,
+def first_page(ctx: AppContext, tab: HistoryTab,
                request: gr.Request | None = None) -> dict[Any, Any]:
-    return _listing(ctx, tab, owner_of(ctx, owner, request), hv.View(), "", hv.ALL, hv.ALL,
+    return _listing(ctx, tab, owner_of(ctx, request), hv.View(), "", hv.ALL, hv.ALL,
                     hv.ALL, "Any time", 0)
 
 
-def list_page(ctx: AppContext, tab: HistoryTab, move: int, owner: Any, view: hv.View,
+def list_page(ctx: AppContext, tab: HistoryTab, move: int, view: hv.View,
               search: str, task: str, model: str, status: str, when: str,
               request: gr.Request | None = None) -> dict[Any, Any]:
     """The list: from the top (move 0), or the next older (1) or newer (-1) page."""
-    return _listing(ctx, tab, owner_of(ctx, owner, request), view, search, task, model, status,
+    return _listing(ctx, tab, owner_of(ctx, request), view, search, task, model, status,
                     when, move)
 
 
-def open_run(ctx: AppContext, tab: HistoryTab, index: int | None, owner: Any, view: hv.View,
+def open_run(ctx: AppContext, tab: HistoryTab, index: int | None, view: hv.View,
              request: gr.Request | None = None) -> dict[Any, Any]:
     run_id = view.ids[index] if isinstance(index, int) and 0 <= index < len(view.ids) else None
-    record = tab.history.get(owner_of(ctx, owner, request), run_id) if run_id else None
+    record = tab.history.get(owner_of(ctx, request), run_id) if run_id else None
     view.opened = record.id if record else None
     out = hv.open_updates(tab.history, tab.detail, record)
     assert tab.again.code is not None
@@ -236,20 +229,20 @@ def show_code() -> Any:
     return gr.Accordion(open=True)
 
 
-def download_run(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
+def download_run(ctx: AppContext, tab: HistoryTab, view: hv.View,
                  request: gr.Request | None = None) -> str | None:
-    return hv.bundle(tab.history, owner_of(ctx, owner, request), view.opened)
+    return hv.bundle(tab.history, owner_of(ctx, request), view.opened)
 
 
 def ask_delete() -> tuple[Any, Any]:
     return gr.Button(visible=False), gr.Button(visible=True)
 
 
-def delete_run(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View, search: str,
+def delete_run(ctx: AppContext, tab: HistoryTab, view: hv.View, search: str,
                task: str, model: str, status: str, when: str,
                request: gr.Request | None = None) -> dict[Any, Any]:
     """Delete the opened run, and its files unless another run uses them."""
-    who = owner_of(ctx, owner, request)
+    who = owner_of(ctx, request)
     done = tab.history.delete(who, view.opened)
     said = (f"{pill('ok', 'Deleted')} The run, and {done.files} file(s) no other run uses."
             if done.runs else f"{pill('warn', 'Not deleted')} That run is not in your history "
@@ -263,27 +256,27 @@ def delete_run(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View, sear
     return out
 
 
-def open_in_tab(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
+def open_in_tab(ctx: AppContext, tab: HistoryTab, view: hv.View,
                 request: gr.Request | None = None) -> dict[Any, Any]:
     """Switch to the run's tab with its inputs filled in, ready to tweak."""
-    record = tab.history.get(owner_of(ctx, owner, request), view.opened)
+    record = tab.history.get(owner_of(ctx, request), view.opened)
     return actions.open_in_tab(ctx, tab.history, record, tab.detail.status)
 
 
-def add_to_compare(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
+def add_to_compare(ctx: AppContext, tab: HistoryTab, view: hv.View,
                    request: gr.Request | None = None, *form: Any) -> dict[Any, Any]:
     """The opened run as an entry of the Compare tab, then that tab. (`request` before the
     form's values: Gradio puts it at its parameter's place among the inputs.)"""
-    record = tab.history.get(owner_of(ctx, owner, request), view.opened)
+    record = tab.history.get(owner_of(ctx, request), view.opened)
     return actions.add_to_compare(ctx, tab.history, record, tab.detail.status, list(form))
 
 
-async def run_again(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
+async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,
                     token: str | None = None, request: gr.Request | None = None,
                     progress: gr.Progress = PROGRESS) -> Any:
     """Run again: the same inputs and seed on the same model version, for real (never
     answered from the history), recorded as a new run of its tab."""
-    who = owner_of(ctx, owner, request)
+    who = owner_of(ctx, request)
     record = tab.history.get(who, view.opened)
     run = Run(ctx, TAB, request, token, progress, as_tab=record.tab if record else None,
               as_task=record.task if record else None)
@@ -319,22 +312,22 @@ async def run_again(ctx: AppContext, tab: HistoryTab, owner: Any, view: hv.View,
 def wire_reload(ctx: AppContext, demo: gr.Blocks) -> None:
     """On page load, each tab shows its last finished run from the history (or says it was
     interrupted). Called by the shell once every tab is built."""
-    if ctx.service.history is None or ctx.owner_state is None:
+    if ctx.service.history is None:
         return
     outputs = ctx.reopen.components()
     if outputs:
         # It updates every tab: one progress target (why in tests/ui/test_progress_targets.py).
-        gr.on(None, bind(last_runs, ctx), inputs=[ctx.owner_state], outputs=outputs,
+        gr.on(None, bind(last_runs, ctx), inputs=[], outputs=outputs,
               show_progress="hidden", show_progress_on=outputs[:1], api_visibility="private")
 
 
-def last_runs(ctx: AppContext, owner: Any, request: gr.Request | None = None) -> dict[Any, Any]:
+def last_runs(ctx: AppContext, request: gr.Request | None = None) -> dict[Any, Any]:
     # every output named (an empty dict reads to Gradio as one value): left as it is
     out: dict[Any, Any] = {component: gr.skip() for component in ctx.reopen.components()}
     history = ctx.service.history
-    if history is None or history.scope(owner) is None:
-        return out  # a first visit: nothing to show yet
-    who = owner_of(ctx, owner, request)
+    if history is None:
+        return out
+    who = owner_of(ctx, request)  # a first visit: nothing to show yet
     for name, form in ctx.reopen.forms.items():
         if form.shows is None or form.status is None:
             continue

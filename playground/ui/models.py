@@ -41,7 +41,6 @@ from playground.ui.runner import (
     details_markdown,
     pill,
     run_panel,
-    token_of,
 )
 from playground.ui.schema_form import (
     OutputArea,
@@ -142,26 +141,29 @@ def build(ctx: AppContext) -> None:
     view = View(picker, collection, models, browse, gr.State([]), card, setup, gr.State([]),
                 outputs, panel, panel.code, query, link, PriceTable.load())
 
-    async def open_model(text: Any, token_value: Any) -> dict[Any, Any]:
-        return await open_setup(ctx, view, text, token_of(token_value))
+    # Each handler opens the event's token with its request's cookie (`Owners.token`).
+    async def open_model(text: Any, token_value: Any, request: gr.Request) -> dict[Any, Any]:
+        return await open_setup(ctx, view, text, ctx.owners.token(token_value, request))
 
     gr.on([open_btn.click, picker.select, picker.input], open_model,
           inputs=[picker, ctx.token_state], outputs=view.opened, api_name="models_open",
           show_progress="minimal", trigger_mode="always_last")
 
-    async def suggest(typed: gr.KeyUpData, token_value: Any, cards: list[ModelCard]) -> Any:
-        return await suggestions(ctx, typed.input_value, token_of(token_value), cards)
+    async def suggest(typed: gr.KeyUpData, token_value: Any, cards: list[ModelCard],
+                      request: gr.Request) -> Any:
+        return await suggestions(ctx, typed.input_value, ctx.owners.token(token_value, request),
+                                 cards)
 
     # "multiple": with "always_last" Gradio 6 hands every call the first key's input_value.
     picker.key_up(suggest, inputs=[ctx.token_state, view.listed], outputs=[picker],
                   trigger_mode="multiple", show_progress="hidden", api_visibility="private")
 
-    async def pick_collection(slug: Any, token_value: Any) -> Any:
+    async def pick_collection(slug: Any, token_value: Any, request: gr.Request) -> Any:
         if not slug:
             return gr.skip(), gr.skip(), gr.skip()
         try:
             cards = await ctx.service.catalog.collection_models(
-                str(slug), token=token_of(token_value))
+                str(slug), token=ctx.owners.token(token_value, request))
         except Exception:  # noqa: BLE001 - a list that does not load changes nothing
             return gr.skip(), gr.skip(), gr.skip()
         return gr.update(choices=_choices(cards), value=None), listed(cards), cards
@@ -175,12 +177,13 @@ def build(ctx: AppContext) -> None:
         show_covers, inputs=[view.shown], outputs=[models], show_progress="hidden",
         api_visibility="private")
 
-    async def open_listed(index: Any, cards: list[ModelCard], token_value: Any) -> Any:
+    async def open_listed(index: Any, cards: list[ModelCard], token_value: Any,
+                          request: gr.Request) -> Any:
         if not isinstance(index, int) or not 0 <= index < len(cards):
             return {}
         ref = cards[index].ref
         return {picker: gr.update(value=ref),
-                **await open_setup(ctx, view, ref, token_of(token_value))}
+                **await open_setup(ctx, view, ref, ctx.owners.token(token_value, request))}
 
     models.click(open_listed, inputs=[models, view.shown, ctx.token_state],
                  outputs=[picker, *view.opened], show_progress="minimal",
@@ -188,7 +191,7 @@ def build(ctx: AppContext) -> None:
 
     async def on_page_load(token_value: Any, request: gr.Request) -> dict[Any, Any]:
         params = dict(request.query_params) if request is not None else {}
-        return await page_loaded(ctx, view, token_of(token_value), params)
+        return await page_loaded(ctx, view, ctx.owners.token(token_value, request), params)
 
     root = current_page()
     # The progress shows on the list only (one target: why in tests/ui/test_progress_targets.py).
@@ -199,8 +202,8 @@ def build(ctx: AppContext) -> None:
         api_visibility="private")
     root.load(None, js=SELECT_TAB_JS)
 
-    async def token_changed(token_value: Any) -> dict[Any, Any]:
-        return await lists(ctx, view, token_of(token_value))
+    async def token_changed(token_value: Any, request: gr.Request) -> dict[Any, Any]:
+        return await lists(ctx, view, ctx.owners.token(token_value, request))
 
     # A token saved (or forgotten) may open the list: Replicate lists nothing without one.
     ctx.token_state.change(token_changed, inputs=[ctx.token_state],

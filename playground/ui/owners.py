@@ -1,8 +1,9 @@
-"""Whose runs: each browser's anonymous owner id, kept in its `gr.BrowserState` like the token.
+"""Whose runs, and whose token: each request's browser, known by its HttpOnly owner cookie
+(`browser_cookie`), never by a value the page could read or send.
 
-On page load the browser's id (or a new one, stored back into the browser) is remembered for
-that page's session, so every handler can say whose run it is from its `gr.Request` alone,
-without one more input on every event. An id that is not well formed is replaced, never used.
+A request without a valid cookie (an API client that keeps no cookies, a browser that refuses
+them) gets an owner of its own for its page session, which nothing else holds: its runs are
+its own, and no one else's are its.
 """
 
 from __future__ import annotations
@@ -13,37 +14,38 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import is_owner_id, new_owner_id
+from playground.service import BrowserKeys, is_sealed, new_owner_id
+from playground.ui.browser_cookie import browser_of
 
-OWNER_STORAGE_KEY = "replicate-playground-owner"
-MAX_SESSIONS = 20_000  # pages remembered at once; the oldest are forgotten first
+MAX_SESSIONS = 20_000  # cookieless page sessions remembered at once; the oldest forgotten first
 
 
 class Owners:
-    """session hash -> owner id, for the pages open now."""
+    """The owner of each request: its browser's (from the cookie), else its session's."""
 
-    def __init__(self, limit: int = MAX_SESSIONS) -> None:
+    def __init__(self, keys: BrowserKeys, limit: int = MAX_SESSIONS) -> None:
+        self.keys = keys
         self._ids: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self._limit = limit
 
-    def remember(self, session: str, owner: str) -> None:
-        with self._lock:
-            self._ids[session] = owner
-            self._ids.move_to_end(session)
-            while len(self._ids) > self._limit:
-                self._ids.popitem(last=False)
-
     def of(self, request: gr.Request | None) -> str:
-        """The owner of the page that sent `request`; a page that never loaded (an API client)
-        gets an id of its own for its session, which no browser holds."""
+        """The owner of the browser that sent `request`; without a valid cookie, an id of the
+        page session's own, which no browser holds."""
+        browser = browser_of(self.keys, request)
+        if browser is not None:
+            return browser.owner
         session = (request.session_hash if request is not None else None) or ""
         with self._lock:
             found = self._ids.get(session)
-        if found is None:
-            found = new_owner_id()
-            if session:
-                self.remember(session, found)
+            if found is None:
+                found = new_owner_id()
+                if session:
+                    self._ids[session] = found
+                    while len(self._ids) > self._limit:
+                        self._ids.popitem(last=False)
+            else:
+                self._ids.move_to_end(session)
         return found
 
     def forget(self, request: gr.Request | None) -> None:
@@ -51,23 +53,28 @@ class Owners:
         with self._lock:
             self._ids.pop(session or "", None)
 
+    def token(self, value: Any, request: gr.Request | None) -> str | None:
+        """The API token an event carries (None: use the server's own). From the page it is
+        sealed for its browser and opens only with that browser's cookie; an API client sends
+        its own token as it is."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        if not is_sealed(value):
+            return value.strip()
+        browser = browser_of(self.keys, request)
+        return browser.unseal(value) if browser is not None else None
 
-def owner_state(secret: str) -> gr.BrowserState:
-    return gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY, secret=secret)
+    def seal(self, token: str, request: gr.Request | None) -> str | None:
+        """`token` as this browser may keep it; None when the request has no cookie to bind
+        it to (a browser that refuses cookies)."""
+        browser = browser_of(self.keys, request)
+        return browser.seal(token) if browser is not None else None
 
 
-def wire(demo: gr.Blocks, state: gr.BrowserState, owners: Owners) -> None:
-    """On load: the browser's id (a new one the first time) for this page; on unload: forget."""
-
-    def loaded(value: Any, request: gr.Request) -> str:
-        owner = value if is_owner_id(value) else new_owner_id()
-        if request is not None and request.session_hash:
-            owners.remember(request.session_hash, owner)
-        return owner
+def wire(demo: gr.Blocks, owners: Owners) -> None:
+    """A closed page's session owner is forgotten (cookieless pages only keep one)."""
 
     def closed(request: gr.Request) -> None:
         owners.forget(request)
 
-    demo.load(loaded, inputs=[state], outputs=[state], api_visibility="private",
-              show_progress="hidden")
     demo.unload(closed)

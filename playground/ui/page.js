@@ -3,8 +3,19 @@
 // - The open tab lives in the URL (?tab=chat): a link or a reload opens that tab.
 // - Names for controls Gradio leaves unnamed, and ARIA that axe flags in its markup.
 // - The before/after sliders: draggable from anywhere on the picture, and by keyboard.
+// - What earlier releases kept in localStorage is deleted (below).
 (() => {
   "use strict";
+
+  // ---- Earlier releases' saved token and owner id -----------------------------------------
+  // They were encrypted with a key that every page was given, so anyone holding this
+  // browser's localStorage could read them: gone. The token is pasted again (it is now sealed
+  // by the server for this browser); the history starts afresh under the owner cookie.
+  try {
+    for (const key of ["replicate-playground-token", "replicate-playground-owner"]) {
+      window.localStorage.removeItem(key);
+    }
+  } catch (e) { /* storage disabled: nothing was kept */ }
 
   // ---- Ctrl/Cmd+Enter --------------------------------------------------------------------
   document.addEventListener("keydown", (event) => {

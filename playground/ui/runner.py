@@ -108,13 +108,6 @@ def path_of(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def token_of(value: Any) -> str | None:
-    """The token from the BrowserState value (None means: use the server's default)."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
 def session_of(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None else None) or "anonymous"
 
@@ -155,7 +148,7 @@ class Run:
         self.seed_chosen = seed_chosen  # False: the tab drew the seed at random
         self.as_tab, self.as_task = as_tab, as_task  # recorded as (History's Run again)
         self.restored_at: float | None = None  # set for a finished run shown again (a reload)
-        self.token = token_of(token_value)
+        self.token = ctx.owners.token(token_value, request)  # opened with its cookie
         self.progress = progress
         self.canceled = canceled  # how a cancel reads in this tab (default: "Canceled")
         # A failed prediction said in the status line only, without gr.Error: Gradio would
@@ -310,7 +303,7 @@ def cancel_handler(ctx: AppContext, tab: str) -> Callable[..., Awaitable[str]]:
     async def cancel(token: str | None = None, request: gr.Request | None = None) -> str:
         prediction_id = ctx.runs.pop(session_of(request), tab)
         if prediction_id:
-            await cancel_quietly(ctx, prediction_id, token_of(token))
+            await cancel_quietly(ctx, prediction_id, ctx.owners.token(token, request))
         return status_for(messages.Message("Canceled", "The run was stopped.", "canceled"))
 
     return cancel

@@ -1,8 +1,10 @@
 """The page around the tabs: header with the backend, stand-in banner, and the API token box.
 
-The token lives in the browser (a `gr.BrowserState`, encrypted in localStorage) and travels with
-each request as an event input; it is never put back into a visible component, the environment,
-a log line or the page's HTML.
+The token lives in the browser only, sealed by the server for that browser (AES-GCM, with a key
+made from the server's secret and the browser's HttpOnly owner cookie: `service.browser_keys`),
+in a `gr.BrowserState`; it travels sealed with each request as an event input and is opened
+per request, in memory. It is never stored on the server, nor put back into a visible
+component, the environment, a log line or the page's HTML.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from playground.ui.gradio_compat import label_in_config
 from playground.ui.runner import pill
 
 TabBuilder = Callable[[AppContext], Any]
-TOKEN_STORAGE_KEY = "replicate-playground-token"
+# A new key: what earlier releases kept under theirs ("replicate-playground-token" and
+# "-owner") was encrypted with a key every page was given, so page.js deletes it.
+TOKEN_STORAGE_KEY = "replicate-playground-sealed-token"
+# BrowserState always encrypts in the browser, with a key it puts in the page's config: that
+# layer hides nothing (anyone can read the config), so its key is this public constant. What it
+# wraps is already sealed by the server (`Owners.seal`).
+STATE_KEY = "public-not-a-secret:the-token-is-sealed-by-the-server"
 
 _HERE = Path(__file__).resolve().parent
 CSS = (_HERE / "page.css").read_text(encoding="utf-8")
@@ -30,12 +38,13 @@ HEAD = "<script>\n" + (_HERE / "page.js").read_text(encoding="utf-8") + "</scrip
 LOCAL_FIRST_TABS = ("chat", "upscale")
 
 
-def token_state(secret: str) -> gr.BrowserState:
-    """The browser's saved token, labelled so the API documents it as "API token" (every event's
-    `token` parameter is optional: none means the server's own token).
+def token_state() -> gr.BrowserState:
+    """The browser's saved token (sealed), labelled so the API documents it as "API token"
+    (every event's `token` parameter is optional: none means the server's own token; an API
+    client sends its own token as it is).
 
     BrowserState takes no label (ui/gradio_compat.py adds one to this instance's config)."""
-    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=secret)
+    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=STATE_KEY)
     label_in_config(state, "API token")
     return state
 
@@ -107,16 +116,19 @@ def _details_markdown(ctx: AppContext) -> str:
     return "\n".join(lines)
 
 
-def token_status(ctx: AppContext, value: Any) -> str:
+def token_status(ctx: AppContext, value: Any, request: gr.Request | None = None) -> str:
     """Where this browser's requests get their token from (never the token itself)."""
-    if isinstance(value, str) and value.strip():
-        return (f"{pill('ok', 'Token saved')} Using **your token**, kept encrypted in this "
-                "browser only.")
+    if ctx.owners.token(value, request):
+        return (f"{pill('ok', 'Token saved')} Using **your token**, kept in this browser only, "
+                "sealed by this server: it opens only with this browser's cookie.")
+    lost = (f"{pill('warn', 'Token lost')} The token saved in this browser can no longer be "
+            "opened (its cookie was cleared or replaced): paste it again. "
+            if isinstance(value, str) and value.strip() else "")
     if ctx.has_server_token:
-        return ("Using the token this playground was started with. "
+        return (lost + "Using the token this playground was started with. "
                 "Add your own to use your account.")
-    return (f"{pill('warn', 'No token yet')} Paste your Replicate API token to run models "
-            "(create one at https://replicate.com/account/api-tokens).")
+    return lost or (f"{pill('warn', 'No token yet')} Paste your Replicate API token to run "
+                    "models (create one at https://replicate.com/account/api-tokens).")
 
 
 def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
@@ -134,7 +146,7 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
             forget = gr.Button("Forget", elem_id="token-clear", scale=1, min_width=90)
         status = gr.Markdown(token_status(ctx, None), elem_id="token-status")
 
-    def save_token(text: str) -> tuple[Any, str, str]:
+    def save_token(text: str, request: gr.Request) -> tuple[Any, str, str]:
         token = (text or "").strip()
         if not token:
             gr.Warning("Paste a token first.")
@@ -142,18 +154,25 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
         if any(c.isspace() for c in token):
             gr.Warning("That does not look like a token: it contains spaces.")
             return gr.skip(), "", token_status(ctx, None)
-        return token, "", token_status(ctx, token)
+        sealed = ctx.owners.seal(token, request)
+        if sealed is None:  # no owner cookie to bind it to: keeping it would mean keeping it
+            gr.Warning("This browser refuses this page's cookie, so the token cannot be kept "
+                       "safely: allow cookies for this page and save it again.")
+            return gr.skip(), "", token_status(ctx, None)
+        return sealed, "", token_status(ctx, sealed, request)
 
     def forget_token() -> tuple[None, str]:
         return None, token_status(ctx, None)
+
+    def loaded(token: Any, request: gr.Request) -> str:
+        return token_status(ctx, token, request)
 
     # The entry box is cleared at once so the token does not linger in a visible component.
     gr.on([save.click, entry.submit], save_token, inputs=[entry],
           outputs=[ctx.token_state, entry, status], api_name="save_token",
           api_visibility="undocumented")
     forget.click(forget_token, outputs=[ctx.token_state, status], api_name="forget_token")
-    demo.load(lambda v: token_status(ctx, v), inputs=[ctx.token_state], outputs=[status],
-              api_name="token_status")
+    demo.load(loaded, inputs=[ctx.token_state], outputs=[status], api_name="token_status")
 
 
 def first_tab(ctx: AppContext, tab_ids: list[str]) -> str | None:
@@ -168,9 +187,8 @@ def first_tab(ctx: AppContext, tab_ids: list[str]) -> str | None:
 def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
     """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
-        ctx.token_state = token_state(ctx.browser_secret)
-        ctx.owner_state = owners.owner_state(ctx.browser_secret)
-        owners.wire(demo, ctx.owner_state, ctx.owners)
+        ctx.token_state = token_state()
+        owners.wire(demo, ctx.owners)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
             gr.Markdown(BANNER, elem_id="standin-banner")

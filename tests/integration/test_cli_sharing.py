@@ -134,6 +134,9 @@ def test_auth_asks_every_visitor_for_the_login(how: str, backend: tuple[str, lis
         client = Client(url, auth=("alice", "wonder land"), verbose=False)
         assert "/chat" in client.view_api(print_info=False, return_format="dict")[
             "named_endpoints"]
+        # beside the login's cookie, the owner cookie (whose runs): a page works as before
+        assert any(name.startswith("playground-browser-") for name in client.cookies)
+        assert "No token yet" not in client.predict(None, api_name="/token_status")
     finally:
         _stop(proc)
     assert seen == []  # nothing reached the backend

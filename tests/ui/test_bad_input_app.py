@@ -36,7 +36,7 @@ def hostile(app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     data = app.data_dir
     folder = tmp_path_factory.mktemp("hostile")
     files = {
-        "secret": data / "private" / "ui-browser-secret",
+        "secret": data / "private" / "browser-keys",
         "private_photo": data / "private" / "photo.png",  # an image: Pillow would read it
         "elsewhere_photo": folder / "elsewhere.png",
         "bomb": folder / "bomb.png",
@@ -132,7 +132,7 @@ CASES: dict[str, tuple[Case, str]] = {
     "session climbs out with ..": (
         lambda c, a, h, t: _load(c, _session_file(t, "s4", grids=[{
             "ref": "local/rembg", "x_name": "m", "x_values": [1], "y_name": "s",
-            "y_values": [1], "image": "outputs/../private/ui-browser-secret"}])),
+            "y_values": [1], "image": "outputs/../private/browser-keys"}])),
         "not a file of this app"),
     "session names a symlink out of outputs": (
         lambda c, a, h, t: _load(c, _session_file(t, "s5",

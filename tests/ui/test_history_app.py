@@ -98,10 +98,11 @@ def test_the_same_upscale_again_is_answered_from_the_history(
 
 
 @pytest.mark.parametrize("name", ["history.sqlite3", "history.sqlite3-wal",
-                                  "ui-browser-secret"])
+                                  "ui-browser-secret", "private/browser-keys"])
 def test_the_database_and_secrets_are_never_served(app: RunningApp, name: str) -> None:
     path = app.data_dir / name
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"")  # the WAL comes and goes: its path must be refused anyway
     for url in (f"{app.url}gradio_api/file={path}", f"{app.url}file={path}"):
         response = httpx.get(url, timeout=10)

@@ -1,4 +1,5 @@
-"""Owner ids per page session, and putting a saved run back into a tab's form."""
+"""Owner ids per page session (requests without the owner cookie), and putting a saved run
+back into a tab's form."""
 
 from __future__ import annotations
 
@@ -6,32 +7,45 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from playground.history import is_owner_id
+from playground.service import BrowserKeys
 from playground.ui.owners import Owners
 from playground.ui.reopen import Reopen
 
-
-def _request(session: str | None) -> SimpleNamespace:
-    return SimpleNamespace(session_hash=session)
+KEYS = BrowserKeys(b"owners-tests-key-0123456789")
 
 
-def test_a_page_keeps_its_owner_and_api_clients_get_their_own() -> None:
-    owners = Owners()
-    owners.remember("page-1", "owner-aaaaaaaaaaaaaaaa")
-    assert owners.of(_request("page-1")) == "owner-aaaaaaaaaaaaaaaa"  # type: ignore[arg-type]
-    api = owners.of(_request("api-session"))  # type: ignore[arg-type]
-    assert is_owner_id(api) and api == owners.of(_request("api-session"))  # type: ignore[arg-type]
+def _request(session: str | None, cookie: str | None = None) -> SimpleNamespace:
+    # the two things Owners reads of a gr.Request
+    cookies = {KEYS.cookie_name: cookie} if cookie else {}
+    return SimpleNamespace(session_hash=session, cookies=cookies)
+
+
+def test_a_session_without_cookie_keeps_its_owner_and_shares_it_with_no_one() -> None:
+    owners = Owners(KEYS)
+    page = owners.of(_request("page-1"))  # type: ignore[arg-type]
+    assert is_owner_id(page) and page == owners.of(_request("page-1"))  # type: ignore[arg-type]
+    assert owners.of(_request("page-2")) != page  # type: ignore[arg-type]
     nobody = {owners.of(_request(None)) for _ in range(3)}  # type: ignore[arg-type]
     assert len(nobody) == 3  # no session: never shared
     owners.forget(_request("page-1"))  # type: ignore[arg-type]
-    assert owners.of(_request("page-1")) != "owner-aaaaaaaaaaaaaaaa"  # type: ignore[arg-type]
+    assert owners.of(_request("page-1")) != page  # type: ignore[arg-type]
+
+
+def test_the_cookie_decides_the_owner_whatever_the_session() -> None:
+    owners = Owners(KEYS)
+    cookie = KEYS.new_cookie()
+    browser = KEYS.browser(cookie)
+    assert browser is not None
+    mine = owners.of(_request("page-1", cookie))  # type: ignore[arg-type]
+    assert mine == owners.of(_request("page-2", cookie)) == browser.owner  # type: ignore[arg-type]
+    assert owners.of(_request("page-1")) != mine  # type: ignore[arg-type]
 
 
 def test_the_oldest_sessions_are_forgotten_past_the_limit() -> None:
-    owners = Owners(limit=3)
-    for i in range(5):
-        owners.remember(f"s{i}", f"owner-{i:016d}")
-    assert owners.of(_request("s4")) == f"owner-{4:016d}"  # type: ignore[arg-type]
-    assert owners.of(_request("s0")) != f"owner-{0:016d}"  # type: ignore[arg-type]
+    owners = Owners(KEYS, limit=3)
+    first = [owners.of(_request(f"s{i}")) for i in range(5)]  # type: ignore[arg-type]
+    assert owners.of(_request("s4")) == first[4]  # type: ignore[arg-type]
+    assert owners.of(_request("s0")) != first[0]  # type: ignore[arg-type]
 
 
 def test_reopen_fills_the_named_fields_and_skips_secrets() -> None:

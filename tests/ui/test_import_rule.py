@@ -14,9 +14,10 @@ PLAYGROUND = Path(__file__).parents[2] / "playground"
 # presets, the results, compare (the same layer, itself on the service) and itself.
 UI_MAY = ("gradio", "playground.service", "playground.presets", "playground.results",
           "playground.compare", "playground.ui", "playground.background")
-THIRD_PARTY_UI = {"PIL", "gradio", "pydantic", "packaging"}  # PIL: an output image's size;
-# pydantic: what Gradio raises for a payload that fits no field; packaging: the supported Gradio
-# range (ui/gradio_compat.py, ui/gradio_version.py)
+THIRD_PARTY_UI = {"PIL", "gradio", "pydantic", "packaging", "starlette"}  # PIL: an output
+# image's size; pydantic: what Gradio raises for a payload that fits no field; packaging: the
+# supported Gradio range (ui/gradio_compat.py, ui/gradio_version.py); starlette: the owner
+# cookie's middleware on Gradio's own app (ui/browser_cookie.py, ui/app.py)
 LOWER = ("playground.replicate", "playground.engine", "playground.files")
 
 

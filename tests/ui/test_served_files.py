@@ -1,7 +1,7 @@
 """What `/gradio_api/file=` hands out: outputs, never the secrets or the engine's database.
 
 The data dir is laid out as `playground --backend local` lays it out (tests/ui/conftest.py):
-the engine's database under `engine/`, the browser secret under `private/`.
+the engine's database under `engine/`, the browser key under `private/`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from playground.ui.context import _browser_secret
+from playground.service import BrowserKeys
 
 from .conftest import RunningApp
 
@@ -28,7 +28,7 @@ def private(app: RunningApp) -> dict[str, Path]:
     """The private files a real data dir holds, next to one output a visitor may fetch."""
     data = app.data_dir
     files = {
-        "secret": data / "private" / "ui-browser-secret",
+        "secret": data / "private" / "browser-keys",
         "old_secret": data / "ui-browser-secret",  # left by a version before private/
         "db": data / "engine" / "engine.sqlite3",
         "wal": data / "engine" / "engine.sqlite3-wal",
@@ -59,7 +59,7 @@ def test_private_files_are_refused(app: RunningApp, private: dict[str, Path], na
 
 @pytest.mark.parametrize("path", [
     "/etc/os-release",
-    "{data}/outputs/../private/ui-browser-secret",
+    "{data}/outputs/../private/browser-keys",
     "{data}/outputs/%2e%2e/engine/engine.sqlite3",
     "{data}/compare/../engine/engine.sqlite3",
     "{data}",
@@ -73,22 +73,30 @@ def test_paths_outside_outputs_are_refused(app: RunningApp, private: dict[str, P
     assert "keep out" not in response.text and "root:" not in response.text
 
 
-def test_browser_secret_lives_in_private_and_moves_there(isolated_env: Path) -> None:
-    old = isolated_env / "ui-browser-secret"
-    old.parent.mkdir(parents=True, exist_ok=True)
-    old.write_text("an-old-secret-of-enough-length")
-    # saved tokens still decrypt
-    assert _browser_secret(isolated_env) == "an-old-secret-of-enough-length"
-    new = isolated_env / "private" / "ui-browser-secret"
-    assert new.read_text() == "an-old-secret-of-enough-length" and not old.exists()
-    assert os.stat(new).st_mode & 0o077 == 0 and os.stat(new.parent).st_mode & 0o077 == 0
-    # stable across restarts
-    assert _browser_secret(isolated_env) == "an-old-secret-of-enough-length"
-
-
-def test_a_fresh_browser_secret_is_private(isolated_env: Path) -> None:
-    value = _browser_secret(isolated_env)
-    path = isolated_env / "private" / "ui-browser-secret"
-    assert path.read_text() == value and len(value) >= 16
-    assert os.stat(path).st_mode & 0o077 == 0
+def test_the_browser_key_is_private_stable_and_the_old_secret_is_gone(
+        isolated_env: Path) -> None:
+    # The secret of earlier releases was handed to every page: it protects nothing, so it goes.
+    for old in (isolated_env / "ui-browser-secret",
+                isolated_env / "private" / "ui-browser-secret"):
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_text("an-old-secret-of-enough-length")
+    keys = BrowserKeys.load(isolated_env)
+    path = isolated_env / "private" / "browser-keys"
+    assert len(bytes.fromhex(path.read_text())) == 32
+    assert os.stat(path).st_mode & 0o077 == 0 and os.stat(path.parent).st_mode & 0o077 == 0
     assert not (isolated_env / "ui-browser-secret").exists()
+    assert not (isolated_env / "private" / "ui-browser-secret").exists()
+    # stable across restarts: a browser's cookie still names the same browser
+    cookie = keys.new_cookie()
+    again = BrowserKeys.load(isolated_env)
+    assert again.cookie_name == keys.cookie_name
+    assert again.browser(cookie) == keys.browser(cookie) is not None
+
+
+def test_a_damaged_browser_key_is_replaced(isolated_env: Path) -> None:
+    path = isolated_env / "private" / "browser-keys"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("not hex")
+    keys = BrowserKeys.load(isolated_env)
+    assert len(bytes.fromhex(path.read_text())) == 32
+    assert BrowserKeys.load(isolated_env).cookie_name == keys.cookie_name
