@@ -2,7 +2,9 @@
 
 One TOML file per task in `presets/` (`image.toml`, `chat.toml`, `transcribe.toml`,
 `upscale.toml`, `rembg.toml`, `faces.toml`), each holding one or more presets; the first preset
-of a file is the task's default. The format:
+of a file is the task's default. A file's `task` is a task of the task table
+(`playground/tasks.py`: `TABLE.ids`, or the table `load_presets(tasks=...)` is given). The
+format:
 
 ```toml
 task = "upscale"                 # image | chat | transcribe | upscale | rembg | faces
@@ -59,15 +61,19 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from playground.chat_prompt import ChatFormat
+from playground.tasks import TABLE, TaskTable
 
-Task = Literal["image", "chat", "transcribe", "upscale", "rembg", "faces"]
+# A task id of the task table ("rembg"); files are checked against the table they are loaded with.
+Task = str
 BackendKind = Literal["replicate", "local", "custom"]
-TASKS: tuple[str, ...] = ("image", "chat", "transcribe", "upscale", "rembg", "faces")
+TASKS: tuple[str, ...] = TABLE.ids
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
 _REF = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*(:[0-9a-f]{64})?$")
@@ -133,11 +139,16 @@ class Preset(_Strict):
             raise ValueError("expected 'local/<name>', e.g. 'local/real-esrgan'")
         return value
 
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, value: str, info: ValidationInfo) -> str:
+        return _check_task(value, info)
+
     @model_validator(mode="after")
-    def _task_needs(self) -> Preset:
+    def _task_needs(self, info: ValidationInfo) -> Preset:
         if self.task == "chat" and self.chat is None:
             raise ValueError("a chat preset needs a [preset.chat] table with a format")
-        if self.task not in ("image", "chat") and not self.file_input:
+        if _table(info).by_id(self.task).file_kind and not self.file_input:
             raise ValueError(f"a {self.task} preset needs file_input (the input taking the file)")
         return self
 
@@ -175,6 +186,27 @@ class PresetFile(_Strict):
     task: Task
     preset: list[dict[str, Any]] = Field(min_length=1)
 
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, value: str, info: ValidationInfo) -> str:
+        return _check_task(value, info)
+
+
+def _table(info: ValidationInfo) -> TaskTable:
+    """The task table a file is checked against (`load_file(tasks=...)`; default TABLE)."""
+    given = info.context.get("tasks") if isinstance(info.context, dict) else None
+    return given if isinstance(given, TaskTable) else TABLE
+
+
+def _check_task(value: str, info: ValidationInfo) -> str:
+    ids = _table(info).ids
+    if value not in ids:
+        named = [repr(t) for t in ids]
+        expected = (", ".join(named[:-1]) + " or " + named[-1]) if len(named) > 1 else named[0]
+        raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                  {"expected": expected})
+    return value
+
 
 def _where(loc: tuple[int | str, ...]) -> str:
     out = ""
@@ -191,14 +223,15 @@ def _error(path: Path, exc: ValidationError, prefix: str = "") -> PresetError:
     return PresetError("\n".join(lines))
 
 
-def load_file(path: Path) -> list[Preset]:
-    """The presets of one file; raises PresetError naming the file and the field."""
+def load_file(path: Path, tasks: TaskTable = TABLE) -> list[Preset]:
+    """The presets of one file, its `task` one of `tasks`; raises PresetError naming the file
+    and the field."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PresetError(f"{path}: not valid TOML: {exc}") from None
     try:
-        parsed = PresetFile.model_validate(raw)
+        parsed = PresetFile.model_validate(raw, context={"tasks": tasks})
     except ValidationError as exc:
         raise _error(path, exc) from None
     presets = []
@@ -207,23 +240,26 @@ def load_file(path: Path) -> list[Preset]:
             raise PresetError(f"{path}: preset[{i}].task: {entry['task']!r} in a file for "
                               f"task {parsed.task!r}")
         try:
-            presets.append(Preset.model_validate({**entry, "task": parsed.task}))
+            presets.append(Preset.model_validate({**entry, "task": parsed.task},
+                                                 context={"tasks": tasks}))
         except ValidationError as exc:
             raise _error(path, exc, f"preset[{i}]") from None
     return presets
 
 
-def load_presets(directory: Path | None = None) -> dict[str, Preset]:
-    """Every preset in `directory` (default: the project's presets/), by id, files in task order."""
+def load_presets(directory: Path | None = None, tasks: TaskTable = TABLE) -> dict[str, Preset]:
+    """Every preset in `directory` (default: the project's presets/), by id, files in the
+    order of `tasks` (the task table)."""
     directory = directory or PRESETS_DIR
+    ids = tasks.ids
     files = sorted(directory.glob("*.toml"),
-                   key=lambda p: (TASKS.index(p.stem) if p.stem in TASKS else len(TASKS), p.name))
+                   key=lambda p: (ids.index(p.stem) if p.stem in ids else len(ids), p.name))
     if not files:
         raise PresetError(f"{directory}: no preset files (*.toml)")
     presets: dict[str, Preset] = {}
     origin: dict[str, Path] = {}
     for path in files:
-        for preset in load_file(path):
+        for preset in load_file(path, tasks):
             if preset.id in presets:
                 raise PresetError(
                     f"{path}: preset id {preset.id!r} is already used in {origin[preset.id]}")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +18,21 @@ from pydantic import ValidationError
 
 from playground.config import data_dir
 from playground.forms import InputForm, InputProblem, coerce_inputs
+from playground.presets import Preset
+from playground.tasks import TABLE
 
 from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
 from .strict import problem
 
-TASKS: dict[str, str] = {
-    "image-to-image": "Image to image (upscale, background removal, faces)",
-    "image": "Image generation",
-    "chat": "Chat",
-    "transcription": "Transcription",
-}
-# Which preset files feed each task's entry choices, and which local models fit it.
+# Compare's tasks are the task table's Compare groups (playground/tasks.py): group -> label,
+# the tasks whose presets are its entry choices, the file every entry shares.
+TASKS: dict[str, str] = TABLE.compare_labels()
 PRESET_TASKS: dict[str, tuple[str, ...]] = {
-    "image-to-image": ("upscale", "rembg", "faces"),
-    "image": ("image",),
-    "chat": ("chat",),
-    "transcription": ("transcribe",),
-}
-LOCAL_MODELS: dict[str, tuple[str, ...]] = {
-    "image-to-image": ("local/rembg", "local/real-esrgan", "local/face-enhance"),
-    "image": ("local/sd-turbo",),
-    "chat": ("local/smollm2-135m-instruct",),
-    "transcription": ("local/whisper-tiny-en",),
-}
-# What the tab starts with on the local engine: a comparison that runs offline as it is.
+    group: tuple(r.id for r in TABLE.in_group(group)) for group in TASKS}
+FILE_INPUTS: dict[str, str] = {group: kind for group in TASKS
+                               if (kind := TABLE.group_file(group)) is not None}
+# What the tab starts with on the local engine: a comparison that runs offline as it is (each
+# model one of the group's local models: `local_models`).
 LOCAL_STARTERS: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "image-to-image": [("local/rembg", {"model": "modnet"}), ("local/rembg", {"model": "u2netp"}),
                        ("local/real-esrgan", {"scale": 2})],
@@ -50,8 +42,13 @@ LOCAL_STARTERS: dict[str, list[tuple[str, dict[str, Any]]]] = {
                                                        {"temperature": 0.8})],
     "image": [("local/sd-turbo", {}), ("local/sd-turbo", {"num_inference_steps": 4})],
 }
-FILE_INPUTS: dict[str, str] = {"image-to-image": "image", "transcription": "audio"}
 PROMPT_TASKS = frozenset({"image", "chat"})
+
+
+def local_models(presets: Iterable[Preset]) -> tuple[str, ...]:
+    """The local models of these presets (a group's tasks'), each once, in their order: what
+    the presets name as their stand-ins is what an offline comparison can run."""
+    return tuple(dict.fromkeys(p.local_model for p in presets if p.local_model))
 
 
 class FormProblem(ValueError):

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground.tasks import TABLE, TaskTable
+
 from .forms import FILE_INPUTS, PROMPT_TASKS
 from .session import Entry
 
-# a tab's task -> the comparison it belongs to ("model": any model, judged by its inputs)
-TASK_OF = {"image": "image", "upscale": "image-to-image", "rembg": "image-to-image",
-           "faces": "image-to-image", "chat": "chat", "transcribe": "transcription"}
+# a tab's task -> the comparison it belongs to, from the task table ("model": any model,
+# judged by its inputs)
+TASK_OF = {r.id: r.compare for r in TABLE.rows if r.compare}
 _AUDIO = frozenset({".wav", ".mp3", ".ogg", ".flac", ".m4a", ".aac", ".opus", ".webm"})
 _IMAGE = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
 
@@ -43,11 +45,12 @@ class RunEntry:
 
 
 def entry_from_run(task: str, model: str, version: str | None, inputs: dict[str, Any], *,
-                   text_output: bool = False) -> RunEntry:
+                   text_output: bool = False, tasks: TaskTable = TABLE) -> RunEntry:
     """The run as an entry. `text_output`: it answered in text (tells a chat model from an
-    image model when the run came from the Models tab or Compare)."""
+    image model when the run came from the Models tab or Compare). `tasks`: the task table
+    that says which comparison a task's runs join."""
     files = {k: v for k, v in inputs.items() if isinstance(v, Path) and v.is_file()}
-    kind = TASK_OF.get(task) or _task_by_inputs(inputs, files, text_output)
+    kind = tasks.group_of(task) or _task_by_inputs(inputs, files, text_output)
     if kind is None:
         raise NoComparison("Compare takes image generation, image-to-image, chat and "
                            "transcription runs; this run has no prompt, image or recording "

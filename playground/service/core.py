@@ -19,6 +19,7 @@ from playground.presets import BackendKind, Preset, Task, for_task, load_presets
 from playground.replicate import AsyncClient, errors
 from playground.replicate.types import Model, Prediction, Version
 from playground.results import RunResult
+from playground.tasks import TABLE, TaskTable
 
 from . import secrets
 from .backend import Backend
@@ -38,7 +39,7 @@ class Service:
                  data_dir: Path | None = None, transport: Any = None,
                  presets: dict[str, Preset] | None = None, backend: BackendKind | None = None,
                  *, timeout: float | None = None, history: RunHistory | None = None,
-                 trusted_origins: Iterable[str] = ()) -> None:
+                 trusted_origins: Iterable[str] = (), tasks: TaskTable | None = None) -> None:
         self.base_url = (base_url or config.REPLICATE_CLOUD).rstrip("/")
         # The CLI says which backend this is; a bare URL is guessed from (tests, embedding).
         self.server = Backend(backend, self.base_url) if backend else Backend.for_url(
@@ -51,6 +52,9 @@ class Service:
         self._local_models: dict[str, LocalModel] | None = None
         self.has_token = bool(token)
         self._presets = presets
+        # the task table: which tasks there are, and the file each one takes (the app's tabs
+        # are built from it too)
+        self.tasks = tasks or TABLE
         self._schemas: dict[str, InputSchema | None] = {}
         # Covers and output files are fetched from public addresses only, or from the backend
         # itself (and the `trusted_origins` a test's stand-in for Replicate's CDN is on): a URL
@@ -108,7 +112,7 @@ class Service:
     @property
     def presets(self) -> dict[str, Preset]:
         if self._presets is None:
-            self._presets = load_presets()
+            self._presets = load_presets(tasks=self.tasks)
         return self._presets
 
     def presets_for(self, task: Task) -> list[Preset]:
@@ -178,25 +182,40 @@ class Service:
                       max_image_side: int | None = None, **inputs: Any) -> RunResult:
         """`max_image_side` (e.g. a quick preview's 512) reduces a larger picture first; by
         default only the preset's limit for this backend does."""
-        return await self._file_task("upscale", preset, image, "image", token, on_update,
-                                     {**inputs, "scale": scale, "face_enhance": face_enhance},
-                                     max_image_side)
+        return await self.run_task("upscale", image, preset=preset, token=token,
+                                   on_update=on_update, max_image_side=max_image_side,
+                                   **{**inputs, "scale": scale, "face_enhance": face_enhance})
 
     async def transcribe(self, audio: Any, *, preset: str | Preset | None = None,
                          token: str | None = None, on_update: OnUpdate | None = None,
                          **inputs: Any) -> RunResult:
-        return await self._file_task("transcribe", preset, audio, "audio", token, on_update,
-                                     inputs)
+        return await self.run_task("transcribe", audio, preset=preset, token=token,
+                                   on_update=on_update, **inputs)
 
     async def remove_background(self, image: Any, *, preset: str | Preset | None = None,
                                 token: str | None = None, on_update: OnUpdate | None = None,
                                 **inputs: Any) -> RunResult:
-        return await self._file_task("rembg", preset, image, "image", token, on_update, inputs)
+        return await self.run_task("rembg", image, preset=preset, token=token,
+                                   on_update=on_update, **inputs)
 
     async def restore_faces(self, image: Any, *, preset: str | Preset | None = None,
                             token: str | None = None, on_update: OnUpdate | None = None,
                             **inputs: Any) -> RunResult:
-        return await self._file_task("faces", preset, image, "image", token, on_update, inputs)
+        return await self.run_task("faces", image, preset=preset, token=token,
+                                   on_update=on_update, **inputs)
+
+    async def run_task(self, task: Task, file: Any, /, *, preset: str | Preset | None = None,
+                       token: str | None = None, on_update: OnUpdate | None = None,
+                       max_image_side: int | None = None, **inputs: Any) -> RunResult:
+        """Any file task of the task table (`tasks.by_id(task).file_kind`): `file` goes to the
+        preset's `file_input`, `inputs` (None: the preset's default) on top of its defaults.
+        `max_image_side` reduces a larger picture first (default: the preset's limit). Task and
+        file are positional: an input may be called `task` or `file`."""
+        kind = self.tasks.by_id(task).file_kind
+        if kind is None:
+            raise ValueError(f"{task!r} takes no file: it is not a file task")
+        return await self._file_task(task, preset, file, kind, token, on_update, inputs,
+                                     max_image_side)
 
     async def chat(self, message: str, history: Iterable[Any] | None = None, *,
                    preset: str | Preset | None = None, system_prompt: str | None = None,

@@ -14,31 +14,24 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from playground.service import BrowserKeys, Service, private_paths, served_dirs
+from playground.tasks import TABLE
 from playground.ui.browser_cookie import BrowserCookie
 from playground.ui.context import AppContext, make_context
 from playground.ui.guard import confine_uploads, plain_refusals
 from playground.ui.shell import launch_options, page
 
-# (tab id, label, module): every module has `build(ctx)`.
-TABS: list[tuple[str, str, str]] = [
-    ("image", "Image", "playground.ui.image"),
-    ("chat", "Chat", "playground.ui.chat"),
-    ("transcribe", "Transcribe", "playground.ui.transcribe"),
-    ("upscale", "Upscale", "playground.ui.upscale"),
-    ("background", "Remove background", "playground.ui.background"),
-    ("faces", "Restore faces", "playground.ui.faces"),
-    ("models", "Models", "playground.ui.models"),
-    ("compare", "Compare", "playground.ui.compare"),
-    ("history", "History", "playground.ui.history"),  # last: it reaches every other tab's form
-]
+# (tab id, label, module), in page order, from the task table (playground/tasks.py): every
+# module has `build(ctx)`.
+TABS: list[tuple[str, str, str]] = [(t.tab, t.label, t.module) for t in TABLE.tabs]
 TAB_IDS = [t[0] for t in TABS]
 
 
 def build_app(service: Service | AppContext, *, tabs: list[str] | None = None) -> gr.Blocks:
-    """The whole app on `service` (or a ready AppContext); `tabs` picks some tabs."""
+    """The whole app on `service` (or a ready AppContext), its tabs those of the service's task
+    table (`Service(tasks=...)`, default `playground.tasks.TABLE`); `tabs` picks some tabs."""
     ctx = make_context(service)
-    chosen = [t for t in TABS if tabs is None or t[0] in tabs]
-    builders = [(tab, label, importlib.import_module(mod).build) for tab, label, mod in chosen]
+    chosen = [t for t in ctx.tasks.tabs if tabs is None or t.tab in tabs]
+    builders = [(t.tab, t.label, importlib.import_module(t.module).build) for t in chosen]
     return page(ctx, builders)
 
 

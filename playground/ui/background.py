@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import OnUpdate, RunResult
+from playground.tasks import by_module
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.inputs import IMAGE_HINT, require_file
@@ -20,8 +21,8 @@ from playground.ui.runner import (
 )
 from playground.ui.widgets import ImageView
 
-TAB = "background"
-TASK = "rembg"
+ROW = by_module(__name__)  # this tab's row of the task table
+TAB, TASK = ROW.tab, ROW.id  # "background", "rembg"
 
 
 def build(ctx: AppContext) -> None:

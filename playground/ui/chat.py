@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import OnUpdate, RunResult, scrub
+from playground.tasks import by_module
 from playground.ui import widgets
 from playground.ui.chat_send import page_side_chat
 from playground.ui.code_panel import code_panel, code_values
@@ -23,8 +24,8 @@ from playground.ui.runner import (
 )
 from playground.ui.status_text import status_for, status_line
 
-TAB = "chat"
-TASK = "chat"
+ROW = by_module(__name__)  # this tab's row of the task table
+TAB, TASK = ROW.tab, ROW.id  # "chat", "chat"
 STOPPED = Message("Stopped", "The answer was interrupted; what it wrote so far is kept.",
                   "canceled")
 

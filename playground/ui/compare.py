@@ -10,7 +10,7 @@ from functools import partial
 
 import gradio as gr
 
-from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, TASKS
+from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS
 from playground.compare.session import MAX_ENTRIES
 from playground.ui.compare_actions import again, compare, export, grid, load, stop, switch, vote
 from playground.ui.compare_add import CompareAdd
@@ -43,8 +43,8 @@ def build(ctx: AppContext) -> None:
     first_task = "image-to-image"
     first_rows = starters(ctx, first_task)
     with gr.Row():
-        task = gr.Radio([(v, k) for k, v in TASKS.items()], value=first_task, label="Task",
-                        elem_id=f"{TAB}-task")
+        task = gr.Radio([(v, k) for k, v in ctx.tasks.compare_labels().items()],
+                        value=first_task, label="Task", elem_id=f"{TAB}-task")
     refs, entry_forms = [], []
     with gr.Group():
         for i in range(MAX_ENTRIES):

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from playground.compare import CompareSession, Runner, cost_note, cost_text
-from playground.compare.forms import LOCAL_MODELS, LOCAL_STARTERS, PRESET_TASKS
+from playground.compare.forms import LOCAL_STARTERS, local_models
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.compare.verdicts import round_findings
@@ -143,8 +143,12 @@ def runner(ctx: AppContext) -> Runner:
 
 
 def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
-    out = [(ref, ref) for ref in LOCAL_MODELS[task]] if ctx.backend.is_local else []
-    return out + ServiceBackend(ctx.service).preset_choices(PRESET_TASKS[task])
+    """A Compare group's entry choices: offline its tasks' local models, then their presets
+    (the tasks of the group: the app's task table)."""
+    ids = tuple(r.id for r in ctx.tasks.in_group(task))
+    found = local_models(p for t in ids for p in ctx.presets.for_task(t))
+    out = [(ref, ref) for ref in found] if ctx.backend.is_local else []
+    return out + ServiceBackend(ctx.service).preset_choices(ids)
 
 
 def starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playground.service import Backend, BrowserKeys, Service
+from playground.tasks import TaskTable
 from playground.ui.owners import Owners
 from playground.ui.presets_view import PresetsView
 from playground.ui.reopen import Reopen
@@ -100,6 +101,11 @@ class AppContext:
     @property
     def data_dir(self) -> Path:
         return self.service.data_dir
+
+    @property
+    def tasks(self) -> TaskTable:
+        """The task table the page is built from (the service's: its presets follow it)."""
+        return self.service.tasks
 
     @property
     def output_dir(self) -> Path:

@@ -72,7 +72,8 @@ def build(ctx: AppContext) -> None:
     with gr.Row(equal_height=True):
         search = gr.Textbox(placeholder="Search prompts, answers and transcripts",
                             show_label=False, elem_id=f"{TAB}-search", scale=4, container=False)
-        task = gr.Dropdown([("All tasks", hv.ALL)] + [(v, k) for k, v in hv.TASK_LABELS.items()],
+        labels = ctx.tasks.history_labels()
+        task = gr.Dropdown([("All tasks", hv.ALL)] + [(v, k) for k, v in labels.items()],
                            value=hv.ALL, show_label=False, elem_id=f"{TAB}-task", scale=2,
                            container=False)
         model = gr.Dropdown([("All models", hv.ALL)], value=hv.ALL, show_label=False,
@@ -190,7 +191,8 @@ def owner_of(ctx: AppContext, request: gr.Request | None) -> str:
 def _listing(ctx: AppContext, tab: HistoryTab, owner: str, view: hv.View, search: str,
              task: str, model: str, status: str, when: str, move: int) -> dict[Any, Any]:
     filters = hv.filters_of(search, task, model, status, when)
-    rows, said, new = hv.list_runs(tab.history, owner, view, filters, move)
+    rows, said, new = hv.list_runs(tab.history, owner, view, filters, move,
+                                   ctx.tasks.history_labels())
     models = [("All models", hv.ALL)] + [(m, m) for m in tab.history.choices(owner, "model")]
     return {tab.runs: gr.Dataset(samples=rows), tab.summary: said, tab.view: new,
             tab.newer: gr.Button(interactive=len(new.cursors) > 1),
@@ -217,7 +219,7 @@ def open_run(ctx: AppContext, tab: HistoryTab, index: int | None, view: hv.View,
     run_id = view.ids[index] if isinstance(index, int) and 0 <= index < len(view.ids) else None
     record = tab.history.get(owner_of(ctx, request), run_id) if run_id else None
     view.opened = record.id if record else None
-    out = hv.open_updates(tab.history, tab.detail, record)
+    out = hv.open_updates(tab.history, tab.detail, record, ctx.tasks.history_labels())
     assert tab.again.code is not None
     code = actions.code_of(ctx, tab.history, record) if record else None
     out.update({tab.again.status: "", tab.again.details: "", tab.view: view,
@@ -302,7 +304,7 @@ async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,
     fresh = tab.history.last(who, record.tab) if record else None
     if fresh is not None:
         view.opened = fresh.id
-        updates = hv.open_updates(tab.history, tab.detail, fresh)
+        updates = hv.open_updates(tab.history, tab.detail, fresh, ctx.tasks.history_labels())
         updates.update(_listing(ctx, tab, who, view, "", hv.ALL, hv.ALL, hv.ALL, "Any time", 0))
         yield updates
 

@@ -74,7 +74,8 @@ def add_to_compare(ctx: AppContext, history: RunHistory, record: RunRecord | Non
     try:
         run = entry_from_run(record.task, record.model, record.version,
                              history.input_values(record),
-                             text_output=bool(text) and not record.output_files())
+                             text_output=bool(text) and not record.output_files(),
+                             tasks=ctx.tasks)
     except NoComparison as exc:
         return {status: status_for(Message("Not added", str(exc), "warning"))}
     images = [p for p in history.output_paths(record) if p.suffix.lower() in hv.IMAGE_SUFFIXES]

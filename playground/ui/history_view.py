@@ -17,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import Filters, RunHistory, RunRecord
+from playground.tasks import TABLE
 from playground.ui import messages
 from playground.ui.runner import pill
 
@@ -26,9 +27,8 @@ WHEN = {"Any time": None, "Last hour": 3600, "Today": 86400, "Last 7 days": 7 * 
         "Last 30 days": 30 * 86400}
 STATUSES = [("Any status", ALL), ("Succeeded", "succeeded"), ("Failed", "failed"),
             ("Canceled", "canceled")]
-TASK_LABELS = {"image": "Image", "chat": "Chat", "transcribe": "Transcribe",
-               "upscale": "Upscale", "rembg": "Remove background", "faces": "Restore faces",
-               "model": "Model", "compare": "Compare"}
+# a stored run's task -> its label: every task of the table, then "model" and "compare"
+TASK_LABELS = TABLE.history_labels()
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 _STATUS_PILL = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
 
@@ -73,9 +73,10 @@ def thumbnail(history: RunHistory, record: RunRecord) -> str | None:
     return None
 
 
-def row(history: RunHistory, record: RunRecord) -> list[Any]:
+def row(history: RunHistory, record: RunRecord,
+        labels: dict[str, str] = TASK_LABELS) -> list[Any]:
     """One line of the list: thumbnail, what ran and its snippet, when."""
-    label = TASK_LABELS.get(record.task, record.task.capitalize())
+    label = labels.get(record.task, record.task.capitalize())
     status = "" if record.status == "succeeded" else (
         f" {pill(_STATUS_PILL.get(record.status, 'warn'), record.status)}")
     snippet = record.snippet or settings_text(record)
@@ -95,8 +96,10 @@ def settings_text(record: RunRecord) -> str:
 
 
 def list_runs(history: RunHistory, owner: Any, view: View, filters: Filters,
-              move: int = 0) -> tuple[list[list[Any]], str, View]:
-    """The page `move` pages from the current one (0: reload it, from the top if moved off)."""
+              move: int = 0, labels: dict[str, str] = TASK_LABELS
+              ) -> tuple[list[list[Any]], str, View]:
+    """The page `move` pages from the current one (0: reload it, from the top if moved off);
+    `labels`: the tasks' labels (the app's task table's `history_labels()`)."""
     cursors = list(view.cursors) if move >= 0 else list(view.cursors[:-1]) or [None]
     if move > 0 and view.next_cursor:
         cursors.append(view.next_cursor)
@@ -112,16 +115,16 @@ def list_runs(history: RunHistory, owner: Any, view: View, filters: Filters,
     else:
         said = f"Runs {first + 1}–{first + len(page.runs)} of {total}"
     summary = f"{said} · {history.usage_line()}"
-    return [row(history, r) for r in page.runs], summary, new
+    return [row(history, r, labels) for r in page.runs], summary, new
 
 
 def _filtered(filters: Filters) -> bool:
     return any((filters.task, filters.model, filters.status, filters.since, filters.text))
 
 
-def details_markdown(record: RunRecord) -> str:
+def details_markdown(record: RunRecord, labels: dict[str, str] = TASK_LABELS) -> str:
     """The opened run's first lines, in plain words: what, when, how long, what went wrong."""
-    label = TASK_LABELS.get(record.task, record.task)
+    label = labels.get(record.task, record.task)
     when = datetime.fromtimestamp(record.started_at).strftime("%d %b %Y, %H:%M:%S")
     status = pill(_STATUS_PILL.get(record.status, "warn"), record.status.capitalize())
     lines = [f"{status} **{html.escape(label)}** from the {html.escape(record.tab)} tab · {when}"]
@@ -201,7 +204,8 @@ class Detail:
                 self.technical]
 
 
-def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) -> dict[Any, Any]:
+def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None,
+                 labels: dict[str, str] = TASK_LABELS) -> dict[Any, Any]:
     if record is None:
         return {detail.box: gr.Column(visible=False), detail.hint: gr.Markdown(
             f"{pill('warn', 'Not found')} That run is not in your history (deleted, or pruned "
@@ -214,7 +218,7 @@ def open_updates(history: RunHistory, detail: Detail, record: RunRecord | None) 
     return {
         detail.box: gr.Column(visible=True),
         detail.hint: gr.Markdown(visible=False),
-        detail.head: details_markdown(record),
+        detail.head: details_markdown(record, labels),
         detail.technical: technical_markdown(record),
         detail.images: gr.Gallery(images, visible=bool(images)),
         detail.text: gr.Textbox(text, visible=bool(text)),

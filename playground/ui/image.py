@@ -12,6 +12,7 @@ import gradio as gr
 
 from playground.results import Failure
 from playground.service import OnUpdate, RunResult, errors
+from playground.tasks import by_module
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.runner import (
@@ -25,8 +26,8 @@ from playground.ui.runner import (
     wire_run,
 )
 
-TAB = "image"
-TASK = "image"
+ROW = by_module(__name__)  # this tab's row of the task table
+TAB, TASK = ROW.tab, ROW.id  # "image", "image"
 SCHEDULERS = ["K_EULER", "K_EULER_ANCESTRAL", "DDIM", "DPMSolverMultistep", "HeunDiscrete",
               "KarrasDPM", "PNDM"]
 # SDXL's native sizes (about one megapixel, multiples of 8).

@@ -34,8 +34,6 @@ _HERE = Path(__file__).resolve().parent
 CSS = (_HERE / "page.css").read_text(encoding="utf-8")
 # Ctrl+Enter, the tab in the URL, names for unnamed controls, the before/after sliders.
 HEAD = "<script>\n" + (_HERE / "page.js").read_text(encoding="utf-8") + "</script>\n"
-# Tabs that work on the local engine, in the order the page prefers to open on them.
-LOCAL_FIRST_TABS = ("chat", "upscale")
 
 
 def token_state() -> gr.BrowserState:
@@ -178,7 +176,7 @@ def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
 def first_tab(ctx: AppContext, tab_ids: list[str]) -> str | None:
     """The tab the page opens on: offline, one whose model runs here (Image cannot)."""
     if ctx.backend.is_local:
-        for tab_id in LOCAL_FIRST_TABS:
+        for tab_id in ctx.tasks.offline_first:
             if tab_id in tab_ids:
                 return tab_id
     return tab_ids[0] if tab_ids else None

@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import OnUpdate, RunResult
+from playground.tasks import by_module
 from playground.ui import widgets
 from playground.ui.context import AppContext
 from playground.ui.inputs import AUDIO_HINT, require_file
@@ -25,8 +26,8 @@ from playground.ui.runner import (
     wire_run,
 )
 
-TAB = "transcribe"
-TASK = "transcribe"
+ROW = by_module(__name__)  # this tab's row of the task table
+TAB, TASK = ROW.tab, ROW.id  # "transcribe", "transcribe"
 LANGUAGES = [("Detect automatically", "auto"), ("English", "en"), ("French", "fr"),
              ("German", "de"), ("Spanish", "es"), ("Italian", "it"), ("Portuguese", "pt"),
              ("Dutch", "nl"), ("Japanese", "ja"), ("Chinese", "zh")]

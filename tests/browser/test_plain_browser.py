@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from playground.tasks import TABLE
+
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(600)]
@@ -84,8 +86,7 @@ def test_offline_banner_is_one_plain_line_with_the_list_behind_details(page: Any
     screenshot(page, "plain-details")
 
 
-@pytest.mark.parametrize("label", ["Image", "Chat", "Transcribe", "Upscale", "Remove background",
-                                   "Restore faces", "Models", "History", "Compare"])
+@pytest.mark.parametrize("label", [t.label for t in TABLE.tabs])  # every tab of the page
 def test_no_developer_words_on_the_first_screen(page: Any, label: str) -> None:
     _open(page, label)
     page.wait_for_timeout(300)

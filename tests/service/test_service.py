@@ -11,14 +11,16 @@ import pytest
 from PIL import Image
 from schema_checks import render_transcript
 from svc_helpers import image_bytes, noisy_photo, wav_bytes
-from svc_models import fake_models, fake_presets
+from svc_models import ESRGAN, fake_models, fake_presets
 
 from playground.engine.server import EngineThread
 from playground.files import UnsupportedFile
+from playground.presets import Preset
 from playground.replicate import errors
 from playground.results import RunUpdate, parse_progress
 from playground.service import Backend, RunResult, Service
 from playground.service import errors as service_errors
+from playground.tasks import TABLE, TaskRow
 
 
 @pytest.fixture
@@ -58,6 +60,30 @@ async def test_upscale_makes_a_local_file_of_the_right_size(service: Service,
     summary = result.summary()
     assert summary.startswith("succeeded in ") and "(predict " in summary
     assert summary.endswith(" · local/fake-upscale")
+
+
+async def test_run_task_runs_any_file_task_of_its_table(engine, tmp_path: Path) -> None:
+    """A task added to the table (and its preset) runs with no method of its own."""
+    table = TABLE.with_task(TaskRow("enlarge", "enlarge", "Enlarge", "tests.enlarge_tab",
+                                    compare="image-to-image", file_kind="image"))
+    big = Preset.model_validate({"id": "big", "title": "Big", "task": "enlarge", "model": ESRGAN,
+                                 "local_model": "local/fake-upscale", "file_input": "image",
+                                 "local_defaults": {"scale": 3}}, context={"tasks": table})
+    svc = Service(engine.url, data_dir=tmp_path / "data", presets={**fake_presets(), "big": big},
+                  tasks=table)
+    try:
+        result = await svc.run_task("enlarge", image_bytes("PNG", (20, 10)), steps=1)
+        assert result.ok, result.error
+        with Image.open(result.files[0]) as im:
+            assert im.size == (60, 30)  # the preset's local scale
+        same = await svc.run_task("upscale", image_bytes("PNG", (20, 10)), scale=1, steps=1)
+        assert same.ok and same.model == "local/fake-upscale"
+        with pytest.raises(ValueError, match="'chat' takes no file"):
+            await svc.run_task("chat", None)
+        with pytest.raises(KeyError, match="no task 'video'"):
+            await svc.run_task("video", image_bytes("PNG", (20, 10)))
+    finally:
+        await svc.aclose()
 
 
 async def test_large_upload_goes_through_the_files_api(service: Service, engine) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from gradio_client import Client
 
+from playground.tasks import TABLE
+
 pytestmark = pytest.mark.models
 
-TABS = ("image", "chat", "transcribe", "upscale", "background", "faces")
+TABS = tuple(r.tab for r in TABLE.rows)  # the task tabs, from the task table
 # The token box: the Save endpoint is deliberately undocumented (it carries the token).
 SHELL = {"/forget_token", "/token_status"}
 

@@ -11,9 +11,10 @@ import pytest
 
 PLAYGROUND = Path(__file__).parents[2] / "playground"
 # ui/ may import gradio, the standard library, the service (and what it re-exports), the
-# presets, the results, compare (the same layer, itself on the service) and itself.
+# presets, the results, the task table, compare (the same layer, itself on the service) and
+# itself.
 UI_MAY = ("gradio", "playground.service", "playground.presets", "playground.results",
-          "playground.compare", "playground.ui", "playground.background")
+          "playground.tasks", "playground.compare", "playground.ui", "playground.background")
 THIRD_PARTY_UI = {"PIL", "gradio", "pydantic", "packaging", "starlette"}  # PIL: an output
 # image's size; pydantic: what Gradio raises for a payload that fits no field; packaging: the
 # supported Gradio range (ui/gradio_compat.py, ui/gradio_version.py); starlette: the owner
