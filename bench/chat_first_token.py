@@ -20,7 +20,7 @@ never asked before (so no prompt cache helps either side):
 - browser (`--browser`): the real page (every tab, opened on Chat by its link) in Chromium,
   from Enter in the chat box to the first answer text in the DOM. The page takes the message
   and starts the answer's queued event first, then shows the message beside it
-  (ui/chat_send.py); Chromium renders the answer. Chromium shares this machine's cores with the
+  (ui/tabs/chat_send.py); Chromium renders the answer. Chromium shares this machine's cores with the
   app and the model, so its work also slows the model's first token here (not so for a visitor
   on another computer). The page's own clock is read every 250 ms, not at every frame (that
   polling would be work in the page, and so on the model's cores, during the measurement).

@@ -5,7 +5,7 @@
 Each SIZE (default 640x400 and 1600x1200) is the astronaut resized, upscaled 2x through the
 engine's model in-process (`predict`: tiles, the resize to the exact size and the PNG save), after
 one warm-up that loads the net. Printed: the time, the rate per input megapixel, and the Upscale
-tab's estimate for that size (playground/ui/upscale_size.py), so the ratio says whether the
+tab's estimate for that size (playground/ui/tabs/upscale_size.py), so the ratio says whether the
 estimate still holds on this machine.
 """
 
@@ -21,7 +21,7 @@ from skimage import data
 
 from playground.engine.models import real_esrgan
 from playground.engine.models.base import PredictContext
-from playground.ui.upscale_size import seconds_for
+from playground.ui.tabs.upscale_size import seconds_for
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -75,7 +75,7 @@ class Reused:
 
 
 class Failure(StrEnum):
-    """A failed prediction, by what the person can do about it (ui/messages.py words each)."""
+    """A failed prediction, by what the person can do about it (ui/kit/messages.py words each)."""
 
     UNAVAILABLE = "unavailable"  # the model cannot run on this backend
     CONTEXT_FULL = "context_full"  # the conversation does not fit the model's context

@@ -183,21 +183,21 @@ class TaskTable:
 
 TABLE = TaskTable(
     tabs=(
-        TaskRow("image", "image", "Image", "playground.ui.image", compare="image"),
-        TaskRow("chat", "chat", "Chat", "playground.ui.chat", compare="chat"),
-        TaskRow("transcribe", "transcribe", "Transcribe", "playground.ui.transcribe",
+        TaskRow("image", "image", "Image", "playground.ui.tabs.image", compare="image"),
+        TaskRow("chat", "chat", "Chat", "playground.ui.tabs.chat", compare="chat"),
+        TaskRow("transcribe", "transcribe", "Transcribe", "playground.ui.tabs.transcribe",
                 compare="transcription", file_kind="audio"),
-        TaskRow("upscale", "upscale", "Upscale", "playground.ui.upscale",
+        TaskRow("upscale", "upscale", "Upscale", "playground.ui.tabs.upscale",
                 compare="image-to-image", file_kind="image"),
         # "rembg" in the preset file and the history; "background" in the page's address
-        TaskRow("rembg", "background", "Remove background", "playground.ui.background",
+        TaskRow("rembg", "background", "Remove background", "playground.ui.tabs.background",
                 compare="image-to-image", file_kind="image"),
-        TaskRow("faces", "faces", "Restore faces", "playground.ui.faces",
+        TaskRow("faces", "faces", "Restore faces", "playground.ui.tabs.faces",
                 compare="image-to-image", file_kind="image"),
-        PageTab("models", "Models", "playground.ui.models", history_task="model",
+        PageTab("models", "Models", "playground.ui.tabs.models", history_task="model",
                 history_label="Model"),
-        PageTab("compare", "Compare", "playground.ui.compare", history_task="compare"),
-        PageTab("history", "History", "playground.ui.history"),  # last: it reaches every form
+        PageTab("compare", "Compare", "playground.ui.compare.tab", history_task="compare"),
+        PageTab("history", "History", "playground.ui.history.tab"),  # last: it reaches every form
     ),
     offline_first=("chat", "upscale"),
 )

@@ -28,7 +28,7 @@ Estimate = Callable[[str, dict[str, Any]], float | None]  # (model, metrics) -> 
 class Caller:
     """Who starts a run, and from where; the tabs say it, the service records it."""
 
-    owner: str  # the browser's owner id (from its owner cookie: ui/owners.py)
+    owner: str  # the browser's owner id (from its owner cookie: ui/serving/owners.py)
     tab: str  # image, chat, ..., compare, models, history
     reuse: bool = True  # False ("Run anyway", "Run again"): never answered from the history
     seed_chosen: bool = True  # False: the tab drew the seed at random (never answered either)

@@ -12,7 +12,7 @@ part and the secret come, one way (HMAC-SHA256, one label each):
 
 So the token opens only with the cookie *and* the server's secret: not from localStorage, nor
 from the page or its config, nor from the server's disk (which has the secret and the owner ids,
-but no cookie). The cookie is HttpOnly (`playground.ui.browser_cookie`): the page's scripts
+but no cookie). The cookie is HttpOnly (`playground.ui.serving.browser_cookie`): the page's scripts
 never see it.
 """
 

@@ -15,9 +15,9 @@ from starlette.middleware import Middleware
 
 from playground.service import BrowserKeys, Service, private_paths, served_dirs
 from playground.tasks import TABLE
-from playground.ui.browser_cookie import BrowserCookie
 from playground.ui.context import AppContext, make_context
-from playground.ui.guard import confine_uploads, plain_refusals
+from playground.ui.serving.browser_cookie import BrowserCookie
+from playground.ui.serving.guard import confine_uploads, plain_refusals
 from playground.ui.shell import launch_options, page
 
 # (tab id, label, module), in page order, from the task table (playground/tasks.py): every

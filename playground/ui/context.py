@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from playground.service import Backend, BrowserKeys, Service
 from playground.tasks import TaskTable
-from playground.ui.owners import Owners
-from playground.ui.presets_view import PresetsView
-from playground.ui.reopen import Reopen
+from playground.ui.kit.presets_view import PresetsView
+from playground.ui.kit.reopen import Reopen
+from playground.ui.serving.owners import Owners
 
 if TYPE_CHECKING:
     import gradio as gr
 
-    from playground.ui.compare_add import CompareAdd
+    from playground.ui.compare.add import CompareAdd
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 

@@ -8,7 +8,7 @@ page. Each private name is used behind a door named for what the app needs:
   methods, its event functions and their `trigger_after` links). No public API reorders
   ChatInterface's chain; a hand-wired Chatbot would be the public way.
 - `wrap_preprocess`, `wrap_preprocess_data`, `upload_path`, `PAYLOAD_REFUSALS`, `PathRefused`:
-  ui/guard.py's hardening of how Gradio reads a request (no public hook exists).
+  ui/serving/guard.py's hardening of how Gradio reads a request (no public hook exists).
 - `upload_folder`: where Gradio keeps uploads (files from a browser are read only there).
 - `current_page`: the Blocks being built, for a tab's page-load events.
 - `label_in_config`: a label for gr.BrowserState, which takes none.
@@ -32,7 +32,7 @@ from gradio.exceptions import ComponentProcessingError, InvalidPathError  # noqa
 from gradio.utils import get_upload_folder  # noqa: E402
 from pydantic import ValidationError  # noqa: E402  (Gradio's refusal of a misfit payload)
 
-# What Gradio raises while it reads an event's inputs from a request (ui/guard.py says it).
+# What Gradio raises while it reads an event's inputs from a request (ui/serving/guard.py says it).
 PAYLOAD_REFUSALS: tuple[type[Exception], ...] = (ValidationError, ComponentProcessingError,
                                                   ValueError, TypeError)
 PathRefused = InvalidPathError
@@ -85,7 +85,7 @@ def label_in_config(component: gr.components.Component, label: str) -> None:
 
 @dataclass(frozen=True)
 class SendSteps:
-    """The JS of ChatInterface's send steps when they run in the page (ui/chat_send.py)."""
+    """The JS of ChatInterface's send steps when they run in the page (ui/tabs/chat_send.py)."""
 
     take: str  # message -> [the box's update, the message into the hidden box]
     gate: str  # message -> never resolves when empty: nothing after it runs
@@ -95,7 +95,7 @@ class SendSteps:
 
 class PageSideChat(gr.ChatInterface):
     """A ChatInterface (every feature as Gradio builds it) whose send steps before the answer
-    run in the page, and the answer's request first (the chain: ui/chat_send.py's docstring).
+    run in the page, and the answer's request first (the chain: ui/tabs/chat_send.py's docstring).
 
     `sent_status`: a component (one of `additional_outputs`) and the value it shows the moment
     a message is sent, before the server's first word.

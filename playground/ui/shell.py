@@ -16,10 +16,11 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui import history, owners
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import label_in_config
-from playground.ui.runner import pill
+from playground.ui.history import tab as history
+from playground.ui.kit.runner import pill
+from playground.ui.serving import owners
 
 TabBuilder = Callable[[AppContext], Any]
 # A new key: what earlier releases kept under theirs ("replicate-playground-token" and

@@ -22,8 +22,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from playground.engine.models import registry
     from playground.engine.server import EngineThread
     from playground.service import Service
-    from playground.ui import compare
     from playground.ui.app import serve
+    from playground.ui.compare import tab as compare
     from playground.ui.context import make_context
     from playground.ui.shell import page
 

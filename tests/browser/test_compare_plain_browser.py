@@ -60,8 +60,8 @@ def compare_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     from playground.engine.server import EngineThread
     from playground.history import RunStore
     from playground.service import RunHistory, Service
-    from playground.ui import compare
     from playground.ui.app import serve
+    from playground.ui.compare import tab as compare
     from playground.ui.context import make_context
     from playground.ui.shell import page
 

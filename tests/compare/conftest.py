@@ -70,8 +70,8 @@ def tiny_image(portrait: Path, tmp_path: Path) -> Path:
 def compare_app(engine_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Compare tab alone in the app shell, served on loopback; yields its URL."""
     from playground.service import Service
-    from playground.ui import compare
     from playground.ui.app import serve
+    from playground.ui.compare import tab as compare
     from playground.ui.context import make_context
     from playground.ui.shell import page
 

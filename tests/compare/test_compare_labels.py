@@ -10,7 +10,8 @@ import pytest
 
 from playground.compare.forms import build_session
 from playground.compare.session import Run
-from playground.ui import compare, compare_view
+from playground.ui.compare import tab as compare
+from playground.ui.compare import view as compare_view
 
 SOURCES = [Path(compare.__file__), Path(compare_view.__file__)]
 # Emoji and symbol blocks Debian's default fonts lack (⏳ ⏹ ⚠️ ✓ ✗ ■ and friends).

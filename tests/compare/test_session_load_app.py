@@ -25,8 +25,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The Compare tab on an engine with no models (a loaded session needs none)."""
     from playground.engine.server import EngineThread
     from playground.service import Service
-    from playground.ui import compare
     from playground.ui.app import serve
+    from playground.ui.compare import tab as compare
     from playground.ui.context import make_context
     from playground.ui.shell import page
 

@@ -128,7 +128,7 @@ async def test_the_page_says_why_an_output_was_not_saved(
     """The refusal reaches the person: the status line says an output was not downloaded, the
     run's Details say which and why in plain words."""
     from playground.ui.context import AppContext
-    from playground.ui.runner import Run, details_markdown
+    from playground.ui.kit.runner import Run, details_markdown
 
     hits: list[str] = []
     url = f"{serve(internal_app(hits))}/internal-only/<b>x</b>.png"  # markup: shown as text

@@ -16,7 +16,7 @@ from playground.engine.models import registry
 from playground.engine.models.base import EngineModel
 from playground.engine.server import EngineThread
 from playground.service import LocalModel, Service
-from playground.ui.presets_view import PresetsView
+from playground.ui.kit.presets_view import PresetsView
 
 
 class _Renamed(EngineModel):

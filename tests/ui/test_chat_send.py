@@ -1,4 +1,4 @@
-"""The chat tab's send steps run in the page (ui/chat_send.py): from Enter, no request leaves
+"""The chat tab's send steps run in the page (ui/tabs/chat_send.py): from Enter, no request leaves
 before the answer's own queue join, and the answer is the first step the page starts after the
 empty-message gate. A Gradio upgrade that changes ChatInterface's chain fails here, not silently
 in the page."""
@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.ui.chat_send import (
+from playground.ui.tabs.chat_send import (
     GATE,
     REFUSAL,
     SHOW_MESSAGE,

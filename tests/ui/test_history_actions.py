@@ -15,9 +15,9 @@ from PIL import Image
 
 from playground.history import FinishedRun, InputFile, RunStore
 from playground.service import RunHistory, Service, snippets
-from playground.ui import history_actions as actions
 from playground.ui.app import build_app
 from playground.ui.context import AppContext, make_context
+from playground.ui.history import actions as actions
 
 ME = "ui-actions-owner-0123456"
 VERSION = "b" * 64

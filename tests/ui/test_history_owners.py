@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from playground.history import is_owner_id
 from playground.service import BrowserKeys
-from playground.ui.owners import Owners
-from playground.ui.reopen import Reopen
+from playground.ui.kit.reopen import Reopen
+from playground.ui.serving.owners import Owners
 
 KEYS = BrowserKeys(b"owners-tests-key-0123456789")
 

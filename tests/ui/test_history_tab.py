@@ -11,7 +11,7 @@ from PIL import Image
 
 from playground.history import FinishedRun, InputFile, RunStore
 from playground.history.runs import RunHistory
-from playground.ui import history_view as tab
+from playground.ui.history import view as tab
 
 ME = "ui-history-owner-0123456"
 OTHER = "ui-history-other-0123456"

@@ -18,7 +18,7 @@ UI_MAY = ("gradio", "playground.service", "playground.presets", "playground.resu
 THIRD_PARTY_UI = {"PIL", "gradio", "pydantic", "packaging", "starlette"}  # PIL: an output
 # image's size; pydantic: what Gradio raises for a payload that fits no field; packaging: the
 # supported Gradio range (ui/gradio_compat.py, ui/gradio_version.py); starlette: the owner
-# cookie's middleware on Gradio's own app (ui/browser_cookie.py, ui/app.py)
+# cookie's middleware on Gradio's own app (ui/serving/browser_cookie.py, ui/app.py)
 LOWER = ("playground.replicate", "playground.engine", "playground.files")
 
 
@@ -34,10 +34,10 @@ def _imports(path: Path) -> list[str]:
 
 
 def _sources(package: str) -> list[Path]:
-    return sorted((PLAYGROUND / package).glob("*.py"))
+    return sorted((PLAYGROUND / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", _sources("ui"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _sources("ui"), ids=lambda p: str(p.relative_to(PLAYGROUND)))
 def test_ui_imports_only_the_service(path: Path) -> None:
     wrong = []
     for name in _imports(path):
@@ -50,13 +50,14 @@ def test_ui_imports_only_the_service(path: Path) -> None:
     assert not wrong, f"{path.name} imports {wrong}: go through playground.service"
 
 
-@pytest.mark.parametrize("path", _sources("compare"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _sources("compare"), ids=lambda p: str(p.relative_to(PLAYGROUND)))
 def test_compare_never_reaches_below_the_service(path: Path) -> None:
     wrong = [n for n in _imports(path) if n.startswith((*LOWER, "playground.ui"))]
     assert not wrong, f"{path.name} imports {wrong}"
 
 
-@pytest.mark.parametrize("path", [*_sources("ui"), *_sources("compare")], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*_sources("ui"), *_sources("compare")],
+                         ids=lambda p: str(p.relative_to(PLAYGROUND)))
 def test_no_probing_of_service_objects(path: Path) -> None:
     """Typed fields, not `getattr(result, "x", None)`; errors by type, not by class name."""
     text = path.read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from playground.replicate import errors
 from playground.replicate.types import Prediction
 from playground.service import RunResult, scrub
 from playground.service.errors import MissingInput, UnknownPreset, UnsupportedFile
-from playground.ui.messages import describe, for_result
+from playground.ui.kit.messages import describe, for_result
 
 
 def _failed(error: str) -> errors.PredictionFailed:

@@ -8,7 +8,7 @@ from typing import Any
 
 from playground.service import Service
 from playground.ui.context import AppContext
-from playground.ui.runner import Run
+from playground.ui.kit.runner import Run
 
 
 async def test_closing_a_run_cancels_its_queue_getter(tmp_path: Path) -> None:

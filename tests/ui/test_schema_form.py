@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from playground.forms import OutputView, form_from_schema
-from playground.ui.schema_form import form_values, output_area, render_form
+from playground.ui.kit.schema_form import form_values, output_area, render_form
 
 SEEDS = json.loads((Path(__file__).parent.parent / "fixtures" /
                     "seed-model-schemas.json").read_text())

@@ -27,10 +27,10 @@ from playground.presets import PRESETS_DIR, PresetError, load_file, load_presets
 from playground.service import RunHistory, Service
 from playground.tasks import TABLE, PageTab, TaskRow, TaskTable, by_id, by_module, by_tab
 from playground.ui import app as app_module
-from playground.ui import compare_view
-from playground.ui import history_view as hv
 from playground.ui.app import build_app
+from playground.ui.compare import view as compare_view
 from playground.ui.context import AppContext, make_context
+from playground.ui.history import view as hv
 
 # --- the example tab: the three things a new tab is ------------------------------------------
 
@@ -69,11 +69,11 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult
 from playground.tasks import TaskRow
-from playground.ui import widgets
+from playground.ui.kit import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import IMAGE_HINT, require_file
-from playground.ui.runner import PROGRESS, Run, bind, path_of, run_panel, wire_run
-from playground.ui.widgets import ImageView
+from playground.ui.kit.inputs import IMAGE_HINT, require_file
+from playground.ui.kit.runner import PROGRESS, Run, bind, path_of, run_panel, wire_run
+from playground.ui.kit.widgets import ImageView
 
 
 def build(ctx: AppContext) -> None:
@@ -247,7 +247,7 @@ def test_one_vocabulary_the_three_names_of_a_task() -> None:
     assert (background.id, background.compare, background.label) == (
         "rembg", "image-to-image", "Remove background")
     assert by_id("rembg") is background
-    assert by_module("playground.ui.background") is background
+    assert by_module("playground.ui.tabs.background") is background
     assert TABLE.group_of("rembg") == "image-to-image" and TABLE.group_of("model") is None
     with pytest.raises(KeyError, match="no task tab 'rembg'"):
         by_tab("rembg")  # the task's id is not its tab's

@@ -11,8 +11,8 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from skimage import data
 
-from playground.ui.status_text import status_line
-from playground.ui.upscale_size import FULL, PREVIEW, SizePlan, Speed
+from playground.ui.kit.status_text import status_line
+from playground.ui.tabs.upscale_size import FULL, PREVIEW, SizePlan, Speed
 
 from .helpers import call
 

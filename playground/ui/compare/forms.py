@@ -21,7 +21,7 @@ from playground.compare.forms import FormProblem, entry_form, entry_overrides, p
 from playground.service import InputForm, ModelProblem, ModelSetup
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
-from playground.ui.schema_form import form_values, render_form
+from playground.ui.kit.schema_form import form_values, render_form
 
 TAB = "compare"
 # (field value, the values so far) -> the values with this field's: runs in the browser

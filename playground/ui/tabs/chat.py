@@ -10,19 +10,19 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult, scrub
 from playground.tasks import by_module
-from playground.ui import widgets
-from playground.ui.chat_send import page_side_chat
-from playground.ui.code_panel import code_panel, code_values
 from playground.ui.context import AppContext
-from playground.ui.messages import Message
-from playground.ui.runner import (
+from playground.ui.kit import widgets
+from playground.ui.kit.code_panel import code_panel, code_values
+from playground.ui.kit.messages import Message
+from playground.ui.kit.runner import (
     Run,
     bind,
     cancel_quietly,
     details_markdown,
     session_of,
 )
-from playground.ui.status_text import status_for, status_line
+from playground.ui.kit.status_text import status_for, status_line
+from playground.ui.tabs.chat_send import page_side_chat
 
 ROW = by_module(__name__)  # this tab's row of the task table
 TAB, TASK = ROW.tab, ROW.id  # "chat", "chat"

@@ -37,10 +37,10 @@ from playground.service import (
     format_seconds,
     scrub,
 )
-from playground.ui import messages
-from playground.ui.code_panel import CodePanel, code_panel
 from playground.ui.context import AppContext
-from playground.ui.status_text import not_saved, pill, status_for, status_line
+from playground.ui.kit import messages
+from playground.ui.kit.code_panel import CodePanel, code_panel
+from playground.ui.kit.status_text import not_saved, pill, status_for, status_line
 
 Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
 

@@ -13,9 +13,9 @@ import gradio as gr
 from playground.results import Failure
 from playground.service import OnUpdate, RunResult, errors
 from playground.tasks import by_module
-from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.runner import (
+from playground.ui.kit import widgets
+from playground.ui.kit.runner import (
     PROGRESS,
     Run,
     RunPanel,

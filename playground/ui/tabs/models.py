@@ -27,13 +27,12 @@ from playground.service import (
     run_call,
     share_query,
 )
-from playground.ui import widgets
-from playground.ui.code_panel import CodePanel
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
-from playground.ui.messages import Message
-from playground.ui.model_list import listed, model_list, with_covers
-from playground.ui.runner import (
+from playground.ui.kit import widgets
+from playground.ui.kit.code_panel import CodePanel
+from playground.ui.kit.messages import Message
+from playground.ui.kit.runner import (
     PROGRESS,
     Run,
     RunPanel,
@@ -42,14 +41,15 @@ from playground.ui.runner import (
     pill,
     run_panel,
 )
-from playground.ui.schema_form import (
+from playground.ui.kit.schema_form import (
     OutputArea,
     form_values,
     model_card_markdown,
     output_area,
     render_form,
 )
-from playground.ui.status_text import status_for
+from playground.ui.kit.status_text import status_for
+from playground.ui.tabs.model_list import listed, model_list, with_covers
 
 TAB = "models"
 PICK_HINT = ("Pick one from the list, or type a model's name as Replicate writes it (for "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from playground.results import about
-from playground.ui import messages
+from playground.ui.kit import messages
 
 _STATUS_TEXT = {
     None: "Sending the request…",

@@ -21,7 +21,7 @@ import gradio as gr
 
 from playground.compare.from_history import RunEntry
 from playground.compare.session import MAX_ENTRIES
-from playground.ui.compare_view import (
+from playground.ui.compare.view import (
     PLACEHOLDERS,
     TEXT_TASKS,
     ComparePage,
@@ -30,7 +30,7 @@ from playground.ui.compare_view import (
     starters,
 )
 from playground.ui.context import AppContext
-from playground.ui.runner import pill
+from playground.ui.kit.runner import pill
 
 
 @dataclass

@@ -12,10 +12,10 @@ import gradio as gr
 
 from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS
 from playground.compare.session import MAX_ENTRIES
-from playground.ui.compare_actions import again, compare, export, grid, load, stop, switch, vote
-from playground.ui.compare_add import CompareAdd
-from playground.ui.compare_forms import entry_form_block, wire_entry_forms
-from playground.ui.compare_view import (
+from playground.ui.compare.actions import again, compare, export, grid, load, stop, switch, vote
+from playground.ui.compare.add import CompareAdd
+from playground.ui.compare.forms import entry_form_block, wire_entry_forms
+from playground.ui.compare.view import (
     GRID_TASKS,
     PLACEHOLDERS,
     TAB,
@@ -28,7 +28,7 @@ from playground.ui.compare_view import (
     summary_table,
 )
 from playground.ui.context import AppContext
-from playground.ui.runner import bind
+from playground.ui.kit.runner import bind
 
 ENTRY_HINT = ("Pick a model or a ready-made preset from the list, or type a Replicate "
               "model's name, e.g. nightmareai/real-esrgan")

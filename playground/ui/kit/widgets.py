@@ -12,17 +12,17 @@ import gradio as gr
 from PIL import Image, ImageOps
 
 from playground.service import RunResult, Task, human_size
-from playground.ui import messages
 from playground.ui.context import AppContext
-from playground.ui.inputs import image_size, readable_image
-from playground.ui.runner import (
+from playground.ui.kit import messages
+from playground.ui.kit.inputs import image_size, readable_image
+from playground.ui.kit.runner import (
     Run,
     RunPanel,
     details_markdown,
     path_of,
     pill,
 )
-from playground.ui.status_text import no_output, status_for
+from playground.ui.kit.status_text import no_output, status_for
 
 DEFAULT_PRESET = ""
 

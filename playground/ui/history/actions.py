@@ -1,5 +1,5 @@
 """What the History tab does with an opened run besides running it: put it back in its tab,
-add it to Compare, show it as code. Plain handlers; `ui/history.py` wires them.
+add it to Compare, show it as code. Plain handlers; `ui/history/tab.py` wires them.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import gradio as gr
 
 from playground.compare.from_history import NoComparison, entry_from_run
 from playground.service import RunCall, RunHistory, RunRecord, call_for_run
-from playground.ui import history_view as hv
-from playground.ui.compare_add import add_entry
+from playground.ui.compare.add import add_entry
 from playground.ui.context import AppContext
-from playground.ui.messages import Message
-from playground.ui.runner import pill
-from playground.ui.status_text import status_for
+from playground.ui.history import view as hv
+from playground.ui.kit.messages import Message
+from playground.ui.kit.runner import pill
+from playground.ui.kit.status_text import status_for
 
 # where a chat's message starts inside its rendered prompt (each chat format's last marker)
 _MESSAGE_AFTER = ("<|end_header_id|>\n\n", "<|im_start|>user\n", "[INST] ", "User: ")

@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import BrowserKeys, is_sealed, new_owner_id
-from playground.ui.browser_cookie import browser_of
+from playground.ui.serving.browser_cookie import browser_of
 
 MAX_SESSIONS = 20_000  # cookieless page sessions remembered at once; the oldest forgotten first
 

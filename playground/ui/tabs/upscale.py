@@ -8,10 +8,10 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult
 from playground.tasks import by_module
-from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import IMAGE_HINT, image_size, require_file
-from playground.ui.runner import (
+from playground.ui.kit import widgets
+from playground.ui.kit.inputs import IMAGE_HINT, image_size, require_file
+from playground.ui.kit.runner import (
     PROGRESS,
     Run,
     bind,
@@ -19,8 +19,8 @@ from playground.ui.runner import (
     run_panel,
     wire_run,
 )
-from playground.ui.upscale_size import FULL, PREVIEW, PREVIEW_SIDE, SPEED, SizePlan
-from playground.ui.widgets import ImageView
+from playground.ui.kit.widgets import ImageView
+from playground.ui.tabs.upscale_size import FULL, PREVIEW, PREVIEW_SIDE, SPEED, SizePlan
 
 ROW = by_module(__name__)  # this tab's row of the task table
 TAB, TASK = ROW.tab, ROW.id  # "upscale", "upscale"

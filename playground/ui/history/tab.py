@@ -23,13 +23,13 @@ from playground.service import (
     errors,
     scrub,
 )
-from playground.ui import history_actions as actions
-from playground.ui import history_view as hv
-from playground.ui import widgets
-from playground.ui.code_panel import code_values
 from playground.ui.context import AppContext
-from playground.ui.messages import Message
-from playground.ui.runner import (
+from playground.ui.history import actions as actions
+from playground.ui.history import view as hv
+from playground.ui.kit import widgets
+from playground.ui.kit.code_panel import code_values
+from playground.ui.kit.messages import Message
+from playground.ui.kit.runner import (
     PROGRESS,
     Run,
     RunPanel,
@@ -37,7 +37,7 @@ from playground.ui.runner import (
     pill,
     run_panel,
 )
-from playground.ui.status_text import status_for
+from playground.ui.kit.status_text import status_for
 
 TAB = "history"
 

@@ -1,6 +1,6 @@
 """What the Compare tab shows: its components, and a session rendered into them (no events).
 
-`ComparePage` holds every component the handlers in `playground.ui.compare` update, so those
+`ComparePage` holds every component the handlers in `playground.ui.compare.tab` update, so those
 handlers can be plain top-level functions.
 """
 
@@ -21,10 +21,10 @@ from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.compare.verdicts import round_findings
 from playground.service import RunResult, format_seconds, scrub
-from playground.ui import messages
-from playground.ui.compare_forms import EntryForm
+from playground.ui.compare.forms import EntryForm
 from playground.ui.context import AppContext
-from playground.ui.runner import pill
+from playground.ui.kit import messages
+from playground.ui.kit.runner import pill
 
 TAB = "compare"
 VERDICTS = ["better", "worse", "tie"]

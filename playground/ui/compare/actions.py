@@ -38,8 +38,8 @@ from playground.compare.session import (
     resolve_name,
 )
 from playground.compare.strict import SESSION_ID
-from playground.ui.compare_forms import entries_overrides
-from playground.ui.compare_view import (
+from playground.ui.compare.forms import entries_overrides
+from playground.ui.compare.view import (
     GRID_STARTERS,
     GRID_TASKS,
     PLACEHOLDERS,
@@ -52,7 +52,7 @@ from playground.ui.compare_view import (
     summary_table,
 )
 from playground.ui.context import AppContext
-from playground.ui.runner import claim_runs, pill
+from playground.ui.kit.runner import claim_runs, pill
 
 NOT_RUN = "Not run"
 

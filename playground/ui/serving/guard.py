@@ -19,7 +19,7 @@ from playground.ui.gradio_compat import (
     wrap_preprocess,
     wrap_preprocess_data,
 )
-from playground.ui.inputs import NOT_UPLOADED, is_upload
+from playground.ui.kit.inputs import NOT_UPLOADED, is_upload
 
 _REFUSED = NOT_UPLOADED[:1].upper() + NOT_UPLOADED[1:]
 

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import Catalog, ModelCard
-from playground.ui.runner import pill
+from playground.ui.kit.runner import pill
 
 PAGE_SIZE = 8
 COVERED = 48  # the covers asked for at once: the first pages of a long list

@@ -2,7 +2,7 @@
 
 One place maps exceptions (by type, from the service's error tree) and failed or canceled
 results to messages, so every tab says the same thing the same way. Nothing here imports gradio:
-`playground.ui.runner` turns a `Message` into `gr.Error` / a status line.
+`playground.ui.kit.runner` turns a `Message` into `gr.Error` / a status line.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import gradio as gr
 
 from playground.service import OnUpdate, RunResult
 from playground.tasks import by_module
-from playground.ui import widgets
 from playground.ui.context import AppContext
-from playground.ui.inputs import AUDIO_HINT, require_file
-from playground.ui.runner import (
+from playground.ui.kit import widgets
+from playground.ui.kit.inputs import AUDIO_HINT, require_file
+from playground.ui.kit.runner import (
     PROGRESS,
     Run,
     RunPanel,

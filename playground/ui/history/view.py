@@ -1,6 +1,6 @@
 """How the History tab shows runs: a page of the list, one opened run, the filters.
 
-Plain functions of the history and a record (no events here): `ui/history.py` wires them.
+Plain functions of the history and a record (no events here): `ui/history/tab.py` wires them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import gradio as gr
 
 from playground.service import Filters, RunHistory, RunRecord
 from playground.tasks import TABLE
-from playground.ui import messages
-from playground.ui.runner import pill
+from playground.ui.kit import messages
+from playground.ui.kit.runner import pill
 
 PAGE_SIZE = 12
 ALL = ""  # the "no filter" choice of every dropdown

@@ -1,0 +1,1 @@
+"""The Compare tab's page: its layout, its forms, its actions."""
