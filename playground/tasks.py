@@ -68,6 +68,8 @@ class PageTab:
     # the `task` the runs it starts are stored under, and what the History calls them
     history_task: str | None = None
     history_label: str = ""
+    # its build is `build(ctx, parts)`: it reaches what the tabs before it built (ui/parts.py)
+    reads_parts: bool = False
 
 
 Tab = TaskRow | PageTab
@@ -197,7 +199,8 @@ TABLE = TaskTable(
         PageTab("models", "Models", "playground.ui.tabs.models", history_task="model",
                 history_label="Model"),
         PageTab("compare", "Compare", "playground.ui.compare.tab", history_task="compare"),
-        PageTab("history", "History", "playground.ui.history.tab"),  # last: it reaches every form
+        # last: it reaches every form and what the tabs before it built
+        PageTab("history", "History", "playground.ui.history.tab", reads_parts=True),
     ),
     offline_first=("chat", "upscale"),
 )

@@ -14,11 +14,12 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from playground.service import BrowserKeys, Service, private_paths, served_dirs
-from playground.tasks import TABLE
+from playground.tasks import TABLE, PageTab
 from playground.ui.context import AppContext, make_context
+from playground.ui.parts import PageParts
 from playground.ui.serving.browser_cookie import BrowserCookie
 from playground.ui.serving.guard import confine_uploads, plain_refusals
-from playground.ui.shell import launch_options, page
+from playground.ui.shell import TabBuild, launch_options, page
 
 # (tab id, label, module), in page order, from the task table (playground/tasks.py): every
 # module has `build(ctx)`.
@@ -29,10 +30,16 @@ TAB_IDS = [t[0] for t in TABS]
 def build_app(service: Service | AppContext, *, tabs: list[str] | None = None) -> gr.Blocks:
     """The whole app on `service` (or a ready AppContext), its tabs those of the service's task
     table (`Service(tasks=...)`, default `playground.tasks.TABLE`); `tabs` picks some tabs."""
+    return build_page(service, tabs=tabs)[0]
+
+
+def build_page(service: Service | AppContext, *, tabs: list[str] | None = None
+               ) -> tuple[gr.Blocks, PageParts]:
+    """`build_app`, with what the tabs built for each other (for tests that reach them)."""
     ctx = make_context(service)
     chosen = [t for t in ctx.tasks.tabs if tabs is None or t.tab in tabs]
-    builders = [(t.tab, t.label, importlib.import_module(t.module).build) for t in chosen]
-    return page(ctx, builders)
+    return page(ctx, [TabBuild(t.tab, t.label, importlib.import_module(t.module).build,
+                               isinstance(t, PageTab) and t.reads_parts) for t in chosen])
 
 
 def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.0.1",

@@ -10,12 +10,10 @@ from playground.service import Backend, BrowserKeys, Service
 from playground.tasks import TaskTable
 from playground.ui.kit.presets_view import PresetsView
 from playground.ui.kit.reopen import Reopen
-from playground.ui.serving.owners import Owners
+from playground.ui.serving.owners import Owners, token_state
 
 if TYPE_CHECKING:
     import gradio as gr
-
-    from playground.ui.compare.add import CompareAdd
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -60,39 +58,27 @@ class RunAnyway:
         return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppContext:
-    """Handed to every tab's `build(ctx)`.
+    """Handed to every tab's `build(ctx)`: what the page is built from, fixed before it is.
 
     `token_state` is the browser's saved token, sealed by the server for that browser (a
-    `gr.BrowserState`), created by the shell before the tabs are built; tabs pass it as an
-    input to every event and open it with `owners.token(value, request)`. `owners` says whose
-    a request is (its browser's owner cookie, made and read with `keys`). `browser_secret`,
-    when given (tests), is the server's key; else it is the data directory's `private/` one.
-    `reopen` holds every tab's form (a saved run put back); `tabs` is the page's `gr.Tabs` (the
-    History tab switches to a run's tab); `compare_add` is set by the Compare tab (History's
-    Add to Compare writes its form).
+    `gr.BrowserState`, rendered by the shell); tabs pass it as an input to every event and open
+    it with `owners.token(value, request)`. `owners` says whose a request is (its browser's
+    owner cookie, made and read with `keys`). `reopen` is where each tab registers its form (a
+    saved run put back in it). What the tabs build for each other (the page's `gr.Tabs`,
+    Compare's form) is not here: `ui/parts.py`, handed to History.
     """
 
     service: Service
+    keys: BrowserKeys
+    owners: Owners
+    presets: PresetsView
+    token_state: gr.BrowserState
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     runs: RunRegistry = field(default_factory=RunRegistry)
-    token_state: gr.BrowserState | None = None
-    browser_secret: str = ""
-    presets: PresetsView = field(init=False)
-    keys: BrowserKeys = field(init=False)
-    owners: Owners = field(init=False)
     anyway: RunAnyway = field(default_factory=RunAnyway)
     reopen: Reopen = field(default_factory=Reopen)
-    tabs: gr.Tabs | None = None
-    tab_blocks: dict[str, gr.Tab] = field(default_factory=dict)
-    compare_add: CompareAdd | None = None  # the Compare tab's form, for History's Add to Compare
-
-    def __post_init__(self) -> None:
-        self.presets = PresetsView(self.service)
-        self.keys = (BrowserKeys(self.browser_secret.encode()) if self.browser_secret
-                     else BrowserKeys.load(self.service.data_dir))
-        self.owners = Owners(self.keys)
 
     @property
     def backend(self) -> Backend:
@@ -119,8 +105,14 @@ class AppContext:
         return self.service.has_token
 
 
-def make_context(service: Service | AppContext, **kwargs: object) -> AppContext:
-    """An AppContext for `service` (an AppContext is returned as it is)."""
+def make_context(service: Service | AppContext, *, browser_secret: str = "",
+                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> AppContext:
+    """An AppContext for `service` (an AppContext is returned as it is). `browser_secret`,
+    when given (tests), is the server's key; else it is the data directory's `private/` one."""
     if isinstance(service, AppContext):
         return service
-    return AppContext(service=service, **kwargs)  # type: ignore[arg-type]
+    keys = (BrowserKeys(browser_secret.encode()) if browser_secret
+            else BrowserKeys.load(service.data_dir))
+    return AppContext(service=service, keys=keys, owners=Owners(keys),
+                      presets=PresetsView(service), token_state=token_state(),
+                      max_upload_bytes=max_upload_bytes)

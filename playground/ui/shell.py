@@ -11,41 +11,33 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from playground.ui.context import AppContext
-from playground.ui.gradio_compat import label_in_config
 from playground.ui.history import tab as history
 from playground.ui.kit.runner import pill
+from playground.ui.parts import PageParts
 from playground.ui.serving import owners
 
-TabBuilder = Callable[[AppContext], Any]
-# A new key: what earlier releases kept under theirs ("replicate-playground-token" and
-# "-owner") was encrypted with a key every page was given, so page.js deletes it.
-TOKEN_STORAGE_KEY = "replicate-playground-sealed-token"
-# BrowserState always encrypts in the browser, with a key it puts in the page's config: that
-# layer hides nothing (anyone can read the config), so its key is this public constant. What it
-# wraps is already sealed by the server (`Owners.seal`).
-STATE_KEY = "public-not-a-secret:the-token-is-sealed-by-the-server"
+
+@dataclass(frozen=True)
+class TabBuild:
+    """One tab to build: its id and label, and its module's `build` (`build(ctx)`, or
+    `build(ctx, parts)` when it reads what the tabs before it built)."""
+
+    tab: str
+    label: str
+    build: Callable[..., Any]
+    reads_parts: bool = False
 
 _HERE = Path(__file__).resolve().parent
 CSS = (_HERE / "page.css").read_text(encoding="utf-8")
 # Ctrl+Enter, the tab in the URL, names for unnamed controls, the before/after sliders.
 HEAD = "<script>\n" + (_HERE / "page.js").read_text(encoding="utf-8") + "</script>\n"
-
-
-def token_state() -> gr.BrowserState:
-    """The browser's saved token (sealed), labelled so the API documents it as "API token"
-    (every event's `token` parameter is optional: none means the server's own token; an API
-    client sends its own token as it is).
-
-    BrowserState takes no label (ui/gradio_compat.py adds one to this instance's config)."""
-    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=STATE_KEY)
-    label_in_config(state, "API token")
-    return state
 
 
 def launch_options() -> dict[str, Any]:
@@ -131,7 +123,6 @@ def token_status(ctx: AppContext, value: Any, request: gr.Request | None = None)
 
 
 def _token_box(ctx: AppContext, demo: gr.Blocks) -> None:
-    assert ctx.token_state is not None
     need_token = not ctx.backend.is_local and not ctx.has_server_token
     with gr.Accordion("API token", open=need_token, elem_id="token-box"):
         with gr.Row(equal_height=True):
@@ -183,10 +174,11 @@ def first_tab(ctx: AppContext, tab_ids: list[str]) -> str | None:
     return tab_ids[0] if tab_ids else None
 
 
-def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
-    """The whole page: header, banner, token box, then one `gr.Tab` per (id, label, build)."""
+def page(ctx: AppContext, tabs: list[TabBuild]) -> tuple[gr.Blocks, PageParts]:
+    """The whole page: header, banner, token box, then one `gr.Tab` per TabBuild, in order;
+    what each build returns is offered to the tabs after it (`PageParts`)."""
     with gr.Blocks(title="Replicate Playground", analytics_enabled=False) as demo:
-        ctx.token_state = token_state()
+        ctx.token_state.render()  # made with the context, unrendered
         owners.wire(demo, ctx.owners)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
         if ctx.backend.is_local:
@@ -195,11 +187,14 @@ def page(ctx: AppContext, tabs: list[tuple[str, str, TabBuilder]]) -> gr.Blocks:
             gr.Markdown(_details_markdown(ctx), elem_id="page-details-text")
         if not ctx.backend.is_local:  # offline no token is used: a box for one would mislead
             _token_box(ctx, demo)
-        with gr.Tabs(elem_id="tabs", selected=first_tab(ctx, [t[0] for t in tabs])) as ctx.tabs:
-            for tab_id, label, build in tabs:
-                with gr.Tab(label, id=tab_id, elem_id=f"{tab_id}-tab") as block:
-                    ctx.tab_blocks[tab_id] = block
+        with gr.Tabs(elem_id="tabs", selected=first_tab(ctx, [t.tab for t in tabs])) as shown:
+            parts = PageParts(shown)
+            for t in tabs:
+                with gr.Tab(t.label, id=t.tab, elem_id=f"{t.tab}-tab") as block:
+                    parts.tab_blocks[t.tab] = block
                     with gr.Column(elem_classes=["tab-scope"]):
-                        build(ctx)
+                        offered = t.build(ctx, parts) if t.reads_parts else t.build(ctx)
+                        if offered is not None:
+                            parts.offered[t.tab] = offered
         history.wire_reload(ctx, demo)  # each tab shows its last run again after a reload
-    return demo
+    return demo, parts

@@ -22,10 +22,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from playground.engine.models import registry
     from playground.engine.server import EngineThread
     from playground.service import Service
-    from playground.ui.app import serve
-    from playground.ui.compare import tab as compare
+    from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
-    from playground.ui.shell import page
 
     models = [m for m in registry() if m.availability() is None]
     if not {"local/rembg", "local/real-esrgan"} <= {m.ref for m in models}:
@@ -37,7 +35,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             models, tmp_path_factory.mktemp("engine")) as engine:
         mp.setenv("PLAYGROUND_DATA_DIR", str(data))
         ctx = make_context(Service(base_url=engine.url, data_dir=data, backend="local"))
-        demo = page(ctx, [("compare", "Compare", compare.build)])
+        demo = build_app(ctx, tabs=["compare"])
         _, url, _ = serve(demo, data, block=False)
         try:
             yield url

@@ -60,10 +60,8 @@ def compare_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     from playground.engine.server import EngineThread
     from playground.history import RunStore
     from playground.service import RunHistory, Service
-    from playground.ui.app import serve
-    from playground.ui.compare import tab as compare
+    from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
-    from playground.ui.shell import page
 
     data = tmp_path_factory.mktemp("compare-plain")
     models = [m for m in registry() if m.availability() is None] + [Keyed()]
@@ -72,7 +70,7 @@ def compare_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         ctx = make_context(Service(base_url=engine.url, data_dir=data / "app", backend="local",
                                    history=RunHistory(RunStore(data / "app"))),
                            browser_secret="compare-plain-secret-0123")
-        demo = page(ctx, [("compare", "Compare", compare.build)])
+        demo = build_app(ctx, tabs=["compare"])
         _, url, _ = serve(demo, ctx, block=False)
         try:
             yield url, data

@@ -70,16 +70,14 @@ def tiny_image(portrait: Path, tmp_path: Path) -> Path:
 def compare_app(engine_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Compare tab alone in the app shell, served on loopback; yields its URL."""
     from playground.service import Service
-    from playground.ui.app import serve
-    from playground.ui.compare import tab as compare
+    from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
-    from playground.ui.shell import page
 
     data = tmp_path_factory.mktemp("app-data")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PLAYGROUND_DATA_DIR", str(data))
         ctx = make_context(Service(base_url=engine_url, data_dir=data, backend="local"))
-        demo = page(ctx, [("compare", "Compare", compare.build)])
+        demo = build_app(ctx, tabs=["compare"])
         _, url, _ = serve(demo, data, block=False)
         try:
             yield url

@@ -25,10 +25,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The Compare tab on an engine with no models (a loaded session needs none)."""
     from playground.engine.server import EngineThread
     from playground.service import Service
-    from playground.ui.app import serve
-    from playground.ui.compare import tab as compare
+    from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
-    from playground.ui.shell import page
 
     data = tmp_path_factory.mktemp("app-data")
     engine = EngineThread([], tmp_path_factory.mktemp("engine")).start()
@@ -36,7 +34,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         mp.setenv("PLAYGROUND_DATA_DIR", str(data))
         ctx = make_context(Service(base_url=engine.url, data_dir=data, backend="local"),
                            browser_secret="compare-load-secret-0123")
-        demo = page(ctx, [("compare", "Compare", compare.build)])
+        demo = build_app(ctx, tabs=["compare"])
         _, url, _ = serve(demo, data, block=False)
         try:
             yield url, data

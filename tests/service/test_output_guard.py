@@ -127,13 +127,13 @@ async def test_the_page_says_why_an_output_was_not_saved(
         serve, backend: EngineThread, tmp_path: Path) -> None:
     """The refusal reaches the person: the status line says an output was not downloaded, the
     run's Details say which and why in plain words."""
-    from playground.ui.context import AppContext
+    from playground.ui.context import make_context
     from playground.ui.kit.runner import Run, details_markdown
 
     hits: list[str] = []
     url = f"{serve(internal_app(hits))}/internal-only/<b>x</b>.png"  # markup: shown as text
     service = Service(backend.url, data_dir=tmp_path / "data", backend="custom")
-    run = Run(AppContext(service, browser_secret="x" * 16), "models", None, None)
+    run = Run(make_context(service, browser_secret="x" * 16), "models", None, None)
     try:
         async for _ in run.steps(lambda token, on_update: service.run_model(
                 "local/echo-urls", {"urls": [url]}, token=token, on_update=on_update)):

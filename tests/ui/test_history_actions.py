@@ -15,9 +15,10 @@ from PIL import Image
 
 from playground.history import FinishedRun, InputFile, RunStore
 from playground.service import RunHistory, Service, snippets
-from playground.ui.app import build_app
+from playground.ui.app import build_page
 from playground.ui.context import AppContext, make_context
 from playground.ui.history import actions as actions
+from playground.ui.parts import PageParts
 
 ME = "ui-actions-owner-0123456"
 VERSION = "b" * 64
@@ -30,14 +31,24 @@ def _png(color: tuple[int, int, int], size: int = 16) -> bytes:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[AppContext]:
+def built(tmp_path: Path) -> Iterator[tuple[AppContext, PageParts]]:
     store = RunStore(tmp_path / "data")
     service = Service("http://127.0.0.1:9", data_dir=tmp_path / "data", backend="local",
                       history=RunHistory(store))
     context = make_context(service, browser_secret="ui-actions-browser-secret")
-    build_app(context)
-    yield context
+    _, parts = build_page(context)
+    yield context, parts
     store.close()
+
+
+@pytest.fixture
+def ctx(built: tuple[AppContext, PageParts]) -> AppContext:
+    return built[0]
+
+
+@pytest.fixture
+def parts(built: tuple[AppContext, PageParts]) -> PageParts:
+    return built[1]
 
 
 def _history(ctx: AppContext) -> RunHistory:
@@ -66,10 +77,10 @@ def _chat(ctx: AppContext, prompt: str, snippet: str) -> Any:
     return _history(ctx).page(ME).runs[0]
 
 
-def _form(ctx: AppContext) -> list[Any]:
+def _form(parts: PageParts) -> list[Any]:
     """The Compare form as the page starts: each component's own value."""
-    assert ctx.compare_add is not None
-    return [c.value for c in ctx.compare_add.form]
+    assert parts.compare_add is not None
+    return [c.value for c in parts.compare_add.form]
 
 
 def _status(ctx: AppContext) -> gr.Markdown:
@@ -77,14 +88,15 @@ def _status(ctx: AppContext) -> gr.Markdown:
 
 
 def test_add_to_compare_puts_the_run_in_the_first_free_entry(ctx: AppContext,
-                                                             tmp_path: Path) -> None:
+                                                             tmp_path: Path,
+                                                             parts: PageParts) -> None:
     record = _upscale(ctx, tmp_path)
-    page = ctx.compare_add.page  # type: ignore[union-attr]
-    form = _form(ctx)
+    page = parts.compare_add.page  # type: ignore[union-attr]
+    form = _form(parts)
     assert form[0] == "image-to-image" and form[4] is None  # three starters, one free entry
     status = _status(ctx)
-    out = actions.add_to_compare(ctx, _history(ctx), record, status, form)
-    assert out[ctx.tabs].selected == "compare"
+    out = actions.add_to_compare(ctx, parts, _history(ctx), record, status, form)
+    assert out[parts.tabs].selected == "compare"
     assert out[page.refs[3]] == f"local/real-esrgan:{VERSION}"
     assert json.loads(out[page.overrides[3]]) == {"scale": 3, "face_enhance": False}
     shared = Path(out[page.image])
@@ -96,21 +108,22 @@ def test_add_to_compare_puts_the_run_in_the_first_free_entry(ctx: AppContext,
 
     # The same run again: it is Entry 4 already, nothing is added twice.
     form[4], form[8] = out[page.refs[3]], out[page.overrides[3]]
-    again = actions.add_to_compare(ctx, _history(ctx), record, status, form)
-    assert again[ctx.tabs].selected == "compare" and page.refs[3] not in again
+    again = actions.add_to_compare(ctx, parts, _history(ctx), record, status, form)
+    assert again[parts.tabs].selected == "compare" and page.refs[3] not in again
     assert "Entry 4" in again[page.status]
 
     # Another run with every entry taken: refused in plain words, the tab stays.
     other = _upscale(ctx, tmp_path, scale=2)
-    full = actions.add_to_compare(ctx, _history(ctx), other, status, form)
+    full = actions.add_to_compare(ctx, parts, _history(ctx), other, status, form)
     assert set(full) == {status} and "already has 4 entries" in full[status]
 
 
-def test_add_to_compare_switches_the_task_and_says_what_changed(ctx: AppContext) -> None:
+def test_add_to_compare_switches_the_task_and_says_what_changed(ctx: AppContext,
+                                                               parts: PageParts) -> None:
     record = _chat(ctx, "What is the capital of France?", "What is the capital of France?")
-    page = ctx.compare_add.page  # type: ignore[union-attr]
+    page = parts.compare_add.page  # type: ignore[union-attr]
     status = _status(ctx)
-    out = actions.add_to_compare(ctx, _history(ctx), record, status, _form(ctx))
+    out = actions.add_to_compare(ctx, parts, _history(ctx), record, status, _form(parts))
     assert out[page.task] == "chat"
     assert out[page.refs[0]].value == f"local/smollm2-135m-instruct:{VERSION}"
     assert json.loads(out[page.overrides[0]].value) == {"temperature": 0.0, "max_tokens": 32}
@@ -121,16 +134,16 @@ def test_add_to_compare_switches_the_task_and_says_what_changed(ctx: AppContext)
     assert out[page.prompt] and "Entry 1" in out[page.status]
 
 
-def test_add_to_compare_names_shared_inputs_it_replaced(ctx: AppContext) -> None:
+def test_add_to_compare_names_shared_inputs_it_replaced(ctx: AppContext, parts: PageParts) -> None:
     record = _chat(ctx, "Name a color.", "Name a color.")
-    form = _form(ctx)
+    form = _form(parts)
     n = 4
     form[0] = "chat"
     form[1:1 + n] = ["local/smollm2-135m-instruct", "local/smollm2-135m-instruct", None, None]
     form[1 + n:1 + 2 * n] = ['{"temperature": 0}', '{"temperature": 0.9}', "", ""]
     form[1 + 2 * n] = "Tell me a joke."
-    out = actions.add_to_compare(ctx, _history(ctx), record, _status(ctx), form)
-    page = ctx.compare_add.page  # type: ignore[union-attr]
+    out = actions.add_to_compare(ctx, parts, _history(ctx), record, _status(ctx), form)
+    page = parts.compare_add.page  # type: ignore[union-attr]
     assert out[page.refs[2]] == f"local/smollm2-135m-instruct:{VERSION}"
     assert "the shared prompt is now this run's" in out[page.status]
 
@@ -172,12 +185,13 @@ def test_a_chat_run_reopens_with_its_whole_message(prompt: Any, snippet: str,
     assert actions.chat_message(prompt, snippet) == message
 
 
-def test_open_in_tab_refills_the_chat_message_and_settings(ctx: AppContext) -> None:
+def test_open_in_tab_refills_the_chat_message_and_settings(ctx: AppContext,
+                                                          parts: PageParts) -> None:
     long = "Tell me about Paris. " * 20
     record = _chat(ctx, long, " ".join(long.split())[:200])
     status = _status(ctx)
-    out = actions.open_in_tab(ctx, _history(ctx), record, status)
-    assert out[ctx.tabs].selected == "chat"
+    out = actions.open_in_tab(ctx, parts, _history(ctx), record, status)
+    assert out[parts.tabs].selected == "chat"
     form = ctx.reopen.forms["chat"]
     box = form.opening["message"]
     assert out[box] == long  # a plain value: the box keeps Chat's Send and Stop buttons

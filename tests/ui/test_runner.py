@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from playground.service import Service
-from playground.ui.context import AppContext
+from playground.ui.context import make_context
 from playground.ui.kit.runner import Run
 
 
 async def test_closing_a_run_cancels_its_queue_getter(tmp_path: Path) -> None:
-    ctx = AppContext(Service("http://127.0.0.1:9", data_dir=tmp_path), browser_secret="x" * 16)
+    ctx = make_context(Service("http://127.0.0.1:9", data_dir=tmp_path), browser_secret="x" * 16)
     run = Run(ctx, "upscale", None, None)
     release = asyncio.Event()
 

@@ -27,10 +27,11 @@ from playground.presets import PRESETS_DIR, PresetError, load_file, load_presets
 from playground.service import RunHistory, Service
 from playground.tasks import TABLE, PageTab, TaskRow, TaskTable, by_id, by_module, by_tab
 from playground.ui import app as app_module
-from playground.ui.app import build_app
+from playground.ui.app import build_page
 from playground.ui.compare import view as compare_view
 from playground.ui.context import AppContext, make_context
 from playground.ui.history import view as hv
+from playground.ui.parts import PageParts
 
 # --- the example tab: the three things a new tab is ------------------------------------------
 
@@ -158,9 +159,10 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Example]:
 
 
 @pytest.fixture(scope="module")
-def built(example: Example) -> tuple[AppContext, Any]:
+def built(example: Example) -> tuple[AppContext, Any, PageParts]:
     ctx = make_context(example.service, browser_secret="task-table-browser-secret")
-    return ctx, build_app(ctx)
+    demo, parts = build_page(ctx)
+    return ctx, demo, parts
 
 
 def _tab_items(demo: Any) -> list[tuple[str, str]]:
@@ -175,21 +177,23 @@ def _api_names(demo: Any) -> set[str]:
 
 # --- the example tab, built from the table ---------------------------------------------------
 
-def test_the_new_tab_is_on_the_page_with_its_label_and_endpoints(built: tuple[AppContext, Any]
-                                                                  ) -> None:
-    ctx, demo = built
+Built = tuple[AppContext, Any, PageParts]
+
+
+def test_the_new_tab_is_on_the_page_with_its_label_and_endpoints(built: Built) -> None:
+    ctx, demo, parts = built
     tabs = _tab_items(demo)
     assert tabs == [(t.tab, t.label) for t in ctx.tasks.tabs]
     assert ("sticker", "Make a sticker") in tabs
     assert [t for t, _ in tabs].index("sticker") == [t for t, _ in tabs].index("faces") + 1
     assert {"sticker", "sticker_preset", "sticker_cancel"} <= _api_names(demo)
-    assert "sticker" in ctx.tab_blocks and "sticker" in ctx.reopen.forms  # Open in its tab
+    assert "sticker" in parts.tab_blocks and "sticker" in ctx.reopen.forms  # Open in it
 
 
-def test_the_new_tasks_runs_have_their_history_label(built: tuple[AppContext, Any],
+def test_the_new_tasks_runs_have_their_history_label(built: tuple[AppContext, Any, PageParts],
                                                      example: Example,
                                                      tmp_path: Path) -> None:
-    ctx, demo = built
+    ctx, demo, parts = built
     history = ctx.service.history
     assert history is not None
     filters = next(c for c in demo.config["components"]
@@ -209,9 +213,9 @@ def test_the_new_tasks_runs_have_their_history_label(built: tuple[AppContext, An
         record, ctx.tasks.history_labels())
 
 
-def test_the_new_task_joins_its_compare_group(built: tuple[AppContext, Any],
+def test_the_new_task_joins_its_compare_group(built: tuple[AppContext, Any, PageParts],
                                               example: Example) -> None:
-    ctx, demo = built
+    ctx, demo, parts = built
     radio = next(c for c in demo.config["components"]
                  if c["props"].get("elem_id") == "compare-task")
     labels = dict((value, label) for label, value in radio["props"]["choices"])

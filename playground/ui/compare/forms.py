@@ -126,7 +126,6 @@ def entries_overrides(task: str, states: list[Any], values: list[Any]
 def wire_entry_forms(ctx: AppContext, page: Any) -> None:
     """An entry's form follows its model (and the task): when either changes, and when the
     page opens. `page` is the tab's ComparePage."""
-    assert ctx.token_state is not None
     forms: list[EntryForm] = page.entry_forms
     for i, (ref, box, form) in enumerate(zip(page.refs, page.overrides, forms, strict=True)):
         async def changed(ref_value: Any, json_box: Any, task: str, token: Any = None,

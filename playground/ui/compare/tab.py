@@ -34,7 +34,8 @@ ENTRY_HINT = ("Pick a model or a ready-made preset from the list, or type a Repl
               "model's name, e.g. nightmareai/real-esrgan")
 
 
-def build(ctx: AppContext) -> None:
+def build(ctx: AppContext) -> CompareAdd:
+    """The Compare tab; returns its form, for History's Add to Compare."""
     gr.Markdown("Run **2 to 4 models** on the same input and the same seed, side by side. "
                 "Vote on the outputs, then save the comparison (a file to load here again, "
                 "and a report to share) or load a saved one to see it again and re-run it.",
@@ -130,7 +131,6 @@ def build(ctx: AppContext) -> None:
                        columns, heads, images, texts, votes, summary, json_file, html_file,
                        ctx.data_dir, entry_forms)
     wire_entry_forms(ctx, page)
-    assert ctx.token_state is not None, "the shell creates token_state before building tabs"
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
     # through a partial, and would pass no request (the runs' owner, the token's cookie).
     run_event = run_btn.click(bind(compare, ctx, page),
@@ -163,6 +163,5 @@ def build(ctx: AppContext) -> None:
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
     # History's Add to Compare writes this form (what `switch` updates, in its order)
-    ctx.compare_add = CompareAdd(ctx, page, [prompt, image, audio, *refs, *overrides, shared,
-                                             grid_box, grid_ref, x_name, x_vals, y_name,
-                                             y_vals, grid_image], switch)
+    return CompareAdd(ctx, page, [prompt, image, audio, *refs, *overrides, shared, grid_box,
+                                  grid_ref, x_name, x_vals, y_name, y_vals, grid_image], switch)

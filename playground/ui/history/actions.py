@@ -16,6 +16,7 @@ from playground.ui.history import view as hv
 from playground.ui.kit.messages import Message
 from playground.ui.kit.runner import pill
 from playground.ui.kit.status_text import status_for
+from playground.ui.parts import PageParts
 
 # where a chat's message starts inside its rendered prompt (each chat format's last marker)
 _MESSAGE_AFTER = ("<|end_header_id|>\n\n", "<|im_start|>user\n", "[INST] ", "User: ")
@@ -42,32 +43,33 @@ def values_of(history: RunHistory, record: RunRecord) -> dict[str, Any]:
     return values
 
 
-def open_in_tab(ctx: AppContext, history: RunHistory, record: RunRecord | None,
-                status: gr.Markdown) -> dict[Any, Any]:
+def open_in_tab(ctx: AppContext, parts: PageParts, history: RunHistory,
+                record: RunRecord | None, status: gr.Markdown) -> dict[Any, Any]:
     """Switch to the run's tab with its inputs filled in, ready to tweak. Values only (no
     component updates): a chat's message box keeps the Send and Stop buttons Chat gives it."""
     if record is None:
         return {status: status_for(Message(
             "Not found", "That run is not in your history any more."))}
-    if record.tab not in ctx.reopen.forms or ctx.tabs is None:
+    if record.tab not in ctx.reopen.forms:
         return {status: status_for(Message(
             "No tab for it", f"Runs from the {record.tab} tab cannot be put back in a tab; "
             "use Run again.", "warning"))}
     out = ctx.reopen.fill(record.tab, values_of(history, record))
-    out[ctx.tabs] = gr.Tabs(selected=record.tab)
+    out[parts.tabs] = gr.Tabs(selected=record.tab)
     out[status] = ""
     return out
 
 
-def add_to_compare(ctx: AppContext, history: RunHistory, record: RunRecord | None,
-                   status: gr.Markdown, form: list[Any]) -> dict[Any, Any]:
+def add_to_compare(ctx: AppContext, parts: PageParts, history: RunHistory,
+                   record: RunRecord | None, status: gr.Markdown,
+                   form: list[Any]) -> dict[Any, Any]:
     """The run as an entry of the Compare tab (model, pinned version, settings, shared inputs,
     its saved output in its pane), then the Compare tab."""
-    add = ctx.compare_add
+    add = parts.compare_add
     if record is None:
         return {status: status_for(Message(
             "Not found", "That run is not in your history any more."))}
-    if add is None or ctx.tabs is None:
+    if add is None:
         return {status: status_for(Message(
             "No Compare tab", "This playground has no Compare tab.", "warning"))}
     text = hv.output_text(record)
@@ -83,7 +85,7 @@ def add_to_compare(ctx: AppContext, history: RunHistory, record: RunRecord | Non
     if added.slot is None:
         return {status: status_for(Message("Not added", added.said, "warning"))}
     out = dict(added.updates)
-    out[ctx.tabs] = gr.Tabs(selected="compare")
+    out[parts.tabs] = gr.Tabs(selected="compare")
     out[status] = f"{pill('ok', 'Added')} to Compare as Entry {added.slot + 1}."
     return out
 

@@ -38,6 +38,7 @@ from playground.ui.kit.runner import (
     run_panel,
 )
 from playground.ui.kit.status_text import status_for
+from playground.ui.parts import PageParts
 
 TAB = "history"
 
@@ -55,13 +56,14 @@ class HistoryTab:
     view: gr.State
     detail: hv.Detail
     again: RunPanel
+    parts: PageParts  # the page's tabs and Compare's form (Open in its tab, Add to Compare)
 
     @property
     def listing(self) -> list[Any]:
         return [self.runs, self.summary, self.view, self.newer, self.older, self.model]
 
 
-def build(ctx: AppContext) -> None:
+def build(ctx: AppContext, parts: PageParts) -> None:
     history = ctx.service.history
     if history is None:
         gr.Markdown("This playground keeps no history of runs.", elem_id=f"{TAB}-off")
@@ -113,7 +115,7 @@ def build(ctx: AppContext) -> None:
                     open_tab = gr.Button("Open in its tab", elem_id=f"{TAB}-open-tab",
                                          size="sm")
                     to_compare = gr.Button("Add to Compare", elem_id=f"{TAB}-add-compare",
-                                           size="sm", visible=ctx.compare_add is not None)
+                                           size="sm", visible=parts.compare_add is not None)
                     code_btn = gr.Button("Code", elem_id=f"{TAB}-code", size="sm")
                     download = gr.DownloadButton("Download", elem_id=f"{TAB}-download",
                                                  size="sm")
@@ -130,14 +132,14 @@ def build(ctx: AppContext) -> None:
     # one logs box: the opened run's, then those of its Run again
     detail = hv.Detail(box, hint, head, images, text, inputs, files, again.logs, download,
                        delete, confirm, note, again.details)
-    tab = HistoryTab(history, runs, summary, newer, older, model, view, detail, again)
+    tab = HistoryTab(history, runs, summary, newer, older, model, view, detail, again, parts)
     filters = [search, task, model, status, when]
 
     # on page load; on every visit to the tab; on filters
     # (one progress target each: why in tests/ui/test_progress_targets.py)
     gr.on(None, bind(first_page, ctx, tab), inputs=[], outputs=tab.listing,
           show_progress="hidden", show_progress_on=tab.listing[:1], api_visibility="private")
-    shown = [ctx.tab_blocks[TAB].select] if TAB in ctx.tab_blocks else []
+    shown = [parts.tab_blocks[TAB].select] if TAB in parts.tab_blocks else []
     gr.on([*shown, refresh.click, search.submit, task.change, model.change, status.change,
            when.change], bind(list_page, ctx, tab, 0), inputs=[view, *filters],
           outputs=tab.listing, show_progress="hidden", show_progress_on=tab.listing[:1],
@@ -159,24 +161,21 @@ def build(ctx: AppContext) -> None:
                   outputs=[*tab.listing, box, hint, delete, confirm], api_visibility="private")
     # no progress overlay: it would cover every field it fills (Chat's Stop button too)
     open_tab.click(bind(open_in_tab, ctx, tab), inputs=[view],
-                   outputs=_open_outputs(ctx, detail), api_visibility="private",
+                   outputs=_open_outputs(ctx, parts, detail), api_visibility="private",
                    show_progress="hidden")
-    if ctx.compare_add is not None:
-        add = ctx.compare_add
+    if parts.compare_add is not None:
+        add = parts.compare_add
         to_compare.click(bind(add_to_compare, ctx, tab), inputs=[view, *add.form],
-                         outputs=[*([ctx.tabs] if ctx.tabs else []), *add.outputs,
-                                  detail.status],
+                         outputs=[parts.tabs, *add.outputs, detail.status],
                          api_visibility="private", show_progress="hidden")
-    assert ctx.token_state is not None
     again_btn.click(bind(run_again, ctx, tab), inputs=[view, ctx.token_state],
                     outputs=_unique([*again.outputs, *detail.outputs, *tab.listing]),
                     show_progress="minimal", api_visibility="private",
                     concurrency_limit=4, concurrency_id=f"{TAB}-again")
 
 
-def _open_outputs(ctx: AppContext, detail: hv.Detail) -> list[Any]:
-    tabs = [ctx.tabs] if ctx.tabs is not None else []
-    return [*tabs, *ctx.reopen.inputs(), detail.status]
+def _open_outputs(ctx: AppContext, parts: PageParts, detail: hv.Detail) -> list[Any]:
+    return [parts.tabs, *ctx.reopen.inputs(), detail.status]
 
 
 def _unique(components: list[Any]) -> list[Any]:
@@ -262,7 +261,7 @@ def open_in_tab(ctx: AppContext, tab: HistoryTab, view: hv.View,
                 request: gr.Request | None = None) -> dict[Any, Any]:
     """Switch to the run's tab with its inputs filled in, ready to tweak."""
     record = tab.history.get(owner_of(ctx, request), view.opened)
-    return actions.open_in_tab(ctx, tab.history, record, tab.detail.status)
+    return actions.open_in_tab(ctx, tab.parts, tab.history, record, tab.detail.status)
 
 
 def add_to_compare(ctx: AppContext, tab: HistoryTab, view: hv.View,
@@ -270,7 +269,8 @@ def add_to_compare(ctx: AppContext, tab: HistoryTab, view: hv.View,
     """The opened run as an entry of the Compare tab, then that tab. (`request` before the
     form's values: Gradio puts it at its parameter's place among the inputs.)"""
     record = tab.history.get(owner_of(ctx, request), view.opened)
-    return actions.add_to_compare(ctx, tab.history, record, tab.detail.status, list(form))
+    return actions.add_to_compare(ctx, tab.parts, tab.history, record, tab.detail.status,
+                                  list(form))
 
 
 async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,

@@ -349,7 +349,6 @@ def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
     (uploads are still confined to its cache), so a text file posing as an image reaches our
     checks and gets a clear message instead of failing inside Gradio's image decoding.
     """
-    assert ctx.token_state is not None, "the shell creates token_state before building tabs"
     triggers = [run_btn.click, *(extra_triggers or [])]
     event = gr.on(
         triggers, fn, inputs=[*inputs, ctx.token_state], outputs=[*outputs, *panel.outputs],

@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 from playground.service import BrowserKeys, is_sealed, new_owner_id
+from playground.ui.gradio_compat import label_in_config
 from playground.ui.serving.browser_cookie import browser_of
 
 MAX_SESSIONS = 20_000  # cookieless page sessions remembered at once; the oldest forgotten first
@@ -78,3 +79,23 @@ def wire(demo: gr.Blocks, owners: Owners) -> None:
         owners.forget(request)
 
     demo.unload(closed)
+
+
+# A new key: what earlier releases kept under theirs ("replicate-playground-token" and
+# "-owner") was encrypted with a key every page was given, so page.js deletes it.
+TOKEN_STORAGE_KEY = "replicate-playground-sealed-token"
+# BrowserState always encrypts in the browser, with a key it puts in the page's config: that
+# layer hides nothing (anyone can read the config), so its key is this public constant. What it
+# wraps is already sealed by the server (`Owners.seal`).
+STATE_KEY = "public-not-a-secret:the-token-is-sealed-by-the-server"
+
+
+def token_state() -> gr.BrowserState:
+    """The browser's saved token (sealed), labelled so the API documents it as "API token"
+    (every event's `token` parameter is optional: none means the server's own token; an API
+    client sends its own token as it is).
+
+    BrowserState takes no label (ui/gradio_compat.py adds one to this instance's config)."""
+    state = gr.BrowserState(None, storage_key=TOKEN_STORAGE_KEY, secret=STATE_KEY, render=False)
+    label_in_config(state, "API token")
+    return state
