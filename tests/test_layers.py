@@ -34,8 +34,11 @@ ALLOWED: dict[str, set[str]] = {
     "history": {"files", "forms", "results"},
     "service": {"playground", "background", "chat_prompt", "config", "files", "forms",
                 "history", "presets", "replicate", "results", "run_code", "tasks"},
-    "compare": {"config", "forms", "results", "presets", "tasks", "service"},
-    "ui": {"background", "compare", "forms", "presets", "results", "service", "tasks"},
+    "compare": {"config", "forms", "results", "presets", "run_code", "tasks", "service"},
+    # the page: the service, and the pure parts it shows (forms, results, presets, the table,
+    # a run as code) and config's served folders; never the client, files, history or engine
+    "ui": {"background", "compare", "config", "forms", "presets", "results", "run_code",
+           "service", "tasks"},
     # compare/ and history/ are below ui/ and use no gradio (THIRD_PARTY)
     "engine": {"config", "addresses"},  # reached only over HTTP: nothing above it
     "cli": {"config", "compare", "engine", "history", "service", "ui"},

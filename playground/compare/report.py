@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from playground.service import format_seconds
+from playground.results import format_seconds
 
 from .forms import TASKS
 from .prices import cost_note, cost_text

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from playground.service import OnUpdate, RunResult, RunUpdate
+from playground.results import RunResult, RunUpdate
+from playground.service import OnUpdate
 
 from .prices import PriceTable
 from .session import CompareSession, Run, output_text, relative_name

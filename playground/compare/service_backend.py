@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playground.service import OnUpdate, RunResult, Service
+from playground.results import RunResult
+from playground.service import OnUpdate, Service
 
 PRESET_PREFIX = "preset:"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from playground.service import format_seconds
+from playground.results import format_seconds
 
 from .session import CompareSession, Run, resolve_name
 

@@ -24,42 +24,19 @@ the calling task cancels the prediction on the backend. Every finished run passe
 method, which calls each hook in `Service.on_finished` (e.g. a run history).
 """
 
-from playground.config import private_dir, private_paths, served_dirs
+# The service's own API is below (`Service`, its types, its error tree `errors`). The pure
+# packages it works with (forms, results, presets, run_code, tasks, config) are imported from
+# where they live; these few come from below the service, for the page (tests/test_layers.py).
 from playground.files.datauri import human_size
 from playground.files.uploads import pixel_problem
-from playground.forms import (
-    Field,
-    InputForm,
-    InputProblem,
-    OutputView,
-    SchemaProblem,
-    coerce_inputs,
-    media_kind,
-    model_from_query,
-    read_query,
-    share_query,
-)
-from playground.history import (
-    Caller,
-    Filters,
-    Page,
-    Pruned,
-    RunHistory,
-    RunRecord,
-    is_owner_id,
-    new_owner_id,
-)
+from playground.history import Caller, Filters, RunHistory, RunRecord, new_owner_id
 from playground.history.recorder import INTERRUPTED, calling, claim
-from playground.presets import BackendKind, Preset, Task
 from playground.replicate import scrub
-from playground.results import Reused, RunResult, RunUpdate, format_seconds, parse_progress
-from playground.run_code import LANGUAGES, RunCall, call_for_run, run_call, snippets
 
 from . import errors
 from .backend import Backend
 from .browser_keys import Browser, BrowserKeys, is_sealed
-from .catalog import Catalog, CollectionCard, ModelCard, ModelProblem, ModelSetup
-from .chat import ChatTurn, chat_inputs
+from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup
 from .core import OnFinished, OnUpdate, Service
 from .schema import InputSchema
 from .secrets import REDACTED
@@ -70,17 +47,10 @@ __all__ = [
     "Backend",
     "Browser",
     "BrowserKeys",
-    "BackendKind",
     "Caller",
     "Filters",
-    "LANGUAGES",
     "REDACTED",
     "Catalog",
-    "ChatTurn",
-    "CollectionCard",
-    "Field",
-    "InputForm",
-    "InputProblem",
     "InputSchema",
     "ModelCard",
     "ModelProblem",
@@ -88,40 +58,15 @@ __all__ = [
     "ModelSetup",
     "OnFinished",
     "OnUpdate",
-    "Page",
-    "Preset",
-    "Pruned",
-    "Reused",
     "RunHistory",
     "RunRecord",
-    "OutputView",
-    "RunCall",
-    "RunResult",
-    "RunUpdate",
-    "SchemaProblem",
     "Service",
-    "Task",
     "calling",
     "claim",
-    "call_for_run",
-    "chat_inputs",
-    "coerce_inputs",
     "errors",
-    "format_seconds",
     "human_size",
-    "is_owner_id",
     "is_sealed",
     "new_owner_id",
-    "media_kind",
-    "model_from_query",
-    "parse_progress",
     "pixel_problem",
-    "private_dir",
-    "private_paths",
-    "read_query",
-    "run_call",
     "scrub",
-    "served_dirs",
-    "share_query",
-    "snippets",
 ]

@@ -13,7 +13,8 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from playground.service import BrowserKeys, Service, private_paths, served_dirs
+from playground.config import private_paths, served_dirs
+from playground.service import BrowserKeys, Service
 from playground.tasks import TABLE, PageTab
 from playground.ui.context import AppContext, make_context
 from playground.ui.parts import PageParts

@@ -86,7 +86,7 @@ def test_per_token_estimate(tmp_path: Path) -> None:
 async def test_runner_prices_a_chat_run_per_token(tmp_path: Path) -> None:
     from playground.compare import Runner
     from playground.compare.session import Run
-    from playground.service import RunResult
+    from playground.results import RunResult
 
     runner = Runner(object(), data_dir=tmp_path)  # type: ignore[arg-type]
     run = Run(round=1, entry=0)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from playground.compare import CompareSession, Entry, PriceTable, Runner
-from playground.service import RunResult, RunUpdate
+from playground.results import RunResult, RunUpdate
 
 
 def result(pid: str, ref: str, input: dict[str, Any], *, output: Any = None,

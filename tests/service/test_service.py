@@ -17,8 +17,8 @@ from playground.engine.server import EngineThread
 from playground.files import UnsupportedFile
 from playground.presets import Preset
 from playground.replicate import errors
-from playground.results import RunUpdate, parse_progress
-from playground.service import Backend, RunResult, Service
+from playground.results import RunResult, RunUpdate, parse_progress
+from playground.service import Backend, Service
 from playground.service import errors as service_errors
 from playground.tasks import TABLE, TaskRow
 

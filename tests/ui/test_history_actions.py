@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from playground.history import FinishedRun, InputFile, RunStore
-from playground.service import RunHistory, Service, snippets
+from playground.run_code import snippets
+from playground.service import RunHistory, Service
 from playground.ui.app import build_page
 from playground.ui.context import AppContext, make_context
 from playground.ui.history import actions as actions

@@ -6,7 +6,8 @@ import pytest
 
 from playground.replicate import errors
 from playground.replicate.types import Prediction
-from playground.service import RunResult, scrub
+from playground.results import RunResult
+from playground.service import scrub
 from playground.service.errors import MissingInput, UnknownPreset, UnsupportedFile
 from playground.ui.kit.messages import describe, for_result
 

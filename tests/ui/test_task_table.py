@@ -68,7 +68,8 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import OnUpdate, RunResult
+from playground.service import OnUpdate
+from playground.results import RunResult
 from playground.tasks import TaskRow
 from playground.ui.kit import widgets
 from playground.ui.context import AppContext

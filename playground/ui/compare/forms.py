@@ -18,7 +18,8 @@ from typing import Any
 import gradio as gr
 
 from playground.compare.forms import FormProblem, entry_form, entry_overrides, parse_json_object
-from playground.service import InputForm, ModelProblem, ModelSetup
+from playground.forms import InputForm
+from playground.service import ModelProblem, ModelSetup
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
 from playground.ui.kit.schema_form import form_values, render_form

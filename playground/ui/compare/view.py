@@ -20,7 +20,8 @@ from playground.compare.forms import LOCAL_STARTERS, local_models
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.compare.verdicts import round_findings
-from playground.service import RunResult, format_seconds, scrub
+from playground.results import RunResult, format_seconds
+from playground.service import scrub
 from playground.ui.compare.forms import EntryForm
 from playground.ui.context import AppContext
 from playground.ui.kit import messages

@@ -9,7 +9,8 @@ from typing import Any
 import gradio as gr
 
 from playground.compare.from_history import NoComparison, entry_from_run
-from playground.service import RunCall, RunHistory, RunRecord, call_for_run
+from playground.run_code import RunCall, call_for_run
+from playground.service import RunHistory, RunRecord
 from playground.ui.compare.add import add_entry
 from playground.ui.context import AppContext
 from playground.ui.history import view as hv

@@ -15,14 +15,8 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import (
-    INTERRUPTED,
-    OnUpdate,
-    RunHistory,
-    RunResult,
-    errors,
-    scrub,
-)
+from playground.results import RunResult
+from playground.service import INTERRUPTED, OnUpdate, RunHistory, errors, scrub
 from playground.ui.context import AppContext
 from playground.ui.history import actions as actions
 from playground.ui.history import view as hv

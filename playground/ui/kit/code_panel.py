@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import LANGUAGES, RunCall, snippets
+from playground.run_code import LANGUAGES, RunCall, snippets
 
 _LANGUAGE_OF = {"Python": "python", "JavaScript": "javascript", "cURL": "shell",
                 "Python (playground)": "python"}

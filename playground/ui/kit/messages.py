@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from playground.results import UNAVAILABLE, Failure, failure_of
-from playground.service import RunResult, errors, scrub
+from playground.results import UNAVAILABLE, Failure, RunResult, failure_of
+from playground.service import errors, scrub
 
 log = logging.getLogger("playground.ui")
 

@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from playground.service import Preset, Service, Task
+from playground.presets import Preset, Task
+from playground.service import Service
 
 log = logging.getLogger("playground.ui")
 

@@ -24,19 +24,9 @@ from typing import Any, Literal
 import gradio as gr
 
 from playground.background import in_background
-from playground.service import (
-    Caller,
-    OnUpdate,
-    RunCall,
-    RunResult,
-    RunUpdate,
-    call_for_run,
-    calling,
-    claim,
-    errors,
-    format_seconds,
-    scrub,
-)
+from playground.results import RunResult, RunUpdate, format_seconds
+from playground.run_code import RunCall, call_for_run
+from playground.service import Caller, OnUpdate, calling, claim, errors, scrub
 from playground.ui.context import AppContext
 from playground.ui.kit import messages
 from playground.ui.kit.code_panel import CodePanel, code_panel

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import Field, InputForm, OutputView, media_kind
+from playground.forms import Field, InputForm, OutputView, media_kind
 
 IN_VIEW = 6  # fields shown before "More inputs" (required ones always are)
 _ID = re.compile(r"[^A-Za-z0-9_-]+")

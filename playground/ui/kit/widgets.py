@@ -11,7 +11,9 @@ from typing import Any
 import gradio as gr
 from PIL import Image, ImageOps
 
-from playground.service import RunResult, Task, human_size
+from playground.presets import Task
+from playground.results import RunResult
+from playground.service import human_size
 from playground.ui.context import AppContext
 from playground.ui.kit import messages
 from playground.ui.kit.inputs import image_size, readable_image

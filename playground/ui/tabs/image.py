@@ -10,8 +10,8 @@ from typing import Any
 
 import gradio as gr
 
-from playground.results import Failure
-from playground.service import OnUpdate, RunResult, errors
+from playground.results import Failure, RunResult
+from playground.service import OnUpdate, errors
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets

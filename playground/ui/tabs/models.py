@@ -14,19 +14,10 @@ from typing import Any
 import gradio as gr
 
 from playground.compare import PriceTable, format_cost
-from playground.service import (
-    InputProblem,
-    ModelCard,
-    ModelProblem,
-    ModelSetup,
-    OnUpdate,
-    RunResult,
-    coerce_inputs,
-    model_from_query,
-    read_query,
-    run_call,
-    share_query,
-)
+from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
+from playground.results import RunResult
+from playground.run_code import run_call
+from playground.service import ModelCard, ModelProblem, ModelSetup, OnUpdate
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
 from playground.ui.kit import widgets

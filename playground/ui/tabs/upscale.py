@@ -6,7 +6,8 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import OnUpdate, RunResult
+from playground.results import RunResult
+from playground.service import OnUpdate
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
