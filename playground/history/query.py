@@ -28,6 +28,7 @@ class Filters:
     since: float | None = None  # epoch seconds, inclusive
     until: float | None = None  # epoch seconds, exclusive
     text: str | None = None  # words, each matched as a prefix, all required
+    ended: bool = False  # only runs that have ended (leave out those still running)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def where(scope: Scope, filters: Filters, *, search: str,
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if filters.ended:
+        clauses.append("runner IS NULL")
     if filters.since is not None:
         clauses.append("started_at >= ?")
         params.append(filters.since)

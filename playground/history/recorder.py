@@ -3,8 +3,10 @@ an identical earlier run that answers it instead of the backend.
 
 The tab that starts a run says who runs it (`with calling(Caller(owner, tab)):`, a context
 variable, like the client's retry listener), so the service's methods keep their signatures;
-the service calls `pending()` before anything is sent, `cached()` to skip the backend, and
-`record()` / `interrupted()` from the one place every run ends.
+the service calls `pending()` before anything is sent, `cached()` to skip the backend,
+`begin()` once the backend has the prediction (the run is in the history while it runs, so a
+crash cannot lose it), `progress()` as it streams, and `record()` / `interrupted()` from the one
+place every run ends (in place of the row `begin` made).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from playground.history.cache import cache_key, repeatable
 from playground.history.record import BackendKind, FinishedRun, RunRecord, is_owner_id
+from playground.history.rows import RUNNING
 from playground.history.runs import Caller, Estimate, RunHistory
 from playground.results import RunResult
 
@@ -61,6 +64,7 @@ class PendingRun:
     secrets: frozenset[str] = frozenset()
     may_reuse: bool = False  # an identical saved run may answer it (see `cached`)
     started_at: float = field(default_factory=time.time)
+    record_id: str | None = None  # its row in the history, once `Recorder.begin` stored it
 
 
 class Recorder:
@@ -102,6 +106,29 @@ class Recorder:
             return None
         return self.history.result_of(record, took=time.time() - pending.started_at)
 
+    def begin(self, pending: PendingRun, prediction_id: str | None, status: str) -> bool:
+        """Store the run as it starts (the backend has it): in the history while it runs.
+        False when it could not be stored (logged; the run goes on, recorded when it ends)."""
+        model, _, version = pending.ref.partition(":")
+        record = self._keep(FinishedRun(
+            task=self._task(pending), tab=self._tab(pending), model=model, version=version or None,
+            backend_kind=self.backend_kind, backend_url=self.backend_url,
+            status=status if status in RUNNING else "starting", inputs=pending.inputs,
+            prediction_id=prediction_id or None, started_at=pending.started_at,
+            secret_inputs=pending.secrets, snippet=pending.snippet), begin=True)
+        pending.record_id = None if record is None else record.id
+        return record is not None
+
+    def progress(self, pending: PendingRun, status: str, output: Any, logs: str) -> None:
+        """What a running run has written so far (its text, logs): kept should the app die."""
+        if pending.record_id is None:
+            return
+        try:
+            self.history.store.progress(pending.record_id, output=output, logs=logs,
+                                        status=status if status in RUNNING else "processing")
+        except Exception as exc:  # the run itself goes on: never fail it for its record
+            log.warning("could not save a run's progress: %s", type(exc).__name__)
+
     def record(self, pending: PendingRun, result: RunResult) -> RunRecord | None:
         """Keep a finished run; a failure to keep it is logged and said, never raised."""
         run = FinishedRun(
@@ -112,26 +139,37 @@ class Recorder:
             logs=result.logs, error=result.error, metrics=dict(result.metrics),
             cost_usd=self._cost(result), started_at=pending.started_at,
             secret_inputs=pending.secrets, cache_key=pending.key, snippet=pending.snippet)
-        return self._keep(run)
+        return self._keep(run, pending.record_id)
 
-    def interrupted(self, pending: PendingRun, prediction_id: str | None) -> RunRecord | None:
-        """A run canceled before it ended (Stop, or the page went away): kept as canceled."""
+    def interrupted(self, pending: PendingRun, prediction_id: str | None, *,
+                    status: str = "canceled", error: str = INTERRUPTED, output: Any = None,
+                    logs: str = "") -> RunRecord | None:
+        """A run that ended before its prediction did, with what it had written so far:
+        "canceled" when it was stopped here (Stop, or the page went away: the prediction was
+        canceled too), "interrupted" when the backend was lost (`error` says how)."""
         model, _, version = pending.ref.partition(":")
         return self._keep(FinishedRun(
             task=self._task(pending), tab=self._tab(pending), model=model, version=version or None,
-            backend_kind=self.backend_kind, backend_url=self.backend_url, status="canceled",
-            inputs=pending.inputs, prediction_id=prediction_id, error=INTERRUPTED,
-            started_at=pending.started_at, secret_inputs=pending.secrets,
-            snippet=pending.snippet))
+            backend_kind=self.backend_kind, backend_url=self.backend_url, status=status,
+            inputs=pending.inputs, output=output, prediction_id=prediction_id, logs=logs,
+            error=error, started_at=pending.started_at, secret_inputs=pending.secrets,
+            snippet=pending.snippet), pending.record_id)
 
-    def _keep(self, run: FinishedRun) -> RunRecord | None:
+    def _keep(self, run: FinishedRun, record_id: str | None = None, *,
+              begin: bool = False) -> RunRecord | None:
+        """Stored: as a new run, as a run starting (`begin`), or in place of `record_id`."""
         caller = current_caller()
         # No caller (a script calling the service): kept under an id no browser holds, so
         # only the shared history shows it.
         owner = caller.owner if caller is not None and is_owner_id(caller.owner) else \
             f"unclaimed-{secrets.token_urlsafe(12)}"
+        store = self.history.store
         try:
-            return self.history.store.record(run, owner)
+            if begin:
+                return store.begin(run, owner)
+            if record_id is not None:
+                return store.finish(record_id, run, owner)
+            return store.record(run, owner)
         except Exception as exc:  # the run itself worked: never fail it for its record
             log.warning("could not record a run in the history: %s", type(exc).__name__)
             return None

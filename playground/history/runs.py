@@ -81,8 +81,9 @@ class RunHistory:
         return self.store.delete(run_id, scope)
 
     def last(self, owner: Any, tab: str) -> RunRecord | None:
-        """The newest run started from `tab` (what a reloaded tab shows again)."""
-        runs = self.page(owner, Filters(tab=tab), limit=1).runs
+        """The newest run started from `tab` that has ended (what a reloaded tab shows again:
+        one still running is not a result yet)."""
+        runs = self.page(owner, Filters(tab=tab, ended=True), limit=1).runs
         return runs[0] if runs else None
 
     # --- a record's files ---------------------------------------------------------------

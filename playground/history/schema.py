@@ -8,6 +8,9 @@ Versions:
   1  runs, their files, and the files themselves (for the size cap and shared-file deletes)
   2  text search: an FTS5 index over prompts and transcripts, or, where SQLite was built
      without FTS5, a lower-cased copy searched with LIKE
+  3  runs kept while they run: `runner` names the app process running one (NULL once it
+     ended), so a run whose process died (a kill -9) is found and marked interrupted; the
+     search index follows a row's text as it is updated
 """
 
 from __future__ import annotations
@@ -99,6 +102,20 @@ def has_fts5(conn: sqlite3.Connection) -> bool:
         return False
 
 
+V3 = """
+ALTER TABLE runs ADD COLUMN runner TEXT;
+CREATE INDEX runs_running ON runs (runner) WHERE runner IS NOT NULL;
+"""
+
+# A running row's text is saved as it streams: the FTS index follows (v2 indexed inserts only).
+V3_FTS = """
+CREATE TRIGGER runs_fts_update AFTER UPDATE OF search_text ON runs BEGIN
+    INSERT INTO runs_fts (runs_fts, rowid, search_text) VALUES ('delete', old.seq, old.search_text);
+    INSERT INTO runs_fts (rowid, search_text) VALUES (new.seq, new.search_text);
+END;
+"""
+
+
 def _v1(conn: sqlite3.Connection, fts: bool) -> None:
     _run(conn, V1)
 
@@ -108,7 +125,15 @@ def _v2(conn: sqlite3.Connection, fts: bool) -> None:
     _run(conn, V2_FTS if fts else V2_LIKE)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection, fts: bool) -> None:
+    _run(conn, V3)
+    # the search v2 chose for this database, whatever this SQLite could do now
+    row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
+    if row is not None and row[0] == "fts5":
+        _run(conn, V3_FTS)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

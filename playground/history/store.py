@@ -10,14 +10,12 @@ whatever id it sends.
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,36 +30,24 @@ from playground.history.record import (
     is_run_id,
 )
 from playground.history.redact import clean_text
-from playground.history.search_text import SNIPPET_CHARS, list_texts
+from playground.history.rows import (
+    COLUMNS,
+    STARTED_AT,
+    Page,
+    Pruned,
+    dumps,
+    records,
+    run_row,
+    search_texts,
+)
+from playground.history.runners import Runners
 
 DB_NAME = "history.sqlite3"
 DEFAULT_MAX_BYTES = 5 * 1000**3  # outputs kept before the oldest runs are pruned
 _PRUNE_BATCH = 50
-_COLUMNS = ("seq, id, owner, task, tab, model, version, backend_kind, backend_url, "
-            "prediction_id, status, inputs, output, logs, error, metrics, cost_usd, started_at, "
-            "finished_at, cache_key, snippet")
-
-
-@dataclass(frozen=True)
-class Page:
-    runs: list[RunRecord]
-    next_cursor: str | None  # None: this was the last page
-
-
-@dataclass
-class Pruned:
-    """What a prune or a delete removed."""
-
-    runs: int = 0
-    files: int = 0
-    bytes: int = 0
-    removed_ids: list[str] = field(default_factory=list)
-
-    def add(self, other: Pruned) -> None:
-        self.runs += other.runs
-        self.files += other.files
-        self.bytes += other.bytes
-        self.removed_ids += other.removed_ids
+# What a run whose app process died before it ended (a kill -9, a crash) is marked with.
+APP_STOPPED = ("Interrupted: the playground stopped while this ran (it was closed, crashed or "
+               "was killed); what it had written by then is kept")
 
 
 class RunStore:
@@ -87,6 +73,10 @@ class RunStore:
             schema.migrate(conn, fts=fts)
             row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
             self.search = str(row[0])  # "fts5" or "like"
+        # Runs this process starts are claimed by it while they run; those of a process that
+        # died (a kill -9 mid-run) are marked interrupted now, as this store opens.
+        self.runners = Runners(self.data_dir)
+        self.recovered = self.recover()
 
     # --- connections ---------------------------------------------------------------------
 
@@ -120,6 +110,9 @@ class RunStore:
         conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Runs still running here are left to the next store opened on the folder (marked
+        interrupted then)."""
+        self.runners.close()
         with self._guard:
             for conn in self._all:
                 conn.close()
@@ -130,49 +123,92 @@ class RunStore:
 
     def record(self, run: FinishedRun, owner: str) -> RunRecord:
         """Store a finished run (its files saved by content hash); returns the stored record."""
+        return self._insert(run, owner, None)
+
+    def begin(self, run: FinishedRun, owner: str) -> RunRecord:
+        """Store a run as it starts (`run.status`: "starting" or "processing"), claimed by
+        this process until `finish`: should the process die first, the next store opened on
+        this folder marks it interrupted, with what `progress` had kept."""
+        return self._insert(run, owner, self.runners.mine())
+
+    def progress(self, run_id: str, *, status: str, output: Any, logs: str) -> bool:
+        """A running run so far: its status, output (the text streamed) and logs; no files.
+        False when there is no such running row (deleted, or it has already ended)."""
+        if not is_run_id(run_id):
+            return False
+        kept = self.files.output(output)
+        with self._write, self._transaction() as conn:
+            row = conn.execute("SELECT inputs, snippet FROM runs WHERE id = ? AND runner IS "
+                               "NOT NULL", (run_id,)).fetchone()
+            if row is None:
+                return False
+            _, text = search_texts(row[1], json.loads(row[0]), kept.value, self.search)
+            conn.execute(
+                "UPDATE runs SET status = ?, output = ?, logs = ?, search_text = ?, "
+                "finished_at = ? WHERE id = ? AND runner IS NOT NULL",
+                (clean_text(status), dumps(kept.value), clean_text(logs or ""), text,
+                 round(time.time(), 6), run_id))
+        return True
+
+    def finish(self, run_id: str | None, run: FinishedRun, owner: str) -> RunRecord:
+        """A run as it ended, in place of the row `begin` stored (the same id and place in
+        the list); recorded anew when that row is gone (deleted while it ran) or `run_id` is
+        None."""
+        found = self._conn.execute("SELECT seq FROM runs WHERE id = ?", (run_id,)).fetchone() \
+            if run_id and is_run_id(run_id) else None
+        if found is None:
+            return self._insert(run, owner, None)
+        row, refs = run_row(run, owner, self.files, self.search)
+        del row["owner"]  # whoever began it
+        with self._write, self._transaction() as conn:
+            sets = ", ".join(f"{k} = :{k}" for k in row)
+            conn.execute(f"UPDATE runs SET {sets}, runner = NULL WHERE seq = :seq",
+                         {**row, "seq": found[0]})
+            conn.execute("DELETE FROM run_files WHERE run_seq = ?", (found[0],))
+            self._add_files(conn, found[0], refs)
+        return self._after_write(run_id)
+
+    def recover(self) -> int:
+        """Mark every run whose process died before it ended as interrupted (its text so far
+        kept); returns how many. Runs of a live process (this one, or another app on the same
+        folder) are left running."""
+        runners = [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT runner FROM runs WHERE runner IS NOT NULL")]
+        count = 0
+        for runner in runners:
+            if self.runners.alive(runner):
+                continue
+            with self._write, self._transaction() as conn:
+                count += conn.execute(
+                    "UPDATE runs SET status = 'interrupted', error = ?, runner = NULL "
+                    "WHERE runner = ?", (APP_STOPPED, runner)).rowcount
+            self.runners.forget(runner)
+        return count
+
+    def _insert(self, run: FinishedRun, owner: str, runner: str | None) -> RunRecord:
         if not is_owner_id(owner):
             raise ValueError("not an owner id")
-        inputs = self.files.inputs(run.inputs, run.secret_inputs)
-        output = self.files.output(run.output)
-        refs = inputs.files + output.files
-        now = time.time()
-        took = run.metrics.get("client_time")
-        started = run.started_at if run.started_at is not None else (
-            now - float(took) if isinstance(took, int | float) else now)
-        if not math.isfinite(started):
-            started = now
-        snippet, search = list_texts(inputs.value, output.value)
-        if run.snippet:
-            snippet = " ".join(clean_text(run.snippet).split())[:SNIPPET_CHARS]
-            search = f"{snippet}\n{search}"
-        if self.search == "like":
-            search = search.lower()
+        row, refs = run_row(run, owner, self.files, self.search)
         run_id = secrets.token_hex(8)
-        row = {
-            "id": run_id, "owner": owner, "task": clean_text(run.task),
-            "tab": clean_text(run.tab), "model": clean_text(run.model),
-            "version": clean_text(run.version) if run.version else None,
-            "backend_kind": run.backend_kind, "backend_url": clean_text(run.backend_url),
-            "prediction_id": clean_text(run.prediction_id) if run.prediction_id else None,
-            "status": clean_text(run.status), "inputs": _dumps(inputs.value),
-            "output": _dumps(output.value), "logs": clean_text(run.logs or ""),
-            "error": clean_text(run.error) if run.error else None,
-            "metrics": _dumps(_numbers(run.metrics)),
-            "cost_usd": run.cost_usd if isinstance(run.cost_usd, int | float)
-            and math.isfinite(run.cost_usd) else None,
-            "started_at": round(started, 6), "finished_at": round(now, 6),
-            "cache_key": run.cache_key if run.status == "succeeded" else None,
-            "snippet": snippet, "search_text": search,
-        }
+        row = {"id": run_id, **row, "runner": runner}
         with self._write, self._transaction() as conn:
             names = ", ".join(row)
             marks = ", ".join(f":{k}" for k in row)
             seq = conn.execute(f"INSERT INTO runs ({names}) VALUES ({marks})", row).lastrowid
-            conn.executemany("INSERT OR IGNORE INTO files (name, size) VALUES (?, ?)",
-                             [(f.name, f.size) for f in refs])
-            conn.executemany(
-                "INSERT INTO run_files (run_seq, role, key, name) VALUES (?, ?, ?, ?)",
-                [(seq, f.role, f.key, f.name) for f in refs])
+            assert seq is not None
+            self._add_files(conn, seq, refs)
+        return self._after_write(run_id)
+
+    @staticmethod
+    def _add_files(conn: sqlite3.Connection, seq: int, refs: list[FileRef]) -> None:
+        conn.executemany("INSERT OR IGNORE INTO files (name, size) VALUES (?, ?)",
+                         [(f.name, f.size) for f in refs])
+        conn.executemany(
+            "INSERT INTO run_files (run_seq, role, key, name) VALUES (?, ?, ?, ?)",
+            [(seq, f.role, f.key, f.name) for f in refs])
+
+    def _after_write(self, run_id: str) -> RunRecord:
+        """The size cap kept (the oldest runs pruned), and the record as stored."""
         if self.max_bytes is not None:
             pruned = self.prune(self.max_bytes, keep_newest=1)
             self.auto_pruned.add(pruned)
@@ -192,13 +228,15 @@ class RunStore:
     def prune(self, max_bytes: int | None = None, *, older_than: float | None = None,
               keep_newest: int = 0) -> Pruned:
         """Delete the oldest runs (everyone's) until the files fit `max_bytes`, and every run
-        started before `older_than` (epoch seconds). The newest `keep_newest` runs stay."""
+        started before `older_than` (epoch seconds). The newest `keep_newest` runs stay, and
+        so does every run still running (its process is writing to it)."""
         total = Pruned()
         while True:
             usage = self.usage()
             over = max_bytes is not None and usage > max_bytes
             rows = self._conn.execute(
-                "SELECT seq, started_at FROM runs ORDER BY started_at, seq LIMIT ?",
+                "SELECT seq, started_at FROM runs WHERE runner IS NULL "
+                "ORDER BY started_at, seq LIMIT ?",
                 (_PRUNE_BATCH,)).fetchall()
             newest = self._newest_seqs(keep_newest)
             chosen: list[int] = []
@@ -281,7 +319,7 @@ class RunStore:
         return self._get(run_id, scope)
 
     def _get(self, run_id: str, scope: Scope | None) -> RunRecord | None:
-        sql = f"SELECT {_COLUMNS} FROM runs WHERE id = ?"
+        sql = f"SELECT {COLUMNS} FROM runs WHERE id = ?"
         params: list[Any] = [run_id]
         if scope is not None and scope.owner is not None:
             sql += " AND owner = ?"
@@ -297,13 +335,13 @@ class RunStore:
         where, params = query.where(scope, filters or query.Filters(), search=self.search,
                                     after=query.Cursor.decode(cursor))
         rows = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM runs{where} ORDER BY started_at DESC, seq DESC LIMIT ?",
+            f"SELECT {COLUMNS} FROM runs{where} ORDER BY started_at DESC, seq DESC LIMIT ?",
             [*params, limit + 1]).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
         runs = self._records(rows)
         last = rows[-1] if rows else None
-        next_cursor = query.Cursor(last[17], last[0]).encode() if more and last else None
+        next_cursor = query.Cursor(last[STARTED_AT], last[0]).encode() if more and last else None
         return Page(runs, next_cursor)
 
     def count(self, scope: Scope, filters: query.Filters | None = None) -> int:
@@ -316,7 +354,7 @@ class RunStore:
         where, params = query.where(scope, filters or query.Filters(), search=self.search,
                                     after=query.Cursor.decode(cursor))
         rows = self._conn.execute(
-            f"EXPLAIN QUERY PLAN SELECT {_COLUMNS} FROM runs{where} "
+            f"EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM runs{where} "
             "ORDER BY started_at DESC, seq DESC LIMIT ?", [*params, 25]).fetchall()
         return "\n".join(str(r[-1]) for r in rows)
 
@@ -333,7 +371,7 @@ class RunStore:
         """The newest succeeded run of `scope` with this cache key whose files all still exist."""
         if not key:
             return None
-        sql = f"SELECT {_COLUMNS} FROM runs WHERE cache_key = ? AND status = 'succeeded'"
+        sql = f"SELECT {COLUMNS} FROM runs WHERE cache_key = ? AND status = 'succeeded'"
         params: list[Any] = [key]
         if scope.owner is not None:
             sql += " AND owner = ?"
@@ -353,34 +391,5 @@ class RunStore:
     def file_path(self, name: str) -> Path | None:
         return self.files.path_of(name)
 
-    def _records(self, rows: list[tuple[Any, ...]]) -> list[RunRecord]:
-        if not rows:
-            return []
-        seqs = [r[0] for r in rows]
-        refs: dict[int, list[FileRef]] = {s: [] for s in seqs}
-        marks = ", ".join("?" for _ in seqs)
-        sizes = ("SELECT rf.run_seq, rf.role, rf.key, rf.name, coalesce(f.size, 0) "
-                 "FROM run_files rf LEFT JOIN files f ON f.name = rf.name "
-                 f"WHERE rf.run_seq IN ({marks}) ORDER BY rf.rowid")
-        for seq, role, key, name, size in self._conn.execute(sizes, seqs):
-            refs[seq].append(FileRef(role, key, name, int(size)))
-        return [RunRecord(
-            id=r[1], owner=r[2], task=r[3], tab=r[4], model=r[5], version=r[6],
-            backend_kind=r[7], backend_url=r[8], prediction_id=r[9], status=r[10],
-            inputs=json.loads(r[11]), output=json.loads(r[12]) if r[12] else None,
-            files=tuple(refs[r[0]]), logs=r[13], error=r[14], metrics=json.loads(r[15]),
-            cost_usd=r[16], started_at=r[17], finished_at=r[18], cache_key=r[19],
-            snippet=r[20]) for r in rows]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, value in metrics.items():
-        if isinstance(value, int | float) and not isinstance(value, bool) and \
-                value == value and abs(value) != float("inf"):
-            out[clean_text(str(key))] = value
-    return out
+    def _records(self, found: list[tuple[Any, ...]]) -> list[RunRecord]:
+        return records(self._conn, found)

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from playground.files import OutputSaver, SavedOutput, shorten_all
-from playground.history.recorder import PendingRun, Recorder
+from playground.history.recorder import INTERRUPTED, PendingRun, Recorder
 from playground.replicate import AsyncClient, errors
 from playground.replicate.types import Prediction
 from playground.results import RunResult, RunUpdate, parse_progress
 
 from . import secrets
 from .history import pending_run
-from .reporting import OnUpdate, emit, read_stream
+from .live import LiveRun, interruption
+from .reporting import OnUpdate, read_stream
 from .schema import InputSchema
 
 OnFinished = Callable[[RunResult], None]
@@ -49,10 +50,6 @@ class Runs:
             return None
         return self.recorder.cached(pending)
 
-    def _interrupted(self, pending: PendingRun | None, prediction_id: str | None) -> None:
-        if self.recorder is not None and pending is not None:
-            self.recorder.interrupted(pending, prediction_id)
-
     # --- the run loops -------------------------------------------------------------------
 
     async def run(self, ref: str, inputs: dict[str, Any], *, token: str | None,
@@ -62,16 +59,17 @@ class Runs:
         token = token or None
         started = time.monotonic()
         prediction = await self.client.predictions.create(ref, inputs, token=token)
+        live = LiveRun(self.recorder, pending, on_update)  # in the history from now on
         last: tuple[str, str] | None = None
 
         async def report(p: Prediction) -> None:
             nonlocal last
             state = (p.status, p.logs or "")
-            if on_update is None or state == last:
+            if state == last:
                 return
             last = state
-            await emit(on_update, RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
-                                             time.monotonic() - started))
+            await live.update(RunUpdate(p.id, p.status, p.logs or "", parse_progress(p.logs),
+                                        time.monotonic() - started))
 
         try:
             await report(prediction)
@@ -79,8 +77,12 @@ class Runs:
                 prediction, timeout=self.timeout, on_update=report, token=token)
         except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
             await self._shielded_cancel(prediction.id, token)
-            self._interrupted(pending, prediction.id)
+            await live.cut("canceled", INTERRUPTED, prediction.id)
             raise
+        except Exception as exc:  # the backend was lost (a crash, the network): not canceled
+            await live.cut("interrupted", interruption(exc), prediction.id)
+            raise
+        await live.settled()
         return await self.finished(prediction, ref, inputs, started, token, upload_notes, [],
                                    pending)
 
@@ -91,17 +93,24 @@ class Runs:
         token = token or None
         started = time.monotonic()
         stream = self.client.stream(ref, inputs, timeout=self.timeout, token=token)
-        finished = False
+        # In the history once the backend has it, its text kept as it streams.
+        live = LiveRun(self.recorder, pending, on_update)
         try:
-            final, text, logs = await read_stream(stream, on_update, started)
-            finished = True
+            final, text, logs = await read_stream(stream, live.update, started)
             if final is not None and not final.done:  # "done" came before the status settled
                 final = await self.client.predictions.wait(final, timeout=30, token=token)
-        finally:
+        except BaseException as exc:
             await stream.aclose()
-            if not finished and stream.prediction is not None:
-                await self._shielded_cancel(stream.prediction.id, token)
-                self._interrupted(pending, stream.prediction.id)
+            if stream.prediction is not None:  # stop it too, best effort
+                created = stream.prediction.id
+                await self._shielded_cancel(created, token)
+                if isinstance(exc, asyncio.CancelledError):  # the caller stopped it (Stop)
+                    await live.cut("canceled", INTERRUPTED, created)
+                else:  # the backend was lost (a crash, the network): nobody canceled it
+                    await live.cut("interrupted", interruption(exc), created)
+            raise
+        await stream.aclose()
+        await live.settled()
         if final is None:
             raise errors.ReplicateError("the stream ended before the prediction was created")
         if not final.logs and logs:

@@ -16,6 +16,7 @@ from PIL import Image
 from playground.engine.models import registry
 from playground.engine.server import EngineThread
 from playground.history import Filters, RunStore, Scope
+from playground.results import RunUpdate
 from playground.service import Caller, RunHistory, Service, calling
 
 pytestmark = pytest.mark.models
@@ -189,11 +190,18 @@ async def test_another_browser_is_never_answered_with_my_run(
     assert theirs.reused is None and len(_requests(counted)) > before
 
 
-async def test_a_canceled_run_is_kept_as_interrupted(service: Service, small_png: Path) -> None:
+async def test_a_stopped_run_is_kept_as_canceled_with_the_text_shown(service: Service) -> None:
+    shown: list[str] = [""]
+
+    def seen(update: RunUpdate) -> None:
+        if update.text:
+            shown[0] = update.text
+
     with calling(Caller(ME, "chat")):
         task = asyncio.ensure_future(service.chat("Write a very long story.", [],
-                                                  max_tokens=400))
-        await asyncio.sleep(1.5)
+                                                  max_tokens=400, on_update=seen))
+        while len(shown[0]) < 100 and not task.done():
+            await asyncio.sleep(0.1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -201,6 +209,8 @@ async def test_a_canceled_run_is_kept_as_interrupted(service: Service, small_png
     last = service.history.last(ME, "chat")
     assert last is not None and last.status == "canceled"
     assert "Interrupted" in (last.error or "") and last.snippet == "Write a very long story."
+    # what the user was shown when they pressed Stop, every character of it
+    assert len(shown[0]) >= 100 and last.output == [shown[0]]
 
 
 async def test_the_history_survives_a_restart(counted: tuple[EngineThread, Counting],

@@ -26,11 +26,14 @@ ALL = ""  # the "no filter" choice of every dropdown
 WHEN = {"Any time": None, "Last hour": 3600, "Today": 86400, "Last 7 days": 7 * 86400,
         "Last 30 days": 30 * 86400}
 STATUSES = [("Any status", ALL), ("Succeeded", "succeeded"), ("Failed", "failed"),
-            ("Canceled", "canceled")]
+            ("Canceled", "canceled"), ("Interrupted", "interrupted")]
 # a stored run's task -> its label: every task of the table, then "model" and "compare"
 TASK_LABELS = TABLE.history_labels()
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
-_STATUS_PILL = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
+# interrupted: the app or the backend went away mid-run (the run's error says which);
+# starting/processing: still running (its text so far is kept as it streams)
+_STATUS_PILL = {"succeeded": "ok", "failed": "err", "canceled": "stop", "interrupted": "warn",
+                "starting": "run", "processing": "run"}
 
 
 @dataclass
