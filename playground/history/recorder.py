@@ -4,10 +4,9 @@ an identical earlier run that answers it instead of the backend.
 Whose run it is travels with it: the service's methods take `caller=Caller(owner, tab)` and the
 `PendingRun` carries it, so every step below reads `pending.caller` (nothing hidden in the
 task's context). The service calls `pending()` before anything is sent, `cached()` to skip the
-backend,
-`begin()` once the backend has the prediction (the run is in the history while it runs, so a
-crash cannot lose it), `progress()` as it streams, and `record()` / `interrupted()` from the one
-place every run ends (in place of the row `begin` made).
+backend, `begin()` once the backend has the prediction (the run is in the history while it
+runs, so a crash cannot lose it), `progress()` as it streams, and `record()` / `interrupted()`
+from the one place every run ends (in place of the row `begin` made).
 """
 
 from __future__ import annotations

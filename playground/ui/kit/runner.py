@@ -3,9 +3,9 @@ Cancel, and every failure shown as a failure.
 
 A tab's handler builds a `Run` and iterates `run.steps(call)` (or `run.execute(call)`, which
 turns each step into updates of the tab's `RunPanel`); `call(token, on_update, caller)` is one
-service call, passing the three on (`token=`, `on_update=`, `caller=`: whose run, for the
-history), which reports `RunUpdate`s (streamed text included) and returns a `RunResult`. The result
-lands in `run.result` only when it succeeded. A failed result, like any exception, becomes a
+service call that passes the three on (`token=`, `on_update=`, and `caller=`: whose run, for
+the history), reports `RunUpdate`s (streamed text included) and returns a `RunResult`. The
+result lands in `run.result` only when it succeeded. A failed result, like any exception, becomes a
 `messages.Message`: shown in the status line (with the run's logs and details) and raised as
 `gr.Error`, so no stack trace ever reaches the page; a canceled one says so and ends quietly.
 """
