@@ -2,7 +2,8 @@
 
 Whole runs go through `Service.run_model`, chat entries through `Service.stream_model` (uploads,
 outputs saved under the data dir, failures as results); image uploads are shrunk as the
-service's presets would for that model on this backend.
+service's presets would for that model on this backend. Every run is `caller`'s (the browser
+whose event started it: the history records it for them), passed to the service with it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from playground.results import RunResult
-from playground.service import OnUpdate, Service
+from playground.service import Caller, OnUpdate, Service
 
 PRESET_PREFIX = "preset:"
 
 
 class ServiceBackend:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, caller: Caller | None = None) -> None:
         self.service = service
+        self.caller = caller  # whose runs these are (None: nobody's, as a script's)
 
     async def resolve(self, ref: str, shared: dict[str, Any], overrides: dict[str, Any], *,
                       token: str | None) -> tuple[str, dict[str, Any]]:
@@ -40,7 +42,7 @@ class ServiceBackend:
                   on_update: OnUpdate | None, stream: bool = False,
                   secret_inputs: frozenset[str] = frozenset()) -> RunResult:
         call = self.service.stream_model if stream else self.service.run_model
-        return await call(ref, input, token=token, on_update=on_update,
+        return await call(ref, input, token=token, on_update=on_update, caller=self.caller,
                           max_image_side=self.service.image_side_for(ref),
                           secret_inputs=secret_inputs)
 

@@ -1,22 +1,19 @@
 """Between the service and the history: a run before it is sent, its record when it ends, and
 an identical earlier run that answers it instead of the backend.
 
-The tab that starts a run says who runs it (`with calling(Caller(owner, tab)):`, a context
-variable, like the client's retry listener), so the service's methods keep their signatures;
-the service calls `pending()` before anything is sent, `cached()` to skip the backend,
-`begin()` once the backend has the prediction (the run is in the history while it runs, so a
-crash cannot lose it), `progress()` as it streams, and `record()` / `interrupted()` from the one
-place every run ends (in place of the row `begin` made).
+Whose run it is travels with it: the service's methods take `caller=Caller(owner, tab)` and the
+`PendingRun` carries it, so every step below reads `pending.caller` (nothing hidden in the
+task's context). The service calls `pending()` before anything is sent, `cached()` to skip the
+backend, `begin()` once the backend has the prediction (the run is in the history while it
+runs, so a crash cannot lose it), `progress()` as it streams, and `record()` / `interrupted()`
+from the one place every run ends (in place of the row `begin` made).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,29 +26,6 @@ from playground.results import RunResult
 log = logging.getLogger("playground.history")
 INTERRUPTED = "Interrupted: stopped before it finished (Cancel, or the page was closed or reloaded)"
 
-_caller: ContextVar[Caller | None] = ContextVar("playground_history_caller", default=None)
-
-
-@contextlib.contextmanager
-def calling(caller: Caller) -> Iterator[None]:
-    """Runs started inside are recorded for `caller` (and may be answered from its history)."""
-    token = _caller.set(caller)
-    try:
-        yield
-    finally:
-        _caller.reset(token)
-
-
-def claim(caller: Caller) -> None:
-    """Runs started from here on in this task (and the tasks it starts) are `caller`'s: for a
-    handler that starts many runs at once (Compare), where no `with` block spans them."""
-    _caller.set(caller)
-
-
-def current_caller() -> Caller | None:
-    return _caller.get()
-
-
 @dataclass
 class PendingRun:
     """A run as the service is about to send it."""
@@ -63,12 +37,15 @@ class PendingRun:
     snippet: str | None = None  # what the list shows (a chat's message, not its whole prompt)
     secrets: frozenset[str] = frozenset()
     may_reuse: bool = False  # an identical saved run may answer it (see `cached`)
+    # whose run, from which tab; None (a script calling the service): kept under an id no
+    # browser holds, never answered from the history
+    caller: Caller | None = None
     started_at: float = field(default_factory=time.time)
     record_id: str | None = None  # its row in the history, once `Recorder.begin` stored it
 
 
 class Recorder:
-    """Records every finished run into `history`, for the caller of the moment."""
+    """Records every run into `history`, for the caller its `PendingRun` names."""
 
     def __init__(self, history: RunHistory, *, backend_kind: BackendKind, backend_url: str,
                  estimate: Estimate | None = None) -> None:
@@ -78,10 +55,12 @@ class Recorder:
         self.estimate = estimate
 
     def pending(self, task: str, ref: str, inputs: dict[str, Any], *, deterministic: bool,
-                secret_inputs: frozenset[str] = frozenset(), snippet: str | None = None,
-                key_inputs: dict[str, Any] | None = None, keyable: bool = True) -> PendingRun:
-        """`key_inputs`: what an identical run is recognised by, when not `inputs` (the files
-        as the user gave them, before any shrinking: found without decoding an image)."""
+                caller: Caller | None = None, secret_inputs: frozenset[str] = frozenset(),
+                snippet: str | None = None, key_inputs: dict[str, Any] | None = None,
+                keyable: bool = True) -> PendingRun:
+        """`caller`: whose run (None: nobody's, see `PendingRun.caller`). `key_inputs`: what
+        an identical run is recognised by, when not `inputs` (the files as the user gave them,
+        before any shrinking: found without decoding an image)."""
         key = None
         if keyable and repeatable(inputs, deterministic=deterministic):
             model, _, version = ref.partition(":")
@@ -90,14 +69,13 @@ class Recorder:
                             secrets=secret_inputs)
         # A seed the tab drew at random still keys the saved run (typing that seed in later
         # finds it), but never answers this run from the history.
-        caller = current_caller()
         chosen = deterministic or caller is None or caller.seed_chosen
         return PendingRun(task, ref, inputs, key, snippet, secret_inputs,
-                          may_reuse=key is not None and chosen)
+                          may_reuse=key is not None and chosen, caller=caller)
 
     def cached(self, pending: PendingRun) -> RunResult | None:
         """The saved result of an identical run of this caller's, or None (run it)."""
-        caller = current_caller()
+        caller = pending.caller
         if caller is None or not caller.reuse or not pending.may_reuse:
             return None
         scope = self.history.scope(caller.owner)
@@ -115,7 +93,7 @@ class Recorder:
             backend_kind=self.backend_kind, backend_url=self.backend_url,
             status=status if status in RUNNING else "starting", inputs=pending.inputs,
             prediction_id=prediction_id or None, started_at=pending.started_at,
-            secret_inputs=pending.secrets, snippet=pending.snippet), begin=True)
+            secret_inputs=pending.secrets, snippet=pending.snippet), pending, begin=True)
         pending.record_id = None if record is None else record.id
         return record is not None
 
@@ -139,7 +117,7 @@ class Recorder:
             logs=result.logs, error=result.error, metrics=dict(result.metrics),
             cost_usd=self._cost(result), started_at=pending.started_at,
             secret_inputs=pending.secrets, cache_key=pending.key, snippet=pending.snippet)
-        return self._keep(run, pending.record_id)
+        return self._keep(run, pending)
 
     def interrupted(self, pending: PendingRun, prediction_id: str | None, *,
                     status: str = "canceled", error: str = INTERRUPTED, output: Any = None,
@@ -153,12 +131,13 @@ class Recorder:
             backend_kind=self.backend_kind, backend_url=self.backend_url, status=status,
             inputs=pending.inputs, output=output, prediction_id=prediction_id, logs=logs,
             error=error, started_at=pending.started_at, secret_inputs=pending.secrets,
-            snippet=pending.snippet), pending.record_id)
+            snippet=pending.snippet), pending)
 
-    def _keep(self, run: FinishedRun, record_id: str | None = None, *,
+    def _keep(self, run: FinishedRun, pending: PendingRun, *,
               begin: bool = False) -> RunRecord | None:
-        """Stored: as a new run, as a run starting (`begin`), or in place of `record_id`."""
-        caller = current_caller()
+        """Stored for `pending.caller`: as a run starting (`begin`), in place of the row
+        `begin` made (`pending.record_id`), or as a new run."""
+        caller, record_id = pending.caller, pending.record_id
         # No caller (a script calling the service): kept under an id no browser holds, so
         # only the shared history shows it.
         owner = caller.owner if caller is not None and is_owner_id(caller.owner) else \
@@ -176,12 +155,12 @@ class Recorder:
 
     @staticmethod
     def _task(pending: PendingRun) -> str:
-        caller = current_caller()
+        caller = pending.caller
         return caller.task if caller is not None and caller.task else pending.task
 
     @staticmethod
     def _tab(pending: PendingRun) -> str:
-        caller = current_caller()
+        caller = pending.caller
         return caller.tab if caller is not None else pending.task
 
     def _cost(self, result: RunResult) -> float | None:

@@ -11,6 +11,11 @@ result = await service.stream_model("owner/name", {...}, on_update=...)
 schema = await service.input_schema("owner/name")                   # InputSchema | None
 ```
 
+**Whose run.** Every run method also takes `caller=Caller(owner, tab)`: the history records the
+run for that browser, and `reuse` / `seed_chosen` say whether an identical saved run may answer
+it. It is an argument like `token` and `on_update` (nothing is read from the task's context);
+without it a run is kept for nobody and never answered from the history.
+
 Which model a task runs comes from its preset (`presets/*.toml`): the pinned Replicate ref on
 the "replicate" and "custom" backends, the local stand-in and local defaults on "local".
 
@@ -30,7 +35,7 @@ method, which calls each hook in `Service.on_finished` (e.g. a run history).
 from playground.files.datauri import human_size
 from playground.files.uploads import pixel_problem
 from playground.history import Caller, Filters, RunHistory, RunRecord, new_owner_id
-from playground.history.recorder import INTERRUPTED, calling, claim
+from playground.history.recorder import INTERRUPTED
 from playground.replicate import scrub
 
 from . import errors
@@ -38,6 +43,7 @@ from .backend import Backend
 from .browser_keys import Browser, BrowserKeys, is_sealed
 from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup
 from .core import OnFinished, OnUpdate, Service
+from .request import FileInput
 from .schema import InputSchema
 from .secrets import REDACTED
 from .stand_ins import LocalModel
@@ -51,6 +57,7 @@ __all__ = [
     "Filters",
     "REDACTED",
     "Catalog",
+    "FileInput",
     "InputSchema",
     "ModelCard",
     "ModelProblem",
@@ -61,8 +68,6 @@ __all__ = [
     "RunHistory",
     "RunRecord",
     "Service",
-    "calling",
-    "claim",
     "errors",
     "human_size",
     "is_sealed",

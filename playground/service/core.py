@@ -12,8 +12,8 @@ from PIL import Image
 from playground import config
 from playground.files import OutputSaver, Uploader
 from playground.files.covers import CoverImages
-from playground.files.uploads import Expect, LocalFile
-from playground.history import InputFile, RunHistory
+from playground.files.uploads import Expect
+from playground.history import Caller, InputFile, RunHistory
 from playground.history.recorder import PendingRun, Recorder
 from playground.presets import BackendKind, Preset, Task, for_task, load_presets
 from playground.replicate import AsyncClient, errors
@@ -21,12 +21,12 @@ from playground.replicate.types import Model, Prediction, Version
 from playground.results import RunResult
 from playground.tasks import TABLE, TaskTable
 
-from . import secrets
 from .backend import Backend
 from .catalog import Catalog
 from .chat import chat_inputs
 from .errors import UnknownPreset
 from .reporting import OnUpdate, retries_reported
+from .request import FileInput, RunOptions, RunRequest
 from .runs import OnFinished, Runs
 from .schema import InputSchema
 from .stand_ins import LocalModel, fetch_local_models
@@ -168,44 +168,52 @@ class Service:
         return self._schemas[ref]
 
     # --- tasks -------------------------------------------------------------------------------
+    # Every run method takes `token`, `on_update` and `caller` (whose run: the history records
+    # it for them, and `caller.reuse` / `seed_chosen` decide whether an identical saved run may
+    # answer; None, a script's run, is kept for nobody). They become one `RunOptions`, passed
+    # down with the run (`RunRequest`), never through the task's context.
 
     async def generate_image(self, prompt: str, *, preset: str | Preset | None = None,
                              token: str | None = None, on_update: OnUpdate | None = None,
-                             **inputs: Any) -> RunResult:
+                             caller: Caller | None = None, **inputs: Any) -> RunResult:
         """Text to image (an `image`/`mask` input may be an upload, for img2img/inpainting)."""
-        return await self._task("image", preset, {**inputs, "prompt": prompt}, token, on_update,
+        return await self._task("image", preset, {**inputs, "prompt": prompt},
+                                RunOptions.of(token, on_update, caller),
                                 files={"image": "image", "mask": "image"})
 
-    async def upscale(self, image: Any, scale: float | None = None,
+    async def upscale(self, image: FileInput, scale: float | None = None,
                       face_enhance: bool | None = None, *, preset: str | Preset | None = None,
                       token: str | None = None, on_update: OnUpdate | None = None,
-                      max_image_side: int | None = None, **inputs: Any) -> RunResult:
+                      caller: Caller | None = None, max_image_side: int | None = None,
+                      **inputs: Any) -> RunResult:
         """`max_image_side` (e.g. a quick preview's 512) reduces a larger picture first; by
         default only the preset's limit for this backend does."""
         return await self.run_task("upscale", image, preset=preset, token=token,
-                                   on_update=on_update, max_image_side=max_image_side,
+                                   on_update=on_update, caller=caller,
+                                   max_image_side=max_image_side,
                                    **{**inputs, "scale": scale, "face_enhance": face_enhance})
 
-    async def transcribe(self, audio: Any, *, preset: str | Preset | None = None,
+    async def transcribe(self, audio: FileInput, *, preset: str | Preset | None = None,
                          token: str | None = None, on_update: OnUpdate | None = None,
-                         **inputs: Any) -> RunResult:
+                         caller: Caller | None = None, **inputs: Any) -> RunResult:
         return await self.run_task("transcribe", audio, preset=preset, token=token,
-                                   on_update=on_update, **inputs)
+                                   on_update=on_update, caller=caller, **inputs)
 
-    async def remove_background(self, image: Any, *, preset: str | Preset | None = None,
+    async def remove_background(self, image: FileInput, *, preset: str | Preset | None = None,
                                 token: str | None = None, on_update: OnUpdate | None = None,
-                                **inputs: Any) -> RunResult:
+                                caller: Caller | None = None, **inputs: Any) -> RunResult:
         return await self.run_task("rembg", image, preset=preset, token=token,
-                                   on_update=on_update, **inputs)
+                                   on_update=on_update, caller=caller, **inputs)
 
-    async def restore_faces(self, image: Any, *, preset: str | Preset | None = None,
+    async def restore_faces(self, image: FileInput, *, preset: str | Preset | None = None,
                             token: str | None = None, on_update: OnUpdate | None = None,
-                            **inputs: Any) -> RunResult:
+                            caller: Caller | None = None, **inputs: Any) -> RunResult:
         return await self.run_task("faces", image, preset=preset, token=token,
-                                   on_update=on_update, **inputs)
+                                   on_update=on_update, caller=caller, **inputs)
 
-    async def run_task(self, task: Task, file: Any, /, *, preset: str | Preset | None = None,
-                       token: str | None = None, on_update: OnUpdate | None = None,
+    async def run_task(self, task: Task, file: FileInput, /, *,
+                       preset: str | Preset | None = None, token: str | None = None,
+                       on_update: OnUpdate | None = None, caller: Caller | None = None,
                        max_image_side: int | None = None, **inputs: Any) -> RunResult:
         """Any file task of the task table (`tasks.by_id(task).file_kind`): `file` goes to the
         preset's `file_input`, `inputs` (None: the preset's default) on top of its defaults.
@@ -214,13 +222,16 @@ class Service:
         kind = self.tasks.by_id(task).file_kind
         if kind is None:
             raise ValueError(f"{task!r} takes no file: it is not a file task")
-        return await self._file_task(task, preset, file, kind, token, on_update, inputs,
-                                     max_image_side)
+        chosen = self.preset(task, preset)
+        assert chosen.file_input is not None  # presets.py requires it for file tasks
+        return await self._task(task, chosen, {**inputs, chosen.file_input: file},
+                                RunOptions.of(token, on_update, caller),
+                                files={chosen.file_input: kind}, max_side=max_image_side)
 
     async def chat(self, message: str, history: Iterable[Any] | None = None, *,
                    preset: str | Preset | None = None, system_prompt: str | None = None,
                    token: str | None = None, on_update: OnUpdate | None = None,
-                   **inputs: Any) -> RunResult:
+                   caller: Caller | None = None, **inputs: Any) -> RunResult:
         """One answer, streamed: each piece reaches `on_update` (`text` so far, `delta`).
 
         `history` is Gradio's (messages or (user, bot) pairs); turns that no longer fit the
@@ -231,117 +242,112 @@ class Service:
         assert settings is not None  # presets.py requires it for chat presets
         turn = chat_inputs(settings, chosen.inputs_for(self.backend), message, history,
                            system_prompt=system_prompt, inputs=inputs)
-        ref = chosen.ref_for(self.backend)
-        pending = await self._runs.pending(self._schemas.get(ref), "chat", ref, turn.inputs, {},
-                                          None, chosen.deterministic, message)
+        request = RunRequest("chat", chosen.ref_for(self.backend), turn.inputs,
+                             RunOptions.of(token, on_update, caller),
+                             deterministic=chosen.deterministic, snippet=message,
+                             notes=tuple(turn.notes))
+        pending = await self._runs.pending(request, self._schemas.get(request.ref))
         if (saved := self._runs.reused(pending)) is not None:
             return saved
         with retries_reported(on_update):
-            return await self._runs.stream(ref, turn.inputs, token=token, on_update=on_update,
-                                           upload_notes=[], notes=turn.notes, pending=pending)
+            return await self._runs.stream(request, pending)
 
     async def run_model(self, ref: str, input: dict[str, Any] | None = None, *,
                         token: str | None = None, on_update: OnUpdate | None = None,
-                        max_image_side: int | None = None,
+                        caller: Caller | None = None, max_image_side: int | None = None,
                         secret_inputs: Iterable[str] = ()) -> RunResult:
         """Any model, any inputs. `Path`, bytes and PIL image values are uploaded (strings are
         sent as they are: a prompt may well look like a file name). The `secret_inputs`
         (`x-cog-secret`) are sent, and blanked in the result and everything it reaches."""
-        with retries_reported(on_update), secrets.hidden(secret_inputs):
-            sent, notes, pending, saved = await self._any_inputs(ref, input, token,
-                                                                 max_image_side)
+        options = RunOptions.of(token, on_update, caller, secret_inputs)
+        with retries_reported(on_update):
+            request, pending, saved = await self._any_inputs(ref, input, options,
+                                                             max_image_side)
             if saved is not None:
                 return saved
-            return await self._runs.run(ref, sent, token=token, on_update=on_update,
-                                        upload_notes=notes, pending=pending)
+            return await self._runs.run(request, pending)
 
     async def stream_model(self, ref: str, input: dict[str, Any] | None = None, *,
                            token: str | None = None, on_update: OnUpdate | None = None,
-                           max_image_side: int | None = None,
+                           caller: Caller | None = None, max_image_side: int | None = None,
                            secret_inputs: Iterable[str] = ()) -> RunResult:
         """Like `run_model`, with the output streamed to `on_update` as it is written."""
-        with retries_reported(on_update), secrets.hidden(secret_inputs):
-            sent, notes, pending, saved = await self._any_inputs(ref, input, token,
-                                                                 max_image_side)
+        options = RunOptions.of(token, on_update, caller, secret_inputs)
+        with retries_reported(on_update):
+            request, pending, saved = await self._any_inputs(ref, input, options,
+                                                             max_image_side)
             if saved is not None:
                 return saved
-            return await self._runs.stream(ref, sent, token=token, on_update=on_update,
-                                           upload_notes=notes, notes=[], pending=pending)
+            return await self._runs.stream(request, pending)
 
     async def cancel(self, prediction_id: str, token: str | None = None) -> Prediction:
         return await self.client.predictions.cancel(prediction_id, token=token or None)
 
     async def prediction(self, prediction_id: str, *, token: str | None = None) -> RunResult:
         """A prediction as the backend has it now, as a result (outputs saved if it succeeded);
-        e.g. one that finished while a Stop was on its way."""
+        e.g. one that finished while a Stop was on its way. Not recorded: its run records
+        itself."""
         started = time.monotonic()
         p = await self.client.predictions.get(prediction_id, token=token or None)
-        return await self._runs.finished(p, p.model or "", dict(p.input or {}), started, token,
-                                         [], [])
+        request = RunRequest("model", p.model or "", dict(p.input or {}),
+                             RunOptions.of(token))
+        return await self._runs.finished(p, request, started)
 
     # --- inputs, made ready to send ----------------------------------------------------------
 
-    async def _file_task(self, task: Task, preset: str | Preset | None, file: Any,
-                         expect: Expect, token: str | None, on_update: OnUpdate | None,
-                         inputs: dict[str, Any], max_side: int | None = None) -> RunResult:
-        chosen = self.preset(task, preset)
-        assert chosen.file_input is not None  # presets.py requires it for file tasks
-        return await self._task(task, chosen, {**inputs, chosen.file_input: file}, token,
-                                on_update, files={chosen.file_input: expect}, max_side=max_side)
-
     async def _task(self, task: Task, preset: str | Preset | None, inputs: dict[str, Any],
-                    token: str | None, on_update: OnUpdate | None,
-                    files: dict[str, Expect], max_side: int | None = None) -> RunResult:
+                    options: RunOptions, files: dict[str, Expect],
+                    max_side: int | None = None) -> RunResult:
         chosen = self.preset(task, preset)
-        with retries_reported(on_update):
+        with retries_reported(options.on_update):
             sent = chosen.inputs_for(self.backend)
             sent.update({k: v for k, v in inputs.items() if v is not None})
             limit = chosen.image_side_for(self.backend)
             side = min(max_side, limit or max_side) if max_side else limit
-            uploads = {name: sent[name] for name in files
-                       if name in sent and not _as_given(sent[name])}
-            ref = chosen.ref_for(self.backend)
-            pending = await self._runs.pending(self._schemas.get(ref), task, ref, sent, uploads,
-                                               side, chosen.deterministic)
+            request = RunRequest(
+                task, chosen.ref_for(self.backend), sent, options,
+                files={name: expect for name, expect in files.items()
+                       if name in sent and not _as_given(sent[name])},
+                max_image_side=side, deterministic=chosen.deterministic)
+            pending = await self._runs.pending(request, self._schemas.get(request.ref))
             if (saved := self._runs.reused(pending)) is not None:
                 return saved
-            prepared = {name: await self.uploader.prepare(value, files[name], max_side=side)
-                        for name, value in uploads.items()}
-            notes = await self._send(sent, prepared, token, pending)
-            return await self._runs.run(ref, sent, token=token, on_update=on_update,
-                                        upload_notes=notes, pending=pending)
+            return await self._runs.run(await self._upload(request, pending), pending)
 
-    async def _send(self, sent: dict[str, Any], prepared: dict[str, LocalFile],
-                    token: str | None, pending: PendingRun | None) -> list[str]:
-        """Upload the prepared files into `sent` (one note per file); the history keeps the
-        bytes that were sent."""
-        if pending is not None and prepared:
-            pending.inputs = {**sent, **{n: InputFile(f.data, f.name) for n, f in prepared.items()}}
-        notes = []
+    async def _upload(self, request: RunRequest, pending: PendingRun | None) -> RunRequest:
+        """The request with its files read, checked, shrunk and uploaded (one note per file);
+        the history keeps the bytes that were sent."""
+        prepared = {name: await self.uploader.prepare(value, request.files[name],
+                                                      max_side=request.max_image_side)
+                    for name, value in request.uploads.items()}
+        if not prepared:
+            return request
+        if pending is not None:
+            pending.inputs = {**request.inputs,
+                              **{n: InputFile(f.data, f.name) for n, f in prepared.items()}}
+        sent, notes = dict(request.inputs), []
         for name, local in prepared.items():
-            upload = await self.uploader.send(local, token=token or None)
+            upload = await self.uploader.send(local, token=request.options.token)
             sent[name] = upload.value
             notes.append(upload.note)
-        return notes
+        return request.sending(sent, notes)
 
-    async def _any_inputs(self, ref: str, input: dict[str, Any] | None, token: str | None,
+    async def _any_inputs(self, ref: str, input: dict[str, Any] | None, options: RunOptions,
                           max_side: int | None
-                          ) -> tuple[dict[str, Any], list[str], PendingRun | None,
-                                     RunResult | None]:
-        """run_model's and stream_model's inputs: uploaded, unless an identical saved run
-        answers (then nothing is sent and the last item is its result)."""
+                          ) -> tuple[RunRequest, PendingRun | None, RunResult | None]:
+        """run_model's and stream_model's request, its files uploaded, unless an identical
+        saved run answers (then nothing is sent and the last item is its result)."""
         sent = {name: value for name, value in (input or {}).items() if value is not None}
-        uploads = {name: value for name, value in sent.items()
-                   if isinstance(value, Path | bytes | bytearray | Image.Image)}
-        pending = await self._runs.pending(self._schemas.get(ref), "model", ref, sent, uploads,
-                                           max_side, False)
+        request = RunRequest(
+            "model", ref, sent, options,
+            files={name: "image" if isinstance(value, Image.Image) else None
+                   for name, value in sent.items()
+                   if isinstance(value, Path | bytes | bytearray | Image.Image)},
+            max_image_side=max_side)
+        pending = await self._runs.pending(request, self._schemas.get(ref))
         if (saved := self._runs.reused(pending)) is not None:
-            return sent, [], pending, saved
-        prepared = {name: await self.uploader.prepare(
-                        value, "image" if isinstance(value, Image.Image) else None,
-                        max_side=max_side) for name, value in uploads.items()}
-        notes = await self._send(sent, prepared, token, pending)
-        return sent, notes, pending, None
+            return request, pending, saved
+        return await self._upload(request, pending), pending, None
 
 
 def _as_given(value: Any) -> bool:

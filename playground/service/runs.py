@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any
 
 from playground.files import OutputSaver, SavedOutput, shorten_all
 from playground.history.recorder import INTERRUPTED, PendingRun, Recorder
@@ -19,7 +18,8 @@ from playground.results import RunResult, RunUpdate, parse_progress
 from . import secrets
 from .history import pending_run
 from .live import LiveRun, interruption
-from .reporting import OnUpdate, read_stream
+from .reporting import read_stream
+from .request import RunRequest
 from .schema import InputSchema
 
 OnFinished = Callable[[RunResult], None]
@@ -36,13 +36,13 @@ class Runs:
 
     # --- the history ---------------------------------------------------------------------
 
-    async def pending(self, schema: InputSchema | None, task: str, ref: str,
-                      sent: dict[str, Any], uploads: dict[str, Any], max_side: int | None,
-                      deterministic: bool, snippet: str | None = None) -> PendingRun | None:
+    async def pending(self, request: RunRequest,
+                      schema: InputSchema | None = None) -> PendingRun | None:
+        """`request` as the history will record it (for `request.options.caller`); None
+        without a history."""
         if self.recorder is None:
             return None
-        return await pending_run(self.recorder, schema, task, ref, sent, uploads, max_side,
-                                 deterministic, snippet)
+        return await pending_run(self.recorder, request, schema)
 
     def reused(self, pending: PendingRun | None) -> RunResult | None:
         """The saved result of an identical run, when the caller may have it: no backend call."""
@@ -52,14 +52,14 @@ class Runs:
 
     # --- the run loops -------------------------------------------------------------------
 
-    async def run(self, ref: str, inputs: dict[str, Any], *, token: str | None,
-                  on_update: OnUpdate | None, upload_notes: list[str],
-                  pending: PendingRun | None = None) -> RunResult:
+    async def run(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
         """Create, then poll to the end, reporting each change of status or logs."""
-        token = token or None
+        token = request.options.token
         started = time.monotonic()
-        prediction = await self.client.predictions.create(ref, inputs, token=token)
-        live = LiveRun(self.recorder, pending, on_update)  # in the history from now on
+        prediction = await self.client.predictions.create(request.ref, dict(request.inputs),
+                                                          token=token)
+        # in the history from now on
+        live = LiveRun(self.recorder, pending, request.options.on_update)
         last: tuple[str, str] | None = None
 
         async def report(p: Prediction) -> None:
@@ -83,18 +83,16 @@ class Runs:
             await live.cut("interrupted", interruption(exc), prediction.id)
             raise
         await live.settled()
-        return await self.finished(prediction, ref, inputs, started, token, upload_notes, [],
-                                   pending)
+        return await self.finished(prediction, request, started, pending)
 
-    async def stream(self, ref: str, inputs: dict[str, Any], *, token: str | None,
-                     on_update: OnUpdate | None, upload_notes: list[str],
-                     notes: list[str], pending: PendingRun | None = None) -> RunResult:
+    async def stream(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
         """Create with streaming; every piece of output is an update with `delta`."""
-        token = token or None
+        token = request.options.token
         started = time.monotonic()
-        stream = self.client.stream(ref, inputs, timeout=self.timeout, token=token)
+        stream = self.client.stream(request.ref, dict(request.inputs), timeout=self.timeout,
+                                    token=token)
         # In the history once the backend has it, its text kept as it streams.
-        live = LiveRun(self.recorder, pending, on_update)
+        live = LiveRun(self.recorder, pending, request.options.on_update)
         try:
             final, text, logs = await read_stream(stream, live.update, started)
             if final is not None and not final.done:  # "done" came before the status settled
@@ -117,28 +115,28 @@ class Runs:
             final = final.model_copy(update={"logs": logs})
         if final.output is None and text:  # what was streamed, also when it stopped midway
             final = final.model_copy(update={"output": [text]})
-        return await self.finished(final, ref, inputs, started, token, upload_notes, notes,
-                                   pending)
+        return await self.finished(final, request, started, pending)
 
-    async def finished(self, p: Prediction, ref: str, inputs: dict[str, Any], started: float,
-                       token: str | None, upload_notes: list[str], notes: list[str],
+    async def finished(self, p: Prediction, request: RunRequest, started: float,
                        pending: PendingRun | None = None) -> RunResult:
         """The one place every run ends: outputs saved locally, metrics, the run recorded in
-        the history, the hooks called."""
+        the history (for `pending.caller`), the hooks called."""
         if p.status == "succeeded" and p.output is not None:
-            saved = await self.saver.save(p.output, token=token or None)
+            saved = await self.saver.save(p.output, token=request.options.token)
         else:
             saved = SavedOutput(p.output)
-        inputs, p = secrets.redacted(inputs, p)  # before any hook, log or page sees them
+        # before any hook, log or page sees them
+        inputs, p = secrets.redacted(request.options.secret_inputs, dict(request.inputs), p)
         metrics = dict(p.metrics or {})
         metrics["client_time"] = time.monotonic() - started  # downloads included
         metrics.setdefault("total_time", metrics["client_time"])
         result = RunResult(
-            prediction_id=p.id, model=p.model or ref.partition(":")[0], version=p.version,
-            input=shorten_all(inputs), status=p.status, output=p.output, files=saved.files,
-            local_output=saved.value, logs=p.logs or "", metrics=metrics,
-            error=None if p.error is None else str(p.error), upload_notes=upload_notes,
-            output_problems=saved.problems, notes=notes, prediction=p,
+            prediction_id=p.id, model=p.model or request.ref.partition(":")[0],
+            version=p.version, input=shorten_all(inputs), status=p.status, output=p.output,
+            files=saved.files, local_output=saved.value, logs=p.logs or "", metrics=metrics,
+            error=None if p.error is None else str(p.error),
+            upload_notes=list(request.upload_notes), output_problems=saved.problems,
+            notes=list(request.notes), prediction=p,
         )
         if self.recorder is not None and pending is not None:
             # files copied and a row written: off the event loop

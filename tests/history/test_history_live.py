@@ -10,7 +10,7 @@ import pytest
 from hist_helpers import OWNER_A, finished, png
 
 from playground.history import Filters, InputFile, RunStore, Scope
-from playground.history.recorder import PendingRun, Recorder, calling
+from playground.history.recorder import PendingRun, Recorder
 from playground.history.runs import Caller, RunHistory
 from playground.history.store import APP_STOPPED
 from playground.results import RunUpdate
@@ -94,23 +94,23 @@ async def test_the_text_is_saved_at_most_once_a_second_and_always_at_the_end(
         store: RunStore) -> None:
     recorder = Recorder(RunHistory(store), backend_kind="local",
                         backend_url="http://127.0.0.1:8008")
-    pending = PendingRun("chat", "local/smollm2-135m-instruct", {"prompt": "Hi"})
+    pending = PendingRun("chat", "local/smollm2-135m-instruct", {"prompt": "Hi"},
+                         caller=Caller(OWNER_A, "chat"))
     now = [0.0]
     live = LiveRun(recorder, pending, None, clock=lambda: now[0])
     text = ""
-    with calling(Caller(OWNER_A, "chat")):
-        for step in range(31):  # a word every 0.1 s for 3 s
-            now[0] = step / 10
-            text += f"w{step} "
-            await live.update(RunUpdate("p1", "processing", text=text, delta=f"w{step} "))
-        # begun at 0 s, then saved at 1, 2 and 3 s: never more than once a second
-        assert live.saves == 4
-        assert pending.record_id is not None
-        saved = store.get(pending.record_id, A)
-        assert saved is not None and saved.output == [text]  # the save at 3 s had it all
-        now[0] = 3.05
-        await live.update(RunUpdate("p1", "processing", text=text + "end", delta="end"))
-        assert live.saves == 4  # too soon after the last one
-        await live.cut("canceled", "Stopped", "p1")  # the end: always written
+    for step in range(31):  # a word every 0.1 s for 3 s
+        now[0] = step / 10
+        text += f"w{step} "
+        await live.update(RunUpdate("p1", "processing", text=text, delta=f"w{step} "))
+    # begun at 0 s, then saved at 1, 2 and 3 s: never more than once a second
+    assert live.saves == 4
+    assert pending.record_id is not None
+    saved = store.get(pending.record_id, A)
+    assert saved is not None and saved.output == [text]  # the save at 3 s had it all
+    now[0] = 3.05
+    await live.update(RunUpdate("p1", "processing", text=text + "end", delta="end"))
+    assert live.saves == 4  # too soon after the last one
+    await live.cut("canceled", "Stopped", "p1")  # the end: always written
     run = store.get(pending.record_id, A)
     assert run is not None and (run.status, run.output) == ("canceled", [text + "end"])

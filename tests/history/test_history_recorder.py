@@ -8,7 +8,7 @@ import pytest
 from hist_helpers import OWNER_A, OWNER_B, png, saved
 
 from playground.history import InputFile, RunStore, Scope
-from playground.history.recorder import INTERRUPTED, Recorder, calling
+from playground.history.recorder import INTERRUPTED, PendingRun, Recorder
 from playground.history.runs import Caller, RunHistory
 from playground.results import RunResult
 
@@ -34,16 +34,18 @@ def test_a_deterministic_run_is_recorded_then_answered(recorder: Recorder,
                                                         outputs: Path) -> None:
     out = saved(outputs, png(), "7777777777777777.png")
     inputs = {"image": InputFile(png((1, 1, 1))), "scale": 2}
-    with calling(Caller(OWNER_A, "upscale")):
-        pending = recorder.pending("upscale", "local/real-esrgan", inputs, deterministic=True)
-        assert pending.key and pending.may_reuse
-        assert recorder.cached(pending) is None  # nothing saved yet
-        record = recorder.record(pending, _result(out))
-        assert record is not None and record.tab == "upscale" and record.cost_usd == 0.1
-        again = recorder.pending("upscale", "local/real-esrgan",
-                                 {"image": InputFile(png((1, 1, 1))), "scale": 2},
-                                 deterministic=True)
-        hit = recorder.cached(again)
+    me = Caller(OWNER_A, "upscale")
+    pending = recorder.pending("upscale", "local/real-esrgan", inputs, deterministic=True,
+                               caller=me)
+    assert pending.key and pending.may_reuse and pending.caller == me
+    assert recorder.cached(pending) is None  # nothing saved yet
+    record = recorder.record(pending, _result(out))
+    assert record is not None and record.tab == "upscale" and record.cost_usd == 0.1
+    assert record.owner == OWNER_A
+    again = recorder.pending("upscale", "local/real-esrgan",
+                             {"image": InputFile(png((1, 1, 1))), "scale": 2},
+                             deterministic=True, caller=me)
+    hit = recorder.cached(again)
     assert hit is not None and hit.reused is not None and hit.reused.run_id == record.id
     assert hit.ok and hit.files == [out] and hit.output == [str(out)]
     assert hit.metrics["predict_time"] == 0.2 and hit.metrics["client_time"] < 5
@@ -53,29 +55,22 @@ def test_no_answer_for_another_browser_run_anyway_or_no_caller(recorder: Recorde
                                                                 outputs: Path) -> None:
     out = saved(outputs, png(), "8888888888888888.png")
     inputs = {"prompt": "a fox", "seed": 5}
-    with calling(Caller(OWNER_A, "image")):
-        recorder.record(recorder.pending("image", "m/x:v", inputs, deterministic=False),
-                        _result(out, model="m/x", version="v"))
-    with calling(Caller(OWNER_B, "image")):
-        assert recorder.cached(recorder.pending("image", "m/x:v", inputs,
-                                                deterministic=False)) is None
-    with calling(Caller(OWNER_A, "image", reuse=False)):
-        assert recorder.cached(recorder.pending("image", "m/x:v", inputs,
-                                                deterministic=False)) is None
-    with calling(Caller(OWNER_A, "image", seed_chosen=False)):
-        pending = recorder.pending("image", "m/x:v", inputs, deterministic=False)
-        assert pending.key and not pending.may_reuse and recorder.cached(pending) is None
-    assert recorder.cached(recorder.pending("image", "m/x:v", inputs,
-                                            deterministic=False)) is None
-    with calling(Caller(OWNER_A, "image")):
-        assert recorder.cached(recorder.pending("image", "m/x:v", inputs,
-                                                deterministic=False)) is not None
+
+    def pending(caller: Caller | None) -> PendingRun:
+        return recorder.pending("image", "m/x:v", inputs, deterministic=False, caller=caller)
+
+    recorder.record(pending(Caller(OWNER_A, "image")), _result(out, model="m/x", version="v"))
+    assert recorder.cached(pending(Caller(OWNER_B, "image"))) is None
+    assert recorder.cached(pending(Caller(OWNER_A, "image", reuse=False))) is None
+    drawn = pending(Caller(OWNER_A, "image", seed_chosen=False))
+    assert drawn.key and not drawn.may_reuse and recorder.cached(drawn) is None
+    assert recorder.cached(pending(None)) is None
+    assert recorder.cached(pending(Caller(OWNER_A, "image"))) is not None
 
 
 def test_without_a_seed_a_random_model_is_never_answered(recorder: Recorder) -> None:
-    with calling(Caller(OWNER_A, "chat")):
-        pending = recorder.pending("chat", "local/smollm2", {"prompt": "hi"},
-                                   deterministic=False)
+    pending = recorder.pending("chat", "local/smollm2", {"prompt": "hi"},
+                               deterministic=False, caller=Caller(OWNER_A, "chat"))
     assert pending.key is None and not pending.may_reuse
 
 
@@ -91,10 +86,10 @@ def test_runs_without_a_caller_are_kept_but_no_browser_sees_them(recorder: Recor
 
 
 def test_an_interrupted_run_is_kept_as_canceled(recorder: Recorder) -> None:
-    with calling(Caller(OWNER_A, "chat")):
-        pending = recorder.pending("chat", "local/smollm2:abc", {"prompt": "<long template>"},
-                                   deterministic=False, snippet="Tell me a story")
-        record = recorder.interrupted(pending, "p9")
+    pending = recorder.pending("chat", "local/smollm2:abc", {"prompt": "<long template>"},
+                               deterministic=False, snippet="Tell me a story",
+                               caller=Caller(OWNER_A, "chat"))
+    record = recorder.interrupted(pending, "p9")
     assert record is not None
     assert (record.status, record.error, record.snippet) == ("canceled", INTERRUPTED,
                                                              "Tell me a story")
@@ -110,7 +105,7 @@ def test_a_failure_to_record_never_fails_the_run(recorder: Recorder, outputs: Pa
 
     monkeypatch.setattr(recorder.history.store, "record", broken)
     out = saved(outputs, png(), "6666666666666666.png")
-    with calling(Caller(OWNER_A, "upscale")):
-        assert recorder.record(recorder.pending("upscale", "r", {}, deterministic=True),
-                               _result(out)) is None
+    assert recorder.record(recorder.pending("upscale", "r", {}, deterministic=True,
+                                            caller=Caller(OWNER_A, "upscale")),
+                           _result(out)) is None
     assert "OSError" in caplog.text and "r8_" not in caplog.text

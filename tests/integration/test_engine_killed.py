@@ -14,7 +14,7 @@ from PIL import Image
 from playground.history import RunStore, Scope
 from playground.replicate import errors
 from playground.results import RunUpdate
-from playground.service import Caller, RunHistory, Service, calling
+from playground.service import Caller, RunHistory, Service
 
 from .processes import Playground
 
@@ -59,13 +59,12 @@ async def test_a_streamed_answer_cut_by_an_engine_crash(engine: Playground,
         if update.text:
             shown[0] = update.text
 
-    with calling(Caller(ME, "chat")):
-        task = asyncio.ensure_future(service.chat(STORY, [], max_tokens=2048, temperature=0,
-                                                  on_update=seen))
-        await _until(lambda: len(shown[0]) > 300 or task.done(), "300 characters streamed")
-        engine.kill()
-        with pytest.raises(errors.ConnectionFailed):
-            await task
+    task = asyncio.ensure_future(service.chat(STORY, [], max_tokens=2048, temperature=0,
+                                              on_update=seen, caller=Caller(ME, "chat")))
+    await _until(lambda: len(shown[0]) > 300 or task.done(), "300 characters streamed")
+    engine.kill()
+    with pytest.raises(errors.ConnectionFailed):
+        await task
     assert service.history is not None
     run = service.history.last(ME, "chat")
     assert run is not None
@@ -80,13 +79,13 @@ async def test_a_polled_run_cut_by_an_engine_crash(engine: Playground, service: 
     picture = tmp_path / "noise.png"
     Image.effect_noise((640, 480), 60).convert("RGB").save(picture)
     statuses: list[str] = []
-    with calling(Caller(ME, "upscale")):
-        task = asyncio.ensure_future(service.upscale(
-            str(picture), scale=4, on_update=lambda u: statuses.append(u.status)))
-        await _until(lambda: "processing" in statuses or task.done(), "processing")
-        engine.kill()
-        with pytest.raises(errors.ConnectionFailed):
-            await task
+    task = asyncio.ensure_future(service.upscale(
+        str(picture), scale=4, on_update=lambda u: statuses.append(u.status),
+        caller=Caller(ME, "upscale")))
+    await _until(lambda: "processing" in statuses or task.done(), "processing")
+    engine.kill()
+    with pytest.raises(errors.ConnectionFailed):
+        await task
     assert service.history is not None
     store: RunStore = service.history.store
     [run] = store.page(Scope.of(ME)).runs

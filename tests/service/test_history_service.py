@@ -17,7 +17,7 @@ from playground.engine.models import registry
 from playground.engine.server import EngineThread
 from playground.history import Filters, RunStore, Scope
 from playground.results import RunUpdate
-from playground.service import Caller, RunHistory, Service, calling
+from playground.service import Caller, RunHistory, Service
 
 pytestmark = pytest.mark.models
 ME = "service-history-owner-01"
@@ -88,19 +88,14 @@ def _requests(counted: tuple[EngineThread, Counting]) -> list[str]:
 async def test_every_task_lands_in_the_history_with_its_files(
         service: Service, small_png: Path, speech: Path) -> None:
     assert service.history is not None
-    with calling(Caller(ME, "upscale")):
-        up = await service.upscale(str(small_png), scale=2)
-    with calling(Caller(ME, "background")):
-        bg = await service.remove_background(str(small_png))
-    with calling(Caller(ME, "faces")):
-        faces = await service.restore_faces(str(small_png))
-    with calling(Caller(ME, "transcribe")):
-        said = await service.transcribe(str(speech))
-    with calling(Caller(ME, "chat")):
-        chat = await service.chat("Say hello.", [], max_tokens=8, temperature=0)
-    with calling(Caller(ME, "compare")):
-        any_model = await service.run_model("local/real-esrgan",
-                                            {"image": small_png, "scale": 3})
+    up = await service.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
+    bg = await service.remove_background(str(small_png), caller=Caller(ME, "background"))
+    faces = await service.restore_faces(str(small_png), caller=Caller(ME, "faces"))
+    said = await service.transcribe(str(speech), caller=Caller(ME, "transcribe"))
+    chat = await service.chat("Say hello.", [], max_tokens=8, temperature=0,
+                              caller=Caller(ME, "chat"))
+    any_model = await service.run_model("local/real-esrgan", {"image": small_png, "scale": 3},
+                                        caller=Caller(ME, "compare"))
     results = [up, bg, faces, said, chat, any_model]
     assert all(r.ok for r in results), [r.error for r in results]
     page = service.history.page(ME, limit=50).runs
@@ -129,11 +124,10 @@ async def test_every_task_lands_in_the_history_with_its_files(
 
 async def test_an_identical_run_makes_no_request_at_all(
         service: Service, counted: tuple[EngineThread, Counting], small_png: Path) -> None:
-    with calling(Caller(ME, "upscale")):
-        first = await service.upscale(str(small_png), scale=2)
-        before = len(_requests(counted))
-        again = await service.upscale(str(small_png), scale=2)
-        during = _requests(counted)[before:]
+    first = await service.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
+    before = len(_requests(counted))
+    again = await service.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
+    during = _requests(counted)[before:]
     assert first.reused is None and again.reused is not None
     assert during == []  # no create, no upload, no poll, no download
     assert again.ok and again.files == first.files
@@ -144,11 +138,10 @@ async def test_an_identical_run_makes_no_request_at_all(
 
 async def test_run_anyway_and_run_again_reproduce_byte_for_byte(
         service: Service, counted: tuple[EngineThread, Counting], small_png: Path) -> None:
-    with calling(Caller(ME, "upscale")):
-        first = await service.upscale(str(small_png), scale=2)
+    first = await service.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
     before = len(_requests(counted))
-    with calling(Caller(ME, "upscale", reuse=False)):
-        anyway = await service.upscale(str(small_png), scale=2)
+    anyway = await service.upscale(str(small_png), scale=2,
+                                   caller=Caller(ME, "upscale", reuse=False))
     assert anyway.reused is None
     assert any("predictions" in r for r in _requests(counted)[before:])
     assert anyway.files[0].read_bytes() == first.files[0].read_bytes()
@@ -156,8 +149,8 @@ async def test_run_anyway_and_run_again_reproduce_byte_for_byte(
     assert service.history is not None
     record = service.history.page(ME).runs[0]
     inputs = service.history.input_values(record)
-    with calling(Caller(ME, "history", reuse=False)):
-        rerun = await service.run_model(record.model, inputs)
+    rerun = await service.run_model(record.model, inputs,
+                                    caller=Caller(ME, "history", reuse=False))
     assert rerun.ok and rerun.reused is None
     assert rerun.files[0].read_bytes() == first.files[0].read_bytes()
     assert service.history.count(ME) == 3
@@ -165,28 +158,26 @@ async def test_run_anyway_and_run_again_reproduce_byte_for_byte(
 
 async def test_no_answer_from_history_without_a_fixed_seed(
         service: Service, counted: tuple[EngineThread, Counting]) -> None:
-    with calling(Caller(ME, "chat")):
-        await service.chat("Count to three.", [], max_tokens=6)
-        before = len(_requests(counted))
-        unseeded = await service.chat("Count to three.", [], max_tokens=6)
-        assert unseeded.reused is None and len(_requests(counted)) > before
-        seeded = await service.chat("Count to three.", [], max_tokens=6, seed=11)
-        before = len(_requests(counted))
-        same = await service.chat("Count to three.", [], max_tokens=6, seed=11)
+    me = Caller(ME, "chat")
+    await service.chat("Count to three.", [], max_tokens=6, caller=me)
+    before = len(_requests(counted))
+    unseeded = await service.chat("Count to three.", [], max_tokens=6, caller=me)
+    assert unseeded.reused is None and len(_requests(counted)) > before
+    seeded = await service.chat("Count to three.", [], max_tokens=6, seed=11, caller=me)
+    before = len(_requests(counted))
+    same = await service.chat("Count to three.", [], max_tokens=6, seed=11, caller=me)
     assert same.reused is not None and _requests(counted)[before:] == []
     assert same.text == seeded.text
-    with calling(Caller(ME, "chat", seed_chosen=False)):  # a seed drawn at random
-        drawn = await service.chat("Count to three.", [], max_tokens=6, seed=11)
+    drawn = await service.chat("Count to three.", [], max_tokens=6, seed=11,  # drawn at random
+                               caller=Caller(ME, "chat", seed_chosen=False))
     assert drawn.reused is None
 
 
 async def test_another_browser_is_never_answered_with_my_run(
         service: Service, counted: tuple[EngineThread, Counting], small_png: Path) -> None:
-    with calling(Caller(ME, "upscale")):
-        await service.upscale(str(small_png), scale=2)
-    with calling(Caller(OTHER, "upscale")):
-        before = len(_requests(counted))
-        theirs = await service.upscale(str(small_png), scale=2)
+    await service.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
+    before = len(_requests(counted))
+    theirs = await service.upscale(str(small_png), scale=2, caller=Caller(OTHER, "upscale"))
     assert theirs.reused is None and len(_requests(counted)) > before
 
 
@@ -197,14 +188,13 @@ async def test_a_stopped_run_is_kept_as_canceled_with_the_text_shown(service: Se
         if update.text:
             shown[0] = update.text
 
-    with calling(Caller(ME, "chat")):
-        task = asyncio.ensure_future(service.chat("Write a very long story.", [],
-                                                  max_tokens=400, on_update=seen))
-        while len(shown[0]) < 100 and not task.done():
-            await asyncio.sleep(0.1)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+    task = asyncio.ensure_future(service.chat("Write a very long story.", [], max_tokens=400,
+                                              on_update=seen, caller=Caller(ME, "chat")))
+    while len(shown[0]) < 100 and not task.done():
+        await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert service.history is not None
     last = service.history.last(ME, "chat")
     assert last is not None and last.status == "canceled"
@@ -219,8 +209,7 @@ async def test_the_history_survives_a_restart(counted: tuple[EngineThread, Count
     data = tmp_path / "data"
     store = RunStore(data)
     first = Service(engine.url, data_dir=data, backend="local", history=RunHistory(store))
-    with calling(Caller(ME, "upscale")):
-        result = await first.upscale(str(small_png), scale=2)
+    result = await first.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
     await first.aclose()
     store.close()
     store = RunStore(data)
@@ -228,8 +217,7 @@ async def test_the_history_survives_a_restart(counted: tuple[EngineThread, Count
         again = Service(engine.url, data_dir=data, backend="local", history=RunHistory(store))
         runs = store.page(Scope.of(ME)).runs
         assert len(runs) == 1 and runs[0].prediction_id == result.prediction_id
-        with calling(Caller(ME, "upscale")):
-            answered = await again.upscale(str(small_png), scale=2)
+        answered = await again.upscale(str(small_png), scale=2, caller=Caller(ME, "upscale"))
         assert answered.reused is not None and answered.reused.run_id == runs[0].id
         await again.aclose()
     finally:

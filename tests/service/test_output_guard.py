@@ -135,8 +135,9 @@ async def test_the_page_says_why_an_output_was_not_saved(
     service = Service(backend.url, data_dir=tmp_path / "data", backend="custom")
     run = Run(make_context(service, browser_secret="x" * 16), "models", None, None)
     try:
-        async for _ in run.steps(lambda token, on_update: service.run_model(
-                "local/echo-urls", {"urls": [url]}, token=token, on_update=on_update)):
+        async for _ in run.steps(lambda token, on_update, caller: service.run_model(
+                "local/echo-urls", {"urls": [url]}, token=token, on_update=on_update,
+                caller=caller)):
             pass
     finally:
         await service.aclose()

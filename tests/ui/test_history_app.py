@@ -61,6 +61,7 @@ def test_runs_from_every_tab_land_in_the_history_with_their_files(
     assert by_tab["chat"].snippet == "Name a color."  # type: ignore[attr-defined]
     owners = {r.owner for r in new}  # type: ignore[attr-defined]
     assert len(owners) == 1  # one browser session, one owner
+    assert not owners.pop().startswith("unclaimed-")  # each tab passed its caller on
 
 
 def test_a_comparison_lands_in_the_history_one_run_per_entry(
@@ -72,6 +73,9 @@ def test_a_comparison_lands_in_the_history_one_run_per_entry(
     assert out.error is None, out.error
     new = [r for pid, r in _records(app).items() if pid not in before]
     assert sorted(r.model for r in new) == ["local/real-esrgan", "local/rembg"]  # type: ignore[attr-defined]
+    # both for this browser (the event's caller, passed to each run), not kept for nobody
+    owners = {r.owner for r in new}  # type: ignore[attr-defined]
+    assert len(owners) == 1 and not owners.pop().startswith("unclaimed-")
     outputs = app.data_dir / "outputs"
     for record in new:
         assert record.tab == "compare" and record.status == "succeeded"  # type: ignore[attr-defined]

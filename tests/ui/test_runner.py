@@ -16,7 +16,7 @@ async def test_closing_a_run_cancels_its_queue_getter(tmp_path: Path) -> None:
     run = Run(ctx, "upscale", None, None)
     release = asyncio.Event()
 
-    async def call(token: str | None, on_update: Any) -> Any:
+    async def call(token: str | None, on_update: Any, caller: Any) -> Any:
         await release.wait()  # a run that is still going when Stop is pressed
 
     updates = run.steps(call)

@@ -68,7 +68,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.service import OnUpdate
+from playground.service import Caller, OnUpdate
 from playground.results import RunResult
 from playground.tasks import TaskRow
 from playground.ui.kit import widgets
@@ -104,12 +104,12 @@ async def sticker(ctx: AppContext, row: TaskRow, view: ImageView, image: Any,
     image_path = path_of(image)
     run = Run(ctx, row.tab, request, token, progress)
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         path = require_file(image_path, "The photo", IMAGE_HINT, ctx.max_upload_bytes,
                             image=True)
         return await ctx.service.run_task(row.id, str(path),
                                           preset=widgets.preset_value(preset), token=token,
-                                          on_update=on_update)
+                                          on_update=on_update, caller=caller)
 
     async for update in run.execute(call, view.panel):
         yield update

@@ -38,6 +38,7 @@ from playground.compare.session import (
     resolve_name,
 )
 from playground.compare.strict import SESSION_ID
+from playground.service import Caller
 from playground.ui.compare.forms import entries_overrides
 from playground.ui.compare.view import (
     GRID_STARTERS,
@@ -52,7 +53,7 @@ from playground.ui.compare.view import (
     summary_table,
 )
 from playground.ui.context import AppContext
-from playground.ui.kit.runner import claim_runs, pill
+from playground.ui.kit.runner import pill, runs_of
 
 NOT_RUN = "Not run"
 
@@ -80,16 +81,17 @@ def session_from(ctx: AppContext, task: str, entries: list[str | None],
 
 
 async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
-                    token: str | None, pinned: bool) -> AsyncIterator[dict[Any, Any]]:
+                    token: str | None, pinned: bool,
+                    caller: Caller) -> AsyncIterator[dict[Any, Any]]:
     """One round: every pane updates as its entry runs, then the round's summary. `token` is
-    the event's, opened (`ctx.owners.token`)."""
+    the event's, opened (`ctx.owners.token`); the runs are `caller`'s (`runs_of`)."""
     runs: dict[int, Run] = {}
     ended = page.rounds[session.id] = asyncio.Event()
     try:
         yield {page.state: session, page.status: f"{pill('run', 'Running')} all entries at once…",
                **page.show_panes(session, runs), **page.stale_export()}
-        async for update in runner(ctx).run_round(session, token=token,
-                                                  pinned=pinned):
+        async for update in runner(ctx, caller).run_round(session, token=token,
+                                                          pinned=pinned):
             runs[update.entry] = update.run
             yield page.show_panes(session, runs)
     finally:
@@ -117,9 +119,8 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
     except (FormProblem, ValueError) as exc:
         yield {page.status: problem(str(exc))}
         return
-    claim_runs(ctx, "compare", request)
     async for update in run_round(ctx, page, current, ctx.owners.token(token, request),
-                                  pinned=False):
+                                  pinned=False, caller=runs_of(ctx, "compare", request)):
         yield update
 
 
@@ -136,9 +137,8 @@ async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
     except SessionFileRefused as exc:
         yield {page.status: problem(str(exc))}
         return
-    claim_runs(ctx, "compare", request)
     async for update in run_round(ctx, page, session, ctx.owners.token(token, request),
-                                  pinned=True):
+                                  pinned=True, caller=runs_of(ctx, "compare", request)):
         yield update
 
 
@@ -261,8 +261,8 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
         x = Axis(str(x_parameter or "").strip(), parse_values(str(x_values or "")))
         y = Axis(str(y_parameter or "").strip(), parse_values(str(y_values or "")))
         shared, _ = current.entry_parts(0, ctx.data_dir)
-        claim_runs(ctx, "compare", request)
-        record = await run_grid(runner(ctx), str(model), shared, x, y,
+        caller = runs_of(ctx, "compare", request)
+        record = await run_grid(runner(ctx, caller), str(model), shared, x, y,
                                 token=ctx.owners.token(token, request), base=ctx.data_dir)
     except (FormProblem, ValueError) as exc:
         return gr.skip(), gr.skip(), problem(f"Grid: {exc}")

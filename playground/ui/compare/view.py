@@ -21,7 +21,7 @@ from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
 from playground.compare.verdicts import round_findings
 from playground.results import RunResult, format_seconds
-from playground.service import scrub
+from playground.service import Caller, scrub
 from playground.ui.compare.forms import EntryForm
 from playground.ui.context import AppContext
 from playground.ui.kit import messages
@@ -130,8 +130,9 @@ class ComparePage:
                 self.status: f"{note} {text}" if note else text}
 
 
-def runner(ctx: AppContext) -> Runner:
-    """A runner on the service, wording errors and failed runs as every other tab does."""
+def runner(ctx: AppContext, caller: Caller | None = None) -> Runner:
+    """A runner on the service, wording errors and failed runs as every other tab does; its
+    runs are `caller`'s (`runner.runs_of`: this browser's)."""
     def describe(exc: BaseException) -> str:
         return messages.describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
                                  had_token=ctx.has_server_token).markdown
@@ -139,7 +140,7 @@ def runner(ctx: AppContext) -> Runner:
     def failed(result: RunResult) -> str:
         return messages.for_result(result, local=ctx.backend.is_local).markdown
 
-    return Runner(ServiceBackend(ctx.service), describe=describe, failed=failed,
+    return Runner(ServiceBackend(ctx.service, caller), describe=describe, failed=failed,
                   data_dir=ctx.data_dir)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import RunResult
-from playground.service import INTERRUPTED, OnUpdate, RunHistory, errors, scrub
+from playground.service import INTERRUPTED, Caller, OnUpdate, RunHistory, errors, scrub
 from playground.ui.context import AppContext
 from playground.ui.history import actions as actions
 from playground.ui.history import view as hv
@@ -278,7 +278,7 @@ async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,
               as_task=record.task if record else None)
     ctx.anyway.ask(run.session, TAB)  # the point is to run it: no answer from the history
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         if record is None:
             raise errors.MissingInput("The run", "it is not in your history any more.")
         values = tab.history.input_values(record)
@@ -288,7 +288,8 @@ async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,
                 f"Its secret inputs ({', '.join(hidden)})",
                 "the history never keeps them: open the run in its tab and enter them again.")
         ref = f"{record.model}:{record.version}" if record.version else record.model
-        return await ctx.service.run_model(ref, values, token=token, on_update=on_update)
+        return await ctx.service.run_model(ref, values, token=token, on_update=on_update,
+                                           caller=caller)
 
     async for update in run.execute(call, tab.again):
         yield update

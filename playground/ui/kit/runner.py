@@ -2,9 +2,10 @@
 Cancel, and every failure shown as a failure.
 
 A tab's handler builds a `Run` and iterates `run.steps(call)` (or `run.execute(call)`, which
-turns each step into updates of the tab's `RunPanel`); `call(token, on_update)` is one service
-call, which reports `RunUpdate`s (streamed text included) and returns a `RunResult`. The result
-lands in `run.result` only when it succeeded. A failed result, like any exception, becomes a
+turns each step into updates of the tab's `RunPanel`); `call(token, on_update, caller)` is one
+service call that passes the three on (`token=`, `on_update=`, and `caller=`: whose run, for
+the history), reports `RunUpdate`s (streamed text included) and returns a `RunResult`. The
+result lands in `run.result` only when it succeeded. A failed result, like any exception, becomes a
 `messages.Message`: shown in the status line (with the run's logs and details) and raised as
 `gr.Error`, so no stack trace ever reaches the page; a canceled one says so and ends quietly.
 """
@@ -26,13 +27,14 @@ import gradio as gr
 from playground.background import in_background
 from playground.results import RunResult, RunUpdate, format_seconds
 from playground.run_code import RunCall, call_for_run
-from playground.service import Caller, OnUpdate, calling, claim, errors, scrub
+from playground.service import Caller, OnUpdate, errors, scrub
 from playground.ui.context import AppContext
 from playground.ui.kit import messages
 from playground.ui.kit.code_panel import CodePanel, code_panel
 from playground.ui.kit.status_text import not_saved, pill, status_for, status_line
 
-Call = Callable[[str | None, OnUpdate], Awaitable[RunResult]]
+# (token, on_update, caller) -> the run's result: the service call a Run button makes
+Call = Callable[[str | None, OnUpdate, Caller], Awaitable[RunResult]]
 
 # Gradio swaps in the event's tracker (a context variable), so one default serves every handler.
 PROGRESS = gr.Progress()
@@ -175,21 +177,17 @@ class Run:
                     text=update.text or None)
 
     async def steps(self, call: Call) -> AsyncIterator[Step]:
-        """Run `call(token, on_update)`, yielding what to show; a success lands in `.result`.
+        """Run `call(token, on_update, caller)`, yielding what to show; a success lands in
+        `.result`.
 
         A failure (a failed result or an exception) shows its message and raises `gr.Error`;
         a cancel says so and the iteration just ends (with `.result` None).
         """
         queue: asyncio.Queue[RunUpdate] = asyncio.Queue()
-        # Whose run (the history records it for this browser), and whether an identical saved
-        # run may answer it: not after "Run anyway", nor with a seed drawn at random.
-        caller = Caller(self.ctx.owners.of(self.request), self.as_tab or self.tab,
-                        reuse=not self.ctx.anyway.take(self.session, self.tab),
-                        seed_chosen=self.seed_chosen, task=self.as_task)
+        caller = self.caller()  # whose run: passed to the call, which passes it to the service
         # Started before the first update: the backend request goes out while that update
         # goes round Gradio's queue (7 to 40 ms on a busy machine), not after it.
-        with calling(caller):  # the task copies this context: the service sees it
-            task = asyncio.ensure_future(call(self.token, queue.put_nowait))
+        task = asyncio.ensure_future(call(self.token, queue.put_nowait, caller))
         getter: asyncio.Future[RunUpdate] | None = None
         try:
             yield Step(status=status_line(None, 0, None), details="", logs="", code="")
@@ -235,6 +233,14 @@ class Run:
                 task.cancel()
                 self._cancel_in_background()
         yield Step(code=self.code_of(result) or "")
+
+    def caller(self) -> Caller:
+        """Whose run this is (the history records it for this browser, from this tab), and
+        whether an identical saved run may answer it: not after "Run anyway" (asked once: this
+        takes it), nor with a seed drawn at random."""
+        return Caller(self.ctx.owners.of(self.request), self.as_tab or self.tab,
+                      reuse=not self.ctx.anyway.take(self.session, self.tab),
+                      seed_chosen=self.seed_chosen, task=self.as_task)
 
     def code_of(self, result: RunResult) -> RunCall | None:
         """The finished run as code (the Code box): its model, version and inputs as sent."""
@@ -366,10 +372,11 @@ def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
     return event
 
 
-def claim_runs(ctx: AppContext, tab: str, request: gr.Request | None) -> None:
-    """The runs this event starts (many at once, as Compare's) are this browser's, recorded
-    from `tab`; never answered from the history (a comparison runs every entry for real)."""
-    claim(Caller(ctx.owners.of(request), tab, reuse=False))
+def runs_of(ctx: AppContext, tab: str, request: gr.Request | None) -> Caller:
+    """Whose the runs an event starts (many at once, as Compare's) are: this browser's,
+    recorded from `tab`; never answered from the history (a comparison runs every entry for
+    real). Passed as `caller=` to each run."""
+    return Caller(ctx.owners.of(request), tab, reuse=False)
 
 
 def ask_anyway(ctx: AppContext, tab: str, request: gr.Request | None = None) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import RunResult
-from playground.service import OnUpdate
+from playground.service import Caller, OnUpdate
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
@@ -64,13 +64,12 @@ async def remove(ctx: AppContext, view: ImageView, image: Any, preset: str | Non
     image_path = path_of(image)
     run = Run(ctx, TAB, request, token, progress)
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         path = require_file(image_path, "The image", IMAGE_HINT,
                             ctx.max_upload_bytes, image=True)
         return await ctx.service.remove_background(
             str(path), preset=widgets.preset_value(preset),
-            token=token,
-            on_update=on_update,
+            token=token, on_update=on_update, caller=caller,
         )
 
     async for update in run.execute(call, view.panel):

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import RunResult
-from playground.service import OnUpdate, scrub
+from playground.service import Caller, OnUpdate, scrub
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
@@ -113,10 +113,11 @@ async def respond(ctx: AppContext, message: str, history: list[Any], system_prom
     # empty message) are raised as in every tab.
     run = Run(ctx, TAB, request, token, canceled=STOPPED, quiet_failures=True)
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         return await ctx.service.chat(
             message, history, preset=widgets.preset_value(preset),
             system_prompt=system_prompt or None, token=token, on_update=on_update,
+            caller=caller,
             max_tokens=int(max_tokens), temperature=float(temperature),
             top_p=float(top_p))
 

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import RunResult
-from playground.service import OnUpdate
+from playground.service import Caller, OnUpdate
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
@@ -67,13 +67,13 @@ async def restore(ctx: AppContext, view: ImageView, image: Any, version: str, sc
     image_path = path_of(image)
     run = Run(ctx, TAB, request, token, progress)
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         path = require_file(image_path, "The photo", IMAGE_HINT,
                             ctx.max_upload_bytes, image=True)
         value = int(scale) if float(scale).is_integer() else float(scale)
         return await ctx.service.restore_faces(
             str(path), version=version, scale=value, preset=widgets.preset_value(preset),
-            token=token, on_update=on_update,
+            token=token, on_update=on_update, caller=caller,
         )
 
     async for update in run.execute(call, view.panel):

@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import Failure, RunResult
-from playground.service import OnUpdate, errors
+from playground.service import Caller, OnUpdate, errors
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
@@ -157,7 +157,7 @@ async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_pr
     used_seed = random.randint(0, MAX_SEED) if randomize_seed or seed is None \
         else int(seed)
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         if not (prompt or "").strip():
             raise errors.MissingInput("The prompt", "Describe the picture you want first.")
         return await ctx.service.generate_image(
@@ -167,6 +167,7 @@ async def generate(ctx: AppContext, view: ImageTabView, prompt: str, negative_pr
             num_inference_steps=int(num_inference_steps),
             guidance_scale=float(guidance_scale), seed=used_seed,
             preset=widgets.preset_value(preset), token=token, on_update=on_update,
+            caller=caller,
         )
 
     try:

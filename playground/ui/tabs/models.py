@@ -17,7 +17,7 @@ from playground.compare import PriceTable, format_cost
 from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
 from playground.results import RunResult
 from playground.run_code import run_call
-from playground.service import ModelCard, ModelProblem, ModelSetup, OnUpdate
+from playground.service import Caller, ModelCard, ModelProblem, ModelSetup, OnUpdate
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
 from playground.ui.kit import widgets
@@ -320,10 +320,10 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
         secrets = [f.name for f in form if f.secret]
         streams = chosen.output.kind == "text_stream"
 
-        async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+        async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
             start = ctx.service.stream_model if streams else ctx.service.run_model
             return await start(chosen.run_ref, inputs, token=token, on_update=on_update,
-                               secret_inputs=secrets)
+                               caller=caller, secret_inputs=secrets)
 
         async for step in run.steps(call):
             shown = panel.show(step)

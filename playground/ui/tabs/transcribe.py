@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import RunResult
-from playground.service import OnUpdate
+from playground.service import Caller, OnUpdate
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
@@ -153,11 +153,11 @@ async def transcribe(ctx: AppContext, view: TranscribeView, audio: Any, language
     if lang and lang != "auto":  # older Whisper versions have no "auto": leave it out
         inputs["language"] = lang
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         path = require_file(audio_path, "The audio", AUDIO_HINT, ctx.max_upload_bytes)
         return await ctx.service.transcribe(
             str(path), preset=widgets.preset_value(preset), token=token,
-            on_update=on_update, **inputs,
+            on_update=on_update, caller=caller, **inputs,
         )
 
     async for update in run.execute(call, view.panel):

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from playground.results import RunResult
-from playground.service import OnUpdate
+from playground.service import Caller, OnUpdate
 from playground.tasks import by_module
 from playground.ui.context import AppContext
 from playground.ui.kit import widgets
@@ -97,13 +97,13 @@ async def upscale(ctx: AppContext, view: ImageView, image: Any, scale: float,
     run = Run(ctx, TAB, request, token, progress)
     preview = size == PREVIEW
 
-    async def call(token: str | None, on_update: OnUpdate) -> RunResult:
+    async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         path = require_file(image_path, "The image", IMAGE_HINT,
                             ctx.max_upload_bytes, image=True)
         return await ctx.service.upscale(
             str(path), scale=_number(scale), face_enhance=bool(face_enhance),
             preset=widgets.preset_value(preset), max_image_side=PREVIEW_SIDE if preview else None,
-            token=token, on_update=on_update,
+            token=token, on_update=on_update, caller=caller,
         )
 
     async for update in run.execute(call, view.panel):
