@@ -31,23 +31,23 @@ class Runners:
 
     def __init__(self, data_dir: Path) -> None:
         self.folder = data_dir / FOLDER
-        self._id: str | None = None
+        self._runner: str | None = None
         self._held: IO[bytes] | None = None
 
     def mine(self) -> str:
         """This process's runner id; its lock is held until `close()` or the process ends."""
-        if self._id is None:
+        if self._runner is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             runner = secrets.token_hex(8)
             held = (self.folder / f"{runner}.lock").open("wb")
             if fcntl is not None:
                 fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: free
-            self._id, self._held = runner, held
-        return self._id
+            self._runner, self._held = runner, held
+        return self._runner
 
     def alive(self, runner: str) -> bool:
         """Whether the process that claimed `runner` still runs (this one does)."""
-        if runner == self._id:
+        if runner == self._runner:
             return True
         if not _ID.match(runner):
             return False
@@ -69,14 +69,14 @@ class Runners:
 
     def forget(self, runner: str) -> None:
         """The lock file of a runner found dead (its runs are marked interrupted)."""
-        if _ID.match(runner) and runner != self._id:
+        if _ID.match(runner) and runner != self._runner:
             with contextlib.suppress(OSError):
                 (self.folder / f"{runner}.lock").unlink()
 
     def close(self) -> None:
         if self._held is not None:
-            path = self.folder / f"{self._id}.lock"
+            path = self.folder / f"{self._runner}.lock"
             self._held.close()
             with contextlib.suppress(OSError):
                 os.unlink(path)
-            self._id, self._held = None, None
+            self._runner, self._held = None, None
