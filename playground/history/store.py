@@ -46,8 +46,8 @@ DB_NAME = "history.sqlite3"
 DEFAULT_MAX_BYTES = 5 * 1000**3  # outputs kept before the oldest runs are pruned
 _PRUNE_BATCH = 50
 # What a run whose app process died before it ended (a kill -9, a crash) is marked with.
-APP_STOPPED = ("Interrupted: the playground stopped while this ran (it was closed, crashed or "
-               "was killed); what it had written by then is kept")
+APP_STOPPED = ("Interrupted: the playground stopped while this ran (closed, crashed or killed); "
+               "what it had written by then is kept")
 
 
 class RunStore:
