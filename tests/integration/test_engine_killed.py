@@ -78,7 +78,7 @@ async def test_a_streamed_answer_cut_by_an_engine_crash(engine: Playground,
 async def test_a_polled_run_cut_by_an_engine_crash(engine: Playground, service: Service,
                                                    tmp_path: Path) -> None:
     picture = tmp_path / "noise.png"
-    Image.effect_noise((640, 480), 60).convert("RGB").save(picture)
+    Image.effect_noise((1024, 768), 60).convert("RGB").save(picture)  # seconds of CPU tiles
     statuses: list[str] = []
     with calling(Caller(ME, "upscale")):
         task = asyncio.ensure_future(service.upscale(
