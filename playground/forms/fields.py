@@ -21,6 +21,7 @@ FileKind = Literal["image", "audio", "video", "any"]
 ValueType = Literal["string", "integer", "number", "boolean", "any"]
 
 MAX_FIELDS = 300  # a schema with more inputs than this is not a form anyone can fill in
+MAX_SLIDER_STEPS = 100_000  # a wider range is a number box (a slider cannot land on a value)
 _MAX_REF_DEPTH = 8
 
 _LONG_TEXT_NAMES = re.compile(r"(^|_)(prompt|template|text|caption|script|lyrics)s?($|_)")
@@ -302,11 +303,14 @@ def _numeric(kind_type: str, merged: Mapping[str, Any], base: dict[str, Any]) ->
         bounds["minimum"] = None if low is None else _int_bound(low)
         bounds["maximum"] = None if high is None else _int_bound(high)
     # A slider always holds a value: an optional input with no default stays a number box
-    # that may be left empty (the model's own default applies).
+    # that may be left empty (the model's own default applies). So does a range too wide to
+    # pick from with a slider (top_k up to 2**31 - 1: a pixel would be a million values).
     if low is not None and high is not None and low < high and (
             default is not None or base["required"]):
-        return Field(kind="slider", value_type=value_type, default=default,
-                     step=slider_step(low, high, integer, default), **bounds, **base)
+        step = slider_step(low, high, integer, default)
+        if (high - low) / step <= MAX_SLIDER_STEPS:
+            return Field(kind="slider", value_type=value_type, default=default, step=step,
+                         **bounds, **base)
     return Field(kind="integer" if integer else "number", value_type=value_type,
                  default=default, **bounds, **base)
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playground.history import query, schema
+from playground.history import query, rows, schema
 from playground.history.files import FileKeeper
 from playground.history.record import (
     FileRef,
@@ -30,24 +30,15 @@ from playground.history.record import (
     is_run_id,
 )
 from playground.history.redact import clean_text
-from playground.history.rows import (
-    COLUMNS,
-    STARTED_AT,
-    Page,
-    Pruned,
-    dumps,
-    records,
-    run_row,
-    search_texts,
-)
+from playground.history.rows import COLUMNS, Page, Pruned
 from playground.history.runners import Runners
 
 DB_NAME = "history.sqlite3"
 DEFAULT_MAX_BYTES = 5 * 1000**3  # outputs kept before the oldest runs are pruned
 _PRUNE_BATCH = 50
 # What a run whose app process died before it ended (a kill -9, a crash) is marked with.
-APP_STOPPED = ("Interrupted: the playground stopped while this ran (it was closed, crashed or "
-               "was killed); what it had written by then is kept")
+APP_STOPPED = ("Interrupted: the playground stopped while this ran (closed, crashed or killed); "
+               "what it had written by then is kept")
 
 
 class RunStore:
@@ -142,30 +133,34 @@ class RunStore:
                                "NOT NULL", (run_id,)).fetchone()
             if row is None:
                 return False
-            _, text = search_texts(row[1], json.loads(row[0]), kept.value, self.search)
+            _, text = rows.search_texts(row[1], json.loads(row[0]), kept.value, self.search)
             conn.execute(
                 "UPDATE runs SET status = ?, output = ?, logs = ?, search_text = ?, "
                 "finished_at = ? WHERE id = ? AND runner IS NOT NULL",
-                (clean_text(status), dumps(kept.value), clean_text(logs or ""), text,
+                (clean_text(status), rows.dumps(kept.value), clean_text(logs or ""), text,
                  round(time.time(), 6), run_id))
         return True
 
     def finish(self, run_id: str | None, run: FinishedRun, owner: str) -> RunRecord:
-        """A run as it ended, in place of the row `begin` stored (the same id and place in
-        the list); recorded anew when that row is gone (deleted while it ran) or `run_id` is
-        None."""
-        found = self._conn.execute("SELECT seq FROM runs WHERE id = ?", (run_id,)).fetchone() \
-            if run_id and is_run_id(run_id) else None
-        if found is None:
-            return self._insert(run, owner, None)
-        row, refs = run_row(run, owner, self.files, self.search)
-        del row["owner"]  # whoever began it
+        """A run as it ended, in place of the row `begin` stored (the same id, owner and place
+        in the list); recorded anew when that row is gone (deleted while it ran) or `run_id`
+        is None."""
+        if not is_owner_id(owner):
+            raise ValueError("not an owner id")
+        row, refs = rows.run_row(run, owner, self.files, self.search)
         with self._write, self._transaction() as conn:
-            sets = ", ".join(f"{k} = :{k}" for k in row)
-            conn.execute(f"UPDATE runs SET {sets}, runner = NULL WHERE seq = :seq",
-                         {**row, "seq": found[0]})
-            conn.execute("DELETE FROM run_files WHERE run_seq = ?", (found[0],))
-            self._add_files(conn, found[0], refs)
+            found = conn.execute("SELECT seq, owner FROM runs WHERE id = ?", (run_id,)
+                                 ).fetchone() if run_id and is_run_id(run_id) else None
+            if found is None:
+                run_id = secrets.token_hex(8)
+                seq = self._insert_row(conn, {"id": run_id, **row, "runner": None})
+            else:
+                seq, row["owner"] = found
+                sets = ", ".join(f"{k} = :{k}" for k in row)
+                conn.execute(f"UPDATE runs SET {sets}, runner = NULL WHERE seq = :seq",
+                             {**row, "seq": seq})
+                conn.execute("DELETE FROM run_files WHERE run_seq = ?", (seq,))
+            self._add_files(conn, seq, refs)
         return self._after_write(run_id)
 
     def recover(self) -> int:
@@ -188,16 +183,19 @@ class RunStore:
     def _insert(self, run: FinishedRun, owner: str, runner: str | None) -> RunRecord:
         if not is_owner_id(owner):
             raise ValueError("not an owner id")
-        row, refs = run_row(run, owner, self.files, self.search)
+        row, refs = rows.run_row(run, owner, self.files, self.search)
         run_id = secrets.token_hex(8)
-        row = {"id": run_id, **row, "runner": runner}
         with self._write, self._transaction() as conn:
-            names = ", ".join(row)
-            marks = ", ".join(f":{k}" for k in row)
-            seq = conn.execute(f"INSERT INTO runs ({names}) VALUES ({marks})", row).lastrowid
-            assert seq is not None
+            seq = self._insert_row(conn, {"id": run_id, **row, "runner": runner})
             self._add_files(conn, seq, refs)
         return self._after_write(run_id)
+
+    @staticmethod
+    def _insert_row(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
+        names, marks = ", ".join(row), ", ".join(f":{k}" for k in row)
+        seq = conn.execute(f"INSERT INTO runs ({names}) VALUES ({marks})", row).lastrowid
+        assert seq is not None
+        return seq
 
     @staticmethod
     def _add_files(conn: sqlite3.Connection, seq: int, refs: list[FileRef]) -> None:
@@ -234,13 +232,13 @@ class RunStore:
         while True:
             usage = self.usage()
             over = max_bytes is not None and usage > max_bytes
-            rows = self._conn.execute(
+            hits = self._conn.execute(
                 "SELECT seq, started_at FROM runs WHERE runner IS NULL "
                 "ORDER BY started_at, seq LIMIT ?",
                 (_PRUNE_BATCH,)).fetchall()
             newest = self._newest_seqs(keep_newest)
             chosen: list[int] = []
-            for seq, started in rows:
+            for seq, started in hits:
                 if seq in newest:
                     continue
                 if older_than is not None and started < older_than:
@@ -258,17 +256,17 @@ class RunStore:
         where = " WHERE owner = ?" if scope is not None and scope.owner else ""
         params = (scope.owner,) if where and scope is not None else ()
         while True:
-            rows = self._conn.execute(f"SELECT seq FROM runs{where} LIMIT 500", params).fetchall()
-            if not rows:
+            hits = self._conn.execute(f"SELECT seq FROM runs{where} LIMIT 500", params).fetchall()
+            if not hits:
                 return total
-            total.add(self._delete_seqs([r[0] for r in rows]))
+            total.add(self._delete_seqs([r[0] for r in hits]))
 
     def _newest_seqs(self, count: int) -> set[int]:
         if count <= 0:
             return set()
-        rows = self._conn.execute("SELECT seq FROM runs ORDER BY started_at DESC, seq DESC "
+        hits = self._conn.execute("SELECT seq FROM runs ORDER BY started_at DESC, seq DESC "
                                   "LIMIT ?", (count,)).fetchall()
-        return {r[0] for r in rows}
+        return {r[0] for r in hits}
 
     def _delete_seqs(self, seqs: Sequence[int]) -> Pruned:
         marks = ", ".join("?" for _ in seqs)
@@ -324,8 +322,8 @@ class RunStore:
         if scope is not None and scope.owner is not None:
             sql += " AND owner = ?"
             params.append(scope.owner)
-        rows = self._conn.execute(sql, params).fetchall()
-        found = self._records(rows)
+        hits = self._conn.execute(sql, params).fetchall()
+        found = self._records(hits)
         return found[0] if found else None
 
     def page(self, scope: Scope, filters: query.Filters | None = None,
@@ -334,14 +332,15 @@ class RunStore:
         limit = max(1, min(int(limit), query.MAX_PAGE_SIZE))
         where, params = query.where(scope, filters or query.Filters(), search=self.search,
                                     after=query.Cursor.decode(cursor))
-        rows = self._conn.execute(
+        hits = self._conn.execute(
             f"SELECT {COLUMNS} FROM runs{where} ORDER BY started_at DESC, seq DESC LIMIT ?",
             [*params, limit + 1]).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        runs = self._records(rows)
-        last = rows[-1] if rows else None
-        next_cursor = query.Cursor(last[STARTED_AT], last[0]).encode() if more and last else None
+        more = len(hits) > limit
+        hits = hits[:limit]
+        runs = self._records(hits)
+        last = hits[-1] if hits else None
+        next_cursor = query.Cursor(last[rows.STARTED_AT], last[0]).encode() if more and last \
+            else None
         return Page(runs, next_cursor)
 
     def count(self, scope: Scope, filters: query.Filters | None = None) -> int:
@@ -353,19 +352,19 @@ class RunStore:
         """EXPLAIN QUERY PLAN of `page`'s query (tests check that it uses an index)."""
         where, params = query.where(scope, filters or query.Filters(), search=self.search,
                                     after=query.Cursor.decode(cursor))
-        rows = self._conn.execute(
+        hits = self._conn.execute(
             f"EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM runs{where} "
             "ORDER BY started_at DESC, seq DESC LIMIT ?", [*params, 25]).fetchall()
-        return "\n".join(str(r[-1]) for r in rows)
+        return "\n".join(str(r[-1]) for r in hits)
 
     def choices(self, scope: Scope, column: str) -> list[str]:
         """The tasks, models or statuses `scope` has runs of (for the filter menus)."""
         if column not in ("task", "model", "status"):
             raise ValueError(column)
         where = " WHERE owner = ?" if scope.owner else ""
-        rows = self._conn.execute(f"SELECT DISTINCT {column} FROM runs{where} ORDER BY 1",
+        hits = self._conn.execute(f"SELECT DISTINCT {column} FROM runs{where} ORDER BY 1",
                                   (scope.owner,) if scope.owner else ()).fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in hits]
 
     def find_cached(self, key: str | None, scope: Scope) -> RunRecord | None:
         """The newest succeeded run of `scope` with this cache key whose files all still exist."""
@@ -376,9 +375,9 @@ class RunStore:
         if scope.owner is not None:
             sql += " AND owner = ?"
             params.append(scope.owner)
-        rows = self._conn.execute(sql + " ORDER BY started_at DESC, seq DESC LIMIT 3",
+        hits = self._conn.execute(sql + " ORDER BY started_at DESC, seq DESC LIMIT 3",
                                   params).fetchall()
-        for record in self._records(rows):
+        for record in self._records(hits):
             paths = [self.files.path_of(f.name) for f in record.files]
             if all(p is not None and p.is_file() for p in paths):
                 return record
@@ -392,4 +391,4 @@ class RunStore:
         return self.files.path_of(name)
 
     def _records(self, found: list[tuple[Any, ...]]) -> list[RunRecord]:
-        return records(self._conn, found)
+        return rows.records(self._conn, found)

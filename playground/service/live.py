@@ -23,8 +23,9 @@ SAVE_EVERY = 1.0  # seconds: how often at most a running run's text is written t
 
 
 class LiveRun:
-    """`update` is the run loop's `on_update`: it keeps the history's row, then passes the
-    update on to the caller's own `on_update`. Without a history it only passes them on."""
+    """`update` is the run loop's `on_update`: it passes the update on to the caller's own
+    `on_update`, then keeps the history's row (at most every `every` seconds; `clock` is
+    injectable so a test need not wait). Without a history it only passes updates on."""
 
     def __init__(self, recorder: Recorder | None, pending: PendingRun | None,
                  on_update: OnUpdate | None, *, every: float = SAVE_EVERY,
@@ -42,9 +43,10 @@ class LiveRun:
     async def update(self, update: RunUpdate) -> None:
         if update.prediction_id:  # a retry notice carries none: nothing to keep
             self.latest = update
-            await self._keep(update)
-        if self.on_update is not None:
+        if self.on_update is not None:  # the person first, then the history
             await emit(self.on_update, update)
+        if update.prediction_id:
+            await self._keep(update)
 
     async def _keep(self, update: RunUpdate) -> None:
         if self.recorder is None or self.pending is None:
@@ -66,7 +68,7 @@ class LiveRun:
             save = asyncio.to_thread(recorder.progress, pending, update.status,
                                      self.text_output(), update.logs)
         self.saves += 1
-        # Shielded: a Stop during a save still lets the row be written (and `ended` wait)
+        # Shielded: a Stop during a save still lets the row be written (`cut` waits for it)
         self._saving = asyncio.ensure_future(save)
         await asyncio.shield(self._saving)
 

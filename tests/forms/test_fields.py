@@ -172,6 +172,9 @@ def test_local_chat(local_schemas: dict[str, Any]) -> None:
     assert form["max_tokens"].value_type == "integer"
     assert slider(form["temperature"]) == (0, 5, 0.6, 0.01)
     assert slider(form["presence_penalty"]) == (-2, 2, 0, 0.01)
+    # llama.cpp's int32 top_k: too wide a range for a slider; the seed it repeats
+    assert (form["top_k"].minimum, form["top_k"].maximum) == (0, 2**31 - 1)
+    assert (form["seed"].minimum, form["seed"].maximum) == (0, 2**32 - 2)
     assert output_view(schema).kind == "text_stream"
 
 
@@ -182,15 +185,16 @@ def test_local_whisper(local_schemas: dict[str, Any]) -> None:
     assert form["transcription"].choices == ("plain text", "srt", "vtt")
     assert form["language"].kind == "choice" and not form["language"].has_default
     assert slider(form["temperature"]) == (0, 1, 0, 0.01)
-    patience = form["patience"]  # exclusiveMinimum only
-    assert patience.kind == "number" and patience.minimum == 0 and patience.exclusive_minimum
+    patience = form["patience"]  # no default: a number box, within what CTranslate2 takes
+    assert (patience.kind, patience.minimum, patience.maximum) == ("number", 0.1, 1e18)
+    assert form["suppress_tokens"].kind == "text"
     assert output_view(schema).kind == "json"
 
 
 def test_local_image_models(local_schemas: dict[str, Any]) -> None:
     esrgan = form_from_schema(local_schemas["local/real-esrgan"])
     assert esrgan["image"].required and esrgan["image"].file_kind == "image"
-    assert slider(esrgan["scale"]) == (0, 10, 4, 0.1)
+    assert slider(esrgan["scale"]) == (0, 10, 4, 0.1) and esrgan["scale"].exclusive_minimum
     rembg = form_from_schema(local_schemas["local/rembg"])
     assert rembg["model"].choices == ("modnet", "u2netp") and rembg["model"].default == "modnet"
     faces = form_from_schema(local_schemas["local/face-enhance"])

@@ -114,3 +114,11 @@ async def test_the_text_is_saved_at_most_once_a_second_and_always_at_the_end(
     await live.cut("canceled", "Stopped", "p1")  # the end: always written
     run = store.get(pending.record_id, A)
     assert run is not None and (run.status, run.output) == ("canceled", [text + "end"])
+
+
+def test_a_run_deleted_while_it_ran_is_recorded_anew_when_it_ends(store: RunStore) -> None:
+    run_id = _begun(store)
+    assert store.delete(run_id, A).runs == 1
+    assert not store.progress(run_id, status="processing", output=["late"], logs="")
+    ended = store.finish(run_id, finished(**CHAT, output=["done"]), OWNER_A)
+    assert ended.id != run_id and [r.id for r in store.page(A).runs] == [ended.id]

@@ -77,7 +77,7 @@ async def test_a_streamed_answer_cut_by_an_engine_crash(engine: Playground,
 async def test_a_polled_run_cut_by_an_engine_crash(engine: Playground, service: Service,
                                                    tmp_path: Path) -> None:
     picture = tmp_path / "noise.png"
-    Image.effect_noise((640, 480), 60).convert("RGB").save(picture)
+    Image.effect_noise((1024, 768), 60).convert("RGB").save(picture)  # seconds of CPU tiles
     statuses: list[str] = []
     task = asyncio.ensure_future(service.upscale(
         str(picture), scale=4, on_update=lambda u: statuses.append(u.status),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from playground.engine.models import registry
 from playground.engine.models.base import ModelUnavailable
+from playground.engine.schema import input_schema
 
 pytestmark = pytest.mark.models
 
@@ -72,3 +74,57 @@ def test_missing_weights_answer_with_the_fix(
         assert f"playground models pull {store_name.get(model.name, model.name)}" in reason
         with pytest.raises(ModelUnavailable, match="playground models pull"):
             model.load(None)  # type: ignore[arg-type]  # refuses before touching ctx
+
+
+# Where a local model takes less than the Replicate model it stands in for, and why: a range
+# narrower than the real one must be needed (what the local runtime takes), or be a deliberate
+# range of the setting; anything else would refuse what works on Replicate.
+NARROWER = {
+    ("local/smollm2-135m-instruct", "min_tokens"): "a count of tokens",
+    ("local/smollm2-135m-instruct", "max_tokens"): "the model's 4096-token context (llama.cpp "
+    "reads 0 and -1 as no limit at all)",
+    ("local/smollm2-135m-instruct", "temperature"): "the usual range of the setting",
+    ("local/smollm2-135m-instruct", "top_p"): "a probability",
+    ("local/smollm2-135m-instruct", "top_k"): "llama.cpp keeps it as an int32 (and fails past "
+    "64 bits, e.g. 1e30)",
+    ("local/smollm2-135m-instruct", "presence_penalty"): "the usual range of the setting",
+    ("local/smollm2-135m-instruct", "frequency_penalty"): "the usual range of the setting",
+    ("local/whisper-tiny-en", "temperature"): "openai/whisper lists its temperatures up to 1.0 "
+    "only: a higher one leaves it none",
+    ("local/whisper-tiny-en", "temperature_increment_on_fallback"): "a step past 1.0 tries no "
+    "second temperature",
+    ("local/whisper-tiny-en", "patience"): "CTranslate2 needs 5 x patience to round to 1..2**64 "
+    "hypotheses",
+    ("local/whisper-tiny-en", "suppress_tokens"): "token ids of the model: a larger one made "
+    "CTranslate2 crash the process",
+    ("local/real-esrgan", "scale"): "0 makes no picture (the real model fails on it too)",
+    ("local/face-enhance", "scale"): "a size the CPU face pass takes",
+    ("local/sd-turbo", "width"): "SD-Turbo's sizes (it never runs here)",
+    ("local/sd-turbo", "height"): "SD-Turbo's sizes (it never runs here)",
+    ("local/sd-turbo", "num_inference_steps"): "SD-Turbo's steps (it never runs here)",
+}
+
+
+def _span(prop: dict) -> tuple[tuple[float, bool], tuple[float, bool]]:
+    low = (prop.get("exclusiveMinimum", prop.get("minimum", -math.inf)),
+           "exclusiveMinimum" in prop)
+    high = (prop.get("exclusiveMaximum", prop.get("maximum", math.inf)),
+            "exclusiveMaximum" in prop)
+    return low, high
+
+
+@pytest.mark.parametrize("ref", list(STANDS_IN))
+def test_no_range_is_narrower_than_the_replicate_model_s_without_a_reason(ref: str) -> None:
+    model = {m.ref: m for m in registry()}[ref]
+    theirs = seed_for(ref)["input"]["properties"]
+    narrower = set()
+    for name, ours in input_schema(model)["properties"].items():
+        if name not in theirs:
+            continue
+        (low, low_x), (high, high_x) = _span(ours)
+        (their_low, their_low_x), (their_high, their_high_x) = _span(theirs[name])
+        if (low > their_low or (low == their_low and low_x and not their_low_x)
+                or high < their_high or (high == their_high and high_x and not their_high_x)
+                or ("pattern" in ours and "pattern" not in theirs[name])):
+            narrower.add(name)
+    assert narrower == {name for (r, name) in NARROWER if r == ref}

@@ -119,3 +119,62 @@ def test_when_text() -> None:
     assert tab.when_text(now - 5, now) == "just now"
     assert tab.when_text(now - 600, now) == "10 min ago"
     assert tab.when_text(now - 400 * 86400, now).count(" ") == 3  # "28 Oct 2024, 12:00"
+
+
+def test_running_and_interrupted_runs_are_listed_as_such(tmp_path: Path) -> None:
+    """A run shows in the list while it runs (its text so far), and one whose app died shows
+    as interrupted, found by the status filter; a reloaded tab shows neither as its result."""
+    first = RunStore(tmp_path / "data")
+    chat = {"task": "chat", "tab": "chat", "model": "local/smollm2-135m-instruct",
+            "inputs": {"prompt": "Tell me a story"}}
+    running = first.begin(_run(**chat, status="starting"), ME).id
+    first.progress(running, status="processing", output=["Once upon"], logs="")
+    live = RunHistory(first)
+    rows, _, _ = tab.list_runs(live, ME, tab.View(), tab.filters_of("", "", "", "", ""))
+    assert "processing" in rows[0][1] and "pill run" in rows[0][1]
+    assert live.last(ME, "chat") is None  # not a result yet
+    first.close()  # the app is gone mid-run
+
+    history = RunHistory(RunStore(tmp_path / "data"))
+    try:
+        [record] = history.page(ME).runs
+        assert record.status == "interrupted" and record.output == ["Once upon"]
+        rows, _, _ = tab.list_runs(history, ME, tab.View(),
+                                   tab.filters_of("", "", "", "interrupted", ""))
+        assert len(rows) == 1 and "pill warn" in rows[0][1] and "interrupted" in rows[0][1]
+        assert ("Interrupted", "interrupted") in tab.STATUSES
+        head = tab.details_markdown(record)
+        assert "Interrupted" in head and "playground stopped while this ran" in head
+        assert tab.output_text(record) == "Once upon"
+        assert history.last(ME, "chat") == record  # ended: a reload says so
+    finally:
+        history.store.close()
+
+
+def test_a_reloaded_tab_says_its_run_was_interrupted(tmp_path: Path) -> None:
+    """The page's load after a restart: the chat tab's status says why its last run did not
+    finish (never "failed", never a canceled run)."""
+    import gradio as gr
+
+    from playground.service import Service
+    from playground.ui.app import build_app
+    from playground.ui.context import make_context
+    from playground.ui.history import last_runs
+
+    first = RunStore(tmp_path / "data")
+    first.begin(_run(task="chat", tab="chat", status="starting",
+                     inputs={"prompt": "Tell me a story"}), ME)
+    first.close()  # the app is gone mid-run
+    store = RunStore(tmp_path / "data")
+    try:
+        service = Service("https://api.replicate.com", token="r8_not_used",
+                          data_dir=tmp_path / "data", history=RunHistory(store))
+        ctx = make_context(service, browser_secret="ui-tests-browser-secret")
+        build_app(ctx, tabs=["chat", "history"])
+        shown = last_runs(ctx, ME, gr.Request(session_hash="reloaded-page"))
+        [status] = [v for v in shown.values() if isinstance(v, str)]
+        assert "Interrupted" in status and "Last run failed" not in status
+        assert "did not finish: the playground stopped while this ran" in status
+        assert "run it again" in status
+    finally:
+        store.close()

@@ -22,9 +22,11 @@ from .base import PredictContext
 
 class Input(BaseModel):
     image: Path = Field(description="Input image", json_schema_extra={"x-order": 0})
+    # More than 0 (nightmareai/real-esrgan says minimum 0, but no picture has a size 0 times
+    # its own: that model fails on it too).
     scale: float = Field(
         default=4,
-        ge=0,
+        gt=0,
         le=10,
         description="Factor to scale image by",
         json_schema_extra={"x-order": 1},

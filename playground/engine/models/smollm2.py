@@ -23,6 +23,11 @@ GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 N_CTX = 4096
 # Without a repeat penalty the 135M model loops.
 REPEAT_PENALTY = 1.1
+# What llama.cpp keeps of these inputs: top_k an int32 (larger values wrap around); the seed a
+# uint32 (larger ones wrap, so two seeds would give one answer), and 0xFFFFFFFF there means
+# "a random seed" (what -1 also wraps to). The schema takes what repeats as asked.
+TOP_K_MAX = 2**31 - 1
+SEED_MAX = 2**32 - 2
 
 
 def _f(order: int, description: str, **kw: Any) -> Any:
@@ -64,6 +69,7 @@ class Input(BaseModel):
         "If > 0, only keep the top k tokens with highest probability (top-k filtering).",
         default=50,
         ge=0,
+        le=TOP_K_MAX,
     )
     presence_penalty: float = _f(7, "Presence penalty", default=0, ge=-2, le=2)
     frequency_penalty: float = _f(8, "Frequency penalty", default=0, ge=-2, le=2)
@@ -79,7 +85,8 @@ class Input(BaseModel):
         "If not provided, the model's own chat template is used.",
         default=None,
     )
-    seed: int | None = _f(11, "Random seed. Leave blank to randomize the seed", default=None)
+    seed: int | None = _f(11, "Random seed. Leave blank to randomize the seed", default=None,
+                          ge=0, le=SEED_MAX)
 
 
 _OVER_CONTEXT = re.compile(r"\((\d+) tokens\) exceeds the available context size")

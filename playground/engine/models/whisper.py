@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from playground.engine import model_store
 
+from . import _whisper_inputs as takes
 from ._common import loading, missing_weights, require
 from ._whisper_languages import LANGUAGES
 from .base import EngineModel, PredictContext
@@ -54,13 +55,15 @@ class Input(BaseModel):
         "https://arxiv.org/abs/2204.05424, the default (1.0) is equivalent to conventional "
         "beam search",
         default=None,
-        gt=0,
+        ge=takes.PATIENCE_MIN,  # openai/whisper says only "a number": what the runtime takes
+        le=takes.PATIENCE_MAX,
     )
-    suppress_tokens: str = _f(
-        7,
-        "comma-separated list of token ids to suppress during sampling; '-1' will suppress "
-        "most special characters except common punctuations",
+    suppress_tokens: str = Field(
         default="-1",
+        description="comma-separated list of token ids to suppress during sampling; '-1' will "
+        f"suppress most special characters except common punctuations (ids 0 to "
+        f"{takes.VOCABULARY - 1})",
+        json_schema_extra={"x-order": 7, "pattern": takes.SUPPRESS_TOKENS},
     )
     initial_prompt: str | None = _f(
         8, "optional text to provide as a prompt for the first window.", default=None
@@ -96,6 +99,9 @@ class Input(BaseModel):
         "decoding has failed due to `logprob_threshold`, consider the segment as silence",
         default=0.6,
     )
+
+    # The pattern above, checked with a plain message (pydantic's would quote the regex).
+    _suppress_tokens = field_validator("suppress_tokens")(takes.check_suppress_tokens)
 
 
 OUTPUT_SCHEMA = {
@@ -137,13 +143,6 @@ def to_vtt(segments: list[dict[str, Any]]) -> str:
         f"{s['text'].strip().replace('-->', '->')}\n\n"
         for s in segments
     )
-
-
-def _suppress(value: str) -> list[int]:
-    try:
-        return [int(t) for t in value.split(",") if t.strip()]
-    except ValueError:
-        raise ValueError(f"suppress_tokens must be comma-separated integers: {value!r}") from None
 
 
 class WhisperTinyEn(EngineModel):
@@ -201,7 +200,7 @@ class WhisperTinyEn(EngineModel):
                 str(inputs.audio),
                 language="en",
                 task="transcribe",
-                beam_size=5,
+                beam_size=takes.BEAM_SIZE,  # the patience range depends on it
                 patience=inputs.patience or 1.0,
                 temperature=temps,
                 compression_ratio_threshold=inputs.compression_ratio_threshold,
@@ -209,7 +208,7 @@ class WhisperTinyEn(EngineModel):
                 no_speech_threshold=inputs.no_speech_threshold,
                 condition_on_previous_text=inputs.condition_on_previous_text,
                 initial_prompt=inputs.initial_prompt or None,
-                suppress_tokens=_suppress(inputs.suppress_tokens),
+                suppress_tokens=takes.suppress_ids(inputs.suppress_tokens),
             )
         except av.error.FFmpegError as exc:
             raise ValueError(
@@ -220,10 +219,12 @@ class WhisperTinyEn(EngineModel):
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> dict[str, Any]:
         assert isinstance(inputs, Input)
         self._note_ignored(inputs, ctx)
-        temps: list[float] = [inputs.temperature]
         step = inputs.temperature_increment_on_fallback
-        while step > 0 and temps[-1] + step <= 1.0 + 1e-6:
-            temps.append(round(temps[-1] + step, 6))
+        temps, widened = takes.fallback_temperatures(inputs.temperature, step)
+        if widened:
+            ctx.log(f"temperature_increment_on_fallback={step:g} would try more than "
+                    f"{takes.MAX_TEMPERATURES} temperatures: trying {len(temps)}, from "
+                    f"{temps[0]:g} to {temps[-1]:g}")
         segments_iter, info = self._transcribe(inputs, temps)
         duration = max(info.duration, 0.001)
         ctx.log(f"transcribing {info.duration:.1f} s of audio")

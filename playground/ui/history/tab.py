@@ -342,9 +342,10 @@ def last_runs(ctx: AppContext, request: gr.Request | None = None) -> dict[Any, A
                 "the page was closed or reloaded). Its inputs are back: run it again.",
                 "warning"))
         elif record.status == "interrupted":  # the app or the backend went away mid-run
+            why = (record.error or "").removeprefix("Interrupted: ") or "it was cut off"
             out[form.status] = status_for(Message(
-                "Interrupted", f"Your last run here did not finish: {scrub(record.error or '')}"
-                ". It is in the History; its inputs are back: run it again.", "warning"))
+                "Interrupted", f"Your last run here did not finish: {scrub(why)}. Its inputs "
+                "are back: run it again.", "warning"))
         else:
             out[form.status] = status_for(Message(
                 "Last run failed", scrub(record.error or record.status)))
