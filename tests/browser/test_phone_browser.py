@@ -159,6 +159,9 @@ def test_a_missing_input_is_said_in_the_status_line_only(page: Any) -> None:
     expect(page.locator("#upscale-run")).to_be_enabled()
     expect(page.locator(".toast-body")).to_have_count(0)
     assert page.evaluate("() => window.__toasts") == 0
+    # nor an "Error" badge over the result
+    assert page.evaluate("""() => [...document.querySelectorAll(
+      '#upscale-tab [data-testid=status-tracker] span.error')].every(e => !e.offsetParent)""")
     screenshot(page, "missing-input-status-only")
 
 
