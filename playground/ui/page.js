@@ -4,6 +4,8 @@
 // - Names for controls Gradio leaves unnamed, and ARIA that axe flags in its markup.
 // - The before/after sliders: draggable from anywhere on the picture, and by keyboard.
 // - What earlier releases kept in localStorage is deleted (below).
+// - Keyboard: a skip link, Enter on an upload box, the focus kept after a file is chosen
+//   (a dropdown's list closing when Tab leaves it is page.css's).
 (() => {
   "use strict";
 
@@ -190,12 +192,73 @@
     }
   });
 
+  // ---- Keyboard (issue 20 item 13) --------------------------------------------------------
+  // A skip link, first in the page: past the header, banner and Details to the open tab.
+  function addSkipLink() {
+    if (document.getElementById("skip-link") || !document.body) return;
+    const link = document.createElement("a");
+    link.id = "skip-link";
+    link.className = "skip-link";
+    link.href = "#tabs";
+    link.textContent = "Skip to the tabs";
+    link.addEventListener("click", (event) => {
+      const tab = pageTabs().find((b) => b.getAttribute("aria-selected") === "true") ||
+        pageTabs()[0];
+      if (!tab) return;
+      event.preventDefault();
+      tab.focus();
+      tab.scrollIntoView({ block: "start" });
+    });
+    document.body.insertBefore(link, document.body.firstChild);
+  }
+
+  // An upload box opens with Enter as with Space (a <button> does; a role=button does not).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const area = event.target && event.target.closest &&
+      event.target.closest(".upload-container[role=button], [aria-dropeffect][role=button]");
+    if (!area || event.target !== area) return;
+    const input = area.querySelector("input[type=file]");
+    if (input) { event.preventDefault(); input.click(); }
+  });
+
+  // A file chosen in an upload box: the box is redrawn as the preview and the focus was lost
+  // (to the page's start). It goes back into the same box: its first control, or the box.
+  let refocus = null;
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    const block = input.closest(".block[id]");
+    if (block) refocus = { id: block.id, until: Date.now() + 10000 };
+  }, true);
+
+  function restoreFocus() {
+    if (!refocus) return;
+    const block = document.getElementById(refocus.id);
+    if (!block || Date.now() > refocus.until) { refocus = null; return; }
+    const active = document.activeElement;
+    if (active && active !== document.body) {
+      // Still on the box's own upload button: wait for the redraw. Anywhere else: moved on.
+      if (!active.matches(".upload-container, input[type=file]") || !block.contains(active)) {
+        refocus = null;
+      }
+      return;
+    }
+    const target = block.querySelector(
+      "button:not([disabled]):not(.upload-container), [tabindex='0'], a[href], audio, video");
+    if (!target) return;  // not drawn yet: the next sweep tries again
+    target.focus();
+    refocus = null;
+  }
+
   // ---- Keep it up as Gradio renders -------------------------------------------------------
   let queued = false;
   function sweep() {
     queued = false;
     openWantedTab();
     nameButtons(document);
+    addSkipLink();
+    restoreFocus();
   }
   const observer = new MutationObserver(() => {
     if (!queued) { queued = true; requestAnimationFrame(sweep); }

@@ -187,7 +187,9 @@ def page(ctx: AppContext, tabs: list[TabBuild]) -> tuple[gr.Blocks, PageParts]:
             gr.Markdown(_details_markdown(ctx), elem_id="page-details-text")
         if not ctx.backend.is_local:  # offline no token is used: a box for one would mislead
             _token_box(ctx, demo)
-        with gr.Tabs(elem_id="tabs", selected=first_tab(ctx, [t.tab for t in tabs])) as shown:
+        # The tabs wrap onto a second row on a narrow window: every tab shows and can be tapped.
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap",
+                     selected=first_tab(ctx, [t.tab for t in tabs])) as shown:
             parts = PageParts(shown)
             for t in tabs:
                 with gr.Tab(t.label, id=t.tab, elem_id=f"{t.tab}-tab") as block:

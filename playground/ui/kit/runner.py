@@ -257,8 +257,11 @@ class Run:
 
     @staticmethod
     def _raise(message: messages.Message) -> None:
+        # The status line has just said it: no pop-up over the tab bar as well (issue 20 item
+        # 7); an API caller still gets the error.
         if message.kind != "canceled":
-            raise gr.Error(message.text, title=message.title, print_exception=False) from None
+            raise gr.Error(message.text, title=message.title, visible=False,
+                           print_exception=False) from None
 
     def _cancel_in_background(self) -> None:
         if not self.prediction_id:
