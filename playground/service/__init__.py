@@ -36,7 +36,7 @@ from playground.replicate import scrub
 from . import errors
 from .backend import Backend
 from .browser_keys import Browser, BrowserKeys, is_sealed
-from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup
+from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup, read_ref
 from .core import OnFinished, OnUpdate, Service
 from .schema import InputSchema
 from .secrets import REDACTED
@@ -68,5 +68,6 @@ __all__ = [
     "is_sealed",
     "new_owner_id",
     "pixel_problem",
+    "read_ref",
     "scrub",
 ]
