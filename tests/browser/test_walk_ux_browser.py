@@ -80,3 +80,92 @@ def test_history_download_gives_the_opened_run_at_the_first_click(
     expect(head).to_contain_text("Upscale")
     assert _downloaded_task(page) == "upscale"
     screenshot(page, "walk-history-download")
+
+
+# ---- 6. a new run does not leave the last result beside it ----------------------------------
+
+SRT = re.compile(r"transcript\s*\.srt")
+
+
+def _clear(page: Any, elem_id: str) -> None:
+    """The file box's own Clear button (its file gone, the upload area back)."""
+    clear = re.compile("^(Clear|Remove)", re.I)
+    page.locator(f"#{elem_id}").get_by_role("button", name=clear).click()
+    expect(page.locator(f"#{elem_id} input[type=file]")).to_have_count(1)
+
+
+def test_a_failed_transcription_leaves_no_old_transcript_beside_it(
+        page: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Transcribe", exact=True).click()
+    page.locator("#transcribe-audio input[type=file]").set_input_files(str(files["speech"]))
+    page.locator("#transcribe-run").click()
+    status = page.locator("#transcribe-status")
+    expect(status).to_contain_text("Done", timeout=DONE)
+    segments, downloads = page.locator("#transcribe-segments"), page.locator("#transcribe-files")
+    expect(segments).to_contain_text(re.compile("Paris", re.I))
+    expect(downloads).to_contain_text(SRT)
+    expect(page.locator("#transcribe-player")).to_be_visible()
+
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF this is not a recording")
+    _clear(page, "transcribe-audio")
+    page.locator("#transcribe-audio input[type=file]").set_input_files(str(broken))
+    page.locator("#transcribe-run").click()
+    expect(status).to_contain_text(re.compile("Error|not|could", re.I), timeout=DONE)
+    expect(status).not_to_contain_text("Done")
+    expect(segments).not_to_contain_text(re.compile("Paris", re.I))
+    expect(downloads).not_to_contain_text(SRT)
+    expect(page.locator("#transcribe-player")).to_be_hidden()
+    expect(page.locator("#transcribe-output")).not_to_contain_text(re.compile("Paris", re.I))
+    screenshot(page, "walk-transcribe-failed-clean")
+
+
+def test_a_new_upscale_takes_the_old_result_and_its_download_away(
+        page: Any, files: dict[str, Path]) -> None:
+    _upscale(page, files["small"])
+    download = page.locator("#upscale-download")
+    expect(download).to_be_visible()
+    expect(page.locator("#upscale-output img").first).to_be_visible()
+    _clear(page, "upscale-image")
+    page.locator("#upscale-run").click()  # no picture: it fails at once
+    expect(page.locator("#upscale-status")).not_to_contain_text("Done", timeout=DONE)
+    expect(download).to_be_hidden()
+    expect(page.locator("#upscale-output img")).to_have_count(0)
+    screenshot(page, "walk-upscale-new-run-clean")
+
+
+# ---- 5. the Models tab's own example works offline ------------------------------------------
+
+def _open_model(page: Any, ref: str) -> None:
+    box = page.locator("#models-ref input")
+    box.fill(ref)
+    page.locator("#models-open").click()  # as typed (Enter would take a listed match)
+
+
+def test_offline_a_replicate_model_offers_its_stand_in_and_the_example_runs_here(
+        page: Any) -> None:
+    page.get_by_role("tab", name="Models", exact=True).click()
+    picker = page.locator("#models-ref")
+    expect(picker).to_contain_text("local/smollm2-135m-instruct")  # the help's example
+    expect(picker).not_to_contain_text("stability-ai/sdxl")
+    status, offer = page.locator("#models-status"), page.locator("#models-stand-in")
+
+    _open_model(page, "https://replicate.com/nightmareai/real-esrgan")
+    expect(status).to_contain_text("Needs Replicate")
+    expect(status).to_contain_text("local/real-esrgan")
+    expect(status).not_to_contain_text("token cannot see it")
+    expect(offer).to_be_visible()
+    expect(offer).to_contain_text("local/real-esrgan")
+    screenshot(page, "walk-models-needs-replicate")
+    offer.click()
+    expect(page.locator("#models-card")).to_contain_text("local/real-esrgan")
+    expect(status).to_contain_text("Ready")
+    expect(offer).to_be_hidden()
+
+    _open_model(page, "stability-ai/sdxl")  # its stand-in cannot run here: nothing offered
+    expect(status).to_contain_text("Needs Replicate")
+    expect(offer).to_be_hidden()
+
+    _open_model(page, "local/smollm2-135m-instruct")  # the example opens, ready to run
+    expect(page.locator("#models-card")).to_contain_text("local/smollm2-135m-instruct")
+    expect(status).to_contain_text("Ready")
