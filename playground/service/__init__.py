@@ -41,7 +41,7 @@ from playground.replicate import scrub
 from . import errors
 from .backend import Backend
 from .browser_keys import Browser, BrowserKeys, is_sealed
-from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup
+from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup, read_ref
 from .core import OnFinished, OnUpdate, Service
 from .request import FileInput
 from .schema import InputSchema
@@ -73,5 +73,6 @@ __all__ = [
     "is_sealed",
     "new_owner_id",
     "pixel_problem",
+    "read_ref",
     "scrub",
 ]

@@ -91,6 +91,8 @@ class SendSteps:
     gate: str  # message -> never resolves when empty: nothing after it runs
     show_message: str  # (message, history) -> [history with the message]
     show_sent: Callable[[str | None], str]  # the sent box (and the status line's words)
+    # (box's elem_id, placeholder) -> the box back after the answer, the cursor in it
+    restore: Callable[[str, str], str] | None = None
 
 
 class PageSideChat(gr.ChatInterface):
@@ -137,6 +139,7 @@ class PageSideChat(gr.ChatInterface):
                 for answer in _after(step):  # the answer, first of the gate's next steps
                     _follow(answer, gate, on_success=True)
                     self._answer_fn = answer.fn  # Retry's and the options' answers run it too
+                    self._restore_in_page(answer)
                 _follow(step, gate)
             elif step.trigger_only_on_success and step.outputs == [self.textbox]:
                 if self.sent_status is None:
@@ -147,6 +150,21 @@ class PageSideChat(gr.ChatInterface):
                     step.outputs = [self.textbox, component]
                 step.inputs = []
                 _follow(step, gate)
+
+
+    def _restore_in_page(self, answer: BlockFunction) -> None:
+        """The step after the answer that unlocks the box runs in the page: the box comes back
+        with its placeholder and the cursor in it (disabled, it had dropped the focus)."""
+        restore = self.send_steps.restore
+        if restore is None:
+            return
+        for synced in _after(answer):
+            if not any(out is self.chatbot_state for out in synced.outputs):
+                continue
+            for step in _after(synced):
+                if [*step.outputs] == [self.textbox] and step.fn is not None:
+                    _in_page(step, restore(str(self.textbox.elem_id),
+                                           str(self.textbox.placeholder or "")))
 
 
 def _fn(fn_id: int) -> BlockFunction:

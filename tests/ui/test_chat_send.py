@@ -15,6 +15,7 @@ from playground.ui.tabs.chat_send import (
     SHOW_MESSAGE,
     TAKE_MESSAGE,
     page_side_chat,
+    restore,
     show_sent,
 )
 
@@ -82,3 +83,24 @@ def test_every_answer_shows_its_progress_on_the_conversation_only() -> None:
                if str(d["api_name"]).startswith("_submit_fn") and d["backend_fn"]]
     assert len(answers) == 3  # Enter, Retry, an option picked
     assert all(d["show_progress_on"] == [chat.chatbot._id] for d in answers)
+
+
+def test_after_the_answer_the_box_comes_back_in_the_page_with_the_cursor() -> None:
+    """The step that unlocks the box after the answer runs in the page: the placeholder back
+    and the cursor put back in the box (locked, it had dropped the focus to the page's body)."""
+    with gr.Blocks() as demo:
+        box = gr.Textbox(elem_id="box", placeholder="Type here", submit_btn=True,
+                         stop_btn=True, render=False)
+        chat = page_side_chat(_echo, textbox=box)
+    config = demo.get_config_file()
+    [take] = [d for d in config["dependencies"]
+              if [tuple(t) for t in d["targets"]] == [(box._id, "submit")]]
+    [gate] = _next_steps(config, take)
+    answer = _next_steps(config, gate)[0]
+    synced = [d for d in _next_steps(config, answer) if chat.chatbot_state._id in d["outputs"]]
+    back = [d for s in synced for d in _next_steps(config, s) if d["outputs"] == [box._id]]
+    assert len(back) == 1
+    step = back[0]
+    assert not step["backend_fn"] and step["js"] == restore("box", "Type here")
+    assert "focus(" in step["js"] and '"Type here"' in step["js"]
+    assert "interactive: true" in step["js"]

@@ -148,8 +148,8 @@ def build(ctx: AppContext, parts: PageParts) -> None:
                show_progress="hidden", api_visibility="private")
     code_btn.click(show_code, outputs=[again.code.box], api_visibility="private", queue=False,
                    show_progress="hidden")
-    download.click(bind(download_run, ctx, tab), inputs=[view], outputs=[download],
-                   api_visibility="private")
+    # Download holds the opened run's zip from the moment it opens (open_run): a click
+    # downloads the value the button has, so one set by the click itself came a click late.
     delete.click(ask_delete, outputs=[delete, confirm], api_visibility="private", queue=False)
     confirm.click(bind(delete_run, ctx, tab), inputs=[view, *filters],
                   outputs=[*tab.listing, box, hint, delete, confirm], api_visibility="private")
@@ -217,6 +217,8 @@ def open_run(ctx: AppContext, tab: HistoryTab, index: int | None, view: hv.View,
     code = actions.code_of(ctx, tab.history, record) if record else None
     out.update({tab.again.status: "", tab.again.details: "", tab.view: view,
                 tab.again.code.state: code_values(code)})
+    if record is not None:
+        out[tab.detail.download] = download_of(ctx, tab, view, request)
     return out
 
 
@@ -224,9 +226,11 @@ def show_code() -> Any:
     return gr.Accordion(open=True)
 
 
-def download_run(ctx: AppContext, tab: HistoryTab, view: hv.View,
-                 request: gr.Request | None = None) -> str | None:
-    return hv.bundle(tab.history, owner_of(ctx, request), view.opened)
+def download_of(ctx: AppContext, tab: HistoryTab, view: hv.View,
+                request: gr.Request | None = None) -> Any:
+    """Download as the opened run's zip, so one click gives the run on screen."""
+    return gr.DownloadButton(value=hv.bundle(tab.history, owner_of(ctx, request), view.opened),
+                             visible=True)
 
 
 def ask_delete() -> tuple[Any, Any]:
@@ -300,6 +304,7 @@ async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,
     if fresh is not None:
         view.opened = fresh.id
         updates = hv.open_updates(tab.history, tab.detail, fresh, ctx.tasks.history_labels())
+        updates[tab.detail.download] = download_of(ctx, tab, view, request)
         updates.update(_listing(ctx, tab, who, view, "", hv.ALL, hv.ALL, hv.ALL, "Any time", 0))
         yield updates
 

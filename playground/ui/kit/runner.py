@@ -340,15 +340,20 @@ def bind(fn: Callable[..., Any], *first: Any) -> Callable[..., Any]:
 def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
              cancel_btn: gr.Button, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any],
              progress_on: Any, extra_triggers: list[Any] | None = None,
-             preprocess: bool = True) -> Any:
+             preprocess: bool = True, stale: dict[Any, Any] | None = None) -> Any:
     """Connect Run (and any extra triggers) and Cancel; Cancel stops the event and the backend.
 
     `fn` takes `*inputs, token_value` and yields dicts over `outputs` and the panel's outputs.
     File tabs pass `preprocess=False`: Gradio then hands over the uploaded file untouched
     (uploads are still confined to its cache), so a text file posing as an image reaches our
     checks and gets a clear message instead of failing inside Gradio's image decoding.
+    `stale`: the last result's components and what each shows once a new run starts (cleared,
+    so an old result and its Download never sit beside a new run or its error).
     """
     triggers = [run_btn.click, *(extra_triggers or [])]
+    if stale:
+        clear_stale(triggers + ([panel.anyway.click] if panel.anyway is not None else []),
+                    stale)
     event = gr.on(
         triggers, fn, inputs=[*inputs, ctx.token_state], outputs=[*outputs, *panel.outputs],
         api_name=tab, show_progress="full", show_progress_on=progress_on,
@@ -373,6 +378,18 @@ def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
         cancels=events, api_name=f"{tab}_cancel",
     )
     return event
+
+
+def clear_stale(triggers: list[Any], stale: dict[Any, Any]) -> None:
+    """On `triggers`, the components of `stale` set to their values (a quick request beside
+    the run's own, which leaves at once: it never waits in the run's queue)."""
+    components = list(stale)
+
+    def clear() -> list[Any]:
+        return [stale[component] for component in components]
+
+    gr.on(triggers, clear, outputs=components, queue=False, show_progress="hidden",
+          api_visibility="private")
 
 
 def runs_of(ctx: AppContext, tab: str, request: gr.Request | None) -> Caller:

@@ -124,6 +124,16 @@ class ImageView:
     image: gr.Image | None = None
 
 
+def stale_image(view: ImageView) -> dict[Any, Any]:
+    """An image tab's last result as a new run starts: gone, its Download too (runner.wire_run's
+    `stale`), so it never sits beside the new run or its error."""
+    stale: dict[Any, Any] = {view.slider: None,
+                             view.download: gr.update(value=None, visible=False)}
+    if view.image is not None:
+        stale[view.image] = None
+    return stale
+
+
 def image_result_updates(run: Run, view: ImageView, before: str | None, *,
                          kind: str | None = None, note: str = "",
                          show_source: bool = False, reduced_why: str = "") -> dict[Any, Any]:

@@ -54,7 +54,8 @@ def build(ctx: AppContext) -> None:
     widgets.reopen_image_tab(ctx, TAB, view, image, kind="PNG",
                              note=", transparent background")
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(remove, ctx, view), inputs=[image, preset],
-             outputs=[result, slider, download], progress_on=[result], preprocess=False)
+             outputs=[result, slider, download], progress_on=[result], preprocess=False,
+             stale=widgets.stale_image(view))
 
 
 async def remove(ctx: AppContext, view: ImageView, image: Any, preset: str | None,

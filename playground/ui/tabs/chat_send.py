@@ -62,8 +62,38 @@ SHOW_MESSAGE = f"""async (message, history) => {{ {_NEXT_TASK};
                                 content: [{{type: "text", text: message}}], options: null}}]]; }}"""
 
 
+def restore(elem_id: str, placeholder: str) -> str:
+    """The JS of the step after the answer (ChatInterface's `update(value=None,
+    interactive=True)`): the box unlocked with its placeholder back, and the cursor put back in
+    it once the page has drawn it enabled, as every chat app does (locked, it lost the focus to
+    the page's body). Only when the focus is nowhere else: a person who moved on keeps it."""
+    box = json.dumps(f"#{elem_id} textarea")
+    home = json.dumps(f"#{elem_id}")
+    return f"""() => {{
+  const idle = (el) => !el || el === document.body || el === document.documentElement;
+  const box = () => document.querySelector({box});
+  if (idle(document.activeElement) || document.activeElement === box()) {{
+    const place = () => {{
+      const el = box();
+      if (!el || el.disabled) return false;
+      if (idle(document.activeElement)) el.focus({{preventScroll: true}});
+      return true;
+    }};
+    const home = document.querySelector({home});
+    if (home) {{
+      const watch = new MutationObserver(() => {{ if (place()) watch.disconnect(); }});
+      watch.observe(home, {{attributes: true, subtree: true, childList: true,
+                           attributeFilter: ["disabled"]}});
+      setTimeout(() => watch.disconnect(), 30000);  // no box enabled by then: leave it
+    }}
+  }}
+  return {{__type__: "update", value: "", interactive: true,
+           placeholder: {json.dumps(placeholder)}}};
+}}"""
+
+
 SEND_STEPS = SendSteps(take=TAKE_MESSAGE, gate=GATE, show_message=SHOW_MESSAGE,
-                       show_sent=show_sent)
+                       show_sent=show_sent, restore=restore)
 
 
 def page_side_chat(*args: Any, sent_status: tuple[gr.components.Component, str] | None = None,

@@ -57,7 +57,7 @@ def build(ctx: AppContext) -> None:
     widgets.reopen_image_tab(ctx, TAB, view, image)
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(restore, ctx, view),
              inputs=[image, version, scale, preset], outputs=[slider, download],
-             progress_on=[slider], preprocess=False)
+             progress_on=[slider], preprocess=False, stale=widgets.stale_image(view))
 
 
 async def restore(ctx: AppContext, view: ImageView, image: Any, version: str, scale: float,

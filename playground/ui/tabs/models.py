@@ -17,7 +17,15 @@ from playground.compare import PriceTable, format_cost
 from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
 from playground.results import RunResult
 from playground.run_code import run_call
-from playground.service import Caller, ModelCard, ModelProblem, ModelSetup, OnUpdate
+from playground.service import (
+    Caller,
+    LocalModel,
+    ModelCard,
+    ModelProblem,
+    ModelSetup,
+    OnUpdate,
+    read_ref,
+)
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
 from playground.ui.kit import widgets
@@ -45,6 +53,10 @@ from playground.ui.tabs.model_list import listed, model_list, with_covers
 TAB = "models"
 PICK_HINT = ("Pick one from the list, or type a model's name as Replicate writes it (for "
              "example stability-ai/sdxl), or paste its replicate.com link.")
+# Offline (the embedded engine) only its own models run: the example is one of them.
+LOCAL_EXAMPLE = "local/smollm2-135m-instruct"
+PICK_HINT_LOCAL = (f"Pick one from the list, or type its name (for example {LOCAL_EXAMPLE}). "
+                   "These models run on this computer; Replicate's need a Replicate token.")
 # Opens this tab when the page's link names a model (the tab buttons are Gradio's own).
 SELECT_TAB_JS = """() => {
   if (!new URLSearchParams(window.location.search).has("model")) return;
@@ -80,12 +92,16 @@ class View:
     query: gr.Textbox
     link: gr.Textbox
     prices: PriceTable
+    # offline, under a Replicate model that cannot run here: its local stand-in, one click away
+    stand_in: gr.Button | None = None
+    stand_in_ref: gr.State | None = None
 
     @property
     def opened(self) -> list[Any]:
         """What opening a model updates."""
+        extra = [self.stand_in, self.stand_in_ref] if self.stand_in is not None else []
         return [self.setup, self.card, self.browse, self.query, self.link, *self.panel.outputs,
-                *self.outputs.components]
+                *self.outputs.components, *extra]
 
 
 def build(ctx: AppContext) -> None:
@@ -96,7 +112,8 @@ def build(ctx: AppContext) -> None:
         with gr.Column(scale=2, min_width=320):
             with gr.Row(equal_height=False):
                 picker = gr.Dropdown(
-                    choices=[], value=None, label="Model", info=PICK_HINT,
+                    choices=[], value=None, label="Model",
+                    info=PICK_HINT_LOCAL if ctx.backend.is_local else PICK_HINT,
                     allow_custom_value=True, filterable=True, elem_id=f"{TAB}-ref", scale=4)
                 open_btn = gr.Button("Open", elem_id=f"{TAB}-open", scale=1, min_width=90)
             collection = gr.Dropdown(choices=[], value=None, label="Collections",
@@ -104,6 +121,9 @@ def build(ctx: AppContext) -> None:
                                      visible=False, elem_id=f"{TAB}-collection")
             with gr.Accordion("Browse models", open=True, elem_id=f"{TAB}-browse") as browse:
                 models = model_list(TAB)
+            stand_in = gr.Button("Open the model that runs here", visible=False, size="sm",
+                                 elem_id=f"{TAB}-stand-in")
+            stand_in_ref = gr.State(None)
             card = gr.Markdown("", elem_id=f"{TAB}-card")
             setup = gr.State(None)
             with gr.Column(elem_id=f"{TAB}-form"):
@@ -130,11 +150,20 @@ def build(ctx: AppContext) -> None:
             query = gr.Textbox(visible=False, elem_id=f"{TAB}-query")
     assert panel.code is not None  # run_panel makes the Code box
     view = View(picker, collection, models, browse, gr.State([]), card, setup, gr.State([]),
-                outputs, panel, panel.code, query, link, PriceTable.load())
+                outputs, panel, panel.code, query, link, PriceTable.load(), stand_in,
+                stand_in_ref)
 
     # Each handler opens the event's token with its request's cookie (`Owners.token`).
     async def open_model(text: Any, token_value: Any, request: gr.Request) -> dict[Any, Any]:
         return await open_setup(ctx, view, text, ctx.owners.token(token_value, request))
+
+    async def open_stand_in(ref: Any, token_value: Any, request: gr.Request) -> dict[Any, Any]:
+        opened = await open_setup(ctx, view, ref, ctx.owners.token(token_value, request))
+        return {picker: ref, **opened}
+
+    stand_in.click(open_stand_in, inputs=[stand_in_ref, ctx.token_state],
+                   outputs=[picker, *view.opened], api_name="models_open_stand_in",
+                   api_visibility="private", show_progress="hidden")
 
     gr.on([open_btn.click, picker.select, picker.input], open_model,
           inputs=[picker, ctx.token_state], outputs=view.opened, api_name="models_open",
@@ -216,6 +245,17 @@ async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
         return {view.panel.status: "Type a model name, or pick one from the list."}
     cleared = {view.card: "", view.link: "", view.panel.details: "", view.panel.logs: "",
                **view.outputs.cleared(), **view.code.show(None)}
+    if view.stand_in is not None and view.stand_in_ref is not None:
+        cleared.update({view.stand_in: gr.Button(visible=False), view.stand_in_ref: None})
+    away = not_here(ctx, text)
+    if away is not None:
+        message, stand_in = away
+        out = {**cleared, view.setup: None, view.panel.status: status_for(message)}
+        if stand_in is not None and view.stand_in is not None and view.stand_in_ref is not None:
+            out.update({view.stand_in: gr.Button(f"Open {stand_in.title} ({stand_in.ref})",
+                                                 visible=True),
+                        view.stand_in_ref: stand_in.ref})
+        return out
     try:
         chosen = await ctx.service.catalog.find_model(text, token=token)
     except ModelProblem as exc:
@@ -238,6 +278,41 @@ async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
                                            c.run_count, c.url),
             view.query: share_query(chosen.run_ref, chosen.form, values),
             view.panel.status: status}
+
+
+def not_here(ctx: AppContext, text: str) -> tuple[Message, LocalModel | None] | None:
+    """Offline, a model the engine does not have, in plain words: a Replicate model needs
+    Replicate (no token is in play here), and the local model standing in for it, if one can run
+    here, is named and offered. None: the engine has it, or this is not offline."""
+    if not ctx.backend.is_local:
+        return None
+    try:
+        ref, _ = read_ref(text)
+    except ModelProblem:
+        return None  # not a model name: find_model says so
+    models = ctx.service.local_models()
+    if not models or ref.lower() in {name.lower() for name in models}:
+        return None
+    if ref.lower().startswith("local/"):
+        return Message("Not on this computer", f"There is no model {ref} on this computer. "
+                       "Check the spelling, or pick one from the list of the models that run "
+                       "here.",
+                       "warning"), None
+    said = (f"{ref} runs on Replicate, and this playground is offline (no Replicate token), "
+            "so it cannot run here.")
+    stand_ins = [m for m in models.values()
+                 if m.stands_in_for and m.stands_in_for.lower() == ref.lower()]
+    usable = next((m for m in stand_ins if m.available), None)
+    if usable is not None:
+        said += (f" Here {usable.title} ({usable.ref}) stands in for it"
+                 + (f" ({usable.caveat})" if usable.caveat else "") + ": open it below.")
+    elif stand_ins:
+        said += (f" Its stand-in, {stand_ins[0].title} ({stand_ins[0].ref}), cannot run on "
+                 "this computer. The models that run here are in the list.")
+    else:
+        said += " The models that run here are in the list."
+    said += " To use Replicate's models, see Details at the top of the page."
+    return Message("Needs Replicate", said, "warning"), usable
 
 
 async def suggestions(ctx: AppContext, typed: str, token: str | None,

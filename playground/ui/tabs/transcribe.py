@@ -129,7 +129,8 @@ def build(ctx: AppContext) -> None:
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(transcribe, ctx, view),
              inputs=[audio, language, fmt, translate, preset],
              outputs=[transcript, segments, files, player], progress_on=[transcript],
-             preprocess=False)
+             preprocess=False, stale={transcript: "", segments: None, files: None,
+                                      player: gr.update(value=None, visible=False)})
 
 
 def _ignored_language(lang: str | None) -> str:

@@ -64,7 +64,7 @@ def build(ctx: AppContext) -> None:
     widgets.reopen_image_tab(ctx, TAB, view, image, show_source=True)
     wire_run(ctx, TAB, panel, run_btn, cancel_btn, bind(upscale, ctx, view),
              inputs=[image, scale, face, preset, size], outputs=[slider, download],
-             progress_on=[slider], preprocess=False)
+             progress_on=[slider], preprocess=False, stale=widgets.stale_image(view))
 
 
 def plan_for(ctx: AppContext, image: Any, scale: float, preset: str | None) -> SizePlan | None:
