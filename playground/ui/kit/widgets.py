@@ -64,8 +64,11 @@ def wire_preset(ctx: AppContext, tab: str, task: Task, dropdown: gr.Dropdown, ab
             updates.append(values[key] if key in values else gr.skip())
         return updates
 
-    dropdown.change(apply, inputs=[dropdown], outputs=[about, *targets],
-                    api_name=f"{tab}_preset", show_progress="hidden")
+    # `.input`: a person's choice only. A saved run put back in the tab ("Open in its tab", a
+    # reload) sets the dropdown too, and must not have its settings overwritten by the preset's
+    # own a moment later (Max tokens read 256 again after 16 was put back).
+    dropdown.input(apply, inputs=[dropdown], outputs=[about, *targets],
+                   api_name=f"{tab}_preset", show_progress="hidden")
 
 
 def run_buttons(tab: str, label: str = "Run", *,
