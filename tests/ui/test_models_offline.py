@@ -11,7 +11,8 @@ import pytest
 
 from playground.service import Service
 from playground.ui.context import make_context
-from playground.ui.tabs.models import LOCAL_EXAMPLE, PICK_HINT_LOCAL, not_here
+from playground.ui.tabs.model_notes import not_here
+from playground.ui.tabs.models import LOCAL_EXAMPLE, PICK_HINT_LOCAL
 
 
 @pytest.fixture

@@ -13,18 +13,16 @@ from typing import Any
 
 import gradio as gr
 
-from playground.compare import PriceTable, format_cost
+from playground.compare import PriceTable
 from playground.forms import InputProblem, coerce_inputs, model_from_query, read_query, share_query
 from playground.results import RunResult
 from playground.run_code import run_call
 from playground.service import (
     Caller,
-    LocalModel,
     ModelCard,
     ModelProblem,
     ModelSetup,
     OnUpdate,
-    read_ref,
 )
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
@@ -49,6 +47,7 @@ from playground.ui.kit.schema_form import (
 )
 from playground.ui.kit.status_text import status_for
 from playground.ui.tabs.model_list import listed, model_list, with_covers
+from playground.ui.tabs.model_notes import cost_line, not_here, required_note, summary
 
 TAB = "models"
 PICK_HINT = ("Pick one from the list, or type a model's name as Replicate writes it (for "
@@ -264,7 +263,7 @@ async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
     except Exception as exc:  # noqa: BLE001 - a dead backend, a bad token: said plainly
         message = Run(ctx, TAB, None, token).message_for(exc)
         return {**cleared, view.setup: None, view.panel.status: status_for(message)}
-    status = f"Ready: fill in the inputs and press Run. {_required_note(chosen)}".strip()
+    status = f"Ready: fill in the inputs and press Run. {required_note(chosen)}".strip()
     values: dict[str, Any] = {}
     if params is not None:
         shared = read_query(chosen.form, params)
@@ -278,41 +277,6 @@ async def open_setup(ctx: AppContext, view: View, text: Any, token: str | None,
                                            c.run_count, c.url),
             view.query: share_query(chosen.run_ref, chosen.form, values),
             view.panel.status: status}
-
-
-def not_here(ctx: AppContext, text: str) -> tuple[Message, LocalModel | None] | None:
-    """Offline, a model the engine does not have, in plain words: a Replicate model needs
-    Replicate (no token is in play here), and the local model standing in for it, if one can run
-    here, is named and offered. None: the engine has it, or this is not offline."""
-    if not ctx.backend.is_local:
-        return None
-    try:
-        ref, _ = read_ref(text)
-    except ModelProblem:
-        return None  # not a model name: find_model says so
-    models = ctx.service.local_models()
-    if not models or ref.lower() in {name.lower() for name in models}:
-        return None
-    if ref.lower().startswith("local/"):
-        return Message("Not on this computer", f"There is no model {ref} on this computer. "
-                       "Check the spelling, or pick one from the list of the models that run "
-                       "here.",
-                       "warning"), None
-    said = (f"{ref} runs on Replicate, and this playground is offline (no Replicate token), "
-            "so it cannot run here.")
-    stand_ins = [m for m in models.values()
-                 if m.stands_in_for and m.stands_in_for.lower() == ref.lower()]
-    usable = next((m for m in stand_ins if m.available), None)
-    if usable is not None:
-        said += (f" Here {usable.title} ({usable.ref}) stands in for it"
-                 + (f" ({usable.caveat})" if usable.caveat else "") + ": open it below.")
-    elif stand_ins:
-        said += (f" Its stand-in, {stand_ins[0].title} ({stand_ins[0].ref}), cannot run on "
-                 "this computer. The models that run here are in the list.")
-    else:
-        said += " The models that run here are in the list."
-    said += " To use Replicate's models, see Details at the top of the page."
-    return Message("Needs Replicate", said, "warning"), usable
 
 
 async def suggestions(ctx: AppContext, typed: str, token: str | None,
@@ -362,15 +326,6 @@ async def lists(ctx: AppContext, view: View, token: str | None) -> dict[Any, Any
     return out
 
 
-def cost_line(prices: PriceTable, result: Any) -> list[str]:
-    """The run's cost estimate, when the price table knows the model (as Compare shows it)."""
-    estimate = prices.estimate(result.model, result.metrics.get("predict_time"),
-                               result.metrics)
-    if estimate is None:
-        return []
-    return [f"**Cost** {format_cost(estimate.usd)} ({estimate.hardware})"]
-
-
 def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[Any],
               run_btn: gr.Button, cancel_btn: gr.Button, link_btn: gr.Button) -> None:
     """Run, Cancel and Make link for this form (wired again whenever the form is made)."""
@@ -415,7 +370,7 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
                            output_suffix=files[0].suffix if files else "")
         shown_output = result.local_output if result.local_output is not None else result.output
         yield {**outputs.show(chosen.output, shown_output, files, result.text),
-               **code.show(snippet), panel.status: run.done_status(_summary(result)),
+               **code.show(snippet), panel.status: run.done_status(summary(result)),
                panel.details: details_markdown(result, cost_line(view.prices, result)),
                view.query: share_query(chosen.run_ref, form, values)}
 
@@ -440,16 +395,3 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
 
 def _choices(cards: list[ModelCard]) -> list[tuple[str, str]]:
     return [(c.label(), c.ref) for c in cards]
-
-
-def _required_note(chosen: ModelSetup) -> str:
-    needed = [f.label for f in chosen.form if f.required and not f.has_default]
-    return f"Required: {', '.join(needed)}." if needed else ""
-
-
-def _summary(result: Any) -> str:
-    files = list(result.files)
-    if files:
-        return f"{len(files)} output file{'s' if len(files) != 1 else ''}."
-    text = result.text
-    return f"{len(text):,} characters of output." if text else ""
