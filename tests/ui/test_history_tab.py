@@ -156,22 +156,28 @@ def test_a_reloaded_tab_says_its_run_was_interrupted(tmp_path: Path) -> None:
     finish (never "failed", never a canceled run)."""
     import gradio as gr
 
-    from playground.service import Service
+    from playground.service import BrowserKeys, Service
     from playground.ui.app import build_app
     from playground.ui.context import make_context
-    from playground.ui.history import last_runs
+    from playground.ui.history.tab import last_runs
 
+    secret = "ui-tests-browser-secret"
+    keys = BrowserKeys(secret.encode())
+    cookie = keys.new_cookie()  # the reloaded page's browser, known by its owner cookie
+    browser = keys.browser(cookie)
+    assert browser is not None
     first = RunStore(tmp_path / "data")
     first.begin(_run(task="chat", tab="chat", status="starting",
-                     inputs={"prompt": "Tell me a story"}), ME)
+                     inputs={"prompt": "Tell me a story"}), browser.owner)
     first.close()  # the app is gone mid-run
     store = RunStore(tmp_path / "data")
     try:
         service = Service("https://api.replicate.com", token="r8_not_used",
                           data_dir=tmp_path / "data", history=RunHistory(store))
-        ctx = make_context(service, browser_secret="ui-tests-browser-secret")
+        ctx = make_context(service, browser_secret=secret)
         build_app(ctx, tabs=["chat", "history"])
-        shown = last_runs(ctx, ME, gr.Request(session_hash="reloaded-page"))
+        request = gr.Request(session_hash="reloaded-page", cookies={keys.cookie_name: cookie})
+        shown = last_runs(ctx, request)
         [status] = [v for v in shown.values() if isinstance(v, str)]
         assert "Interrupted" in status and "Last run failed" not in status
         assert "did not finish: the playground stopped while this ran" in status
