@@ -80,10 +80,11 @@ class RunHistory:
             return Pruned()
         return self.store.delete(run_id, scope)
 
-    def last(self, owner: Any, tab: str) -> RunRecord | None:
-        """The newest run started from `tab` that has ended (what a reloaded tab shows again:
-        one still running is not a result yet)."""
-        runs = self.page(owner, Filters(tab=tab, ended=True), limit=1).runs
+    def last(self, owner: Any, tab: str, *, running: bool = False) -> RunRecord | None:
+        """The newest run started from `tab` that has ended (one still running is not a result
+        yet), or with `running` the newest whatever its state (a reloaded tab: the page's own
+        run may still be being stopped)."""
+        runs = self.page(owner, Filters(tab=tab, ended=not running), limit=1).runs
         return runs[0] if runs else None
 
     # --- a record's files ---------------------------------------------------------------

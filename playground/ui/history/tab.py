@@ -333,7 +333,7 @@ def last_runs(ctx: AppContext, request: gr.Request | None = None) -> dict[Any, A
     for name, form in ctx.reopen.forms.items():
         if form.shows is None or form.status is None:
             continue
-        record = history.last(who, name)
+        record = history.last(who, name, running=True)
         if record is None:
             continue
         values = actions.values_of(history, record)
@@ -345,6 +345,13 @@ def last_runs(ctx: AppContext, request: gr.Request | None = None) -> dict[Any, A
             out[form.status] = status_for(Message(
                 "Interrupted", "Your last run here was stopped before it finished (Cancel, or "
                 "the page was closed or reloaded). Its inputs are back: run it again.",
+                "warning"))
+        elif record.status in ("starting", "processing"):
+            # A reload stops the page's runs (Gradio cancels them), and the stop is still
+            # being recorded: said as the interruption it is, not as a result.
+            out[form.status] = status_for(Message(
+                "Interrupted", "Your last run here was still running when the page was "
+                "reloaded or closed, so it was stopped. Its inputs are back: run it again.",
                 "warning"))
         elif record.status == "interrupted":  # the app or the backend went away mid-run
             why = (record.error or "").removeprefix("Interrupted: ") or "it was cut off"
