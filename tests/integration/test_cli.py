@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from .helpers import until
+from .processes import PLAYGROUND, answers, free_port
 
 pytestmark = pytest.mark.timeout(90)
 
-PLAYGROUND = Path(sys.executable).parent / "playground"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def test_engine_command_serves_the_models(tmp_path: Path) -> None:

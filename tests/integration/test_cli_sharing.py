@@ -22,7 +22,7 @@ from starlette.routing import Route
 from playground.cli import exposure_problem, is_loopback, parse_auth
 
 from .helpers import until
-from .test_cli import PLAYGROUND, free_port
+from .processes import PLAYGROUND, free_port
 
 pytestmark = pytest.mark.timeout(120)
 
