@@ -169,8 +169,15 @@ def test_a_chat_put_back_in_its_tab_keeps_its_stop_button(page: Any) -> None:
     expect(rows.first).to_contain_text("dragon", timeout=30_000)
     rows.first.click()
     expect(page.locator("#history-detail-head")).to_contain_text("Chat")
+    # the run was made with the 16 typed (a failure below is then the putting back)
+    expect(page.locator("#history-inputs")).to_contain_text(re.compile(r"max_tokens\W+16\b"))
     page.locator("#history-open-tab").click()
-    expect(box).to_have_value(message, timeout=30_000)  # the message, and its settings
+    # the message and its settings come back in one update: wait for both, read both
+    page.wait_for_function(
+        """([message]) => document.querySelector('#chat-input textarea').value === message
+             && document.querySelector('#chat-max-tokens input[type=number]').value === '16'""",
+        arg=[message], timeout=30_000)
+    expect(box).to_have_value(message)
     expect(tokens).to_have_value("16")
     screenshot(page, "history-chat-open-in-tab")
 
