@@ -4,6 +4,7 @@
 // - Names for controls Gradio leaves unnamed, and ARIA that axe flags in its markup.
 // - The before/after sliders: draggable from anywhere on the picture, and by keyboard.
 // - What earlier releases kept in localStorage is deleted (below).
+// - A file that is not audio on an audio box: said under the box (not a toast of MIME types).
 // - Keyboard: a skip link, Enter on an upload box, the focus kept after a file is chosen
 //   (a dropdown's list closing when Tab leaves it is page.css's).
 (() => {
@@ -250,6 +251,54 @@
     target.focus();
     refocus = null;
   }
+
+  // ---- A file that is not audio, dropped or chosen on an audio box (issue 20 item 8) -------
+  // Gradio refuses it with a toast listing a dozen MIME types; it is said instead under the
+  // box, in the words the image boxes use, and the file never reaches Gradio.
+  const AUDIO_EXT = /\.(mp3|wav|wave|m4a|ogg|oga|opus|flac|webm|aac|aif|aiff|amr|wma|mid|midi)$/i;
+  function isAudio(file) {
+    return (file.type || "").startsWith("audio/") || AUDIO_EXT.test(file.name || "");
+  }
+  function audioBox(node) {
+    const block = node && node.closest && node.closest(".block[id]");
+    const input = block && block.querySelector("input[type=file]");
+    return input && (input.getAttribute("accept") || "").startsWith("audio") ? block : null;
+  }
+  function sayRefused(block, file) {
+    let note = block.nextElementSibling;
+    if (!note || !note.classList.contains("upload-refused")) {
+      note = document.createElement("p");
+      note.className = "upload-refused";
+      note.setAttribute("role", "alert");
+      block.after(note);
+    }
+    note.id = block.id + "-refused";
+    note.textContent = "\u201c" + file.name + "\u201d is not audio we can read. " +
+      "Use an MP3, WAV, M4A or OGG file.";
+  }
+  function clearRefused(block) {
+    const note = block && block.nextElementSibling;
+    if (note && note.classList.contains("upload-refused")) note.remove();
+  }
+  function refuseNonAudio(event, files) {
+    const block = audioBox(event.target);
+    if (!block || !files || !files.length) return;
+    const wrong = Array.from(files).find((f) => !isAudio(f));
+    if (!wrong) { clearRefused(block); return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (event.target instanceof HTMLInputElement) event.target.value = "";
+    sayRefused(block, wrong);
+  }
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.type === "file") {
+      refuseNonAudio(event, input.files);
+    }
+  }, true);
+  document.addEventListener("drop", (event) => {
+    refuseNonAudio(event, event.dataTransfer && event.dataTransfer.files);
+  }, true);
 
   // ---- Keep it up as Gradio renders -------------------------------------------------------
   let queued = false;
