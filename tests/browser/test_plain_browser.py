@@ -159,10 +159,12 @@ def test_upscale_offers_full_size_or_a_quick_preview_with_the_time_in_words(
     _upload(page, "upscale-image", files["wide"])  # 1200x800
     full = page.get_by_role("radio", name=re.compile("^Full size"))
     expect(full).to_be_checked()  # the default: every pixel
-    expect(size).to_contain_text(re.compile(r"Full size: 2400×1600, about \d+ s"))
+    # "Real-ESRGAN 4x" is 4x here too
+    expect(size).to_contain_text(re.compile(r"Full size: 4800×3200, about \d+ s"))
     expect(size).to_contain_text(re.compile(
-        r"Quick preview: reduced to 512×341 first, 1024×682, about \d+ s"))
+        r"Quick preview: reduced to 512×341 first, 2048×1364, about \d+ s"))
     expect(size).to_contain_text("Your picture is 1200×800.")
+    expect(size).to_contain_text("The time depends on the picture's size, not on the scale.")
     page.locator("#upscale-scale input[type=number]").fill("3")
     page.locator("#upscale-scale input[type=number]").press("Enter")
     expect(size).to_contain_text("Full size: 3600×2400")  # the estimate follows the scale
@@ -172,13 +174,19 @@ def test_upscale_offers_full_size_or_a_quick_preview_with_the_time_in_words(
     expect(size).to_contain_text("Full size: 2400×1600")
     _upload(page, "upscale-image", files["portrait"])  # 256 px: a preview would change nothing
     expect(size).to_be_hidden()
+    _upload(page, "upscale-image", files["photo"])  # 640x400: 512 px would save little time
+    page.locator("#upscale-image img").first.wait_for()
+    expect(size).to_be_hidden()
 
 
 def test_upscale_at_full_size_reports_progress_and_keeps_every_pixel(
         page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
     _upload(page, "upscale-image", files["photo"])  # 640x400
-    expect(page.get_by_role("radio", name=re.compile("^Full size"))).to_be_checked()
+    page.locator("#upscale-scale input[type=number]").fill("2")
+    page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(page.locator("#upscale-image img").first).to_be_visible()
+    expect(page.locator("#upscale-size")).to_be_hidden()  # a preview would be hardly quicker
     page.locator("#upscale-run").click()
     status = page.locator("#upscale-status")
     expect(status).to_contain_text(re.compile(r"Processing \d+%"), timeout=DONE)
@@ -193,6 +201,9 @@ def test_upscale_quick_preview_says_it_reduced_and_the_slider_compares_like_with
         page: Any, files: dict[str, Path]) -> None:
     _open(page, "Upscale")
     _upload(page, "upscale-image", files["wide"])  # 1200x800
+    page.locator("#upscale-scale input[type=number]").fill("2")
+    page.locator("#upscale-scale input[type=number]").press("Enter")
+    expect(page.locator("#upscale-size")).to_contain_text("Full size: 2400×1600")
     page.get_by_role("radio", name=re.compile("^Quick preview")).check()
     page.locator("#upscale-run").click()
     status = page.locator("#upscale-status")

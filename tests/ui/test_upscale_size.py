@@ -50,6 +50,29 @@ def test_past_the_hard_limit_the_choice_and_the_reason_name_the_sizes() -> None:
     assert not SizePlan((400, 300), 4, 4096).has_choice
 
 
+def test_a_preview_is_offered_only_when_it_is_much_quicker() -> None:
+    plan = SizePlan((600, 400), 2, 4096, Speed())  # 512 px would save a sixth: no choice
+    assert not plan.has_choice and not plan.over_limit
+    assert "quick preview" not in plan.info()
+    assert "The time depends on the picture's size, not on the scale." in plan.info()
+    assert SizePlan((1200, 800), 2, 4096, Speed()).has_choice
+
+
+def test_a_result_past_the_engines_largest_is_reduced_first_and_said() -> None:
+    from playground.engine.models._esrgan import MAX_OUTPUT_PIXELS
+    from playground.ui.tabs.upscale_size import MAX_RESULT_PIXELS
+
+    assert MAX_RESULT_PIXELS == MAX_OUTPUT_PIXELS  # the tab's plan is the engine's rule
+    plan = SizePlan((4000, 3000), 4, 4096, Speed())  # 16000×12000 would be refused
+    w, h = plan.full
+    assert plan.over_limit and (w, h) == (2364, 1773)
+    assert w * h * 16 <= MAX_OUTPUT_PIXELS
+    assert "makes results up to 67 megapixels" in plan.info()
+    assert "so it will be reduced to 2364×1773 first" in plan.info()
+    assert plan.why_reduced(FULL).startswith("this computer makes results up to 67 megapixels")
+    assert plan.choices()[0][0].startswith("Largest this computer takes (2364×1773): 9456×7092")
+
+
 def test_the_estimate_learns_this_computers_speed() -> None:
     speed = Speed()
     speed.observe((1600, 1200), 72.5)  # measured on a busy machine: 38 s per MP

@@ -83,7 +83,8 @@ def size_choice(ctx: AppContext, image: Any, scale: float, preset: str | None) -
     """Full size or a quick preview, each with its result size and time in words."""
     plan = plan_for(ctx, image, scale, preset)
     if plan is None or not (plan.has_choice or plan.over_limit):
-        return gr.Radio(visible=False)
+        # hidden, it is Full size again (a preview chosen for the last picture is not this one's)
+        return gr.Radio(value=FULL, visible=False)
     return gr.Radio(choices=plan.choices(), info=plan.info(), visible=True)
 
 
@@ -95,14 +96,17 @@ async def upscale(ctx: AppContext, view: ImageView, image: Any, scale: float,
     picture to 512 px first (seconds, offline); "full" keeps it as it is, up to the limit."""
     image_path = path_of(image)
     run = Run(ctx, TAB, request, token, progress)
+    plan = plan_for(ctx, image, scale, preset) if ctx.backend.is_local else None
     preview = size == PREVIEW
+    # past the engine's largest result at this scale: reduced to what it takes, and said
+    side = PREVIEW_SIDE if preview else (max(plan.full) if plan and plan.over_limit else None)
 
     async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
         path = require_file(image_path, "The image", IMAGE_HINT,
                             ctx.max_upload_bytes, image=True)
         return await ctx.service.upscale(
             str(path), scale=_number(scale), face_enhance=bool(face_enhance),
-            preset=widgets.preset_value(preset), max_image_side=PREVIEW_SIDE if preview else None,
+            preset=widgets.preset_value(preset), max_image_side=side,
             token=token, on_update=on_update, caller=caller,
         )
 
@@ -110,7 +114,6 @@ async def upscale(ctx: AppContext, view: ImageView, image: Any, scale: float,
         yield update
     if run.result is None:
         return
-    plan = plan_for(ctx, image, scale, preset) if ctx.backend.is_local else None
     predict_time = run.result.metrics.get("predict_time")
     if plan is not None and run.result.reused is None and isinstance(predict_time, int | float):
         SPEED.observe(plan.sent(size or FULL), float(predict_time))  # the next estimates

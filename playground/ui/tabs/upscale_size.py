@@ -9,6 +9,7 @@ a picture is dropped.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from playground.results import about
@@ -19,6 +20,9 @@ PREVIEW_SIDE = 512  # a quick preview's longer side: seconds on the CPU
 # Before any run: the idle end of bench/upscale_speed.py on 2 cores. Each finished run then
 # teaches the estimate this computer's speed as it is now (Speed).
 SECONDS_PER_MEGAPIXEL = 20.0
+# The engine's largest result (local/real-esrgan refuses more; a test holds the two equal):
+# at 4x a 12 MP photo would be past it, so the picture is reduced first and that is said.
+MAX_RESULT_PIXELS = 8192 * 8192
 START_SECONDS = 2.0  # sending, loading the net, saving the result
 
 
@@ -73,7 +77,13 @@ class SizePlan:
 
     @property
     def full(self) -> tuple[int, int]:
-        return fit(self.given, self.limit)
+        """The largest picture this computer upscales at this scale: the one given, unless it
+        is past the engine's side limit or its result past the engine's largest result."""
+        w, h = fit(self.given, self.limit)
+        if w * h * self.scale * self.scale <= MAX_RESULT_PIXELS:
+            return w, h
+        shrink = math.sqrt(MAX_RESULT_PIXELS / (w * h * self.scale * self.scale))
+        return max(1, math.floor(w * shrink)), max(1, math.floor(h * shrink))
 
     @property
     def preview(self) -> tuple[int, int]:
@@ -85,8 +95,10 @@ class SizePlan:
 
     @property
     def has_choice(self) -> bool:
-        """A preview only differs from the full run for a picture larger than the preview."""
-        return self.preview != self.full
+        """A preview is offered when it is much quicker: it halves the pixels at least (a
+        600×400 picture reduced to 512 px took about as long as the whole one)."""
+        (fw, fh), (pw, ph) = self.full, self.preview
+        return pw * ph * 2 <= fw * fh
 
     def choices(self) -> list[tuple[str, str]]:
         full, preview = self.full, self.preview
@@ -101,9 +113,19 @@ class SizePlan:
     def info(self) -> str:
         said = f"Your picture is {px(self.given)}."
         if self.over_limit:
-            said += (f" This computer upscales pictures up to {self.limit} px on a side, so it "
-                     f"will be reduced to {px(self.full)} first.")
-        return said + " Full size keeps every pixel; a quick preview shows the effect in seconds."
+            limit = self._limit_said()
+            said += (f" {limit[:1].upper()}{limit[1:]}, so it will be reduced to "
+                     f"{px(self.full)} first.")
+        said += " The time depends on the picture's size, not on the scale."
+        if self.has_choice:
+            said += " Full size keeps every pixel; a quick preview shows the effect in seconds."
+        return said
+
+    def _limit_said(self) -> str:
+        if fit(self.given, self.limit) != self.given:
+            return f"this computer upscales pictures up to {self.limit} px on a side"
+        return (f"this computer makes results up to {MAX_RESULT_PIXELS / 1e6:.0f} megapixels "
+                f"({px(scaled(self.full, self.scale))} at {self.scale:g}x)")
 
     def sent(self, size: str) -> tuple[int, int]:
         """The picture's size as the engine gets it, for a choice."""
@@ -111,6 +133,6 @@ class SizePlan:
 
     def why_reduced(self, size: str) -> str:
         """Why the picture was reduced before the run, for the status line."""
-        if size == PREVIEW and self.has_choice:
+        if size == PREVIEW and self.preview != self.full:
             return "you chose a quick preview (choose Full size to upscale every pixel)"
-        return f"this computer upscales pictures up to {self.limit} px on a side"
+        return self._limit_said()
