@@ -111,7 +111,9 @@ FREE = "free, on this computer"
 
 
 def is_local(model: str | None) -> bool:
-    """A model of the embedded engine (runs on this computer, costs nothing)."""
+    """A model of the embedded engine (runs on this computer, costs nothing). The one rule
+    wherever a cost shows (Compare and its export, History, the Models tab): the engine names
+    every model it runs `local/...`, so a stored run's model says it as its backend does."""
     return (model or "").startswith("local/")
 
 

@@ -24,6 +24,7 @@ from .fields import (
     field_from_property,
     file_kind_of,
     form_from_schema,
+    label_of,
 )
 from .outputs import MediaKind, OutputKind, OutputView, file_urls, media_kind, output_view
 from .share import SharedSetup, model_from_query, read_query, share_query
@@ -33,6 +34,7 @@ __all__ = [
     "Field", "FieldKind", "FileKind", "InputForm", "InputProblem", "MediaKind", "OutputKind",
     "OutputView", "SchemaProblem", "SharedSetup", "coerce_inputs", "coerce_value",
     "field_from_property", "file_kind_of", "file_urls", "form_from_schema", "is_default",
+    "label_of",
     "media_kind",
     "model_from_query", "output_view", "read_query", "share_query",
 ]

@@ -357,6 +357,12 @@ def _label(name: str, *props: Any) -> str:
             title = _text(prop.get("title"))
             if title:
                 return title
+    return label_of(name)
+
+
+def label_of(name: str) -> str:
+    """An input's label from its name alone ("face_enhance" -> "Face enhance"): the form's,
+    when the schema gives no title (the History lists runs without their schema)."""
     return name.replace("_", " ").strip().capitalize() or name
 
 

@@ -134,10 +134,12 @@ class RunHistory:
         return dest
 
     def usage_line(self) -> str:
-        """"1.2 GB of 5.0 GB kept" (and what the last automatic prune removed)."""
+        """"1.2 GB of 5.0 GB kept on this server (all browsers' runs)" (and what the last
+        automatic prune removed): the store is one for every browser, so the figure says so."""
         used = human_size(self.store.usage())
         cap = self.store.max_bytes
-        line = f"{used} of files kept" if cap is None else f"{used} of {human_size(cap)} kept"
+        line = (f"{used} of files kept" if cap is None else f"{used} of {human_size(cap)} kept"
+                ) + " on this server (all browsers' runs)"
         pruned = self.store.auto_pruned
         if pruned.runs:
             which = "run was" if pruned.runs == 1 else f"{pruned.runs} runs were"

@@ -1,6 +1,7 @@
 // The page's own behaviour on top of Gradio's components (inlined into <head> by shell.py).
 // - Ctrl/Cmd+Enter inside a tab presses that tab's Run button.
-// - The open tab lives in the URL (?tab=chat): a link or a reload opens that tab.
+// - The open tab lives in the URL (?tab=chat): a link or a reload opens that tab; every change
+//   of tab, the server's too (History's "Open in its tab"), is written there.
 // - Names for controls Gradio leaves unnamed, and ARIA that axe flags in its markup.
 // - The before/after sliders: draggable from anywhere on the picture, and by keyboard.
 // - What earlier releases kept in localStorage is deleted (below).
@@ -43,13 +44,22 @@
     if (button && button.getAttribute("aria-selected") !== "true") button.click();
   }
 
-  document.addEventListener("click", (event) => {
-    const button = event.target && event.target.closest && event.target.closest("button[role=tab]");
-    if (!button || !pageTabs().includes(button)) return;
+  // The address follows the open tab, however it was opened: a click, the keyboard, or the
+  // server (History's "Open in its tab" and "Add to Compare" select a tab by an update), so
+  // the selected tab is read (aria-selected, watched below), not the click. The tab the page
+  // first shows is only noted: the address it was opened with is left as it is.
+  let shownTab = null;
+  function keepTabInUrl() {
+    if (wantedTab) return;  // the address's own tab is not open yet
+    const selected = pageTabs().find((b) => b.getAttribute("aria-selected") === "true");
+    if (!selected || selected.dataset.tabId === shownTab) return;
+    const first = shownTab === null;
+    shownTab = selected.dataset.tabId;
+    if (first) return;
     const url = new URL(window.location.href);
-    url.searchParams.set(TAB_PARAM, button.dataset.tabId);
+    url.searchParams.set(TAB_PARAM, shownTab);
     window.history.replaceState(window.history.state, "", url);
-  }, true);
+  }
 
   // ---- Names and ARIA --------------------------------------------------------------------
   // Text a screen reader reads as the name: an icon's <svg><text>CC</text></svg> is not.
@@ -305,6 +315,7 @@
   function sweep() {
     queued = false;
     openWantedTab();
+    keepTabInUrl();
     nameButtons(document);
     addSkipLink();
     restoreFocus();
@@ -314,7 +325,7 @@
   });
   function start() {
     observer.observe(document.body, { childList: true, subtree: true, attributes: true,
-                                      attributeFilter: ["aria-label"] });
+                                      attributeFilter: ["aria-label", "aria-selected"] });
     sweep();
   }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);

@@ -135,6 +135,49 @@ def test_run_history_open_in_tab_and_run_again(page: Any, browser: Any, browser_
         other.close()
 
 
+
+def test_the_address_follows_the_tabs_history_opens(page: Any, files: dict[str, Path]) -> None:
+    """"Open in its tab" and "Add to Compare" switch tabs from the server: the address says
+    the tab they opened (a reload or a shared link opens it), as a click on a tab does. The
+    list shows the run's settings in words (no hashed file name, no `false`)."""
+    _upscale(page, files["small"], "2")
+    page.locator("#upscale-run").click()
+    expect(page.locator("#upscale-status")).to_contain_text("Done", timeout=120_000)
+
+    page.get_by_role("tab", name="History").click()
+    expect(page).to_have_url(re.compile(r"[?&]tab=history\b"))
+    page.locator("#history-refresh").click()
+    row = page.locator("#history-list tbody tr").first
+    expect(row).to_contain_text("Scale: 2 · Face enhance: No", timeout=30_000)
+    expect(row).to_contain_text("Image: an image")
+    expect(row).not_to_contain_text(re.compile(r"[0-9a-f]{16}\.|false"))
+    expect(page.locator("#history-summary")).to_contain_text("on this server")
+    row.click()
+    expect(page.locator("#history-detail-head")).to_contain_text("free, on this computer")
+    expect(page.locator("#history-detail-head")).not_to_contain_text("$")
+    screenshot(page, "history-desktop-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#history-detail-head")).to_be_visible()
+    screenshot(page, "history-phone-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.locator("#history-open-tab").click()
+    expect(page.locator("#upscale-scale input[type=number]")).to_have_value("2",
+                                                                           timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]tab=upscale\b"))
+
+    page.get_by_role("tab", name="History").click()
+    expect(page).to_have_url(re.compile(r"[?&]tab=history\b"))
+    page.locator("#history-add-compare").click()
+    expect(page.locator("#compare-status")).to_contain_text("Added from History",
+                                                            timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]tab=compare\b"))
+    page.reload()  # the address opens the tab it names
+    page.wait_for_selector("#tabs")
+    expect(page.locator("#tabs button[role=tab][aria-selected=true]").first).to_have_text(
+        "Compare")
+
+
 # Records, while the answer streams, whether Chat's Stop button is there and on top (a press
 # would reach it, not an overlay): the small local model answers in seconds, so clicking it in
 # time on a busy machine is luck; watching it is not.

@@ -86,7 +86,58 @@ def test_rows_show_thumbnails_snippets_and_escape_html(history: RunHistory) -> N
     assert "<script>" not in script[1] and "&lt;script&gt;" in script[1]
     assert script[0] is None  # no image at all
     assert upscale[0] is not None and Path(upscale[0]).read_bytes() == image  # its input
-    assert "scale 4" in upscale[1] and "failed" in upscale[1]
+    assert "Scale: 4" in upscale[1] and "failed" in upscale[1]
+
+
+def test_a_row_shows_inputs_as_a_person_reads_them(history: RunHistory) -> None:
+    """Labels, Yes/No and a file by its kind: never `face_enhance false` or the hashed name
+    the file is kept under."""
+    record = history.store.record(_run(task="upscale", tab="upscale", inputs={
+        "image": InputFile(_png((9, 9, 9))), "scale": 2, "face_enhance": False,
+        "api_key": "r8_" + "k" * 30}), ME)
+    [(_, shown, _)] = tab.list_runs(history, ME, tab.View(), tab.Filters())[0]
+    assert "Image: an image · Scale: 2 · Face enhance: No" in shown
+    stored = record.input_files()["image"]
+    assert stored.split(".")[0] not in shown and "false" not in shown and "api" not in shown.lower()
+    recording = history.store.record(_run(task="transcribe", tab="transcribe", inputs={
+        "audio": _wav(history), "translate": True}), ME)
+    assert tab.settings_text(recording) == "Audio: a recording · Translate: Yes"
+
+
+def _wav(history: RunHistory) -> Path:
+    path = history.store.files.folder.parent / "take.wav"
+    path.write_bytes(b"RIFF\x24\0\0\0WAVEfmt " + bytes(28))
+    return path
+
+
+def test_the_storage_figure_is_the_servers_and_only_beside_runs(history: RunHistory) -> None:
+    """Another browser's runs fill the store; a browser with none is not shown their size."""
+    history.store.record(_run(inputs={"image": InputFile(_png((1, 2, 3)))}), OTHER)
+    _, said, _ = tab.list_runs(history, ME, tab.View(), tab.Filters())
+    assert said == "No runs yet: every run you make in any tab appears here."
+    history.store.record(_run(), ME)
+    _, said, _ = tab.list_runs(history, ME, tab.View(), tab.Filters())
+    assert said.startswith("Runs 1–1 of 1 · ") and "kept on this server (all browsers' runs)" \
+        in said
+
+
+def test_a_local_run_is_free_wherever_its_cost_shows(history: RunHistory) -> None:
+    """The engine's runs say what Compare says (no dollar estimate of a free run); a
+    Replicate run keeps its estimate, in Compare's wording."""
+    from playground.compare import PriceTable, cost_text
+    from playground.results import RunResult
+    from playground.ui.tabs.model_notes import cost_line
+
+    local = history.store.record(_run(task="upscale", tab="upscale",
+                                      model="local/real-esrgan", cost_usd=0.00061), ME)
+    head = tab.details_markdown(local)
+    assert f"**Cost** {cost_text('local/real-esrgan', None)}" in head and "$" not in head
+    assert "free, on this computer" in head
+    cloud = history.store.record(_run(backend_kind="replicate", cost_usd=0.0021), ME)
+    assert "**Cost** ~$0.0021 (estimate)" in tab.details_markdown(cloud)
+    ran = RunResult("p1", "local/real-esrgan", "v1", {}, "succeeded",
+                    metrics={"predict_time": 6.1})
+    assert cost_line(PriceTable.load(), ran) == [f"**Cost** {cost_text(ran.model, None)}"]
 
 
 def test_opening_a_run_shows_everything_and_never_anothers(history: RunHistory,
@@ -103,7 +154,7 @@ def test_opening_a_run_shows_everything_and_never_anothers(history: RunHistory,
     # The model, the server and the prediction id are under Details, not in the first lines.
     assert "stability-ai/sdxl" in shown[detail.technical] and "pp1" in shown[detail.technical]
     assert "stability-ai/sdxl" not in shown[detail.head] and "http" not in shown[detail.head]
-    assert "~$0.00210" in shown[detail.head]
+    assert "~$0.0021 (estimate)" in shown[detail.head]
     assert shown[detail.inputs] == {"prompt": "a fox", "api_key": "(secret, not kept)"}
     assert shown[detail.logs] == "step 1"
     missing = tab.open_updates(history, detail, history.get(OTHER, record.id))

@@ -6,7 +6,6 @@ Plain functions of the history and a record (no events here): `ui/history/tab.py
 from __future__ import annotations
 
 import html
-import json
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from typing import Any
 
 import gradio as gr
 
+from playground.compare import cost_text, is_local
+from playground.forms import MediaKind, label_of, media_kind
 from playground.service import Filters, RunHistory, RunRecord
 from playground.tasks import TABLE
 from playground.ui.kit import messages
@@ -90,11 +91,26 @@ def row(history: RunHistory, record: RunRecord,
             when_text(record.started_at)]
 
 
+# the app keeps an upload by its bytes (a hashed name), not the name it had: said by its kind
+_FILE_WORDS: dict[MediaKind, str] = {"image": "an image", "audio": "a recording",
+                                     "video": "a video", "file": "a file"}
+
+
+def value_text(value: Any) -> str | None:
+    """An input's value as a person reads it (Yes/No, "an image"); None: not shown."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict) and isinstance(value.get("$file"), str):
+        return _FILE_WORDS[media_kind(value["$file"])]
+    if isinstance(value, dict | list) or value is None:
+        return None  # a secret, or a structure too big for one line
+    return str(value)
+
+
 def settings_text(record: RunRecord) -> str:
-    """"scale 4 · face_enhance false" for a run with no text to show."""
-    parts = [f"{k} {json.dumps(v) if not isinstance(v, str) else v}"
-             for k, v in record.inputs.items()
-             if not isinstance(v, dict | list) and v is not None][:5]
+    """"Scale: 4 · Face enhance: No · Image: an image" for a run with no text to show."""
+    shown = ((label_of(k), value_text(v)) for k, v in record.inputs.items())
+    parts = [f"{label}: {text}" for label, text in shown if text is not None][:5]
     return " · ".join(parts)[:160]
 
 
@@ -112,12 +128,12 @@ def list_runs(history: RunHistory, owner: Any, view: View, filters: Filters,
     total = history.count(owner, filters)
     new = View(cursors, [r.id for r in page.runs], page.next_cursor, view.opened)
     first = (len(cursors) - 1) * PAGE_SIZE
-    if total == 0:
-        said = ("No runs match." if _filtered(filters) else
-                "No runs yet: every run you make in any tab appears here.")
+    if total == 0:  # no storage figure: it counts every browser's runs, none of them yours
+        summary = ("No runs match." if _filtered(filters) else
+                   "No runs yet: every run you make in any tab appears here.")
     else:
-        said = f"Runs {first + 1}–{first + len(page.runs)} of {total}"
-    summary = f"{said} · {history.usage_line()}"
+        summary = (f"Runs {first + 1}–{first + len(page.runs)} of {total} · "
+                   f"{history.usage_line()}")
     return [row(history, r, labels) for r in page.runs], summary, new
 
 
@@ -134,8 +150,8 @@ def details_markdown(record: RunRecord, labels: dict[str, str] = TASK_LABELS) ->
     metrics = record.metrics
     times = [f"**{name}** {metrics[key]:.2f} s" for key, name in (
         ("predict_time", "Predict time"), ("total_time", "Total time")) if key in metrics]
-    if record.cost_usd is not None:
-        times.append(f"**Cost** ~${record.cost_usd:.5f} (estimate)")
+    if record.cost_usd is not None or is_local(record.model):
+        times.append(f"**Cost** {cost_text(record.model, record.cost_usd)}")
     if times:
         lines.append(" · ".join(times))
     if record.error:

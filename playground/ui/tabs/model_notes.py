@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.compare import PriceTable, format_cost
+from playground.compare import PriceTable, cost_text, is_local
 from playground.service import LocalModel, ModelProblem, ModelSetup, read_ref
 from playground.ui.context import AppContext
 from playground.ui.kit.messages import Message
@@ -47,12 +47,15 @@ def not_here(ctx: AppContext, text: str) -> tuple[Message, LocalModel | None] | 
 
 
 def cost_line(prices: PriceTable, result: Any) -> list[str]:
-    """The run's cost estimate, when the price table knows the model (as Compare shows it)."""
+    """The run's cost as Compare shows it: free on this computer, else an estimate when the
+    price table knows the model."""
+    if is_local(result.model):
+        return [f"**Cost** {cost_text(result.model, None)}"]
     estimate = prices.estimate(result.model, result.metrics.get("predict_time"),
                                result.metrics)
     if estimate is None:
         return []
-    return [f"**Cost** {format_cost(estimate.usd)} ({estimate.hardware})"]
+    return [f"**Cost** {cost_text(result.model, estimate.usd)} ({estimate.hardware})"]
 
 
 def required_note(chosen: ModelSetup) -> str:
