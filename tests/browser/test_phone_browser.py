@@ -211,16 +211,16 @@ def test_an_upload_box_keeps_the_focus_after_a_file_is_chosen(page: Any,
 
 
 def test_tab_through_a_dropdown_closes_its_list(page: Any) -> None:
-    page.locator("#faces-tab-button").click()
-    version = page.locator("#faces-version input[role=combobox]")
-    version.focus()
-    listbox = page.locator("#faces-version ul[role=listbox]")
+    page.locator("#transcribe-tab-button").click()
+    language = page.locator("#transcribe-language input[role=combobox]")
+    language.focus()
+    listbox = page.locator("#transcribe-language ul[role=listbox]")
     expect(listbox).to_be_visible()
     page.keyboard.press("Tab")
-    expect(version).not_to_be_focused()
+    expect(language).not_to_be_focused()
     expect(listbox).to_be_hidden()
     # The mouse still picks from the list.
-    version.click()
+    language.click()
     expect(listbox).to_be_visible()
-    listbox.get_by_role("option", name="v1.3").click()
-    expect(version).to_have_value("v1.3")
+    listbox.get_by_role("option", name="English").click()
+    expect(language).to_have_value("English")

@@ -424,3 +424,17 @@ def test_a_reload_mid_run_says_the_run_was_interrupted(page: Any, files: dict[st
     expect(status).to_contain_text("run it again")
     expect(page.locator("#upscale-image img").first).to_be_visible()  # the inputs are back
     screenshot(page, "plain-reload-mid-run")
+
+
+def test_options_that_would_do_nothing_offline_are_not_offered(page: Any) -> None:
+    """Offline the face stand-in has no GFPGAN versions, and Remove background has one
+    preset: no control that would be silently ignored, or a one-item list that is disabled."""
+    _open(page, "Restore faces")
+    expect(page.locator("#faces-image")).to_be_visible()
+    expect(page.locator("#faces-version")).to_be_hidden()
+    _open(page, "Remove background")
+    expect(page.locator("#background-image")).to_be_visible()
+    expect(page.locator("#background-preset")).to_be_hidden()
+    expect(page.locator("#background-preset-info")).to_contain_text("On this computer")
+    _open(page, "Chat")  # more than one preset: a choice
+    expect(page.locator("#chat-preset")).to_be_visible()

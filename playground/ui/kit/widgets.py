@@ -38,10 +38,11 @@ def preset_picker(ctx: AppContext, tab: str, task: Task) -> tuple[gr.Dropdown, g
     choices, default = ctx.presets.choices(task)
     if not choices:
         choices, default = [("Default", DEFAULT_PRESET)], DEFAULT_PRESET
+    # One preset is no choice: a disabled one-item list read as broken, so only its line shows.
     dropdown = gr.Dropdown(
         choices=choices, value=default, label="Preset", elem_id=f"{tab}-preset",
         info="Ready-made settings; you can still change everything below.",
-        interactive=len(choices) > 1,
+        visible=len(choices) > 1,
     )
     about = gr.Markdown(
         ctx.presets.describe(task, default),

@@ -37,9 +37,12 @@ def build(ctx: AppContext) -> None:
             image = gr.Image(type="filepath", label="Photo with faces",
                              sources=["upload", "clipboard", "webcam"], elem_id=f"{TAB}-image",
                              height=320)
+            # GFPGAN's versions exist on Replicate only: the stand-in here has one face model
+            # and would ignore the choice, so offline there is none to make.
             version = gr.Dropdown(VERSIONS, value=init.get("version", "v1.4"), label="Version",
                                   elem_id=f"{TAB}-version",
-                                  info="v1.4: more detail; v1.3: more natural")
+                                  info="v1.4: more detail; v1.3: more natural",
+                                  visible=not ctx.backend.is_local)
             scale = gr.Slider(1, 4, value=float(init.get("scale", 2)), step=0.5,
                               label="Scale", info="Enlarge the whole photo by this much",
                               elem_id=f"{TAB}-scale")
