@@ -59,6 +59,19 @@ def test_token_counts_say_when_the_answer_hit_max_tokens(chat: SmolLM2, ctx: Ctx
     assert 0 < ctx.metrics["output_token_count"] < 64
 
 
+def test_the_prompt_count_includes_what_the_cache_kept(chat: SmolLM2, ctx: Ctx) -> None:
+    """A prompt read again is mostly in llama.cpp's cache: it is still the whole prompt (it
+    once read "prompt 1 tokens" for a 15-word question)."""
+    inp = Input(prompt="Explain what a diffusion model is in two sentences, please, for "
+                "someone who has never heard of machine learning.", max_tokens=4, temperature=0)
+    list(chat.predict(inp, ctx))
+    first = ctx.metrics["input_token_count"]
+    list(chat.predict(inp, ctx))
+    assert first > 15
+    assert ctx.metrics["input_token_count"] == first
+    assert f"prompt {first} tokens" in ctx.text
+
+
 def test_multi_turn_transcript_is_accepted(chat: SmolLM2, ctx: Ctx) -> None:
     transcript = "User: My name is Ada.\nAssistant: Nice to meet you, Ada.\nUser: What is my name?"
     text = "".join(chat.predict(Input(prompt=transcript, temperature=0, max_tokens=32), ctx))

@@ -242,12 +242,17 @@ class SmolLM2(EngineModel):
                 if what == "timings":
                     # As Replicate's language models report them: the UI tells a cut-off
                     # answer (output_token_count reached max_tokens) from a finished one.
-                    for key, name in (("prompt_n", "input_token_count"),
-                                      ("predicted_n", "output_token_count")):
-                        if isinstance(value.get(key), int):
-                            ctx.metrics[name] = value[key]
+                    # prompt_n counts only the tokens read anew: a prompt sharing its start
+                    # with the last one is mostly in the cache (cache_n), and read "1 tokens".
+                    read, cached = value.get("prompt_n"), value.get("cache_n")
+                    prompt = (read if isinstance(read, int) else 0) + (
+                        cached if isinstance(cached, int) else 0)
+                    if isinstance(read, int):
+                        ctx.metrics["input_token_count"] = prompt
+                    if isinstance(value.get("predicted_n"), int):
+                        ctx.metrics["output_token_count"] = value["predicted_n"]
                     ctx.log(
-                        f"prompt {value.get('prompt_n')} tokens, generated "
+                        f"prompt {prompt} tokens, generated "
                         f"{value.get('predicted_n')} tokens at "
                         f"{value.get('predicted_per_second', 0):.1f} tokens/s"
                     )
