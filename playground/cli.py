@@ -73,10 +73,20 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
     engine = None
     if backend == "local":
         from playground.engine.models import registry
-        from playground.engine.server import EngineThread
+        from playground.engine.server import ENGINE_PORT, EngineThread
 
         # Its own folder: the engine's database and files stay apart from the app's outputs.
-        engine = EngineThread(registry(), data_dir() / "engine").start()
+        # On the engine's usual port when it is free, so the code a run shows still works
+        # after a restart; else any free one.
+        engine = None
+        if port_free("127.0.0.1", ENGINE_PORT):
+            try:
+                engine = EngineThread(registry(), data_dir() / "engine",
+                                      port=ENGINE_PORT).start()
+            except RuntimeError:  # taken between the look and the bind
+                engine = None
+        if engine is None:
+            engine = EngineThread(registry(), data_dir() / "engine").start()
         service = Service(engine.url, data_dir=data_dir(), backend="local",  # no token needed
                           history=history)
     elif backend == "replicate":
@@ -261,11 +271,13 @@ def exposure_problem(host: str, *, server_token: bool, auth: bool,
 
 
 def _engine(argv: list[str]) -> int:
+    from playground.engine.server import ENGINE_PORT
+
     parser = argparse.ArgumentParser(
         prog="playground engine", description="Serve the local Replicate-compatible /v1 API"
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8008)
+    parser.add_argument("--port", type=int, default=ENGINE_PORT)
     parser.add_argument(
         "--token",
         default=None,

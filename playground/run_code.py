@@ -46,6 +46,8 @@ class RunCall:
     output: OutputKind = "json"
     output_suffix: str = ""  # ".png": what the snippets name the saved file
     files: list[str] = field(default_factory=list)  # the placeholder paths, in order
+    # False for the engine on this computer: it takes no token, and the code says none
+    needs_token: bool = True
 
     @property
     def on_cloud(self) -> bool:
@@ -68,7 +70,7 @@ class RunCall:
 
 def run_call(ref: str, inputs: Mapping[str, Any], *, base_url: str = CLOUD,
              output: OutputKind = "json", output_suffix: str = "",
-             secrets: Iterable[str] = ()) -> RunCall:
+             secrets: Iterable[str] = (), needs_token: bool = True) -> RunCall:
     """A call from the inputs as a form or a tab had them: `Path`s (or data URIs, or Files API
     URLs of `base_url`) become placeholders, the named `secrets` environment variables."""
     secret_names = set(secrets)
@@ -84,7 +86,7 @@ def run_call(ref: str, inputs: Mapping[str, Any], *, base_url: str = CLOUD,
         shown[name] = _placeholders(name, value, base, files)
     suffix = output_suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", output_suffix or "") else ""
     return RunCall(ref=ref, inputs=shown, base_url=base, output=output,
-                   output_suffix=suffix.lower(), files=files)
+                   output_suffix=suffix.lower(), files=files, needs_token=needs_token)
 
 
 def snippets(call: RunCall) -> dict[str, str]:
@@ -106,7 +108,8 @@ def python_snippet(call: RunCall) -> str:
         lines.append("# The client reads your token from REPLICATE_API_TOKEN.")
     else:
         runner = "client"
-        lines += ["# The client reads your token from REPLICATE_API_TOKEN.",
+        lines += ["# The client reads your token from REPLICATE_API_TOKEN." if call.needs_token
+                  else "# The engine on this computer: no token needed.",
                   f"client = replicate.Client(base_url={py_value(call.base_url)})"]
     lines.append(f"input = {py_value(call.inputs, 0, 'python')}")
     lines.append("")
@@ -158,7 +161,7 @@ def _js_file(call: RunCall, name: str) -> str:
 
 def javascript_snippet(call: RunCall) -> str:
     needs_fs = bool(call.files) or call.output in ("file", "files")
-    options = ["auth: process.env.REPLICATE_API_TOKEN"]
+    options = ["auth: process.env.REPLICATE_API_TOKEN"] if call.needs_token else []
     if not call.on_cloud:
         options.append(f"baseUrl: {json.dumps(call.base_url + '/v1')}")
     if call.output == "json":
@@ -168,7 +171,8 @@ def javascript_snippet(call: RunCall) -> str:
         fs = [n for n, used in (("readFile", bool(call.files)),
                                 ("writeFile", call.output in ("file", "files"))) if used]
         lines.append(f'import {{ {", ".join(fs)} }} from "node:fs/promises";')
-    made = (f"new Replicate({{ {options[0]} }})" if len(options) == 1 else
+    made = ("new Replicate()" if not options else
+            f"new Replicate({{ {options[0]} }})" if len(options) == 1 else
             "new Replicate({\n" + "".join(f"  {o},\n" for o in options) + "})")
     lines += ["", f"const replicate = {made};",
               f"const input = {js_value(call.inputs, 0)};", ""]
@@ -207,8 +211,9 @@ def curl_snippet(call: RunCall) -> str:
     else:
         url = f"{call.base_url}/v1/models/{call.model}/predictions"
     text = heredoc_json(body)
+    auth = '  -H "Authorization: Bearer $REPLICATE_API_TOKEN" \\\n' if call.needs_token else ""
     return _files_note(call, "#") + (f"curl -s -X POST {shell_quote(url)} \\\n"
-            '  -H "Authorization: Bearer $REPLICATE_API_TOKEN" \\\n'
+            f"{auth}"
             '  -H "Content-Type: application/json" \\\n'
             '  -H "Prefer: wait" \\\n'
             f"  --data-binary @- <<JSON\n{text}\nJSON\n")
@@ -218,13 +223,13 @@ def curl_snippet(call: RunCall) -> str:
 
 def playground_snippet(call: RunCall) -> str:
     inputs = py_value(call.inputs, 2, "playground")
-    imports = ["import asyncio", "import os"]
+    imports = ["import asyncio", *(["import os"] if call.needs_token else [])]
     if call.files:
         imports.append("from pathlib import Path")
     lines = [*imports, "", "from playground.service import Service", "", "",
              "async def main() -> None:",
-             f"    service = Service({py_value(call.base_url)}, "
-             'token=os.environ.get("REPLICATE_API_TOKEN"))',
+             f"    service = Service({py_value(call.base_url)}"
+             + (', token=os.environ.get("REPLICATE_API_TOKEN"))' if call.needs_token else ")"),
              "    try:",
              f"        result = await service.run_model({py_value(call.ref)}, {inputs})",
              "    finally:",
@@ -292,7 +297,8 @@ _VERSION_ID = re.compile(r"[0-9a-f]{64}")
 
 def call_for_run(model: str | None, version: str | None, inputs: Mapping[str, Any] | None,
                  output: Any, files: Iterable[Path] = (), *, base_url: str = CLOUD,
-                 streamed: bool = False, secrets: Iterable[str] = ()) -> RunCall | None:
+                 streamed: bool = False, secrets: Iterable[str] = (),
+                 needs_token: bool = True) -> RunCall | None:
     """The call that a finished run made, from what its result kept (model, version, the
     input as sent, the output): for the Code box of any tab. None when the model is unknown."""
     if not model or "/" not in model:
@@ -301,7 +307,8 @@ def call_for_run(model: str | None, version: str | None, inputs: Mapping[str, An
     saved = list(files)
     return run_call(ref, dict(inputs or {}), base_url=base_url,
                     output="text_stream" if streamed else guess_output_kind(output),
-                    output_suffix=saved[0].suffix if saved else "", secrets=secrets)
+                    output_suffix=saved[0].suffix if saved else "", secrets=secrets,
+                    needs_token=needs_token)
 
 
 def guess_output_kind(output: Any) -> OutputKind:

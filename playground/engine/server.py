@@ -31,6 +31,7 @@ from .models.base import EngineModel
 from .problems import Problem, handle_http_exception, handle_problem
 from .state import Engine
 
+ENGINE_PORT = 8008  # `playground engine`'s, and the embedded engine's when it is free
 TOKEN_ENV = "PLAYGROUND_ENGINE_TOKEN"
 PRIVATE_URLS_ENV = "PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS"
 KEPT_ENV = "PLAYGROUND_ENGINE_KEPT_INPUTS_MB"
@@ -133,7 +134,7 @@ class EngineThread:
         self.stop()
 
 
-def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = 8008,
+def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = ENGINE_PORT,
           token: str | None = None, data_dir: Path | None = None,
           allow_private_urls: bool | None = None, access_log: bool = False) -> None:
     """Run the engine in the foreground. A non-loopback address needs a token.

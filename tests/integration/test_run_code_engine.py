@@ -32,11 +32,14 @@ needs_node_client = pytest.mark.skipif(
 CHAT_INPUT = {"prompt": "Name three colors.", "max_tokens": 24, "temperature": 0}
 
 
-def run_snippet(code: str, language: str, cwd: Path) -> str:
-    """Runs one snippet in `cwd` with only what a developer's shell would have."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "REPLICATE_API_TOKEN": "r8_from_env",
+def run_snippet(code: str, language: str, cwd: Path, *, token: bool = True) -> str:
+    """Runs one snippet in `cwd` with only what a developer's shell would have (`token`:
+    REPLICATE_API_TOKEN set, as it would be for Replicate)."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(cwd),
            "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False",
            "PLAYGROUND_DATA_DIR": str(cwd / "data")}
+    if token:
+        env["REPLICATE_API_TOKEN"] = "r8_from_env"
     if language == "cURL":
         argv = ["bash", "-c", code]
     elif language == "JavaScript":
@@ -83,6 +86,24 @@ async def test_chat_snippets_give_the_same_answer(engine: Any, tmp_path: Path) -
 
     ours = run_snippet(code["Python (playground)"], "Python (playground)", tmp_path)
     assert ours.splitlines()[0].startswith("succeeded")
+    assert ours.split("\n", 1)[1] == result.text + "\n"
+
+
+@needs_node_client
+async def test_the_engines_snippets_need_no_token(engine: Any, tmp_path: Path) -> None:
+    """Offline the code says no token is needed, and runs in a shell that has none."""
+    result = await run_in_app(engine, CHAT, CHAT_INPUT, tmp_path / "app")
+    code = snippets(run_call(CHAT, CHAT_INPUT, base_url=engine.url, output="text_stream",
+                             needs_token=False))
+    for language, text in code.items():
+        assert "REPLICATE_API_TOKEN" not in text, language
+    assert "no token needed" in code["Python"]
+    assert run_snippet(code["Python"], "Python", tmp_path, token=False) == result.text + "\n"
+    assert run_snippet(code["JavaScript"], "JavaScript", tmp_path, token=False) == (
+        result.text + "\n")
+    curl_out = json.loads(run_snippet(code["cURL"], "cURL", tmp_path, token=False))
+    assert "".join(curl_out["output"]) == result.text
+    ours = run_snippet(code["Python (playground)"], "Python (playground)", tmp_path, token=False)
     assert ours.split("\n", 1)[1] == result.text + "\n"
 
 

@@ -100,4 +100,4 @@ def code_of(ctx: AppContext, history: RunHistory, record: RunRecord) -> RunCall 
     return call_for_run(record.model, record.version, values, history.local_output(record),
                         history.output_paths(record),
                         base_url=ctx.backend.url if here else record.backend_url,
-                        secrets=secrets)
+                        secrets=secrets, needs_token=not here)

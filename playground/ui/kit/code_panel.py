@@ -50,8 +50,9 @@ def code_panel(prefix: str, *, render: bool = True) -> CodePanel:
     with gr.Accordion("Code: this run from Python, JavaScript or cURL", open=False,
                       elem_id=f"{prefix}-code-box", elem_classes=["code-panel"],
                       render=render) as box:
-        gr.Markdown("The exact request of the last run. Your token is read from "
-                    "`REPLICATE_API_TOKEN`; uploaded files appear as their file name.",
+        gr.Markdown("The exact request of the last run; uploaded files appear as their file "
+                    "name. A token, where one is needed, is read from "
+                    "`REPLICATE_API_TOKEN`.",
                     elem_classes=["run-details"])
         blocks: dict[str, gr.Code] = {}
         with gr.Tabs():

@@ -245,7 +245,8 @@ class Run:
     def code_of(self, result: RunResult) -> RunCall | None:
         """The finished run as code (the Code box): its model, version and inputs as sent."""
         return call_for_run(result.model, result.version, result.input, result.output,
-                            result.files, base_url=self.ctx.backend.url)
+                            result.files, base_url=self.ctx.backend.url,
+                            needs_token=not self.ctx.backend.is_local)
 
     async def execute(self, call: Call, panel: RunPanel) -> AsyncIterator[dict[Any, Any]]:
         """`steps`, as updates of a tab's run panel."""
