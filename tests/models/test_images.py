@@ -51,6 +51,37 @@ def test_upscale_doubles_the_astronaut_and_is_not_a_resize(
     assert "100%|" in ctx.text and "animevideov3-x2" in ctx.text
 
 
+def test_ncnns_per_tile_percentages_stay_off_the_terminal(
+    loaded: Loader, astronaut: Path, ctx: Ctx, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The C code writes "0.00%" to stderr for every tile (hundreds of lines for a photo);
+    anything else written to stderr meanwhile, from any thread, still gets there."""
+    import os
+    import threading
+
+    model = loaded(real_esrgan.RealESRGAN)
+    capfd.readouterr()
+    done, written = threading.Event(), [0]
+
+    def elsewhere() -> None:  # another thread's warnings, before, during and after the tiles
+        while not done.wait(0.005):
+            os.write(2, b"a warning from elsewhere\n")
+            written[0] += 1
+
+    other = threading.Thread(target=elsewhere)
+    other.start()
+    try:
+        model.predict(real_esrgan.Input(image=astronaut, scale=2), ctx)
+    finally:
+        done.set()
+        other.join()
+    os.write(2, b"after the run\n")
+    err = capfd.readouterr().err
+    assert "%" not in err, err[:500]
+    assert written[0] > 0 and err.count("a warning from elsewhere\n") == written[0]
+    assert err.endswith("after the run\n")
+
+
 def test_small_input_uses_x4plus_and_exact_fractional_scale(
     loaded: Loader, tmp_path: Path, ctx: Ctx
 ) -> None:

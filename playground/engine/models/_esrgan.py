@@ -20,6 +20,7 @@ from PIL import Image
 from playground.engine import model_store
 
 from ._common import loading, missing_system_libs, missing_weights, require
+from ._quiet import progress_lines_dropped
 from .base import EngineModel, PredictContext
 
 STORE = "real-esrgan"
@@ -130,18 +131,19 @@ class Upscaler:
         ctx.log(f"{desc}: {w}x{h} with {NAMES[model_id]}, then to {size[0]}x{size[1]}")
         out = np.zeros((h * native, w * native, 3), np.uint8)
         tiles = [(y, x) for y in range(0, h, TILE) for x in range(0, w, TILE)]
-        for i, (y, x) in enumerate(tiles):
-            ctx.check()
-            y1, x1 = min(y + TILE, h), min(x + TILE, w)
-            py0, px0 = max(0, y - PAD), max(0, x - PAD)
-            py1, px1 = min(h, y1 + PAD), min(w, x1 + PAD)
-            tile = Image.fromarray(np.ascontiguousarray(rgb[py0:py1, px0:px1]), "RGB")
-            up = np.asarray(net.process_pil(tile))
-            oy, ox = (y - py0) * native, (x - px0) * native
-            out[y * native : y1 * native, x * native : x1 * native] = up[
-                oy : oy + (y1 - y) * native, ox : ox + (x1 - x) * native
-            ]
-            ctx.progress(i + 1, len(tiles), desc)
+        with progress_lines_dropped():  # ncnn's "0.00%" per tile stays off the terminal
+            for i, (y, x) in enumerate(tiles):
+                ctx.check()
+                y1, x1 = min(y + TILE, h), min(x + TILE, w)
+                py0, px0 = max(0, y - PAD), max(0, x - PAD)
+                py1, px1 = min(h, y1 + PAD), min(w, x1 + PAD)
+                tile = Image.fromarray(np.ascontiguousarray(rgb[py0:py1, px0:px1]), "RGB")
+                up = np.asarray(net.process_pil(tile))
+                oy, ox = (y - py0) * native, (x - px0) * native
+                out[y * native : y1 * native, x * native : x1 * native] = up[
+                    oy : oy + (y1 - y) * native, ox : ox + (x1 - x) * native
+                ]
+                ctx.progress(i + 1, len(tiles), desc)
         if (out.shape[1], out.shape[0]) != size:
             shrink = size[0] < out.shape[1]
             interp = cv2.INTER_AREA if shrink else cv2.INTER_LANCZOS4
