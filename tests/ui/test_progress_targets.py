@@ -43,3 +43,15 @@ def test_code_panels_and_chat_answers_keep_one_progress_target(app: RunningApp) 
     answers = [d for d in config["dependencies"] if str(d["api_name"]).startswith("_submit_fn")]
     assert len(code_panels) >= 7 and len(answers) == 3
     assert all(len(_targets(d)) == 1 for d in code_panels + answers)
+
+
+def test_the_forms_render_one_at_a_time(app: RunningApp) -> None:
+    """Two @gr.render of one session at once change Gradio's block table while the other
+    walks it ("dictionary changed size during iteration", gradio-app/gradio#9991): the Models
+    form and Compare's entry forms share one queue slot."""
+    config = app.demo.get_config_file()
+    renders = [d["id"] for d in config["dependencies"] if d.get("render_id") is not None]
+    assert len(renders) >= 3  # the Models form and Compare's entries
+    slots = {(app.demo.fns[i].concurrency_id, app.demo.fns[i].concurrency_limit)
+             for i in renders}
+    assert slots == {("schema-form-render", 1)}

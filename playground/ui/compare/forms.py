@@ -22,7 +22,7 @@ from playground.forms import InputForm
 from playground.service import ModelProblem, ModelSetup
 from playground.ui.context import AppContext
 from playground.ui.gradio_compat import current_page, upload_folder
-from playground.ui.kit.schema_form import form_values, render_form
+from playground.ui.kit.schema_form import ONE_RENDER_AT_A_TIME, form_values, render_form
 
 TAB = "compare"
 # (field value, the values so far) -> the values with this field's: runs in the browser
@@ -50,7 +50,7 @@ def entry_form_block(ctx: AppContext, index: int, task: gr.Radio, hint: str,
                       elem_id=f"{TAB}-entry-{index}-form-box"):
         note = gr.Markdown("", elem_classes=["run-details"], elem_id=f"{TAB}-entry-{index}-note")
 
-        @gr.render(inputs=[setup, task])
+        @gr.render(inputs=[setup, task], **ONE_RENDER_AT_A_TIME)
         def form(state: dict[str, Any] | None, task_value: str) -> None:
             if not state:
                 return

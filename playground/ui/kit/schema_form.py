@@ -21,6 +21,11 @@ import gradio as gr
 from playground.forms import Field, InputForm, OutputView, media_kind
 
 IN_VIEW = 6  # fields shown before "More inputs" (required ones always are)
+# Every form's @gr.render, one at a time: two renders of one session at once change Gradio's
+# block table while the other walks it ("dictionary changed size during iteration", with a
+# Compare session loaded beside the Models tab; gradio-app/gradio#9991). A render takes ms.
+ONE_RENDER_AT_A_TIME: dict[str, Any] = {"concurrency_id": "schema-form-render",
+                                        "concurrency_limit": 1}
 _ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 

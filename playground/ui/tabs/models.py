@@ -39,6 +39,7 @@ from playground.ui.kit.runner import (
     run_panel,
 )
 from playground.ui.kit.schema_form import (
+    ONE_RENDER_AT_A_TIME,
     OutputArea,
     form_values,
     model_card_markdown,
@@ -126,7 +127,7 @@ def build(ctx: AppContext) -> None:
             card = gr.Markdown("", elem_id=f"{TAB}-card")
             setup = gr.State(None)
             with gr.Column(elem_id=f"{TAB}-form"):
-                @gr.render(inputs=[setup])
+                @gr.render(inputs=[setup], **ONE_RENDER_AT_A_TIME)
                 def form(state: dict[str, Any] | None) -> None:
                     if not state:
                         gr.Markdown("Pick a model above: its inputs appear here.",
