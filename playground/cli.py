@@ -293,14 +293,21 @@ def _engine(argv: list[str]) -> int:
     )
     parser.add_argument("--access-log", action="store_true",
                         help="print a line for every HTTP request")
+    parser.add_argument("--unload-after", type=float, default=None, metavar="SECONDS",
+                        help="unload a model unused for this long, freeing its memory; the "
+                        "next prediction loads it again (0: never; default "
+                        "$PLAYGROUND_ENGINE_UNLOAD_AFTER, else 600)")
     args = parser.parse_args(argv)
+    if args.unload_after is not None and not 0 <= args.unload_after < float("inf"):
+        parser.error("--unload-after takes a number of seconds, 0 or more")
     from playground.engine.models import registry
     from playground.engine.server import serve
 
     token = args.token or os.environ.get("PLAYGROUND_ENGINE_TOKEN") or None
     try:
         serve(registry(), host=args.host, port=args.port, token=token,
-              allow_private_urls=args.allow_private_urls, access_log=args.access_log)
+              allow_private_urls=args.allow_private_urls, access_log=args.access_log,
+              unload_after=args.unload_after)
     except ValueError as exc:  # e.g. a public host without a token
         print(f"playground engine: {exc}", file=sys.stderr)
         return 2

@@ -60,9 +60,12 @@ def model_json(engine: Engine, entry: ModelEntry, base: str) -> dict[str, object
         "paper_url": None,
         "license_url": None,
         # Not in Replicate's schema (clients ignore it): how the playground's page names this
-        # stand-in, so the page keeps no copy of the engine's models.
+        # stand-in, so the page keeps no copy of the engine's models; and a language model's
+        # context window in tokens (prompt and answer together).
         "playground": {"title": model.title or model.name, "caveat": model.caveat,
-                       "stands_in_for": model.stands_in_for, "available": reason is None},
+                       "stands_in_for": model.stands_in_for, "available": reason is None,
+                       **({"context_tokens": model.context_tokens}
+                          if model.context_tokens else {})},
     }
 
 

@@ -1,7 +1,11 @@
 """Runs predictions: a queue and worker threads per model, cancellation, deadlines, logs.
 
-A model is loaded once, on first use, under its lock. Every outcome of a model (output,
-exception, cancellation) ends in a terminal status; nothing a model does takes the server down.
+A model is loaded on first use, under its lock, while its prediction is still `starting` (as a
+cold boot is on Replicate): its logs say so, and the load's time is the prediction's
+`load_time` metric, apart from `predict_time`. A model unused for `unload_after` seconds is
+unloaded (never while a prediction of it runs) and its memory returned to the system; the next
+prediction loads it again. Every outcome of a model (output, exception, cancellation) ends in a
+terminal status; nothing a model does takes the server down.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import fetch, inputs, jsonsafe, redact
+from . import fetch, inputs, jsonsafe, memory, redact
 from .jobs import TERMINAL, Job
 from .models.base import Canceled, EngineModel, ModelUnavailable, PredictContext
 from .outputs import OutputStore
@@ -30,6 +34,9 @@ from .webhooks import WebhookSender
 
 SAVE_EVERY = 1.0  # seconds between saves of a running prediction's logs/output
 STOP_WAIT = 10.0  # seconds a shutdown waits for running predictions to stop
+UNLOAD_AFTER = 600.0  # seconds unused before a model is unloaded (0: never)
+UNLOAD_RETRY = 60.0  # seconds before trying again when a model could not unload
+LOADING = "loading the model"  # the first log line of a prediction that loads its model
 log = logging.getLogger("playground.engine")
 
 
@@ -47,10 +54,13 @@ class ModelEntry:
     version_id: str
     # SimpleQueue: put/get in C, a cheaper hand-off to the worker than queue.Queue
     queue: queue.SimpleQueue[Job | None] = field(default_factory=queue.SimpleQueue)
-    load_lock: threading.Lock = field(default_factory=threading.Lock)
+    load_lock: threading.Lock = field(default_factory=threading.Lock)  # loads and unloads
     loaded: bool = False
     workers: list[threading.Thread] = field(default_factory=list)
-    busy: int = 0  # workers running a prediction (read without the lock: an estimate)
+    # Workers running a prediction: changed under the runner's lock (read without it when
+    # queueing: an estimate); the unloader leaves a model alone unless it is 0.
+    busy: int = 0
+    last_used: float = 0.0  # time.monotonic() when its last prediction ended
 
     @property
     def input_schema(self) -> dict[str, Any]:
@@ -68,7 +78,7 @@ class ModelEntry:
 class Runner:
     def __init__(self, store: Store, outputs: OutputStore, workroot: Path,
                  webhooks: WebhookSender, lookup: inputs.LocalLookup,
-                 allow_private_urls: bool) -> None:
+                 allow_private_urls: bool, unload_after: float = UNLOAD_AFTER) -> None:
         self.store = store
         self.outputs = outputs
         self.workroot = workroot
@@ -78,6 +88,10 @@ class Runner:
         self.active: dict[str, Job] = {}
         self._lock = threading.Lock()
         self.closed = False
+        self.unload_after = unload_after
+        self._entries: list[ModelEntry] = []  # models that have workers (have been used)
+        self._unloader: threading.Thread | None = None
+        self._wake = threading.Event()  # stops the unloader's wait (on close)
 
     # lifecycle of a prediction
 
@@ -94,6 +108,11 @@ class Runner:
                                          name=f"engine-{entry.model.name}-{i}")
                     entry.workers.append(t)
                     t.start()
+                self._entries.append(entry)
+                if self.unload_after > 0 and self._unloader is None:
+                    self._unloader = threading.Thread(target=self._unload_idle, daemon=True,
+                                                      name="engine-unloader")
+                    self._unloader.start()
         waits = entry.queue.qsize() + entry.busy >= len(entry.workers)  # behind others
         if not held or waits or job.rec.get("webhook"):
             self._save(job)
@@ -137,6 +156,7 @@ class Runner:
         for job in jobs:
             self.ensure_saved(job)  # a restart reports it as interrupted
         self.closed = True
+        self._wake.set()
         for job in jobs:
             job.cancel_event.set()
         deadline = time.monotonic() + wait
@@ -164,6 +184,71 @@ class Runner:
             finally:
                 with self._lock:
                     entry.busy -= 1
+                    entry.last_used = time.monotonic()
+
+    # loading and unloading
+
+    def _load(self, entry: ModelEntry, job: Job, ctx: PredictContext) -> float | None:
+        """Load the model unless it is loaded; the seconds it took, or None. The prediction
+        stays `starting` meanwhile; its logs say that the model is loading."""
+        if entry.loaded:  # set under load_lock; an unload cannot start while we are busy
+            return None
+        with entry.load_lock:
+            if entry.loaded:
+                return None
+            if type(entry.model).load is EngineModel.load:  # nothing to load: nothing to say
+                entry.loaded = True
+                return None
+            ctx.log(LOADING)
+            self.ensure_saved(job)  # a load takes seconds: the prediction is listed meanwhile
+            memory.limit_retention()
+            start = time.perf_counter()
+            entry.model.load(ctx)
+            took = time.perf_counter() - start
+            entry.loaded = True
+            ctx.log(f"the model is loaded ({took:.2f} s)")
+            return round(took, 6)
+
+    def _unload_idle(self) -> None:
+        """The unloader thread: unloads each model unused for `unload_after` seconds."""
+        while not self.closed:
+            wait = self.unload_after  # a model loaded from now on is unused for no longer
+            for entry in list(self._entries):
+                if not entry.loaded:
+                    continue
+                left = entry.last_used + self.unload_after - time.monotonic()
+                if left <= 0:
+                    if self._unload(entry):
+                        continue
+                    left = min(UNLOAD_RETRY, self.unload_after)  # in use: look again later
+                wait = min(wait, left)
+            self._wake.wait(wait)
+
+    def _unload(self, entry: ModelEntry) -> bool:
+        """Unload `entry` if it is loaded, idle and unused for long enough; False when it is
+        still loaded afterwards (in use, or the model could not unload now)."""
+        if not entry.load_lock.acquire(blocking=False):  # loading: in use
+            return False
+        try:
+            with self._lock:
+                idle = time.monotonic() - entry.last_used
+                if entry.busy or not entry.loaded or idle < self.unload_after or self.closed:
+                    return not entry.loaded
+                entry.loaded = False  # a prediction picked from now on loads it again
+            try:
+                done = entry.model.unload()
+            except Exception as exc:  # a model's own failure: it stays as it is
+                log.warning("engine: unloading %s failed: %s: %s", entry.model.ref,
+                            type(exc).__name__, redact.message(str(exc))[:300])
+                done = False
+            if not done:
+                entry.loaded = True
+                return False
+            memory.release()
+            log.info("engine: unloaded %s after %.0f s unused", entry.model.ref, idle)
+            return True
+        finally:
+            entry.load_lock.release()
 
     def _log(self, job: Job, line: str) -> None:
         text = redact.line(job.scrub(jsonsafe.repair(str(line)).rstrip("\n")))
@@ -176,22 +261,21 @@ class Runner:
         self._save_soon(job)
 
     def _run(self, entry: ModelEntry, job: Job) -> None:
-        started = time.time()
-        job.update(status="processing", started_ts=started)
-        if job.saved:
-            # like logs and output, a running state is saved at most once a second (a restart
-            # fails starting and processing ones alike)
-            self._save_soon(job)
-        else:
-            self._save(job)
         ctx = PredictContext(workdir=self.workroot / job.id,
                              log=lambda line: self._log(job, line), cancel_event=job.cancel_event)
         try:
             ctx.check()
-            with entry.load_lock:
-                if not entry.loaded:
-                    entry.model.load(ctx)
-                    entry.loaded = True
+            load_time = self._load(entry, job, ctx)
+            ctx.check()
+            job.update(status="processing", started_ts=time.time())
+            if job.saved:
+                # like logs and output, a running state is saved at most once a second (a
+                # restart fails starting and processing ones alike)
+                self._save_soon(job)
+            else:
+                self._save(job)
+            if load_time is not None:  # counted apart: predict_time starts after the load
+                ctx.metrics["load_time"] = load_time
             ctx.check()
             values = {**job.rec["input"], **job.secrets}
             if entry.file_inputs:  # only then is a scratch directory needed before predict

@@ -29,12 +29,14 @@ from .kept import KEEP_FOR
 from .kept import MAX_BYTES as KEPT_MAX
 from .models.base import EngineModel
 from .problems import Problem, handle_http_exception, handle_problem
+from .runner import UNLOAD_AFTER
 from .state import Engine
 
 ENGINE_PORT = 8008  # `playground engine`'s, and the embedded engine's when it is free
 TOKEN_ENV = "PLAYGROUND_ENGINE_TOKEN"
 PRIVATE_URLS_ENV = "PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS"
 KEPT_ENV = "PLAYGROUND_ENGINE_KEPT_INPUTS_MB"
+UNLOAD_ENV = "PLAYGROUND_ENGINE_UNLOAD_AFTER"
 
 
 def create_app(
@@ -49,11 +51,16 @@ def create_app(
     max_large_bodies: int = MAX_LARGE,
     max_kept_inputs: int | None = None,
     keep_inputs_for: float = KEEP_FOR,
+    unload_after: float | None = None,
 ) -> Starlette:
     """`keepalive` (SSE comment interval), `max_file_size`, `max_large_bodies` (requests over
     1 MiB read at once) and `keep_inputs_for` (seconds a kept input lasts after its
     prediction) exist for tests. `max_kept_inputs` (bytes of kept inputs in all) defaults to
-    $PLAYGROUND_ENGINE_KEPT_INPUTS_MB MiB, else 2 GiB."""
+    $PLAYGROUND_ENGINE_KEPT_INPUTS_MB MiB, else 2 GiB. `unload_after` (seconds a model sits
+    unused before it is unloaded; 0: never) defaults to $PLAYGROUND_ENGINE_UNLOAD_AFTER, else
+    10 minutes."""
+    if unload_after is None:
+        unload_after = unload_after_from_env()
     if max_kept_inputs is None:
         mib = os.environ.get(KEPT_ENV, "").strip()
         try:
@@ -63,7 +70,7 @@ def create_app(
     engine = Engine(models, Path(data_dir), token=token, public_url=public_url,
                     allow_private_urls=allow_private_urls, keepalive=keepalive,
                     max_large_bodies=max_large_bodies, max_kept=max_kept_inputs,
-                    keep_for=keep_inputs_for)
+                    keep_for=keep_inputs_for, unload_after=unload_after)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,6 +87,21 @@ def create_app(
     app.state.engine = engine
     app.state.max_file_size = max_file_size
     return app
+
+
+def unload_after_from_env() -> float:
+    """$PLAYGROUND_ENGINE_UNLOAD_AFTER in seconds (0: never unload), else 10 minutes."""
+    value = os.environ.get(UNLOAD_ENV, "").strip()
+    if not value:
+        return UNLOAD_AFTER
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):  # NaN, negative, infinite
+        raise SystemExit(f"{UNLOAD_ENV} must be a number of seconds (0: never unload), "
+                         f"not {value[:40]!r}")
+    return seconds
 
 
 def _is_loopback(host: str) -> bool:
@@ -136,7 +158,8 @@ class EngineThread:
 
 def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = ENGINE_PORT,
           token: str | None = None, data_dir: Path | None = None,
-          allow_private_urls: bool | None = None, access_log: bool = False) -> None:
+          allow_private_urls: bool | None = None, access_log: bool = False,
+          unload_after: float | None = None) -> None:
     """Run the engine in the foreground. A non-loopback address needs a token.
 
     `access_log` prints a line per HTTP request (off by default: formatting it costs more
@@ -146,7 +169,8 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = EN
     or link-local addresses are refused (the engine must not become a way into the local
     network) unless `allow_private_urls` is true; when it is None,
     $PLAYGROUND_ENGINE_ALLOW_PRIVATE_URLS=1 turns it on (`playground engine
-    --allow-private-urls` passes True).
+    --allow-private-urls` passes True). `unload_after`: seconds a model sits unused before it
+    is unloaded (0: never; default $PLAYGROUND_ENGINE_UNLOAD_AFTER, else 10 minutes).
     """
     token = token or os.environ.get(TOKEN_ENV) or None
     if allow_private_urls is None:
@@ -160,7 +184,8 @@ def serve(models: Iterable[EngineModel], host: str = "127.0.0.1", port: int = EN
         from playground.config import data_dir as default_data_dir
 
         data_dir = default_data_dir() / "engine"
-    app = create_app(models, data_dir, token=token, allow_private_urls=allow_private_urls)
+    app = create_app(models, data_dir, token=token, allow_private_urls=allow_private_urls,
+                     unload_after=unload_after)
     print(f"engine listening on http://{host}:{port} (data in {data_dir})", file=sys.stderr)
     if allow_private_urls:
         print("engine: URL inputs on private and loopback addresses are fetched, and webhooks "

@@ -15,7 +15,7 @@ from .bodies import MAX_LARGE, LargeBodies
 from .fetch import FetchError
 from .models.base import EngineModel
 from .outputs import OutputStore
-from .runner import ModelEntry, Runner
+from .runner import UNLOAD_AFTER, ModelEntry, Runner
 from .schema import openapi_schema, version_id
 from .store import Store, valid_id
 from .webhooks import WebhookSender, load_secret
@@ -28,7 +28,7 @@ class Engine:
     def __init__(self, models: Iterable[EngineModel], data_dir: Path, *, token: str | None,
                  public_url: str | None, allow_private_urls: bool, keepalive: float,
                  max_large_bodies: int = MAX_LARGE, max_kept: int = kept.MAX_BYTES,
-                 keep_for: float = kept.KEEP_FOR) -> None:
+                 keep_for: float = kept.KEEP_FOR, unload_after: float = UNLOAD_AFTER) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.token = token
@@ -47,7 +47,7 @@ class Engine:
         if self.public_url:
             self.origins.add(self.public_url)
         self.runner = Runner(self.store, self.outputs, data_dir / "work", self.webhooks,
-                             self.local_file, allow_private_urls)
+                             self.local_file, allow_private_urls, unload_after)
         self.models: dict[str, ModelEntry] = {}
         self.versions: dict[str, ModelEntry] = {}
         for model in models:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,3 +240,52 @@ class Weigh(EngineModel):
             time.sleep(0.02)
         data = inputs.file.read_bytes()
         return f"{len(data)} {hashlib.sha256(data).hexdigest()[:16]}"
+
+
+class Weights(EngineModel):
+    """Loads "weights" (a buffer), unloads them, and counts both. A prediction can be held
+    mid-way (`hold`) until the test lets it go, and a load can be held at its start; the
+    answer says whether the weights were still there at the end of the prediction."""
+
+    owner = "test"
+    name = "weights"
+    description = "Holds weights while loaded."
+    output_schema = {"type": "string"}
+
+    class Input(BaseModel):
+        prompt: str = ""
+        hold: bool = False
+
+    def __init__(self) -> None:
+        self.weights: bytearray | None = None
+        self.loads = 0
+        self.unloads = 0
+        self.refuse_unload = False
+        self.load_gate = threading.Event()
+        self.load_gate.set()
+        self.running = threading.Event()  # set while a held prediction waits
+        self.release = threading.Event()
+
+    def load(self, ctx: PredictContext) -> None:
+        ctx.log("loading test weights")
+        assert self.load_gate.wait(30), "the test never let the load go"
+        self.weights = bytearray(1 << 20)
+        self.loads += 1
+
+    def unload(self) -> bool:
+        if self.refuse_unload:
+            return False
+        self.weights = None
+        self.unloads += 1
+        return True
+
+    def predict(self, inputs: BaseModel, ctx: PredictContext) -> str:
+        assert isinstance(inputs, Weights.Input)
+        assert self.weights is not None, "predict ran without its weights"
+        if inputs.hold:
+            self.running.set()
+            while not self.release.wait(0.02):
+                ctx.check()
+            self.running.clear()
+        intact = self.weights is not None and len(self.weights) == 1 << 20
+        return f"{inputs.prompt}: weights {'intact' if intact else 'GONE'}"

@@ -78,6 +78,9 @@ class EngineModel:
     streams: ClassVar[bool] = False
     concurrency: ClassVar[int] = 1  # CPU-bound models run one at a time
     hardware: ClassVar[str] = "cpu"
+    # A language model's context window in tokens (prompt and answer together), when it has
+    # one: listed under "playground" in the model JSON, and the size the runtime is given.
+    context_tokens: ClassVar[int | None] = None
 
     @property
     def ref(self) -> str:
@@ -88,7 +91,15 @@ class EngineModel:
         return None
 
     def load(self, ctx: PredictContext) -> None:
-        """Load weights once; called on first use, under the model's lock. Log what happens."""
+        """Load weights; called on first use (and again after an `unload`), under the model's
+        lock. Log what happens."""
+
+    def unload(self) -> bool:
+        """Drop what `load` (and the predictions since) hold, so that it can be freed: called
+        under the model's lock when the model has sat unused (never while a prediction runs),
+        and followed by `load` before the next prediction. False when it cannot be done now
+        (it is tried again later). A model that holds nothing needs no override."""
+        return True
 
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> Any | Iterator[Any]:
         """Run one prediction. File inputs arrive as local `Path`s. Return the output, where

@@ -69,6 +69,10 @@ class Rembg(EngineModel):
             with loading(ctx, f"{which} (onnxruntime, CPU)", path):
                 opts = ort.SessionOptions()
                 opts.intra_op_num_threads = min(4, os.cpu_count() or 1)
+                # No arena: onnxruntime's arena keeps the largest run's tensors for the
+                # session's life and grows with each new image size (100 MiB a run, then
+                # more); without it they are freed after each run (engine/memory.py).
+                opts.enable_cpu_mem_arena = False
                 self._sessions[which] = ort.InferenceSession(
                     str(path), sess_options=opts, providers=["CPUExecutionProvider"]
                 )
@@ -77,6 +81,10 @@ class Rembg(EngineModel):
     def load(self, ctx: PredictContext) -> None:
         require(self.availability())
         self._session("modnet", ctx)
+
+    def unload(self) -> bool:
+        self._sessions.clear()
+        return True
 
     def matte(self, img: Image.Image, which: str, ctx: PredictContext) -> np.ndarray:
         """The alpha matte (uint8, the image's size)."""

@@ -20,6 +20,9 @@ from .base import EngineModel, PredictContext
 
 STORE = "smollm2-135m-instruct"
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The context window (prompt and answer): what the Chat tab sends at most (its preset's
+# context_tokens: the service trims older turns to fit, the answer's max_tokens included).
+# llama.cpp holds a key/value cache of this size while the model is loaded: 90 MiB.
 N_CTX = 4096
 # Without a repeat penalty the 135M model loops.
 REPEAT_PENALTY = 1.1
@@ -89,15 +92,17 @@ class Input(BaseModel):
                           ge=0, le=SEED_MAX)
 
 
-_OVER_CONTEXT = re.compile(r"\((\d+) tokens\) exceeds the available context size")
+_OVER_CONTEXT = re.compile(
+    r"\((\d+) tokens\) exceeds the available context size(?: \((\d+) tokens\))?")
 
 
 def _plain_error(message: str) -> Exception:
     """llama.cpp's errors in words a chat user can act on."""
     if m := _OVER_CONTEXT.search(message):
+        holds = m[2] or N_CTX  # llama.cpp's own context size, when it says it
         return ValueError(
             f"the conversation is too long for this model: it is {m[1]} tokens and the model "
-            f"holds {N_CTX} (question and answer together). Clear the conversation, or send a "
+            f"holds {holds} (question and answer together). Clear the conversation, or send a "
             "shorter message."
         )
     return RuntimeError(f"llama.cpp: {message}")
@@ -120,9 +125,11 @@ class SmolLM2(EngineModel):
         "x-cog-array-display": "concatenate",
     }
     streams = True
+    context_tokens = N_CTX
 
     def __init__(self) -> None:
         self._server: Any = None
+        self._generating: threading.Thread | None = None
 
     def availability(self) -> str | None:
         reason = missing_weights(STORE, GGUF)
@@ -151,7 +158,10 @@ class SmolLM2(EngineModel):
             params = xllamacpp.CommonParams()
             params.model.path = str(path)
             params.warmup = False
-            params.n_ctx = N_CTX
+            # Exactly the context the model JSON lists: llama.cpp would otherwise shrink it to
+            # fit the free memory it measures (and take 0.15 s of the load to measure it).
+            params.fit_params = False
+            params.n_ctx = self.context_tokens
             params.n_parallel = 1
             threads = max(1, min(4, os.cpu_count() or 1))
             params.cpuparams.n_threads = threads
@@ -159,6 +169,12 @@ class SmolLM2(EngineModel):
             params.cache_ram_mib = 0
             params.verbosity = 1  # errors only: llama.cpp logs every request otherwise
             self._server = xllamacpp.Server(params)
+
+    def unload(self) -> bool:
+        if self._generating is not None and self._generating.is_alive():
+            return False  # a generation given up on (after 30 s) still runs in llama.cpp
+        self._server = None  # its last reference: llama.cpp frees the model and its cache
+        return True
 
     def _request(self, inp: Input, ctx: PredictContext) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {
@@ -226,6 +242,7 @@ class SmolLM2(EngineModel):
                 pieces.put(("end", None))
 
         worker = threading.Thread(target=run, name="smollm2-generate", daemon=True)
+        self._generating = worker
         start = time.perf_counter()
         worker.start()
         try:

@@ -172,6 +172,10 @@ class WhisperTinyEn(EngineModel):
         with loading(ctx, "Whisper tiny.en (int8)", path):
             self._model = WhisperModel(str(path), device="cpu", compute_type="int8")
 
+    def unload(self) -> bool:
+        self._model = None
+        return True
+
     def _note_ignored(self, inp: Input, ctx: PredictContext) -> None:
         if inp.model != "large-v3":
             ctx.log(f"model={inp.model} is ignored: this local model is Whisper tiny.en")

@@ -113,6 +113,8 @@ def details_markdown(result: RunResult, extra: list[str] | None = None) -> str:
         f"**Predict time** {format_seconds(result.metrics.get('predict_time'), 2)} · "
         f"**Total time** {format_seconds(result.metrics.get('total_time'), 2)}",
     ]
+    if isinstance(result.metrics.get("load_time"), int | float):  # not in predict time
+        lines[-1] += f" · **Loading the model** {format_seconds(result.metrics['load_time'], 2)}"
     if result.reused is not None:
         when = time.strftime("%d %b %Y, %H:%M", time.localtime(result.reused.started_at))
         lines.insert(0, f"**From history**: the identical run of {when}, not run again "
@@ -170,7 +172,8 @@ class Run:
         fraction = update.progress
         if self.progress is not None and fraction is not None:
             self.progress(fraction, desc=f"{fraction:.0%}")
-        line = status_line(update.status, time.monotonic() - self._started, fraction)
+        line = status_line(update.status, time.monotonic() - self._started, fraction,
+                           update.logs)
         if update.notice:  # e.g. rate limited: say why nothing moves, and for how long
             line = f"{pill('warn', 'Waiting')} {scrub(update.notice)}"
         return Step(status=line, logs=scrub(update.logs) if update.logs else None,
@@ -281,6 +284,9 @@ class Run:
         if self.result is not None and self.result.reused is not None:
             return (f"{pill('ok', 'From history')} not run again: the identical run's result, "
                     f"in {format_seconds(total)}.{tail}{said}")
+        loaded = self.result.metrics.get("load_time") if self.result is not None else None
+        if isinstance(loaded, int | float) and loaded >= 0:  # the model was loaded first
+            tail = f" Loading the model took {format_seconds(loaded)} of it.{tail}"
         return f"{pill('ok', 'Done')} in {format_seconds(total)}.{tail}{said}"
 
 

@@ -20,13 +20,25 @@ _STATUS_TEXT = {
 }
 
 
-def status_line(status: str | None, elapsed: float, fraction: float | None) -> str:
+def status_line(status: str | None, elapsed: float, fraction: float | None,
+                logs: str | None = None) -> str:
     text = _STATUS_TEXT.get(status, f"{(status or 'working').capitalize()}…")
-    if fraction is not None and status == "processing":
+    if status in ("starting", "processing") and _loading(logs):
+        text = "Loading the model…"  # the local engine's first run, or after it sat unused
+    elif fraction is not None and status == "processing":
         text = f"Processing {fraction:.0%}"
         if elapsed >= 10 and 0.05 <= fraction < 1:  # a long run: say how long it has to go
             text += f", {about(elapsed * (1 - fraction) / fraction)} left"
     return f"{pill('run', text)} <span class='elapsed'>{elapsed:.0f} s</span>"
+
+
+def _loading(logs: str | None) -> bool:
+    """The run's last log line says a model is loading ("loading the model", "loading
+    Whisper tiny.en (int8) from ...": the local engine's words)."""
+    if not logs:
+        return False
+    last = logs.rstrip("\n").rpartition("\n")[2]
+    return last.startswith("loading ")
 
 
 def not_saved(count: int) -> str:
