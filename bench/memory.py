@@ -5,7 +5,7 @@ the models have sat unused for the engine's unload time.
 
 Starts `python -m playground --backend local` (the app and its embedded engine, one process, as
 a user starts it) in a subprocess with a temporary data directory and
-PLAYGROUND_ENGINE_UNLOAD_AFTER set short (default 20 s), then reads the memory of its process
+PLAYGROUND_ENGINE_UNLOAD_AFTER set short (default 60 s: longer than the five runs take), then reads the memory of its process
 tree from /proc:
 
 - RSS: `VmRSS` of every process in the tree, summed (the headline: what `ps` and `top` show);
@@ -165,7 +165,7 @@ def row(label: str, m: dict[str, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--unload-after", type=float, default=20.0,
+    parser.add_argument("--unload-after", type=float, default=60.0,
                         help="PLAYGROUND_ENGINE_UNLOAD_AFTER for the started app (seconds)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--settle", type=float, default=2.0,
@@ -219,8 +219,10 @@ def main() -> None:
         time.sleep(args.settle)
         rows.append(row("idle (ready, nothing run)", memory(proc.pid)))
         with httpx.Client(base_url=engine, timeout=600) as http:
+            first_done = 0.0
             for name, (ref, values) in inputs.items():
                 pred = run(http, ref, values)
+                first_done = first_done or time.monotonic()
                 time.sleep(args.settle)
                 m = memory(proc.pid)
                 rows.append(row(f"after {name} (and those above)", m))
@@ -228,6 +230,9 @@ def main() -> None:
                       f"load {pred['metrics'].get('load_time', '-')}; RSS {m['rss']:,.0f} MB",
                       flush=True)
             last = time.monotonic()
+            if last - first_done >= args.unload_after:
+                print(f"WARNING: the runs took {last - first_done:.0f} s, longer than the unload "
+                      "time: the first models were unloaded before the last reading", flush=True)
             wait = args.unload_after + 5
             print(f"waiting {wait:g} s for the unload time", flush=True)
             time.sleep(max(0.0, last + wait - time.monotonic()))
