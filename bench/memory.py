@@ -5,8 +5,8 @@ the models have sat unused for the engine's unload time.
 
 Starts `python -m playground --backend local` (the app and its embedded engine, one process, as
 a user starts it) in a subprocess with a temporary data directory and
-PLAYGROUND_ENGINE_UNLOAD_AFTER set short (default 60 s: longer than the five runs take), then reads the memory of its process
-tree from /proc:
+PLAYGROUND_ENGINE_UNLOAD_AFTER set short (default 60 s: longer than the five runs take), then
+reads the memory of its process tree from /proc:
 
 - RSS: `VmRSS` of every process in the tree, summed (the headline: what `ps` and `top` show);
   split into anonymous memory (`RssAnon`: heaps, arenas, KV cache) and file-backed pages

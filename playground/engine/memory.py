@@ -1,69 +1,59 @@
-"""Giving the models' memory back to the system: when a model's work is done, and when an
-unused model is unloaded.
+"""Giving the models' memory back to the system: after a model's work, and when an unused
+model is unloaded.
 
 The native runtimes (onnxruntime, ncnn, CTranslate2, llama.cpp) allocate through the C
 library's `malloc`. glibc's allocator keeps freed memory for reuse instead of returning it:
 blocks of 128 KiB and more are mapped on their own and unmapped when freed, but after the first
 such block is freed glibc raises that threshold (up to 32 MiB), so the megabytes of a model's
 intermediate tensors then come from the heap and its per-thread arenas, and stay there, counted
-in the process's memory, after the prediction (rembg: 100 MiB more after each of its first
-runs; bench/memory.py). Two calls fix that, on glibc only (elsewhere both do nothing):
+in the process's memory, once the prediction is over (rembg: about 100 MiB after a run, more
+after the next size; bench/memory.py). `malloc_trim(0)` returns the free pages inside the heap
+and every arena to the system; it is glibc's (elsewhere these calls do nothing).
 
-- `limit_retention()`: a fixed threshold of 1 MiB (`mallopt(M_MMAP_THRESHOLD)`, which also
-  stops the threshold from moving): large blocks are always mapped on their own and go back to
-  the system when freed. Small ones (what the HTTP server and Python allocate per request) are
-  untouched. A mapped block costs a system call and page faults on first use, nothing next to
-  the model work that allocates it.
-- `release()`: after a model is unloaded, a garbage collection (its Python objects can sit in
-  reference cycles) and `malloc_trim(0)`, which returns the free pages inside the heap and every
-  arena (freed small blocks and what the threshold let through) to the system.
+When: after a prediction that worked for a while and has no other waiting behind it (`trim`;
+the next prediction would reuse the memory at once), and after an unload (`release`).
+Not instead: a fixed mmap threshold (`mallopt(M_MMAP_THRESHOLD)`) returns large blocks as they
+are freed, but makes every large allocation a fresh mapping, page-faulted again: Whisper's
+decoder allocates and frees megabytes per token, and spent 0.1 to 0.3 s more system time per
+8 s of speech that way; one trim per prediction costs 1 to 15 ms, off the prediction's time.
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
-import logging
 import platform
 import threading
 
-M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
-MMAP_THRESHOLD = 1 << 20
-
-log = logging.getLogger("playground.engine")
 _lock = threading.Lock()
 _libc: ctypes.CDLL | None = None
-_limited = False
+_checked = False
 
 
 def _glibc() -> ctypes.CDLL | None:
-    global _libc
-    if _libc is None and platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        try:
-            libc = ctypes.CDLL(None)
-            libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-            libc.malloc_trim.argtypes = [ctypes.c_size_t]
-            _libc = libc
-        except (OSError, AttributeError):  # a static or unusual build: keep the defaults
-            return None
+    global _libc, _checked
+    with _lock:
+        if not _checked:
+            _checked = True
+            if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+                try:
+                    libc = ctypes.CDLL(None)  # ctypes releases the GIL during the call
+                    libc.malloc_trim.argtypes = [ctypes.c_size_t]
+                    _libc = libc
+                except (OSError, AttributeError):  # an unusual build: keep what it does
+                    _libc = None
     return _libc
 
 
-def limit_retention() -> bool:
-    """Large blocks are unmapped when freed (once per process). True when it applies."""
-    global _limited
-    with _lock:
-        if not _limited:
-            libc = _glibc()
-            _limited = bool(libc and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-            if not _limited:
-                log.debug("engine: malloc's mmap threshold left as it is (not glibc)")
-        return _limited
-
-
-def release() -> None:
-    """Collect garbage and return the allocator's free pages to the system."""
-    gc.collect()
+def trim() -> None:
+    """Return the allocator's free pages to the system."""
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def release() -> None:
+    """After an unload: collect garbage (a runtime's objects can sit in reference cycles),
+    then `trim`."""
+    gc.collect()
+    trim()

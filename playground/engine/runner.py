@@ -4,8 +4,9 @@ A model is loaded on first use, under its lock, while its prediction is still `s
 cold boot is on Replicate): its logs say so, and the load's time is the prediction's
 `load_time` metric, apart from `predict_time`. A model unused for `unload_after` seconds is
 unloaded (never while a prediction of it runs) and its memory returned to the system; the next
-prediction loads it again. Every outcome of a model (output, exception, cancellation) ends in a
-terminal status; nothing a model does takes the server down.
+prediction loads it again. What a model frees after its work goes back to the system too.
+Every outcome of a model (output, exception, cancellation) ends in a terminal status; nothing a
+model does takes the server down.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ STOP_WAIT = 10.0  # seconds a shutdown waits for running predictions to stop
 UNLOAD_AFTER = 600.0  # seconds unused before a model is unloaded (0: never)
 UNLOAD_RETRY = 60.0  # seconds before trying again when a model could not unload
 LOADING = "loading the model"  # the first log line of a prediction that loads its model
+TRIM_AFTER = 0.1  # seconds of work after which freed memory is returned to the system
 log = logging.getLogger("playground.engine")
 
 
@@ -177,6 +179,7 @@ class Runner:
                 job.picked = True
             with self._lock:
                 entry.busy += 1
+            start = time.monotonic()
             try:
                 self._run(entry, job)
             except Exception as exc:  # last resort: never lose the worker
@@ -185,6 +188,10 @@ class Runner:
                 with self._lock:
                     entry.busy -= 1
                     entry.last_used = time.monotonic()
+            # What the model freed goes back to the system, unless the next prediction is
+            # already waiting to reuse it; after work that dwarfs the trim (engine/memory.py).
+            if entry.last_used - start >= TRIM_AFTER and entry.queue.empty():
+                memory.trim()
 
     # loading and unloading
 
@@ -201,7 +208,6 @@ class Runner:
                 return None
             ctx.log(LOADING)
             self.ensure_saved(job)  # a load takes seconds: the prediction is listed meanwhile
-            memory.limit_retention()
             start = time.perf_counter()
             entry.model.load(ctx)
             took = time.perf_counter() - start
