@@ -49,6 +49,11 @@ def done_data(status: str) -> str:
     return json.dumps({"reason": reason}) if reason else "{}"
 
 
+def _loads(model: EngineModel) -> bool:
+    """Whether the model has a `load` of its own (else there is nothing to load or unload)."""
+    return type(model).load is not EngineModel.load
+
+
 @dataclass
 class ModelEntry:
     model: EngineModel
@@ -203,7 +208,7 @@ class Runner:
         with entry.load_lock:
             if entry.loaded:
                 return None
-            if type(entry.model).load is EngineModel.load:  # nothing to load: nothing to say
+            if not _loads(entry.model):  # nothing to load: nothing to say
                 entry.loaded = True
                 return None
             ctx.log(LOADING)
@@ -220,7 +225,7 @@ class Runner:
         while not self.closed:
             wait = self.unload_after  # a model loaded from now on is unused for no longer
             for entry in list(self._entries):
-                if not entry.loaded:
+                if not entry.loaded or not _loads(entry.model):
                     continue
                 left = entry.last_used + self.unload_after - time.monotonic()
                 if left <= 0:

@@ -260,6 +260,7 @@ class Weights(EngineModel):
         self.weights: bytearray | None = None
         self.loads = 0
         self.unloads = 0
+        self.unload_calls = 0
         self.refuse_unload = False
         self.load_gate = threading.Event()
         self.load_gate.set()
@@ -273,6 +274,7 @@ class Weights(EngineModel):
         self.loads += 1
 
     def unload(self) -> bool:
+        self.unload_calls += 1
         if self.refuse_unload:
             return False
         self.weights = None

@@ -55,3 +55,26 @@ def test_serve_allow_private_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert expected in _fetches_private_url(app)
     said = "private and loopback addresses are fetched" in capsys.readouterr().err
     assert said == (expected == "succeeded")
+
+
+def test_the_unload_time_reaches_the_engine(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    """`serve(unload_after=)`, else $PLAYGROUND_ENGINE_UNLOAD_AFTER; and `playground engine
+    --unload-after`, which refuses a negative time."""
+    from playground import cli
+
+    monkeypatch.setenv(server.UNLOAD_ENV, "42")
+    for options, expected in (({"unload_after": 5.0}, 5.0), ({}, 42.0)):
+        app = _served_app(monkeypatch, tmp_path, **options)
+        assert app.state.engine.runner.unload_after == expected
+        app.state.engine.close()
+
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "data"))
+    apps: list[Starlette] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: apps.append(app))
+    assert cli._engine(["--port", "0", "--unload-after", "0"]) == 0
+    assert apps[0].state.engine.runner.unload_after == 0  # never
+    apps[0].state.engine.close()
+    with pytest.raises(SystemExit) as refused:
+        cli._engine(["--unload-after", "-1"])
+    assert refused.value.code == 2

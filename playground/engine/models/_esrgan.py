@@ -106,7 +106,7 @@ class Upscaler:
     170 to 210 MiB for the tiles here, more for x4plus, whoever holds the net (each engine
     model had its own, so an upscale and a face pass kept two). Built per call, a net holds
     nothing between predictions; building one reads its weights again (1.2 MB for the compact
-    nets, 10 to 25 ms here; 33 MB for x4plus, 0.5 s, which only inputs of at most 100x100 px
+    nets, 10 to 50 ms here; 33 MB for x4plus, 0.5 s, which only inputs of at most 100x100 px
     use, for seconds of work)."""
 
     def net(self, model_id: int, ctx: PredictContext) -> Any:
