@@ -15,7 +15,7 @@ the next prediction would reuse the memory at once), and after an unload (`relea
 Not instead: a fixed mmap threshold (`mallopt(M_MMAP_THRESHOLD)`) returns large blocks as they
 are freed, but makes every large allocation a fresh mapping, page-faulted again: Whisper's
 decoder allocates and frees megabytes per token, and spent 0.1 to 0.3 s more system time per
-8 s of speech that way; one trim per prediction costs 1 to 15 ms, off the prediction's time.
+8 s of speech that way; one trim per prediction costs up to 15 ms, off the prediction's time.
 """
 
 from __future__ import annotations
