@@ -35,7 +35,7 @@ async def test_the_status_line_says_when_the_model_is_loading(tmp_path: Path) ->
     """On the local engine a run whose model is not loaded (first use, or unloaded after it sat
     unused) says "Loading the model…" while it loads, and how long that took once done."""
     from playground.engine.server import EngineThread
-    from playground.ui.runner import details_markdown
+    from playground.ui.kit.runner import details_markdown
     from tests.engine.models import Weights
 
     model = Weights()
@@ -43,10 +43,11 @@ async def test_the_status_line_says_when_the_model_is_loading(tmp_path: Path) ->
     lines: list[str] = []
     with EngineThread([model], tmp_path / "engine", unload_after=0) as engine:
         service = Service(engine.url, data_dir=tmp_path / "data", backend="custom")
-        run = Run(AppContext(service, browser_secret="x" * 16), "models", None, None)
+        run = Run(make_context(service, browser_secret="x" * 16), "models", None, None)
         try:
-            async for step in run.steps(lambda token, on_update: service.run_model(
-                    "test/weights", {"prompt": "hi"}, token=token, on_update=on_update)):
+            async for step in run.steps(lambda token, on_update, caller: service.run_model(
+                    "test/weights", {"prompt": "hi"}, token=token, on_update=on_update,
+                    caller=caller)):
                 lines.append(step.status or "")
                 if "Loading the model…" in lines[-1]:
                     model.load_gate.set()
@@ -60,7 +61,7 @@ async def test_the_status_line_says_when_the_model_is_loading(tmp_path: Path) ->
 
 
 def test_loading_is_said_only_while_the_last_log_line_says_it() -> None:
-    from playground.ui.status_text import status_line
+    from playground.ui.kit.status_text import status_line
 
     assert "Loading the model…" in status_line("starting", 1, None, "loading the model\n")
     assert "Loading the model…" in status_line(
