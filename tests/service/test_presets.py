@@ -86,9 +86,11 @@ def test_backend_choice() -> None:
     assert preset.ref_for("local") == "local/whisper-tiny-en"
     assert "model" in preset.inputs_for("replicate")
     assert "model" not in preset.inputs_for("local")  # local_omit
+    chat = PRESETS["llama-3.1-405b"]  # local_defaults merged over defaults on the engine
+    assert chat.inputs_for("local")["max_tokens"] == 256
+    assert chat.inputs_for("replicate")["max_tokens"] == 512
     upscale = PRESETS["real-esrgan-4x"]
-    assert upscale.inputs_for("local")["scale"] == 2
-    assert upscale.inputs_for("replicate")["scale"] == 4
+    assert upscale.inputs_for("local")["scale"] == upscale.inputs_for("replicate")["scale"] == 4
     assert upscale.image_side_for("local") == 4096 and upscale.image_side_for("replicate") == 1440
 
 
