@@ -24,16 +24,17 @@ def test_the_tab_source_has_no_emoji() -> None:
         assert not found, f"emoji in {source.name}: {found}"
 
 
-@pytest.mark.parametrize(("status", "kind"), [
-    ("queued", "run"), ("starting", "run"), ("processing", "run"),
-    ("succeeded", "ok"), ("failed", "err"), ("canceled", "stop")])
-def test_pane_heads_use_pills(status: str, kind: str) -> None:
+@pytest.mark.parametrize(("status", "kind", "shown"), [
+    ("queued", "run", "queued"), ("starting", "run", "starting"),
+    ("processing", "run", "processing"), ("succeeded", "ok", "succeeded"),
+    ("failed", "err", "failed"), ("canceled", "stop", "stopped")])
+def test_pane_heads_use_pills(status: str, kind: str, shown: str) -> None:
     session = build_session("chat", ["local/smollm2-135m-instruct"] * 2, ["", ""],
                             prompt="hi", seed=1)
     run = Run(round=1, entry=0, status=status, metrics={"predict_time": 1.5},
               error="it broke" if status == "failed" else None)
     head = compare_view.pane_head(session, run, 0)
-    assert f"<span class='pill {kind}'>{status}</span>" in head
+    assert f"<span class='pill {kind}'>{shown}</span>" in head
     assert not NO_GLYPH.search(head)
     if status == "failed":
         assert "<span class='pill err'>Error</span> it broke" in head
