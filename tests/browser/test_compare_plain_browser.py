@@ -359,3 +359,26 @@ def test_after_stop_every_pane_says_what_happened(tab: Any) -> None:
         for word in ("processing", "starting", "queued", "Running"):
             expect(tab.locator(f"#compare-pane-{i}")).not_to_contain_text(word)
     screenshot(tab, "compare-stopped")
+
+
+def test_the_grid_offers_settings_by_their_labels(tab: Any, files: dict[str, Path]) -> None:
+    """The X/Y grid's settings read as the form's labels; the grid still gets the inputs'
+    own names (and the model itself is offered in words, not as `ref`)."""
+    tab.locator("#compare-grid-box").get_by_role("button", name="X/Y grid").click()
+    x = tab.locator("#compare-grid-x input")
+    expect(x).not_to_have_value("model")  # the label of rembg's setting, once read
+    expect(x).to_have_value(re.compile(r"^[A-Z]"))
+    x.click()
+    options = tab.get_by_role("option")
+    expect(options.first).to_be_visible()
+    shown = options.all_inner_texts()
+    assert "The model itself (values: model names)" in shown, shown
+    assert not {"ref", "model", "scale"} & set(shown), shown
+    tab.keyboard.press("Escape")
+    expect(tab.locator("#compare-grid-box")).not_to_contain_text("`ref`")
+    expect(tab.locator("#compare-grid-box")).not_to_contain_text("ref ")
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-grid-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("Grid: 2 of 2 pictures made.",
+                                                           timeout=DONE)
+    screenshot(tab, "compare-grid-labels")

@@ -181,6 +181,8 @@ def in_pane(message: messages.Message) -> str:
     if not message.detail:
         return message.markdown
     text = re.sub(r"[;,]$", ".", _UNDER_DETAILS.sub("", message.text).strip())
+    if message.detail.lower().startswith(text.rstrip(".").lower()):
+        text = ""  # the detail starts with what the text says: once is enough
     return f"**{message.title}.** {text} {message.detail}".replace("  ", " ")
 
 
