@@ -160,7 +160,8 @@ def test_findings_and_votes_are_worded_against_the_others(tab: Any,
 def test_the_grid_varies_one_setting_alone(tab: Any, files: dict[str, Path]) -> None:
     _upload(tab, "compare-image", files["small"])
     tab.locator("#compare-grid-box").get_by_role("button", name="X/Y grid").click()
-    expect(tab.locator("#compare-grid-y input, #compare-grid-y textarea")).to_have_value("")
+    # no Y setting: said in words (its value is empty)
+    expect(tab.locator("#compare-grid-y input")).to_have_value("Nothing: vary X alone")
     expect(tab.locator("#compare-grid-xv textarea")).to_have_value("modnet, u2netp")
     tab.locator("#compare-grid-run").click()
     expect(tab.locator("#compare-status")).to_contain_text("Grid: 2 of 2 pictures made.",
