@@ -21,6 +21,7 @@ from playground.forms import InputForm, InputProblem, coerce_inputs
 from playground.presets import Preset
 from playground.tasks import TABLE
 
+from .grid import MODEL_AXIS
 from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
 from .strict import problem
 
@@ -49,6 +50,29 @@ def local_models(presets: Iterable[Preset]) -> tuple[str, ...]:
     """The local models of these presets (a group's tasks'), each once, in their order: what
     the presets name as their stand-ins is what an offline comparison can run."""
     return tuple(dict.fromkeys(p.local_model for p in presets if p.local_model))
+
+
+def entry_title(ref: str, overrides: dict[str, Any]) -> str:
+    """What an entry is called before it runs, as its runs will be (`Entry.title`): the model
+    and what its settings change, so two entries of one model can be told apart."""
+    try:
+        return Entry(ref=ref, overrides=overrides).title
+    except ValidationError:  # not a model name yet (being typed): it is called what it says
+        return ref
+
+
+MODEL_AXIS_LABEL = "The model itself (values: model names)"
+
+
+def axis_choices(form: InputForm | None) -> list[tuple[str, str]]:
+    """The settings an X/Y grid can vary, as (what a person reads, the input's name): the
+    model itself (`grid.MODEL_AXIS`), then the model's inputs by their labels. The grid's
+    shared prompt and file stay fixed; files and secrets cannot be a row of values."""
+    found = [(MODEL_AXIS_LABEL, MODEL_AXIS)]
+    for f in form or ():
+        if not (f.is_file or f.secret or f.name == "prompt"):
+            found.append((f.label, f.name))
+    return found
 
 
 class FormProblem(ValueError):

@@ -86,6 +86,8 @@ class Runner:
         self.streaming_tasks = streaming_tasks
         self.describe = describe  # the UI passes its own wording of errors
         self.failed = failed  # ... and of failed or canceled runs
+        self._running: list[asyncio.Task[None]] = []  # the round's entries, while it runs
+        self._stopped = False
 
     async def run_round(self, session: CompareSession, *, token: str | None = None,
                         pinned: bool = False) -> AsyncIterator[PaneUpdate]:
@@ -113,6 +115,14 @@ class Runner:
                                                      hidden=hidden)) as updates:
             async for update in updates:
                 yield update
+
+    def stop(self) -> None:
+        """Stop the running round's entries: each one ends canceled (on the backend too) and
+        its pane says so; those already finished keep their results. The round's updates
+        then end by themselves, whether or not whoever reads them was canceled as well."""
+        self._stopped = True
+        for task in self._running:
+            task.cancel()
 
     async def settle(self, runs: list[Run], *, token: str | None = None) -> None:
         """After a Stop: give every unfinished run its final state. A prediction that finished on
@@ -169,6 +179,9 @@ class Runner:
                 queue.put_nowait(_DONE)
 
         tasks = [asyncio.create_task(one(*job)) for job in jobs]
+        self._running = tasks
+        if self._stopped:  # stopped before it began: nothing of it runs
+            self.stop()
         for job in jobs:
             publish(job[0])  # every pane shows "queued" at once
         pending = len(tasks)

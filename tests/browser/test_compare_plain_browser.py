@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from playground.engine.models.base import EngineModel, PredictContext
 
-from .conftest import axe_report, axe_violations, screenshot
+from .conftest import SCREENSHOTS, axe_report, axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(900)]
 
@@ -160,7 +160,8 @@ def test_findings_and_votes_are_worded_against_the_others(tab: Any,
 def test_the_grid_varies_one_setting_alone(tab: Any, files: dict[str, Path]) -> None:
     _upload(tab, "compare-image", files["small"])
     tab.locator("#compare-grid-box").get_by_role("button", name="X/Y grid").click()
-    expect(tab.locator("#compare-grid-y input, #compare-grid-y textarea")).to_have_value("")
+    # no Y setting: said in words (its value is empty)
+    expect(tab.locator("#compare-grid-y input")).to_have_value("Nothing: vary X alone")
     expect(tab.locator("#compare-grid-xv textarea")).to_have_value("modnet, u2netp")
     tab.locator("#compare-grid-run").click()
     expect(tab.locator("#compare-status")).to_contain_text("Grid: 2 of 2 pictures made.",
@@ -245,3 +246,140 @@ def test_axe_finds_nothing_serious_before_and_after_a_run(tab: Any,
     after = axe_violations(tab)
     assert not before and not after, (f"before:\n{axe_report(before)}\n\n"
                                       f"after:\n{axe_report(after)}")
+
+
+# --- issue 20 item 12: a newcomer's walk through Compare -------------------------------------
+
+CHAT = "local/smollm2-135m-instruct"
+STORY = "Write a very long story about a lighthouse keeper, with many chapters and details."
+
+
+def _open(browser: Any, url: str, width: int, height: int, phone: bool = False) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=2 if phone else 1, has_touch=phone,
+                                  is_mobile=phone)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    expect(page.locator("#compare-entry-0 input")).to_have_value("local/rembg")
+    return page
+
+
+def test_two_entries_of_one_model_are_named_apart(tab: Any) -> None:
+    """The starters are two rembg entries: their headers and their panes say which is which
+    before any run (the difference is not left to closed accordions)."""
+    for i, setting in ((0, "model=modnet"), (1, "model=u2netp"), (2, "scale=2")):
+        expect(tab.locator(f"#compare-entry-{i}")).to_contain_text(f"Entry {i + 1} · ")
+        expect(tab.locator(f"#compare-entry-{i}")).to_contain_text(setting)
+        expect(tab.locator(f"#compare-pane-{i}-head")).to_contain_text(setting)
+        expect(tab.locator(f"#compare-pane-{i}-head")).to_contain_text("not run yet")
+    expect(tab.locator("#compare-pane-3-head")).to_contain_text("Pane 4 · empty")
+    # a setting changed in the entry's form renames the entry and its pane
+    tab.locator("#compare-entry-2-form-box").click()
+    scale = tab.locator("#compare-e2-in-scale input[type=number]")
+    scale.fill("3")
+    scale.press("Tab")
+    expect(tab.locator("#compare-entry-2")).to_contain_text("scale=3")
+    expect(tab.locator("#compare-pane-2-head")).to_contain_text("scale=3")
+    screenshot(tab, "compare-named-entries")
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1280, 900, False), (390, 844, True)],
+                         ids=["1280x900", "phone-390"])
+def test_run_brings_the_results_into_view(browser: Any, compare_app: tuple[str, Path],
+                                          files: dict[str, Path], width: int, height: int,
+                                          phone: bool) -> None:
+    """The panes sit under the entries' long forms: Run scrolls them into view, on a phone
+    (panes stacked) too, and they stay there while the round fills them in."""
+    page = _open(browser, compare_app[0], width, height, phone)
+    try:
+        _upload(page, "compare-image", files["small"])
+        page.evaluate("window.scrollTo(0, 0)")  # where a newcomer starts: the top
+        head = page.locator("#compare-pane-0-head")
+        expect(head).not_to_be_in_viewport()
+        page.locator("#compare-run").click()
+        expect(page.locator("#compare-status")).to_contain_text("Round 1: 3 of 3 succeeded.",
+                                                               timeout=DONE)
+        expect(page.locator("#compare-status")).to_be_in_viewport(ratio=1)
+        expect(head).to_be_in_viewport(ratio=1)  # the whole title: which entry this is
+        if not phone:  # the first pane's picture too (on a phone it is under its head)
+            expect(page.locator("#compare-pane-0-image img")).to_be_in_viewport()
+        # what shows first (a whole-page shot resizes the window, and the view moves)
+        page.screenshot(path=str(SCREENSHOTS / f"compare-after-run-{width}-view.png"))
+        screenshot(page, f"compare-after-run-{width}")
+    finally:
+        page.context.close()
+
+
+def test_a_task_that_cannot_run_offline_says_so_before_the_run(tab: Any) -> None:
+    """Offline no picture model runs: the task says so in its name and, when chosen, in plain
+    words under it, with Compare off; what it points to (the page's Details) is there."""
+    choice = tab.locator("#compare-task").get_by_label("Image generation", exact=False)
+    expect(choice).to_have_count(1)
+    expect(tab.locator("#compare-task")).to_contain_text(
+        "Image generation (needs Replicate's cloud)")
+    note = tab.locator("#compare-task-note")
+    expect(note).to_be_hidden()
+    choice.check()
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Not available offline")
+    expect(note).to_contain_text("needs Replicate's cloud")
+    expect(tab.locator("#compare-run")).to_be_disabled()
+    expect(tab.locator("#compare-again")).to_be_disabled()
+    # it points to the page's Details, which exist and say how
+    expect(note).to_contain_text("Details, at the top of the page")
+    expect(tab.locator("#page-details")).to_be_visible()
+    screenshot(tab, "compare-image-offline")
+    tab.locator("#compare-task").get_by_label("Image to image", exact=False).check()
+    expect(note).to_be_hidden()
+    expect(tab.locator("#compare-run")).to_be_enabled()
+
+
+def test_after_stop_every_pane_says_what_happened(tab: Any) -> None:
+    """Stopped while one chat entry writes a long story: the quick one says it is done, the
+    stopped one says it was stopped, and the status counts them as the panes show them."""
+    tab.locator("#compare-task").get_by_label("Chat").check()
+    expect(tab.locator("#compare-entry-0 input")).to_have_value(CHAT)
+    tab.locator("#compare-entry-0-form-box").click()
+    tab.locator("#compare-entry-0-advanced").click()
+    tab.locator("#compare-overrides-0 textarea").fill('{"max_tokens": 3}')
+    tab.locator("#compare-entry-1-form-box").click()
+    tab.locator("#compare-entry-1-advanced").click()
+    tab.locator("#compare-overrides-1 textarea").fill('{"max_tokens": 2000}')
+    tab.locator("#compare-prompt textarea").fill(STORY)
+    tab.locator("#compare-run").click()
+    expect(tab.locator("#compare-pane-0-head")).to_contain_text("succeeded", timeout=DONE)
+    expect(tab.locator("#compare-pane-1-head")).to_contain_text("processing", timeout=DONE)
+    tab.locator("#compare-stop").click()
+    status = tab.locator("#compare-status")
+    expect(status).to_contain_text("Stopped", timeout=DONE)
+    expect(status).to_contain_text("1 of 2 finished before the stop; 1 stopped.")
+    expect(tab.locator("#compare-pane-0-head")).to_contain_text("succeeded")
+    expect(tab.locator("#compare-pane-1-head")).to_contain_text("stopped")
+    for i in range(2):
+        for word in ("processing", "starting", "queued", "Running"):
+            expect(tab.locator(f"#compare-pane-{i}")).not_to_contain_text(word)
+    screenshot(tab, "compare-stopped")
+
+
+def test_the_grid_offers_settings_by_their_labels(tab: Any, files: dict[str, Path]) -> None:
+    """The X/Y grid's settings read as the form's labels; the grid still gets the inputs'
+    own names (and the model itself is offered in words, not as `ref`)."""
+    tab.locator("#compare-grid-box").get_by_role("button", name="X/Y grid").click()
+    x = tab.locator("#compare-grid-x input")
+    expect(x).not_to_have_value("model")  # the label of rembg's setting, once read
+    expect(x).to_have_value(re.compile(r"^[A-Z]"))
+    x.click()
+    options = tab.get_by_role("option")
+    expect(options.first).to_be_visible()
+    shown = options.all_inner_texts()
+    assert "The model itself (values: model names)" in shown, shown
+    assert not {"ref", "model", "scale"} & set(shown), shown
+    tab.keyboard.press("Escape")
+    expect(tab.locator("#compare-grid-box")).not_to_contain_text("`ref`")
+    expect(tab.locator("#compare-grid-box")).not_to_contain_text("ref ")
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-grid-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("Grid: 2 of 2 pictures made.",
+                                                           timeout=DONE)
+    screenshot(tab, "compare-grid-labels")

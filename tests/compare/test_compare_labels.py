@@ -24,16 +24,39 @@ def test_the_tab_source_has_no_emoji() -> None:
         assert not found, f"emoji in {source.name}: {found}"
 
 
-@pytest.mark.parametrize(("status", "kind"), [
-    ("queued", "run"), ("starting", "run"), ("processing", "run"),
-    ("succeeded", "ok"), ("failed", "err"), ("canceled", "stop")])
-def test_pane_heads_use_pills(status: str, kind: str) -> None:
+@pytest.mark.parametrize(("status", "kind", "shown"), [
+    ("queued", "run", "queued"), ("starting", "run", "starting"),
+    ("processing", "run", "processing"), ("succeeded", "ok", "succeeded"),
+    ("failed", "err", "failed"), ("canceled", "stop", "stopped")])
+def test_pane_heads_use_pills(status: str, kind: str, shown: str) -> None:
     session = build_session("chat", ["local/smollm2-135m-instruct"] * 2, ["", ""],
                             prompt="hi", seed=1)
     run = Run(round=1, entry=0, status=status, metrics={"predict_time": 1.5},
               error="it broke" if status == "failed" else None)
     head = compare_view.pane_head(session, run, 0)
-    assert f"<span class='pill {kind}'>{status}</span>" in head
+    assert f"<span class='pill {kind}'>{shown}</span>" in head
     assert not NO_GLYPH.search(head)
     if status == "failed":
         assert "<span class='pill err'>Error</span> it broke" in head
+
+
+@pytest.mark.parametrize("error", [
+    # the engine's words for a model it lists but cannot run (the walk's local/sd-turbo)
+    "local/sd-turbo is unavailable: text-to-image is not available locally: no PyPI package "
+    "carries diffusion weights (e.g. stabilityai/sd-turbo), and this machine cannot reach the "
+    "model hub. To make images, use a Replicate model such as stability-ai/sdxl with a "
+    "REPLICATE_API_TOKEN.",
+    "Traceback: see https://example.invalid/log for pip install foo"])
+def test_a_pane_never_points_to_details_it_lacks(error: str) -> None:
+    """The tabs keep a failure's technical side under a run's Details; a Compare pane has none,
+    so it says that side itself instead of pointing to it."""
+    from playground.results import RunResult
+    from playground.ui.kit import messages
+
+    failed = RunResult(prediction_id="p1", model="local/sd-turbo", version=None, input={},
+                       status="failed", error=error)
+    said = messages.for_result(failed, local=True)
+    assert "Details" in said.text and said.detail  # what a tab says: its Details hold the rest
+    shown = compare_view.in_pane(said)
+    assert "Details" not in shown, shown
+    assert said.title in shown and said.detail in shown, shown

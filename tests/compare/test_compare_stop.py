@@ -37,14 +37,42 @@ def test_stop_settles_every_pane(compare_app: str) -> None:
     job.cancel()
     out = client.predict(None, api_name="/compare_stop")
     status, summary, heads = out[0], out[1], _heads(out)
-    assert "Stopped" in status and "Round 1: 1 of 2 succeeded." in status, status
+    # counted as the panes show it: the stopped entry is not counted as succeeded
+    assert "Stopped" in status, status
+    assert "Round 1: 1 of 2 finished before the stop; 1 stopped." in status, status
     assert "<span class='pill ok'>succeeded</span>" in heads[0], heads
-    assert "<span class='pill stop'>canceled</span>" in heads[1], heads
+    assert "<span class='pill stop'>stopped</span>" in heads[1], heads
+    assert "Stopped before it finished." in heads[1] and "Error" not in heads[1], heads
     texts = [v["value"] for v in out if isinstance(v, dict) and isinstance(v.get("value"), str)]
     assert texts[0], out  # the finished entry keeps its answer
     # the summary counts the stopped round: one run each, one of them succeeded
     assert "| local/smollm2-135m-instruct (max_tokens=3) | 1 | 1 |" in summary, summary
     assert "| local/smollm2-135m-instruct (max_tokens=2000) | 1 | 0 |" in summary, summary
+
+
+def test_stop_stops_a_round_whose_cancel_never_came(compare_app: str) -> None:
+    """A browser's cancel may not reach the round (the walk's case: the summary said 2 of 2
+    succeeded while a pane still said processing): Stop itself stops the entries."""
+    client = Client(compare_app, verbose=False)
+    job = client.submit(
+        "chat", CHAT, CHAT, None, None, '{"max_tokens": 3}', '{"max_tokens": 2000}', "", "",
+        STORY, None, None, 7, "", None, api_name="/compare")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        seen = job.outputs()
+        heads = _heads(seen[-1]) if seen else []
+        if heads and "succeeded" in heads[0] and "processing" in heads[1]:
+            break
+        assert not job.done(), "the long entry finished before it could be stopped"
+        time.sleep(0.2)
+    else:
+        pytest.fail("the quick entry never finished")
+    out = client.predict(None, api_name="/compare_stop")  # no job.cancel(): Stop alone
+    status, heads = out[0], _heads(out)
+    assert "Round 1: 1 of 2 finished before the stop; 1 stopped." in status, status
+    assert "<span class='pill stop'>stopped</span>" in heads[1], heads
+    job.result(timeout=60)  # the round's own updates end too, and have no later word
+    assert not any("succeeded." in str(o[0]) for o in job.outputs()[1:] if o), job.outputs()
 
 
 async def test_settle_shows_a_run_that_finished_before_the_stop(

@@ -47,6 +47,8 @@ from playground.ui.compare.view import (
     STOP_WAIT,
     VERDICTS,
     ComparePage,
+    RoundHandle,
+    cannot_run,
     choices,
     runner,
     starters,
@@ -86,17 +88,21 @@ async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
     """One round: every pane updates as its entry runs, then the round's summary. `token` is
     the event's, opened (`ctx.owners.token`); the runs are `caller`'s (`runs_of`)."""
     runs: dict[int, Run] = {}
-    ended = page.rounds[session.id] = asyncio.Event()
+    handle = page.rounds[session.id] = RoundHandle(runner(ctx, caller))
     try:
         yield {page.state: session, page.status: f"{pill('run', 'Running')} all entries at once…",
                **page.show_panes(session, runs), **page.stale_export()}
-        async for update in runner(ctx, caller).run_round(session, token=token,
-                                                          pinned=pinned):
+        if handle.stopped:  # Stop came first: the round adds nothing
+            return
+        async for update in handle.runner.run_round(session, token=token, pinned=pinned):
             runs[update.entry] = update.run
             yield page.show_panes(session, runs)
     finally:
-        ended.set()
-    yield page.round_end(session)
+        handle.ended.set()
+    # After Stop, Stop's handler has the last word (its own, once the round has ended): a
+    # word from here would come after it and could say otherwise.
+    if not handle.stopped:
+        yield page.round_end(session)
 
 
 async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | None,
@@ -110,6 +116,9 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
                   values_4: Any = None,
                   request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
     """Compare: run every entry on the same inputs, side by side."""
+    if why := cannot_run(ctx, task):  # said before the run, as the task's note says it
+        yield {page.status: why}
+        return
     try:
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,
@@ -132,6 +141,9 @@ async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
         yield {page.status: problem("Nothing to run again yet: press Compare first (or load "
                                     "a saved comparison).")}
         return
+    if why := cannot_run(ctx, session.task):
+        yield {page.status: why}
+        return
     try:
         check_session_files(session, ctx.data_dir)
     except SessionFileRefused as exc:
@@ -145,15 +157,18 @@ async def again(ctx: AppContext, page: ComparePage, token: str | None = None,
 async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
                session: CompareSession | None = None,
                request: gr.Request | None = None) -> dict[Any, Any]:
-    """Runs after the round is canceled: every pane gets its final state, and the summary."""
+    """Stops the round's entries (whether or not the browser's cancel reached the round),
+    waits for it to end, then gives every pane its final state and the summary."""
     if session is None or not session.runs:
         return {page.status: pill("stop", "Stopped")}
-    ended = page.rounds.get(session.id)
-    if ended is not None:  # the cancel and this handler arrive in either order
+    handle = page.rounds.get(session.id)
+    if handle is not None:
+        handle.stopped = True
+        handle.runner.stop()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ended.wait(), STOP_WAIT)
+            await asyncio.wait_for(handle.ended.wait(), STOP_WAIT)
     await runner(ctx).settle(session.round_runs(), token=ctx.owners.token(token, request))
-    return page.round_end(session, pill("stop", "Stopped"))
+    return page.round_end(session, stopped=True)
 
 
 def vote(entry: int, base: Path, verdict: str | None,
@@ -226,11 +241,14 @@ def switch(ctx: AppContext, task: str) -> list[Any]:
     """Another task: its inputs, its entries, its placeholders, and a fresh grid."""
     rows = starters(ctx, task)
     found = choices(ctx, task)
+    why = cannot_run(ctx, task)
     over_hint, shared_hint = PLACEHOLDERS.get(task, ("", ""))
     # the grid starts over for the new task (or hides: it only makes image grids)
     xn, xv, yn = GRID_STARTERS.get(task, ("", "", ""))
     first = rows[0][0] or ""
-    return [gr.Textbox(visible=task in PROMPT_TASKS),
+    return [gr.Markdown(why, visible=bool(why)),
+            *[gr.Button(interactive=not why) for _ in range(3)],  # Compare, again, grid
+            gr.Textbox(visible=task in PROMPT_TASKS),
             gr.Image(visible=FILE_INPUTS.get(task) == "image"),
             gr.Audio(visible=FILE_INPUTS.get(task) == "audio"),
             *[gr.Dropdown(choices=found, value=r) for r, _ in rows],
@@ -252,6 +270,8 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
                values_4: Any = None,
                request: gr.Request | None = None) -> tuple[Any, Any, str]:
     """One model over one or two settings: one composed image."""
+    if why := cannot_run(ctx, task):
+        return gr.skip(), gr.skip(), why
     try:
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], prompt,

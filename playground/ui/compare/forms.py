@@ -17,7 +17,13 @@ from typing import Any
 
 import gradio as gr
 
-from playground.compare.forms import FormProblem, entry_form, entry_overrides, parse_json_object
+from playground.compare.forms import (
+    FormProblem,
+    entry_form,
+    entry_overrides,
+    entry_title,
+    parse_json_object,
+)
 from playground.forms import InputForm
 from playground.service import ModelProblem, ModelSetup
 from playground.ui.context import AppContext
@@ -122,6 +128,27 @@ def entries_overrides(task: str, states: list[Any], values: list[Any]
     found = [overrides_of(i, state, value, task, roots)
              for i, (state, value) in enumerate(zip(states, values, strict=True))]
     return [f[0] for f in found], [f[1] for f in found]
+
+
+def entry_name(index: int, ref: Any, state: dict[str, Any] | None, values: Any, box: Any,
+               task: str) -> str:
+    """The entry's name as its pane and its runs will show it ("" when no model is chosen):
+    the model and the settings its form and its Advanced box change, secrets and files left
+    out (a key is never shown; a file's name says nothing)."""
+    ref = str(ref or "").strip()
+    if not ref:
+        return ""
+    try:
+        own, secrets = overrides_of(index, state, values, task)
+    except (FormProblem, ValueError, OSError):  # a value being typed: named by the rest
+        own, secrets = {}, frozenset()
+    try:
+        boxed = parse_json_object(str(box or ""), "")
+    except FormProblem:
+        boxed = {}
+    shown = {k: v for k, v in {**own, **boxed}.items()
+             if k not in secrets and not isinstance(v, Path | dict | list)}
+    return entry_title(ref, shown)
 
 
 def wire_entry_forms(ctx: AppContext, page: Any) -> None:

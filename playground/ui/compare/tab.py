@@ -6,15 +6,17 @@ the tab's components, `compare_actions` holds the handlers. Here: `build()`, lay
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
+from typing import Any
 
 import gradio as gr
 
-from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS
+from playground.compare.forms import FILE_INPUTS, MODEL_AXIS_LABEL, PROMPT_TASKS, axis_choices
 from playground.compare.session import MAX_ENTRIES
 from playground.ui.compare.actions import again, compare, export, grid, load, stop, switch, vote
 from playground.ui.compare.add import CompareAdd
-from playground.ui.compare.forms import entry_form_block, wire_entry_forms
+from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
 from playground.ui.compare.view import (
     GRID_TASKS,
     PLACEHOLDERS,
@@ -22,16 +24,66 @@ from playground.ui.compare.view import (
     TEXT_TASKS,
     VOTE_CHOICES,
     ComparePage,
+    cannot_run,
     choices,
     pane_head,
+    shows_nothing,
     starters,
     summary_table,
+    task_choices,
 )
 from playground.ui.context import AppContext
+from playground.ui.gradio_compat import current_page
 from playground.ui.kit.runner import bind
 
+# Run brings the results into view at once: they sit under the entries' long forms (about
+# 2000 px down at 1280x900), and the panes fill in while the person watches.
+TO_RESULTS = (f"() => document.getElementById('{TAB}-run')"
+              ".scrollIntoView({block: 'start', behavior: 'instant'})")
+NO_Y = ("Nothing: vary X alone", "")
 ENTRY_HINT = ("Pick a model or a ready-made preset from the list, or type a Replicate "
               "model's name, e.g. nightmareai/real-esrgan")
+
+
+def wire_entry_names(page: ComparePage) -> None:
+    """Each entry's header and its pane are named after the entry (model and what it changes)
+    whenever either changes: two entries of one model read differently before any run."""
+    for i, (ref, box, form) in enumerate(zip(page.refs, page.overrides, page.entry_forms,
+                                             strict=True)):
+        def name(ref_value: Any, state: Any, values: Any, json_box: Any, task: str,
+                 head: str | None, *,
+                 index: int = i) -> tuple[Any, ...]:
+            title = entry_name(index, ref_value, state, values, json_box, task)
+            shown = str(ref_value or "").strip()
+            header = gr.Dropdown(label=f"Entry {index + 1}" + (
+                f" · {title}" if title and title != shown else ""))
+            if not shows_nothing(head):  # the pane shows what ran (or came from History)
+                return header, gr.skip(), gr.skip(), gr.skip()
+            label = title or "Output"
+            return (header, pane_head(None, None, index, title), gr.Image(label=label),
+                    gr.Textbox(label=label))
+
+        gr.on([ref.change, box.change, form.values.change, form.setup.change], name,
+              inputs=[ref, form.setup, form.values, box, page.task, page.heads[i]],
+              outputs=[ref, page.heads[i], page.images[i], page.texts[i]],
+              api_visibility="private", show_progress="hidden")
+
+
+def wire_grid_axes(ctx: AppContext, model: gr.Dropdown, x_name: gr.Dropdown,
+                   y_name: gr.Dropdown) -> None:
+    """The grid's settings are offered by their labels, from its model's inputs: when the
+    model changes, and when the page opens."""
+    async def axes(ref: Any, token: Any = None,
+                   request: gr.Request | None = None) -> tuple[Any, Any]:
+        form = None
+        with contextlib.suppress(Exception):  # not a model (yet): the model axis alone
+            form = (await ctx.service.catalog.find_model(
+                str(ref or "").strip(), token=ctx.owners.token(token, request))).form
+        found = axis_choices(form)
+        return gr.Dropdown(choices=found), gr.Dropdown(choices=[NO_Y, *found])
+
+    gr.on([model.change, current_page().load], axes, inputs=[model, ctx.token_state],
+          outputs=[x_name, y_name], api_visibility="private", show_progress="hidden")
 
 
 def build(ctx: AppContext) -> CompareAdd:
@@ -44,8 +96,12 @@ def build(ctx: AppContext) -> CompareAdd:
     first_task = "image-to-image"
     first_rows = starters(ctx, first_task)
     with gr.Row():
-        task = gr.Radio([(v, k) for k, v in ctx.tasks.compare_labels().items()],
-                        value=first_task, label="Task", elem_id=f"{TAB}-task")
+        task = gr.Radio(task_choices(ctx), value=first_task, label="Task",
+                        elem_id=f"{TAB}-task")
+    # a task this backend cannot run says so when chosen, and Compare is off (see `switch`)
+    why = cannot_run(ctx, first_task)
+    task_note = gr.Markdown(why, visible=bool(why), elem_id=f"{TAB}-task-note",
+                            elem_classes=["unavailable-note"])
     refs, entry_forms = [], []
     with gr.Group():
         for i in range(MAX_ENTRIES):
@@ -75,9 +131,10 @@ def build(ctx: AppContext) -> CompareAdd:
                                     placeholder=PLACEHOLDERS[first_task][1],
                                     elem_id=f"{TAB}-shared")
     with gr.Row():
-        run_btn = gr.Button("Compare", variant="primary", elem_id=f"{TAB}-run", scale=3)
+        run_btn = gr.Button("Compare", variant="primary", elem_id=f"{TAB}-run", scale=3,
+                            interactive=not why)
         again_btn = gr.Button("Run again (same model versions)", elem_id=f"{TAB}-again",
-                              scale=2)
+                              scale=2, interactive=not why)
         stop_btn = gr.Button("Stop", variant="stop", elem_id=f"{TAB}-stop", scale=1)
     status = gr.Markdown("", elem_id=f"{TAB}-status")
     columns, heads, images, texts, votes = [], [], [], [], []
@@ -111,19 +168,21 @@ def build(ctx: AppContext) -> CompareAdd:
     with gr.Accordion("X/Y grid (image models)", open=False, elem_id=f"{TAB}-grid-box",
                       visible=first_task in GRID_TASKS) as grid_box:
         gr.Markdown("Runs one model with the inputs above once per value: one row of "
-                    "pictures for X alone, a table for X and Y. To try other models, vary "
-                    "`ref` with their names as the values.")
+                    "pictures for X alone, a table for X and Y. To try other models, choose "
+                    f"*{MODEL_AXIS_LABEL}* and write their names as the values.")
         with gr.Row():
             grid_ref = gr.Dropdown(choices(ctx, first_task), value="local/rembg",
                                    allow_custom_value=True, label="Model",
                                    elem_id=f"{TAB}-grid-model")
-            x_name = gr.Textbox("model", label="Setting across (X)", elem_id=f"{TAB}-grid-x")
+            # the settings by their labels; the value is the input's own name (`axis_choices`)
+            x_name = gr.Dropdown(axis_choices(None), value="model", allow_custom_value=True,
+                                 label="Setting across (X)", elem_id=f"{TAB}-grid-x")
             x_vals = gr.Textbox("modnet, u2netp", label="Its values, with commas",
                                 elem_id=f"{TAB}-grid-xv")
-            y_name = gr.Textbox("", label="Setting down (Y, optional)",
-                                placeholder="empty: vary X alone", elem_id=f"{TAB}-grid-y")
+            y_name = gr.Dropdown([NO_Y, *axis_choices(None)], value="", allow_custom_value=True,
+                                 label="Setting down (Y, optional)", elem_id=f"{TAB}-grid-y")
             y_vals = gr.Textbox("", label="Its values, with commas", elem_id=f"{TAB}-grid-yv")
-        grid_btn = gr.Button("Make grid", elem_id=f"{TAB}-grid-run")
+        grid_btn = gr.Button("Make grid", elem_id=f"{TAB}-grid-run", interactive=not why)
         grid_image = gr.Image(label="Grid", type="filepath", format="png", interactive=False,
                               elem_classes=["checker"], elem_id=f"{TAB}-grid-image")
 
@@ -131,6 +190,7 @@ def build(ctx: AppContext) -> CompareAdd:
                        columns, heads, images, texts, votes, summary, json_file, html_file,
                        ctx.data_dir, entry_forms)
     wire_entry_forms(ctx, page)
+    wire_entry_names(page)
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
     # through a partial, and would pass no request (the runs' owner, the token's cookie).
     run_event = run_btn.click(bind(compare, ctx, page),
@@ -141,6 +201,8 @@ def build(ctx: AppContext) -> CompareAdd:
     again_event = again_btn.click(bind(again, ctx, page), inputs=[ctx.token_state, state],
                                   outputs=page.round_outputs, api_name="compare_again",
                                   concurrency_id=f"{TAB}-run")
+    for button in (run_btn, again_btn):
+        button.click(None, js=TO_RESULTS, api_visibility="private")
     stop_btn.click(bind(stop, ctx, page), inputs=[ctx.token_state, state],
                    outputs=page.round_outputs, cancels=[run_event, again_event],
                    api_name="compare_stop")
@@ -154,14 +216,17 @@ def build(ctx: AppContext) -> CompareAdd:
                      outputs=[state, status, summary, task, seed, shared, prompt, image, audio,
                               *refs, *overrides, *page.panes], api_name="compare_load")
     task.input(partial(switch, ctx), inputs=[task],
-               outputs=[prompt, image, audio, *refs, *overrides, shared, grid_box, grid_ref,
-                        x_name, x_vals, y_name, y_vals, grid_image],
+               outputs=[task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
+                        *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
+                        grid_image],
                api_name="compare_task", show_progress="hidden")
     grid_btn.click(bind(grid, ctx, page),
                    inputs=[*page.form, grid_ref, x_name, x_vals, y_name, y_vals,
                            ctx.token_state, state, *page.entry_values],
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
+    wire_grid_axes(ctx, grid_ref, x_name, y_name)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
-    return CompareAdd(ctx, page, [prompt, image, audio, *refs, *overrides, shared, grid_box,
-                                  grid_ref, x_name, x_vals, y_name, y_vals, grid_image], switch)
+    return CompareAdd(ctx, page, [task_note, run_btn, again_btn, grid_btn, prompt, image, audio,
+                                  *refs, *overrides, shared, grid_box, grid_ref, x_name, x_vals,
+                                  y_name, y_vals, grid_image], switch)

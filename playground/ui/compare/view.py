@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ VOTE_CHOICES = [("Better than the others", "better"), ("Not as good", "worse"),
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 # Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
 _PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
+_SHOWN = {"canceled": "stopped"}  # what Stop did, in the page's word for it
+NOT_RUN_YET, EMPTY = " · not run yet", " · empty"  # a pane's head before anything is in it
 STOP_WAIT = 20.0  # seconds Stop waits for a canceled round to wind down
 TEXT_TASKS = frozenset({"chat", "transcription"})
 GRID_TASKS = frozenset({"image-to-image", "image"})  # the X/Y grid is one image of images
@@ -48,6 +51,16 @@ GRID_STARTERS = {"image-to-image": ("model", "modnet, u2netp", ""),
                  "image": ("num_inference_steps", "1, 4", "seed")}
 
 
+
+
+@dataclass
+class RoundHandle:
+    """A running round, for Stop: its runner (to stop its entries), whether Stop was pressed,
+    and an event set once the round's updates have ended."""
+
+    runner: Runner
+    stopped: bool = False
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -76,7 +89,7 @@ class ComparePage:
     # each entry's own form (the Models tab's): its model's setup and its fields' values
     entry_forms: list[EntryForm] = field(default_factory=list)
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
-    rounds: dict[str, asyncio.Event] = field(default_factory=dict)
+    rounds: dict[str, RoundHandle] = field(default_factory=dict)
 
     @property
     def form(self) -> list[Any]:
@@ -108,10 +121,14 @@ class ComparePage:
             run = runs.get(i)
             out[self.columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
             out[self.heads[i]] = pane_head(session, run, i)
+            # the output named after its entry too (a screen reader reads the label)
+            label = session.entries[i].title if session and i < len(session.entries) \
+                else "Output"
             out[self.images[i]] = gr.Image(value=pane_image(run, self.base),
-                                           visible=not text_task)
+                                           visible=not text_task, label=label)
             out[self.texts[i]] = gr.Textbox(value=(run.text or "") if run else "",
-                                            visible=text_task or bool(run and run.text))
+                                            visible=text_task or bool(run and run.text),
+                                            label=label)
             verdict = session.verdict(run.round, i) if session and run else None
             out[self.votes[i]] = gr.Radio(value=verdict,
                                           interactive=run is not None and run.done)
@@ -121,27 +138,52 @@ class ComparePage:
         """A new round makes the last export stale: the Export box empties."""
         return {self.json_file: None, self.html_file: None}
 
-    def round_end(self, session: CompareSession, note: str = "") -> dict[Any, Any]:
+    def round_end(self, session: CompareSession, stopped: bool = False) -> dict[Any, Any]:
+        """The round's last word; after Stop, counted as its panes show it (a stopped run
+        is never counted as succeeded)."""
         runs = {r.entry: r for r in session.round_runs()}
-        ok = sum(r.status == "succeeded" for r in runs.values())
-        text = f"Round {session.last_round}: {ok} of {len(session.entries)} succeeded."
+        count = {s: sum(r.status == s for r in runs.values())
+                 for s in ("succeeded", "failed", "canceled")}
+        n, total = session.last_round, len(session.entries)
+        if stopped:
+            text = f"{pill('stop', 'Stopped')} Round {n}: {count['succeeded']} of {total} " \
+                   "finished before the stop" + "".join(
+                       f"; {count[s]} {word}" for s, word in (("canceled", "stopped"),
+                                                              ("failed", "failed"))
+                       if count[s]) + "."
+        else:
+            text = f"Round {n}: {count['succeeded']} of {total} succeeded."
         return {self.state: session, self.summary: summary_table(session, self.base),
-                **self.show_panes(session, runs), **self.stale_export(),
-                self.status: f"{note} {text}" if note else text}
+                **self.show_panes(session, runs), **self.stale_export(), self.status: text}
 
 
 def runner(ctx: AppContext, caller: Caller | None = None) -> Runner:
     """A runner on the service, wording errors and failed runs as every other tab does; its
     runs are `caller`'s (`runner.runs_of`: this browser's)."""
     def describe(exc: BaseException) -> str:
-        return messages.describe(exc, backend_url=ctx.backend.url, local=ctx.backend.is_local,
-                                 had_token=ctx.has_server_token).markdown
+        return in_pane(messages.describe(exc, backend_url=ctx.backend.url,
+                                         local=ctx.backend.is_local,
+                                         had_token=ctx.has_server_token))
 
     def failed(result: RunResult) -> str:
-        return messages.for_result(result, local=ctx.backend.is_local).markdown
+        return in_pane(messages.for_result(result, local=ctx.backend.is_local))
 
     return Runner(ServiceBackend(ctx.service, caller), describe=describe, failed=failed,
                   data_dir=ctx.data_dir)
+
+
+_UNDER_DETAILS = re.compile(r"[^.;]*\bunder Details\b[^.]*\.?")
+
+
+def in_pane(message: messages.Message) -> str:
+    """A message as a pane says it: a pane has no Details to point to, so what the tabs keep
+    there (the model's own words, the fix) is said in the pane itself."""
+    if not message.detail:
+        return message.markdown
+    text = re.sub(r"[;,]$", ".", _UNDER_DETAILS.sub("", message.text).strip())
+    if message.detail.lower().startswith(text.rstrip(".").lower()):
+        text = ""  # the detail starts with what the text says: once is enough
+    return f"**{message.title}.** {text} {message.detail}".replace("  ", " ")
 
 
 def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
@@ -153,6 +195,31 @@ def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
     return out + ServiceBackend(ctx.service).preset_choices(ids)
 
 
+def cannot_run(ctx: AppContext, task: str) -> str:
+    """Why this Compare group cannot run on this backend, in plain words ("" when it can):
+    offline, a group none of whose local models can run here (no picture model is installed).
+    Said before a run, by the task's choice; the page's Details (at its top) say how to start
+    the playground with a token."""
+    if not ctx.backend.is_local:
+        return ""
+    ids = tuple(r.id for r in ctx.tasks.in_group(task))
+    found = local_models(p for t in ids for p in ctx.presets.for_task(t))
+    engine = ctx.service.local_models()
+    # an engine that could not be asked is given the benefit of the doubt: the run will say
+    if not engine or any(ref in engine and engine[ref].available for ref in found):
+        return ""
+    label = ctx.tasks.compare_labels().get(task, task)
+    return (f"{pill('warn', 'Not available offline')} {label} needs Replicate's cloud: none of "
+            "its models runs on this computer. To compare them, start the playground again "
+            "with a Replicate API token (how: **Details**, at the top of the page).")
+
+
+def task_choices(ctx: AppContext) -> list[tuple[str, str]]:
+    """The Task radio's choices: one that cannot run here says so in its name."""
+    return [(f"{label} (needs Replicate's cloud)" if cannot_run(ctx, group) else label, group)
+            for group, label in ctx.tasks.compare_labels().items()]
+
+
 def starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:
     starters = LOCAL_STARTERS.get(task, []) if ctx.backend.is_local else []
     rows: list[tuple[str | None, str]] = [
@@ -162,9 +229,11 @@ def starters(ctx: AppContext, task: str) -> list[tuple[str | None, str]]:
     return (rows + [(None, "")] * MAX_ENTRIES)[:MAX_ENTRIES]
 
 
-def pane_head(session: CompareSession | None, run: Run | None, index: int) -> str:
+def pane_head(session: CompareSession | None, run: Run | None, index: int,
+              name: str = "") -> str:
+    """The pane's title and its run's state; before a session, the entry's `name` (the form's)."""
     if session is None or index >= len(session.entries):
-        return f"**Pane {index + 1}** · empty"
+        return f"**{name}**{NOT_RUN_YET}" if name else f"**Pane {index + 1}**{EMPTY}"
     title = session.entries[index].title
     if run is None:
         return f"**{title}**"
@@ -172,12 +241,19 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int) -> st
     times = " · ".join(f"{word} {format_seconds(m[k], 2)}"
                        for k, word in (("predict_time", "model time"), ("total_time", "total"))
                        if k in m)
-    parts = [pill(_PILLS.get(run.status, "run"), run.status), times,
+    parts = [pill(_PILLS.get(run.status, "run"), _SHOWN.get(run.status, run.status)), times,
              cost_text(run.model, run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
-    if run.error:
+    if run.status == "canceled":  # Stop: not an error; what it made so far stays shown
+        text += "  \nStopped before it finished."
+    elif run.error:
         text += f"  \n{pill('err', 'Error')} {scrub(run.error)}"
     return text
+
+
+def shows_nothing(head: str | None) -> bool:
+    """Whether a pane's head is a placeholder (no run, nothing from History, in it yet)."""
+    return str(head or "").endswith((NOT_RUN_YET, EMPTY))
 
 
 def pane_image(run: Run | None, base: Path) -> str | None:
