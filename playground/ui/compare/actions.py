@@ -96,13 +96,17 @@ async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
             return
         async for update in handle.runner.run_round(session, token=token, pinned=pinned):
             runs[update.entry] = update.run
+            if handle.stopped:  # a pane's late "processing" would overwrite Stop's "stopped"
+                continue
             yield page.show_panes(session, runs)
+        if handle.stopped:
+            # Stop is not a cancel of this event (a canceled event's last message could land
+            # after Stop's and put "processing" back): the round ends with the same word as
+            # Stop's, whichever of the two the page gets last.
+            await runner(ctx).settle(session.round_runs(), token=token)
+        yield page.round_end(session, stopped=handle.stopped)
     finally:
         handle.ended.set()
-    # After Stop, Stop's handler has the last word (its own, once the round has ended): a
-    # word from here would come after it and could say otherwise.
-    if not handle.stopped:
-        yield page.round_end(session)
 
 
 async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | None,

@@ -193,19 +193,19 @@ def build(ctx: AppContext) -> CompareAdd:
     wire_entry_names(page)
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
     # through a partial, and would pass no request (the runs' owner, the token's cookie).
-    run_event = run_btn.click(bind(compare, ctx, page),
-                              inputs=[*page.form, ctx.token_state, state,
-                                      *page.entry_values],
-                              outputs=page.round_outputs, api_name="compare",
-                              concurrency_limit=2, concurrency_id=f"{TAB}-run")
-    again_event = again_btn.click(bind(again, ctx, page), inputs=[ctx.token_state, state],
-                                  outputs=page.round_outputs, api_name="compare_again",
-                                  concurrency_id=f"{TAB}-run")
+    run_btn.click(bind(compare, ctx, page),
+                  inputs=[*page.form, ctx.token_state, state, *page.entry_values],
+                  outputs=page.round_outputs, api_name="compare",
+                  concurrency_limit=2, concurrency_id=f"{TAB}-run")
+    again_btn.click(bind(again, ctx, page), inputs=[ctx.token_state, state],
+                    outputs=page.round_outputs, api_name="compare_again",
+                    concurrency_id=f"{TAB}-run")
     for button in (run_btn, again_btn):
         button.click(None, js=TO_RESULTS, api_visibility="private")
+    # Stop stops the round's entries itself and the round then ends with its word (no
+    # `cancels=`: see run_round).
     stop_btn.click(bind(stop, ctx, page), inputs=[ctx.token_state, state],
-                   outputs=page.round_outputs, cancels=[run_event, again_event],
-                   api_name="compare_stop")
+                   outputs=page.round_outputs, api_name="compare_stop")
     for i, radio in enumerate(votes):
         radio.input(partial(vote, i, ctx.data_dir), inputs=[radio, state],
                     outputs=[state, summary],
