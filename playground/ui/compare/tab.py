@@ -189,6 +189,9 @@ def build(ctx: AppContext) -> CompareAdd:
     page = ComparePage(state, task, refs, overrides, prompt, image, audio, seed, shared, status,
                        columns, heads, images, texts, votes, summary, json_file, html_file,
                        ctx.data_dir, entry_forms)
+    page.switched = [task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
+                     *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
+                     grid_image]
     wire_entry_forms(ctx, page)
     wire_entry_names(page)
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
@@ -212,13 +215,13 @@ def build(ctx: AppContext) -> CompareAdd:
                     api_name=f"compare_vote_{i}", show_progress="hidden")
     export_btn.click(partial(export, ctx), inputs=[state],
                      outputs=[json_file, html_file, page.status], api_name="compare_export")
+    # the API's outputs keep their places; what the task's switch adds comes after them
+    loaded = [state, status, summary, task, seed, shared, prompt, image, audio, *refs,
+              *overrides, *page.panes]
     load_file.upload(partial(load, ctx, page), inputs=[load_file],
-                     outputs=[state, status, summary, task, seed, shared, prompt, image, audio,
-                              *refs, *overrides, *page.panes], api_name="compare_load")
-    task.input(partial(switch, ctx), inputs=[task],
-               outputs=[task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
-                        *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
-                        grid_image],
+                     outputs=list({id(c): c for c in [*loaded, *page.switched]}.values()),
+                     api_name="compare_load")
+    task.input(partial(switch, ctx), inputs=[task], outputs=page.switched,
                api_name="compare_task", show_progress="hidden")
     grid_btn.click(bind(grid, ctx, page),
                    inputs=[*page.form, grid_ref, x_name, x_vals, y_name, y_vals,
@@ -227,6 +230,4 @@ def build(ctx: AppContext) -> CompareAdd:
                    concurrency_id=f"{TAB}-run")
     wire_grid_axes(ctx, grid_ref, x_name, y_name)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
-    return CompareAdd(ctx, page, [task_note, run_btn, again_btn, grid_btn, prompt, image, audio,
-                                  *refs, *overrides, shared, grid_box, grid_ref, x_name, x_vals,
-                                  y_name, y_vals, grid_image], switch)
+    return CompareAdd(ctx, page, page.switched, switch)

@@ -87,6 +87,9 @@ class ComparePage:
     base: Path  # the data dir: session file names are relative to it
     # each entry's own form (the Models tab's): its model's setup and its fields' values
     entry_forms: list[EntryForm] = field(default_factory=list)
+    # what choosing a task updates (its note, the buttons it turns off, its inputs, entries
+    # and grid), in the order `actions.switch` returns: a loaded session goes the same way
+    switched: list[Any] = field(default_factory=list)
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, RoundHandle] = field(default_factory=dict)
 
