@@ -18,7 +18,6 @@ from typing import Any
 import gradio as gr
 
 from playground.compare import (
-    Axis,
     CompareSession,
     export_html,
     export_json,
@@ -27,7 +26,13 @@ from playground.compare import (
     parse_values,
     run_grid,
 )
-from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, FormProblem, build_session
+from playground.compare.forms import (
+    FILE_INPUTS,
+    PROMPT_TASKS,
+    FormProblem,
+    build_session,
+    grid_axis,
+)
 from playground.compare.report import load_problem
 from playground.compare.safe_files import SessionFileRefused
 from playground.compare.session import (
@@ -38,6 +43,7 @@ from playground.compare.session import (
     resolve_name,
 )
 from playground.compare.strict import SESSION_ID
+from playground.forms import InputForm
 from playground.service import Caller
 from playground.ui.compare.forms import entries_overrides
 from playground.ui.compare.view import (
@@ -264,6 +270,14 @@ def _entry_rows(session: CompareSession) -> list[tuple[str | None, str]]:
     return (rows + [(None, "")] * MAX_ENTRIES)[:MAX_ENTRIES]
 
 
+async def model_form(ctx: AppContext, ref: Any, token: str | None) -> InputForm | None:
+    """The grid model's form (its settings and their labels); None when `ref` is not a model
+    (yet): the model axis alone is offered, and the run itself says what is wrong."""
+    with contextlib.suppress(Exception):
+        return (await ctx.service.catalog.find_model(str(ref or "").strip(), token=token)).form
+    return None
+
+
 async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | None,
                entry_2: str | None, entry_3: str | None, entry_4: str | None,
                overrides_1: str, overrides_2: str, overrides_3: str, overrides_4: str,
@@ -283,12 +297,14 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
                                image, audio, seed, shared_inputs, session,
                                [form_1, form_2, form_3, form_4],
                                [values_1, values_2, values_3, values_4])
-        x = Axis(str(x_parameter or "").strip(), parse_values(str(x_values or "")))
-        y = Axis(str(y_parameter or "").strip(), parse_values(str(y_values or "")))
+        opened = ctx.owners.token(token, request)
+        form = await model_form(ctx, model, opened)
+        x = grid_axis(form, str(x_parameter or "").strip(), parse_values(str(x_values or "")))
+        y = grid_axis(form, str(y_parameter or "").strip(), parse_values(str(y_values or "")))
         shared, _ = current.entry_parts(0, ctx.data_dir)
         caller = runs_of(ctx, "compare", request)
         record = await run_grid(runner(ctx, caller), str(model), shared, x, y,
-                                token=ctx.owners.token(token, request), base=ctx.data_dir)
+                                token=opened, base=ctx.data_dir)
     except (FormProblem, ValueError) as exc:
         return gr.skip(), gr.skip(), problem(f"Grid: {exc}")
     current.grids.append(record)

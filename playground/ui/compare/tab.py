@@ -6,7 +6,6 @@ the tab's components, `compare_actions` holds the handlers. Here: `build()`, lay
 
 from __future__ import annotations
 
-import contextlib
 from functools import partial
 from typing import Any
 
@@ -14,7 +13,17 @@ import gradio as gr
 
 from playground.compare.forms import FILE_INPUTS, MODEL_AXIS_LABEL, PROMPT_TASKS, axis_choices
 from playground.compare.session import MAX_ENTRIES
-from playground.ui.compare.actions import again, compare, export, grid, load, stop, switch, vote
+from playground.ui.compare.actions import (
+    again,
+    compare,
+    export,
+    grid,
+    load,
+    model_form,
+    stop,
+    switch,
+    vote,
+)
 from playground.ui.compare.add import CompareAdd
 from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
 from playground.ui.compare.view import (
@@ -75,11 +84,7 @@ def wire_grid_axes(ctx: AppContext, model: gr.Dropdown, x_name: gr.Dropdown,
     model changes, and when the page opens."""
     async def axes(ref: Any, token: Any = None,
                    request: gr.Request | None = None) -> tuple[Any, Any]:
-        form = None
-        with contextlib.suppress(Exception):  # not a model (yet): the model axis alone
-            form = (await ctx.service.catalog.find_model(
-                str(ref or "").strip(), token=ctx.owners.token(token, request))).form
-        found = axis_choices(form)
+        found = axis_choices(await model_form(ctx, ref, ctx.owners.token(token, request)))
         return gr.Dropdown(choices=found), gr.Dropdown(choices=[NO_Y, *found])
 
     gr.on([model.change, current_page().load], axes, inputs=[model, ctx.token_state],
