@@ -357,6 +357,9 @@ def test_after_stop_every_pane_says_what_happened(tab: Any) -> None:
     expect(status).to_contain_text("1 of 2 finished before the stop; 1 stopped.")
     expect(tab.locator("#compare-pane-0-head")).to_contain_text("succeeded")
     expect(tab.locator("#compare-pane-1-head")).to_contain_text("stopped")
+    # and the round's notes say it in the same word
+    expect(tab.locator("#compare-summary")).to_contain_text("did not finish (stopped).")
+    expect(tab.locator("#compare-summary")).not_to_contain_text("canceled")
     for i in range(2):
         for word in ("processing", "starting", "queued", "Running"):
             expect(tab.locator(f"#compare-pane-{i}")).not_to_contain_text(word)
