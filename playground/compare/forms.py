@@ -21,7 +21,7 @@ from playground.forms import InputForm, InputProblem, coerce_inputs
 from playground.presets import Preset
 from playground.tasks import TABLE
 
-from .grid import MODEL_AXIS
+from .grid import MODEL_AXIS, Axis
 from .session import MAX_ENTRIES, CompareSession, Entry, Task, relative_name
 from .strict import problem
 
@@ -73,6 +73,13 @@ def axis_choices(form: InputForm | None) -> list[tuple[str, str]]:
         if not (f.is_file or f.secret or f.name == "prompt"):
             found.append((f.label, f.name))
     return found
+
+
+def grid_axis(form: InputForm | None, name: str, values: list[Any]) -> Axis:
+    """A grid's axis titled as its dropdown offers it (`axis_choices`), for the picture's
+    caption; a name typed in that the list lacks is its own title."""
+    labels = {value: label for label, value in axis_choices(form)}
+    return Axis(name, values, labels.get(name, ""))
 
 
 class FormProblem(ValueError):

@@ -31,8 +31,13 @@ BG, FG, MISSING = (255, 255, 255), (20, 20, 20), (225, 225, 225)
 
 @dataclass(frozen=True)
 class Axis:
-    name: str  # an input name, or "model"
+    name: str  # an input name, or MODEL_AXIS
     values: list[Any]
+    label: str = ""  # what a person reads (`forms.grid_axis`: as the grid's dropdown offers it)
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,8 @@ def plan_grid(ref: str, inputs: dict[str, Any], x: Axis, y: Axis, *,
     if not x.name or not x.values:
         raise ValueError("Name the setting to vary across (X) and give it at least one value.")
     if y.name and not y.values:
-        raise ValueError(f"Give at least one value for {y.name} (Y), or empty Y to vary "
-                         f"{x.name} alone.")
+        raise ValueError(f"Give at least one value for {y.title} (Y), or empty Y to vary "
+                         f"{x.title} alone.")
     if y.values != [None] and not y.name:
         raise ValueError("Name the setting Y varies, or empty its values.")
     if x.name == y.name:
@@ -141,7 +146,7 @@ def compose_grid(
     font, head = _font(14), _font(16)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     y = one_row(y)
-    x_title, y_title = f"x: {x.name}", f"y: {y.name}" if y.name else ""
+    x_title, y_title = f"X: {x.title}", f"Y: {y.title}" if y.name else ""
     left = PAD * 2 + int(max(probe.textlength(_label(v), font=font) for v in y.values))
     left = max(left, int(probe.textlength(y_title, font=head)) + PAD * 2)
     top = 52

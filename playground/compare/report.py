@@ -133,7 +133,7 @@ def _pane(session: CompareSession, run: Run, base: Path | None) -> str:
     parts = [
         '<div class="pane">',
         f"<h3>{html.escape(session.entries[run.entry].title)}</h3>",
-        f'<p class="status-{html.escape(run.status)}">{html.escape(run.status)}'
+        f'<p class="status-{html.escape(run.status)}">{html.escape(run.shown_status)}'
         f" · model time {_fmt_time(run.metrics.get('predict_time'))}"
         f" · total {_fmt_time(run.metrics.get('total_time'))}"
         f" · {html.escape(cost_text(run.model, run.cost_usd))}</p>",

@@ -88,6 +88,10 @@ class Entry(BaseModel):
         return f"{self.ref} ({shown if len(shown) <= 40 else shown[:39] + '…'})"
 
 
+# a status as the page and the report word it: Stop cancels, and the person reads "stopped"
+SHOWN_STATUS = {"canceled": "stopped"}
+
+
 class Run(BaseModel):
     """One prediction of one entry in one round (a press of Run), or one cell of a grid."""
 
@@ -112,6 +116,11 @@ class Run(BaseModel):
     @property
     def done(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def shown_status(self) -> str:
+        """The status in the words every pane, finding and report line uses."""
+        return SHOWN_STATUS.get(self.status, self.status)
 
     @property
     def pinned_ref(self) -> str | None:

@@ -34,7 +34,7 @@ def round_findings(session: CompareSession, base: Path | None = None,
     lines = _speed(done, called) + _outputs(done, called, base)
     for run in runs:
         if run.done and run.status != "succeeded":
-            lines.append(f"{called[run.entry]} did not finish ({run.status}).")
+            lines.append(f"{called[run.entry]} did not finish ({run.shown_status}).")
     lines += _votes(session, runs, called)
     return lines
 

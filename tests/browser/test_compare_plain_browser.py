@@ -9,6 +9,7 @@ an extra file input and a secret input (the local models have neither).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -361,6 +362,9 @@ def test_after_stop_every_pane_says_what_happened(tab: Any) -> None:
     finished = sum("succeeded" in head.inner_text() for head in heads)
     said = f"Round 1: {finished} of 2 finished before the stop"
     expect(status).to_contain_text(said + (f"; {2 - finished} stopped." if finished < 2 else "."))
+    if finished < 2:  # the round's notes say it the same way
+        expect(tab.locator("#compare-summary")).to_contain_text("did not finish (stopped).")
+    expect(tab.locator("#compare-summary")).not_to_contain_text("canceled")
     for i in range(2):
         for word in ("processing", "starting", "queued", "Running"):
             expect(tab.locator(f"#compare-pane-{i}")).not_to_contain_text(word)
@@ -388,3 +392,48 @@ def test_the_grid_offers_settings_by_their_labels(tab: Any, files: dict[str, Pat
     expect(tab.locator("#compare-status")).to_contain_text("Grid: 2 of 2 pictures made.",
                                                            timeout=DONE)
     screenshot(tab, "compare-grid-labels")
+
+
+def _session_file(folder: Path, task: str, ref: str, inputs: dict[str, Any]) -> Path:
+    """A saved comparison as the app writes one: two entries of one model, one round."""
+    body = {"format": "replicate-playground/compare-session", "task": task,
+            "entries": [{"ref": ref}, {"ref": ref, "overrides": {"seed": 2}}],
+            "inputs": inputs,
+            "runs": [{"round": 1, "entry": i, "status": "failed", "error": "no"}
+                     for i in range(2)]}
+    path = folder / f"{task}-session.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_a_loaded_session_says_what_its_task_cannot_do_here(tab: Any, tmp_path: Path) -> None:
+    """Loading a saved comparison is choosing its task: an image generation session, offline,
+    shows the task's note and turns Compare, Run again and Make grid off, as the task picker
+    does; an image-to-image session loaded next turns them on again."""
+    note = tab.locator("#compare-task-note")
+    buttons = [tab.locator(f"#compare-{b}") for b in ("run", "again", "grid-run")]
+    expect(note).to_be_hidden()
+    tab.locator("#compare-grid-box").get_by_role("button", name="X/Y grid").click()
+    tab.locator("#compare-export-box").get_by_role("button", name="Save and load").click()
+    load = tab.locator("#compare-load input[type=file]")
+    load.set_input_files(str(_session_file(tmp_path, "image", "local/sd-turbo",
+                                           {"prompt": "a red fox"})))
+    status = tab.locator("#compare-status")
+    expect(status).to_contain_text("Loaded the saved comparison")
+    expect(tab.locator("#compare-task").get_by_label("Image generation", exact=False)
+           ).to_be_checked()
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Not available offline")
+    for button in buttons:
+        expect(button).to_be_disabled()
+    expect(tab.locator("#compare-prompt textarea")).to_have_value("a red fox")
+    expect(tab.locator("#compare-entry-1 input")).to_have_value("local/sd-turbo")
+    screenshot(tab, "compare-loaded-image-offline")
+    tab.locator("#compare-load").get_by_role("button", name="Clear").click()  # the next file
+    tab.locator("#compare-load input[type=file]").set_input_files(
+        str(_session_file(tmp_path, "image-to-image", "local/rembg", {})))
+    expect(tab.locator("#compare-task").get_by_label("Image to image", exact=False)
+           ).to_be_checked()
+    expect(note).to_be_hidden()
+    for button in buttons:
+        expect(button).to_be_enabled()

@@ -48,6 +48,9 @@ def test_stop_settles_every_pane(compare_app: str) -> None:
     # the summary counts the stopped round: one run each, one of them succeeded
     assert "| local/smollm2-135m-instruct (max_tokens=3) | 1 | 1 |" in summary, summary
     assert "| local/smollm2-135m-instruct (max_tokens=2000) | 1 | 0 |" in summary, summary
+    # the round's notes word it as the status line and the pane do
+    assert "(max_tokens=2000) did not finish (stopped)." in summary, summary
+    assert "canceled" not in summary, summary
 
 
 def test_stop_stops_a_round_whose_cancel_never_came(compare_app: str) -> None:

@@ -79,4 +79,16 @@ def test_grid_in_the_tab(compare_app: str, portrait: Path) -> None:
     assert status == "Grid: 2 of 2 pictures made."
     from PIL import Image
 
-    assert Image.open(grid).width > 2 * 256
+    from playground.compare import Axis, compose_grid
+    from playground.compare.forms import MODEL_AXIS_LABEL
+
+    picture = Image.open(grid).convert("RGB")
+    assert picture.width > 2 * 256
+    # the picture's caption names its settings as the grid's dropdowns offer them (rembg's
+    # `model` is "Model"; `ref` the model itself), not by their input names: the titles'
+    # line, above the values, as drawn for those labels (and the width they need)
+    expected = compose_grid([[None, None]], Axis("model", ["modnet", "u2netp"], "Model"),
+                            Axis("ref", ["local/rembg"], MODEL_AXIS_LABEL))
+    assert picture.size == expected.size
+    band = (0, 0, picture.width, 28)
+    assert picture.crop(band).tobytes() == expected.crop(band).tobytes()

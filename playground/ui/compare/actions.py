@@ -18,7 +18,6 @@ from typing import Any
 import gradio as gr
 
 from playground.compare import (
-    Axis,
     CompareSession,
     export_html,
     export_json,
@@ -27,7 +26,13 @@ from playground.compare import (
     parse_values,
     run_grid,
 )
-from playground.compare.forms import FILE_INPUTS, PROMPT_TASKS, FormProblem, build_session
+from playground.compare.forms import (
+    FILE_INPUTS,
+    PROMPT_TASKS,
+    FormProblem,
+    build_session,
+    grid_axis,
+)
 from playground.compare.report import load_problem
 from playground.compare.safe_files import SessionFileRefused
 from playground.compare.session import (
@@ -38,6 +43,7 @@ from playground.compare.session import (
     resolve_name,
 )
 from playground.compare.strict import SESSION_ID
+from playground.forms import InputForm
 from playground.service import Caller
 from playground.ui.compare.forms import entries_overrides
 from playground.ui.compare.view import (
@@ -218,18 +224,13 @@ def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]
     if missing:
         note += (f" {pill('warn', 'Missing files')} {len(missing)} file(s) are not on this "
                  "computer.")
-    out: dict[Any, Any] = {page.state: session, page.status: note,
-                           page.summary: summary_table(session, ctx.data_dir),
-                           page.task: session.task, page.seed: session.seed,
-                           **page.show_panes(session, runs)}
-    for i in range(MAX_ENTRIES):
-        entry = session.entries[i] if i < len(session.entries) else None
-        out[page.refs[i]] = gr.Dropdown(choices=choices(ctx, session.task),
-                                        value=entry.ref if entry else None)
-        out[page.overrides[i]] = json.dumps(entry.overrides) if entry and entry.overrides \
-            else ""
-    other = {k: v for k, v in session.inputs.items() if k != "prompt"}
-    out[page.shared] = json.dumps(other) if other else ""
+    # the session's task as if chosen (what it cannot run here said, its buttons off), with
+    # the session's entries
+    out: dict[Any, Any] = dict(zip(page.switched, switch(ctx, session.task, session),
+                                   strict=True))
+    out.update({page.state: session, page.status: note,
+                page.summary: summary_table(session, ctx.data_dir), page.task: session.task,
+                page.seed: session.seed, **page.show_panes(session, runs)})
     out[page.prompt] = gr.Textbox(value=session.inputs.get("prompt", ""),
                                   visible=session.task in PROMPT_TASKS)
     file_name = session.input_files.get(FILE_INPUTS.get(session.task, ""), "")
@@ -241,12 +242,14 @@ def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]
     return out
 
 
-def switch(ctx: AppContext, task: str) -> list[Any]:
-    """Another task: its inputs, its entries, its placeholders, and a fresh grid."""
-    rows = starters(ctx, task)
+def switch(ctx: AppContext, task: str, loaded: CompareSession | None = None) -> list[Any]:
+    """Another task: its inputs, its entries (the task's starters, or a `loaded` session's
+    entries and shared settings), its placeholders, and a fresh grid."""
+    rows = starters(ctx, task) if loaded is None else _entry_rows(loaded)
     found = choices(ctx, task)
     why = cannot_run(ctx, task)
     over_hint, shared_hint = PLACEHOLDERS.get(task, ("", ""))
+    other = {k: v for k, v in loaded.inputs.items() if k != "prompt"} if loaded else {}
     # the grid starts over for the new task (or hides: it only makes image grids)
     xn, xv, yn = GRID_STARTERS.get(task, ("", "", ""))
     first = rows[0][0] or ""
@@ -257,10 +260,26 @@ def switch(ctx: AppContext, task: str) -> list[Any]:
             gr.Audio(visible=FILE_INPUTS.get(task) == "audio"),
             *[gr.Dropdown(choices=found, value=r) for r, _ in rows],
             *[gr.Textbox(value=o, placeholder=over_hint) for _, o in rows],
-            gr.Textbox(placeholder=shared_hint),
+            gr.Textbox(placeholder=shared_hint) if loaded is None
+            else gr.Textbox(value=json.dumps(other) if other else "", placeholder=shared_hint),
             gr.Accordion(visible=task in GRID_TASKS),
             gr.Dropdown(choices=found, value=rows[0][0]), xn, xv, yn,
             first if yn == "ref" else ("1, 2" if yn else ""), None]
+
+
+def _entry_rows(session: CompareSession) -> list[tuple[str | None, str]]:
+    """A session's entries as the form's rows (model, its Advanced box), empty ones after."""
+    rows: list[tuple[str | None, str]] = [
+        (e.ref, json.dumps(e.overrides) if e.overrides else "") for e in session.entries]
+    return (rows + [(None, "")] * MAX_ENTRIES)[:MAX_ENTRIES]
+
+
+async def model_form(ctx: AppContext, ref: Any, token: str | None) -> InputForm | None:
+    """The grid model's form (its settings and their labels); None when `ref` is not a model
+    (yet): the model axis alone is offered, and the run itself says what is wrong."""
+    with contextlib.suppress(Exception):
+        return (await ctx.service.catalog.find_model(str(ref or "").strip(), token=token)).form
+    return None
 
 
 async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | None,
@@ -282,12 +301,14 @@ async def grid(ctx: AppContext, page: ComparePage, task: str, entry_1: str | Non
                                image, audio, seed, shared_inputs, session,
                                [form_1, form_2, form_3, form_4],
                                [values_1, values_2, values_3, values_4])
-        x = Axis(str(x_parameter or "").strip(), parse_values(str(x_values or "")))
-        y = Axis(str(y_parameter or "").strip(), parse_values(str(y_values or "")))
+        opened = ctx.owners.token(token, request)
+        form = await model_form(ctx, model, opened)
+        x = grid_axis(form, str(x_parameter or "").strip(), parse_values(str(x_values or "")))
+        y = grid_axis(form, str(y_parameter or "").strip(), parse_values(str(y_values or "")))
         shared, _ = current.entry_parts(0, ctx.data_dir)
         caller = runs_of(ctx, "compare", request)
         record = await run_grid(runner(ctx, caller), str(model), shared, x, y,
-                                token=ctx.owners.token(token, request), base=ctx.data_dir)
+                                token=opened, base=ctx.data_dir)
     except (FormProblem, ValueError) as exc:
         return gr.skip(), gr.skip(), problem(f"Grid: {exc}")
     current.grids.append(record)

@@ -6,7 +6,6 @@ the tab's components, `compare_actions` holds the handlers. Here: `build()`, lay
 
 from __future__ import annotations
 
-import contextlib
 from functools import partial
 from typing import Any
 
@@ -14,7 +13,17 @@ import gradio as gr
 
 from playground.compare.forms import FILE_INPUTS, MODEL_AXIS_LABEL, PROMPT_TASKS, axis_choices
 from playground.compare.session import MAX_ENTRIES
-from playground.ui.compare.actions import again, compare, export, grid, load, stop, switch, vote
+from playground.ui.compare.actions import (
+    again,
+    compare,
+    export,
+    grid,
+    load,
+    model_form,
+    stop,
+    switch,
+    vote,
+)
 from playground.ui.compare.add import CompareAdd
 from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
 from playground.ui.compare.view import (
@@ -75,11 +84,7 @@ def wire_grid_axes(ctx: AppContext, model: gr.Dropdown, x_name: gr.Dropdown,
     model changes, and when the page opens."""
     async def axes(ref: Any, token: Any = None,
                    request: gr.Request | None = None) -> tuple[Any, Any]:
-        form = None
-        with contextlib.suppress(Exception):  # not a model (yet): the model axis alone
-            form = (await ctx.service.catalog.find_model(
-                str(ref or "").strip(), token=ctx.owners.token(token, request))).form
-        found = axis_choices(form)
+        found = axis_choices(await model_form(ctx, ref, ctx.owners.token(token, request)))
         return gr.Dropdown(choices=found), gr.Dropdown(choices=[NO_Y, *found])
 
     gr.on([model.change, current_page().load], axes, inputs=[model, ctx.token_state],
@@ -189,6 +194,9 @@ def build(ctx: AppContext) -> CompareAdd:
     page = ComparePage(state, task, refs, overrides, prompt, image, audio, seed, shared, status,
                        columns, heads, images, texts, votes, summary, json_file, html_file,
                        ctx.data_dir, entry_forms)
+    page.switched = [task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
+                     *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
+                     grid_image]
     wire_entry_forms(ctx, page)
     wire_entry_names(page)
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
@@ -212,13 +220,13 @@ def build(ctx: AppContext) -> CompareAdd:
                     api_name=f"compare_vote_{i}", show_progress="hidden")
     export_btn.click(partial(export, ctx), inputs=[state],
                      outputs=[json_file, html_file, page.status], api_name="compare_export")
+    # the API's outputs keep their places; what the task's switch adds comes after them
+    loaded = [state, status, summary, task, seed, shared, prompt, image, audio, *refs,
+              *overrides, *page.panes]
     load_file.upload(partial(load, ctx, page), inputs=[load_file],
-                     outputs=[state, status, summary, task, seed, shared, prompt, image, audio,
-                              *refs, *overrides, *page.panes], api_name="compare_load")
-    task.input(partial(switch, ctx), inputs=[task],
-               outputs=[task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
-                        *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
-                        grid_image],
+                     outputs=list({id(c): c for c in [*loaded, *page.switched]}.values()),
+                     api_name="compare_load")
+    task.input(partial(switch, ctx), inputs=[task], outputs=page.switched,
                api_name="compare_task", show_progress="hidden")
     grid_btn.click(bind(grid, ctx, page),
                    inputs=[*page.form, grid_ref, x_name, x_vals, y_name, y_vals,
@@ -227,6 +235,4 @@ def build(ctx: AppContext) -> CompareAdd:
                    concurrency_id=f"{TAB}-run")
     wire_grid_axes(ctx, grid_ref, x_name, y_name)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
-    return CompareAdd(ctx, page, [task_note, run_btn, again_btn, grid_btn, prompt, image, audio,
-                                  *refs, *overrides, shared, grid_box, grid_ref, x_name, x_vals,
-                                  y_name, y_vals, grid_image], switch)
+    return CompareAdd(ctx, page, page.switched, switch)

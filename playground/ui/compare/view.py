@@ -36,7 +36,6 @@ VOTE_CHOICES = [("Better than the others", "better"), ("Not as good", "worse"),
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 # Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
 _PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
-_SHOWN = {"canceled": "stopped"}  # what Stop did, in the page's word for it
 NOT_RUN_YET, EMPTY = " · not run yet", " · empty"  # a pane's head before anything is in it
 STOP_WAIT = 20.0  # seconds Stop waits for a canceled round to wind down
 TEXT_TASKS = frozenset({"chat", "transcription"})
@@ -88,6 +87,9 @@ class ComparePage:
     base: Path  # the data dir: session file names are relative to it
     # each entry's own form (the Models tab's): its model's setup and its fields' values
     entry_forms: list[EntryForm] = field(default_factory=list)
+    # what choosing a task updates (its note, the buttons it turns off, its inputs, entries
+    # and grid), in the order `actions.switch` returns: a loaded session goes the same way
+    switched: list[Any] = field(default_factory=list)
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, RoundHandle] = field(default_factory=dict)
 
@@ -241,7 +243,7 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int,
     times = " · ".join(f"{word} {format_seconds(m[k], 2)}"
                        for k, word in (("predict_time", "model time"), ("total_time", "total"))
                        if k in m)
-    parts = [pill(_PILLS.get(run.status, "run"), _SHOWN.get(run.status, run.status)), times,
+    parts = [pill(_PILLS.get(run.status, "run"), run.shown_status), times,
              cost_text(run.model, run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
     if run.status == "canceled":  # Stop: not an error; what it made so far stays shown
