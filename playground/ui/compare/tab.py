@@ -87,8 +87,10 @@ def wire_grid_axes(ctx: AppContext, model: gr.Dropdown, x_name: gr.Dropdown,
         found = axis_choices(await model_form(ctx, ref, ctx.owners.token(token, request)))
         return gr.Dropdown(choices=found), gr.Dropdown(choices=[NO_Y, *found])
 
+    # one progress target: it runs on every page load (tests/ui/test_progress_targets.py)
     gr.on([model.change, current_page().load], axes, inputs=[model, ctx.token_state],
-          outputs=[x_name, y_name], api_visibility="private", show_progress="hidden")
+          outputs=[x_name, y_name], api_visibility="private", show_progress="hidden",
+          show_progress_on=[x_name])
 
 
 def build(ctx: AppContext) -> CompareAdd:
