@@ -4,6 +4,7 @@ round is canceled, and then every pane shows its final state and the summary cou
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from gradio_client import Client
@@ -18,22 +19,26 @@ def _heads(outputs: list[object]) -> list[str]:
     return [v for v in outputs if isinstance(v, str) and v.startswith("**")]
 
 
-def test_stop_settles_every_pane(compare_app: str) -> None:
+def _quick_done_long_writing(compare_app: str) -> tuple[Client, Any]:
+    """A round of two chat entries, once the quick one has finished and the long one is
+    still writing."""
     client = Client(compare_app, verbose=False)
     job = client.submit(
         "chat", CHAT, CHAT, None, None, '{"max_tokens": 3}', '{"max_tokens": 2000}', "", "",
         STORY, None, None, 7, "", None, api_name="/compare")
-    # wait until the quick entry has finished and the long one is still writing
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         seen = job.outputs()
         heads = _heads(seen[-1]) if seen else []
         if heads and "succeeded" in heads[0] and "processing" in heads[1]:
-            break
+            return client, job
         assert not job.done(), "the long entry finished before it could be stopped"
         time.sleep(0.2)
-    else:
-        pytest.fail("the quick entry never finished")
+    pytest.fail("the quick entry never finished")
+
+
+def test_stop_settles_every_pane(compare_app: str) -> None:
+    client, job = _quick_done_long_writing(compare_app)
     job.cancel()
     out = client.predict(None, api_name="/compare_stop")
     status, summary, heads = out[0], out[1], _heads(out)
@@ -56,20 +61,7 @@ def test_stop_settles_every_pane(compare_app: str) -> None:
 def test_stop_stops_a_round_whose_cancel_never_came(compare_app: str) -> None:
     """A browser's cancel may not reach the round (the walk's case: the summary said 2 of 2
     succeeded while a pane still said processing): Stop itself stops the entries."""
-    client = Client(compare_app, verbose=False)
-    job = client.submit(
-        "chat", CHAT, CHAT, None, None, '{"max_tokens": 3}', '{"max_tokens": 2000}', "", "",
-        STORY, None, None, 7, "", None, api_name="/compare")
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        seen = job.outputs()
-        heads = _heads(seen[-1]) if seen else []
-        if heads and "succeeded" in heads[0] and "processing" in heads[1]:
-            break
-        assert not job.done(), "the long entry finished before it could be stopped"
-        time.sleep(0.2)
-    else:
-        pytest.fail("the quick entry never finished")
+    client, job = _quick_done_long_writing(compare_app)
     out = client.predict(None, api_name="/compare_stop")  # no job.cancel(): Stop alone
     status, heads = out[0], _heads(out)
     assert "Round 1: 1 of 2 finished before the stop; 1 stopped." in status, status
