@@ -59,7 +59,8 @@ def test_remove_background_through_the_generated_form(page: Any, files: dict[str
     assert 'open("astronaut.png", "rb")' in python and "base64" not in python
     page.get_by_role("tab", name="cURL").click()
     curl = page.locator("#models-code-curl").inner_text()
-    assert "$REPLICATE_API_TOKEN" in curl and "astronaut.png" in curl
+    assert "astronaut.png" in curl
+    assert "REPLICATE_API_TOKEN" not in curl  # the engine on this computer takes no token
     screenshot(page, "models-rembg")
 
 

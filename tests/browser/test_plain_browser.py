@@ -427,11 +427,14 @@ def test_a_reload_mid_run_says_the_run_was_interrupted(page: Any, files: dict[st
 
 
 def test_options_that_would_do_nothing_offline_are_not_offered(page: Any) -> None:
-    """Offline the face stand-in has no GFPGAN versions, and Remove background has one
-    preset: no control that would be silently ignored, or a one-item list that is disabled."""
+    """Offline the face stand-in has no GFPGAN versions (so its two presets are one), and
+    Remove background has one preset: no control that would be silently ignored, or a
+    one-item list that is disabled."""
     _open(page, "Restore faces")
     expect(page.locator("#faces-image")).to_be_visible()
     expect(page.locator("#faces-version")).to_be_hidden()
+    # GFPGAN v1.4 and v1.3 are the same stand-in at the same scale here: no list of them
+    expect(page.locator("#faces-preset")).to_be_hidden()
     _open(page, "Remove background")
     expect(page.locator("#background-image")).to_be_visible()
     expect(page.locator("#background-preset")).to_be_hidden()

@@ -72,7 +72,11 @@ def wire_entry_names(page: ComparePage) -> None:
             return (header, pane_head(None, None, index, title), gr.Image(label=label),
                     gr.Textbox(label=label))
 
-        gr.on([ref.change, box.change, form.values.change, form.setup.change], name,
+        # A person's edits (`.input`) and the entry's form (setup, values: they follow every
+        # change of the model, a program's too). Not `ref.change`: History's Add to Compare
+        # sets the model and the pane's saved output at once, and a name read from the pane
+        # before that output landed put "not run yet" over it.
+        gr.on([ref.input, box.input, form.values.change, form.setup.change], name,
               inputs=[ref, form.setup, form.values, box, page.task, page.heads[i]],
               outputs=[ref, page.heads[i], page.images[i], page.texts[i]],
               api_visibility="private", show_progress="hidden")

@@ -8,6 +8,7 @@ logged.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -50,8 +51,20 @@ class PresetsView:
         return found[0] if found and not preset_id else None
 
     def choices(self, task: Task) -> tuple[list[tuple[str, str]], str | None]:
-        """Dropdown choices (title, id) and the default id."""
+        """Dropdown choices (title, id) and the default id. Offline, presets that would run
+        the same stand-in on the same inputs are one choice (GFPGAN v1.4 and v1.3 are both
+        the face stand-in at scale 2 here: a choice that changes nothing)."""
         found = self.for_task(task)
+        if self.local:
+            seen: set[str] = set()
+            distinct = []
+            for preset in found:
+                same = json.dumps([preset.local_model, preset.inputs_for("local"),
+                                   preset.image_side_for("local")], sort_keys=True, default=str)
+                if same not in seen:
+                    seen.add(same)
+                    distinct.append(preset)
+            found = distinct
         return [(p.title, p.id) for p in found], (found[0].id if found else None)
 
     def inputs_of(self, task: Task, preset_id: str | None) -> dict[str, Any]:
