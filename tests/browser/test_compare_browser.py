@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from .conftest import close_app
+
 pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(600)]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,7 +42,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             yield url
         finally:
-            demo.close()
+            close_app(demo)
 
 
 @pytest.fixture
