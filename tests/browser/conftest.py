@@ -76,10 +76,16 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, browser_app: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield from open_page(browser, browser_app, viewport={"width": 1280, "height": 900})
+
+
+def open_page(browser: Any, url: str, **options: Any) -> Iterator[Any]:
+    """A new browser context (`options`: viewport, touch...) on the app, once its tabs are
+    there; closed after."""
+    context = browser.new_context(**options)
     tab = context.new_page()
     tab.set_default_timeout(60_000)
-    tab.goto(browser_app)
+    tab.goto(url)
     tab.wait_for_selector("#tabs")
     yield tab
     context.close()

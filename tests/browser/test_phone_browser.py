@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from playground.tasks import TABLE
 
-from .conftest import screenshot
+from .conftest import open_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.timeout(900)]
 
@@ -42,14 +42,8 @@ def test_every_tab_is_covered() -> None:
 @pytest.fixture(params=PHONES, ids=[f"{w}x{h}" for w, h in PHONES])
 def phone(request: pytest.FixtureRequest, browser: Any, browser_app: str) -> Iterator[Any]:
     width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  device_scale_factor=2, has_touch=True, is_mobile=True)
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    tab.goto(browser_app)
-    tab.wait_for_selector("#tabs")
-    yield tab
-    context.close()
+    yield from open_page(browser, browser_app, viewport={"width": width, "height": height},
+                         device_scale_factor=2, has_touch=True, is_mobile=True)
 
 
 def _no_sideways_scroll(page: Any, where: str) -> None:
