@@ -118,7 +118,12 @@ def test_a_mistake_is_one_plain_message_naming_the_entry(tab: Any,
     # the starter's setting has moved into the entry's form (the page has read the models)
     expect(tab.locator("#compare-e1-in-model input")).to_have_value("u2netp", timeout=60_000)
     tab.locator("#compare-entry-1-advanced").click()
-    tab.locator("#compare-overrides-1 textarea").fill('{"model": "u2netp"')
+    box = tab.locator("#compare-overrides-1 textarea")
+    # the box is empty (its setting moved into the form) once its just-opened textbox has its
+    # value: text typed before that would be overwritten by it
+    expect(box).to_have_value("")
+    box.fill('{"model": "u2netp"')
+    expect(box).to_have_value('{"model": "u2netp"')
     tab.locator("#compare-run").click()
     status = tab.locator("#compare-status")
     expect(status).to_contain_text("Not run")
