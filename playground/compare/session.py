@@ -135,6 +135,16 @@ class Vote(BaseModel):
     round: Count
     entry: Cell
     verdict: Verdict
+    blind: bool = False  # cast before the round's models were shown (blind.py)
+
+
+class BlindRound(BaseModel):
+    """A blind round: pane p shows entry `order[p]`, named by a letter until `revealed`."""
+
+    model_config = STRICT
+    round: Count
+    order: Annotated[list[Cell], Field(max_length=10)]
+    revealed: bool = False
 
 
 Values = Annotated[list[JsonValue], Field(max_length=100)]
@@ -185,6 +195,9 @@ class CompareSession(BaseModel):
     runs: Annotated[list[Run], Field(max_length=10_000)] = Field(default_factory=list)
     votes: Annotated[list[Vote], Field(max_length=10_000)] = Field(default_factory=list)
     grids: Annotated[list[GridRecord], Field(max_length=100)] = Field(default_factory=list)
+    blind: bool = False  # new rounds hide which model made which output until the vote
+    blind_rounds: Annotated[list[BlindRound], Field(max_length=10_000)] = Field(
+        default_factory=list)
     # each entry's secret inputs (x-cog-secret): sent with its runs, never saved or exported
     _secrets: list[dict[str, str]] = PrivateAttr(default_factory=list)
 
@@ -211,6 +224,11 @@ class CompareSession(BaseModel):
                 if item.entry >= len(self.entries):
                     raise ValueError(f"{kind}.{i}.entry: there is no entry {item.entry + 1} "
                                      f"(the session has {len(self.entries)})")
+        # a blind round's panes are its entries in another order: each once, no other
+        for i, blind in enumerate(self.blind_rounds):
+            if sorted(blind.order) != list(range(len(self.entries))):
+                raise ValueError(f"blind_rounds.{i}.order: not an order of the session's "
+                                 f"{len(self.entries)} entries")
         return self
 
     # -- rounds ------------------------------------------------------------------------------
@@ -257,13 +275,14 @@ class CompareSession(BaseModel):
 
     # -- votes -------------------------------------------------------------------------------
 
-    def vote(self, round_no: int, entry: int, verdict: Verdict | None) -> None:
+    def vote(self, round_no: int, entry: int, verdict: Verdict | None, *,
+             blind: bool = False) -> None:
         """Set (or with None, clear) the verdict on one output; one vote per output."""
         if not 0 <= entry < len(self.entries):
             raise ValueError(f"no entry {entry}")
         self.votes = [v for v in self.votes if (v.round, v.entry) != (round_no, entry)]
         if verdict is not None:
-            self.votes.append(Vote(round=round_no, entry=entry, verdict=verdict))
+            self.votes.append(Vote(round=round_no, entry=entry, verdict=verdict, blind=blind))
 
     def verdict(self, round_no: int, entry: int) -> Verdict | None:
         for v in self.votes:

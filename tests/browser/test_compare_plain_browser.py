@@ -442,3 +442,38 @@ def test_a_loaded_session_says_what_its_task_cannot_do_here(tab: Any, tmp_path: 
     expect(note).to_be_hidden()
     for button in buttons:
         expect(button).to_be_enabled()
+
+
+BLIND_WORDS = re.compile(r"rembg|esrgan|modnet|u2netp|scale|local/|on this computer|\d s\b")
+
+
+def _results_html(page: Any) -> str:
+    """What the round shows: its panes, its status line and its summary."""
+    return page.evaluate("""() => ["compare-status", "compare-summary", "compare-pane-0",
+        "compare-pane-1", "compare-pane-2", "compare-pane-3"]
+        .map((id) => document.getElementById(id)?.outerHTML ?? "").join("\\n")""")
+
+
+def test_a_blind_round_names_no_model_until_each_output_has_a_vote(
+        tab: Any, files: dict[str, Path]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    expect(tab.locator("#compare-reveal")).to_be_hidden()
+    tab.locator("#compare-blind input").check()
+    expect(tab.locator("#compare-reveal")).to_be_visible()
+    tab.locator("#compare-run").click()
+    status = tab.locator("#compare-status")
+    expect(status).to_contain_text("Round 1: 3 of 3 succeeded. Blind:", timeout=DONE)
+    for pane, letter in enumerate("ABC"):
+        expect(tab.locator(f"#compare-pane-{pane}-head")).to_have_text(
+            re.compile(rf"^\s*{letter}\s*succeeded"))
+    assert not BLIND_WORDS.search(_results_html(tab)), _results_html(tab)
+    expect(tab.locator("#compare-summary")).to_contain_text("Blind round")
+    screenshot(tab, "compare-blind-before-vote")
+    for pane in range(3):
+        tab.locator(f"#compare-pane-{pane}-vote").get_by_label("About the same").check()
+    # the last vote shows which model made which, where each output was
+    expect(status).to_contain_text("here is which model made which")
+    heads = " ".join(tab.locator(f"#compare-pane-{p}-head").inner_text() for p in range(3))
+    assert heads.count("local/rembg") == 2 and "local/real-esrgan" in heads
+    expect(tab.locator("#compare-summary")).to_contain_text("local/real-esrgan (scale=2)")
+    screenshot(tab, "compare-blind-after-vote")

@@ -38,7 +38,7 @@ def test_compare_vote_export_load_replay(compare_app: str, portrait: Path,
     assert said.startswith("Saved")
     saved = json.loads(Path(json_path).read_text())
     assert saved["seed"] == 42 and saved["votes"] == [{"round": 1, "entry": 1,
-                                                       "verdict": "better"}]
+                                                       "verdict": "better", "blind": False}]
     assert [r["status"] for r in saved["runs"]] == ["succeeded"] * 3
     assert all(r["version"] and r["files"] for r in saved["runs"])
     assert Path(html_path).read_text().count("data:image/png;base64,") == 4  # input + 3 outputs
@@ -92,3 +92,51 @@ def test_grid_in_the_tab(compare_app: str, portrait: Path) -> None:
     assert picture.size == expected.size
     band = (0, 0, picture.width, 28)
     assert picture.crop(band).tobytes() == expected.crop(band).tobytes()
+
+
+MODEL_WORDS = ("rembg", "esrgan", "modnet", "u2netp", "scale", "local/", "free, on this")
+
+
+def test_a_blind_round_names_no_model_until_every_output_has_a_vote(
+        compare_app: str, portrait: Path) -> None:
+    client = Client(compare_app, verbose=False)
+    job = client.submit(*form(portrait), None, blind_mode=True, api_name="/compare")
+    said = [json.dumps(update, default=str) for update in job]  # every streamed update
+    out = job.result()
+    said.append(json.dumps(out, default=str))
+    for text in said:  # nothing the page gets before the vote names a model or prices it
+        assert not any(word in text for word in MODEL_WORDS), text
+    assert out[0].startswith("Round 1: 3 of 3 succeeded. Blind:")
+    heads = [v for v in out[2:] if isinstance(v, str) and v.startswith("**")]
+    assert [h.split("**")[1] for h in heads[:3]] == ["A", "B", "C"]
+    assert "Blind round" in out[1]
+    # saving would name them: refused, in words
+    assert "vote on every output" in client.predict(api_name="/compare_export")[2]
+
+    for pane in (0, 1):
+        summary = client.predict("tie", api_name=f"/compare_vote_{pane}")
+        assert "Blind round" in summary
+    summary = client.predict("better", api_name="/compare_vote_2")  # the last vote
+    assert "local/real-esrgan (scale=2)" in summary  # the names show
+    json_path, _, said_saved = client.predict(api_name="/compare_export")
+    saved = json.loads(Path(json_path).read_text())
+    assert saved["blind"] is True and len(saved["blind_rounds"]) == 1
+    order = saved["blind_rounds"][0]["order"]
+    assert sorted(order) == [0, 1, 2] and saved["blind_rounds"][0]["revealed"] is True
+    # each vote is for the entry its pane showed, and counts as blind
+    votes = {v["entry"]: (v["verdict"], v["blind"]) for v in saved["votes"]}
+    assert votes == {order[0]: ("tie", True), order[1]: ("tie", True),
+                     order[2]: ("better", True)}
+
+
+def test_reveal_shows_the_names_and_the_rounds_votes_stop_counting_as_blind(
+        compare_app: str, portrait: Path) -> None:
+    client = Client(compare_app, verbose=False)
+    client.predict(*form(portrait), None, blind_mode=True, api_name="/compare")
+    client.predict("better", api_name="/compare_vote_0")
+    shown = client.predict(api_name="/compare_reveal")
+    text = json.dumps(shown, default=str)
+    assert "local/rembg" in text and "do not count as blind" in text
+    json_path, _, _ = client.predict(api_name="/compare_export")
+    saved = json.loads(Path(json_path).read_text())
+    assert [v["blind"] for v in saved["votes"]] == [False]

@@ -19,6 +19,7 @@ import gradio as gr
 
 from playground.compare import (
     CompareSession,
+    blind,
     export_html,
     export_json,
     load_json,
@@ -95,6 +96,7 @@ async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
     the event's, opened (`ctx.owners.token`); the runs are `caller`'s (`runs_of`)."""
     runs: dict[int, Run] = {}
     handle = page.rounds[session.id] = RoundHandle(runner(ctx, caller))
+    blind.begin(session, session.last_round + 1)  # before the first pane is drawn
     try:
         yield {page.state: session, page.status: f"{pill('run', 'Running')} all entries at once…",
                **page.show_panes(session, runs), **page.stale_export()}
@@ -123,9 +125,10 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
                   form_2: Any = None, form_3: Any = None, form_4: Any = None,
                   token: str | None = None, session: CompareSession | None = None,
                   values_1: Any = None, values_2: Any = None, values_3: Any = None,
-                  values_4: Any = None,
+                  values_4: Any = None, blind_mode: bool = False,
                   request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
-    """Compare: run every entry on the same inputs, side by side."""
+    """Compare: run every entry on the same inputs, side by side (`blind_mode`: the panes in
+    a random order, named by letters until every output has a vote)."""
     if why := cannot_run(ctx, task):  # said before the run, as the task's note says it
         yield {page.status: why}
         return
@@ -138,6 +141,7 @@ async def compare(ctx: AppContext, page: ComparePage, task: str, entry_1: str | 
     except (FormProblem, ValueError) as exc:
         yield {page.status: problem(str(exc))}
         return
+    current.blind = blind_mode is True
     async for update in run_round(ctx, page, current, ctx.owners.token(token, request),
                                   pinned=False, caller=runs_of(ctx, "compare", request)):
         yield update
@@ -181,12 +185,35 @@ async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
     return page.round_end(session, stopped=True)
 
 
-def vote(entry: int, base: Path, verdict: str | None,
+def vote(pane: int, base: Path, verdict: str | None,
          session: CompareSession | None) -> tuple[CompareSession | None, str]:
+    """A verdict on pane `pane`'s output (in a blind round, the entry that pane shows)."""
     if session is None or not session.runs:
         return session, summary_table(session, base)
-    session.vote(session.last_round, entry, verdict if verdict in VERDICTS else None)  # type: ignore[arg-type]
+    blind.vote(session, pane, verdict if verdict in VERDICTS else None)  # type: ignore[arg-type]
     return session, summary_table(session, base)
+
+
+def show_after_vote(page: ComparePage, session: CompareSession | None) -> dict[Any, Any]:
+    """After a vote: the panes drawn again only when it showed a blind round's names (drawn
+    otherwise, they could undo a vote being clicked on another pane)."""
+    if session is None or blind.hidden(session) or not session.blind_rounds:
+        return {}
+    latest = max(b.round for b in session.blind_rounds)
+    if latest != session.last_round or any(
+            v.round == latest and not v.blind for v in session.votes):
+        return {}
+    return {**page.show_round(session), page.status: "Every output has your vote: here is "
+            "which model made which."}
+
+
+def reveal(page: ComparePage, session: CompareSession | None) -> dict[Any, Any]:
+    """Reveal: a blind round's names now; its votes stop counting as blind."""
+    if session is None or not blind.reveal(session):
+        return {page.status: "Nothing is hidden: the names are already shown."}
+    return {**page.show_round(session), page.state: session,
+            page.status: "Shown before every output had a vote: this round's votes do not "
+            "count as blind."}
 
 
 def export(ctx: AppContext, session: CompareSession | None) -> tuple[Any, Any, str]:
@@ -195,6 +222,10 @@ def export(ctx: AppContext, session: CompareSession | None) -> tuple[Any, Any, s
     if session is None or not session.runs:
         return (gr.skip(), gr.skip(),
                 problem("Nothing to save yet: run a comparison first.", "Not saved"))
+    if blind.hidden(session):  # the file and the report name every entry's model
+        return (gr.skip(), gr.skip(),
+                problem("The round is blind: vote on every output (or press Reveal) before "
+                        "saving, as the file and the report name the models.", "Not saved"))
     folder = ctx.data_dir / "compare" / "exports"
     # The id is the app's own (made here, or anew when a file was loaded) and checked again:
     # it names files, so a value from anywhere else could write anywhere.
@@ -228,6 +259,8 @@ def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]
     # the session's entries
     out: dict[Any, Any] = dict(zip(page.switched, switch(ctx, session.task, session),
                                    strict=True))
+    if page.blind_box is not None:  # the loaded session's rounds go on as it did
+        out[page.blind_box] = session.blind
     out.update({page.state: session, page.status: note,
                 page.summary: summary_table(session, ctx.data_dir), page.task: session.task,
                 page.seed: session.seed, **page.show_panes(session, runs)})

@@ -20,6 +20,8 @@ from playground.ui.compare.actions import (
     grid,
     load,
     model_form,
+    reveal,
+    show_after_vote,
     stop,
     switch,
     vote,
@@ -147,6 +149,12 @@ def build(ctx: AppContext) -> CompareAdd:
         again_btn = gr.Button("Run again (same model versions)", elem_id=f"{TAB}-again",
                               scale=2, interactive=not why)
         stop_btn = gr.Button("Stop", variant="stop", elem_id=f"{TAB}-stop", scale=1)
+    with gr.Row(equal_height=True):
+        blind_box = gr.Checkbox(False, label="Blind: show the outputs as A, B, C… in a random "
+                                "order, and which model made which once each has your vote",
+                                elem_id=f"{TAB}-blind", scale=4)
+        reveal_btn = gr.Button("Reveal", elem_id=f"{TAB}-reveal", scale=1, min_width=100,
+                               visible=False)
     status = gr.Markdown("", elem_id=f"{TAB}-status")
     columns, heads, images, texts, votes = [], [], [], [], []
     with gr.Row(equal_height=False):
@@ -199,7 +207,7 @@ def build(ctx: AppContext) -> CompareAdd:
 
     page = ComparePage(state, task, refs, overrides, prompt, image, audio, seed, shared, status,
                        columns, heads, images, texts, votes, summary, json_file, html_file,
-                       ctx.data_dir, entry_forms)
+                       ctx.data_dir, entry_forms, blind_box=blind_box)
     page.switched = [task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
                      *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
                      grid_image]
@@ -207,8 +215,9 @@ def build(ctx: AppContext) -> CompareAdd:
     wire_entry_names(page)
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
     # through a partial, and would pass no request (the runs' owner, the token's cookie).
+    # the blind switch last: the API's earlier inputs keep their places
     run_btn.click(bind(compare, ctx, page),
-                  inputs=[*page.form, ctx.token_state, state, *page.entry_values],
+                  inputs=[*page.form, ctx.token_state, state, *page.entry_values, blind_box],
                   outputs=page.round_outputs, api_name="compare",
                   concurrency_limit=2, concurrency_id=f"{TAB}-run")
     again_btn.click(bind(again, ctx, page), inputs=[ctx.token_state, state],
@@ -223,14 +232,23 @@ def build(ctx: AppContext) -> CompareAdd:
     for i, radio in enumerate(votes):
         radio.input(partial(vote, i, ctx.data_dir), inputs=[radio, state],
                     outputs=[state, summary],
-                    api_name=f"compare_vote_{i}", show_progress="hidden")
+                    api_name=f"compare_vote_{i}", show_progress="hidden").then(
+            partial(show_after_vote, page), inputs=[state], outputs=[*page.panes, summary,
+                                                                     status],
+            api_visibility="private", show_progress="hidden")
+    blind_box.change(None, inputs=[blind_box], outputs=[reveal_btn], api_visibility="private",
+                     js="(on) => ({__type__: 'update', visible: on})")
+    reveal_btn.click(partial(reveal, page), inputs=[state],
+                     outputs=[*page.panes, summary, status, state], api_name="compare_reveal",
+                     show_progress="hidden")
     export_btn.click(partial(export, ctx), inputs=[state],
                      outputs=[json_file, html_file, page.status], api_name="compare_export")
     # the API's outputs keep their places; what the task's switch adds comes after them
     loaded = [state, status, summary, task, seed, shared, prompt, image, audio, *refs,
               *overrides, *page.panes]
     load_file.upload(partial(load, ctx, page), inputs=[load_file],
-                     outputs=list({id(c): c for c in [*loaded, *page.switched]}.values()),
+                     outputs=list({id(c): c for c in [*loaded, *page.switched,
+                                                      blind_box]}.values()),
                      api_name="compare_load")
     task.input(partial(switch, ctx), inputs=[task], outputs=page.switched,
                api_name="compare_task", show_progress="hidden")

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.compare import CompareSession, Runner, cost_note, cost_text
+from playground.compare import CompareSession, Runner, blind, cost_note, cost_text
 from playground.compare.forms import LOCAL_STARTERS, local_models
 from playground.compare.service_backend import ServiceBackend
 from playground.compare.session import MAX_ENTRIES, Run, resolve_name
@@ -36,6 +36,8 @@ VOTE_CHOICES = [("Better than the others", "better"), ("Not as good", "worse"),
 _IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 # Status pills (CSS in shell.py), not emoji: Debian's Chromium fonts draw those as empty boxes.
 _PILLS = {"succeeded": "ok", "failed": "err", "canceled": "stop"}
+BLIND_HINT = ("Blind: vote on every output to see which model made which (or press "
+              "Reveal).")
 NOT_RUN_YET, EMPTY = " · not run yet", " · empty"  # a pane's head before anything is in it
 STOP_WAIT = 20.0  # seconds Stop waits for a canceled round to wind down
 TEXT_TASKS = frozenset({"chat", "transcription"})
@@ -92,6 +94,7 @@ class ComparePage:
     switched: list[Any] = field(default_factory=list)
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, RoundHandle] = field(default_factory=dict)
+    blind_box: gr.Checkbox | None = None  # new rounds blind (compare.blind)
 
     @property
     def form(self) -> list[Any]:
@@ -117,24 +120,39 @@ class ComparePage:
 
     def show_panes(self, session: CompareSession | None,
                    runs: dict[int, Run]) -> dict[Any, Any]:
+        """Every pane as `runs` (entry -> run) show it; a blind round's in its own order,
+        named by letters until its reveal (`compare.blind`)."""
         out: dict[Any, Any] = {}
         text_task = session is not None and session.task in TEXT_TASKS
-        for i in range(MAX_ENTRIES):
+        order, masked = blind.order(session), blind.hidden(session)
+        for pane in range(MAX_ENTRIES):
+            i = order[pane] if pane < len(order) else pane
             run = runs.get(i)
-            out[self.columns[i]] = gr.Column(visible=session is None or i < len(session.entries))
-            out[self.heads[i]] = pane_head(session, run, i)
+            out[self.columns[pane]] = gr.Column(visible=session is None
+                                                or pane < len(session.entries))
             # the output named after its entry too (a screen reader reads the label)
             label = session.entries[i].title if session and i < len(session.entries) \
                 else "Output"
-            out[self.images[i]] = gr.Image(value=pane_image(run, self.base),
-                                           visible=not text_task, label=label)
-            out[self.texts[i]] = gr.Textbox(value=(run.text or "") if run else "",
-                                            visible=text_task or bool(run and run.text),
-                                            label=label)
+            if masked:
+                out[self.heads[pane]] = hidden_head(run, pane)
+                label = f"Output {blind.letter(pane)}"
+            else:
+                out[self.heads[pane]] = pane_head(session, run, i)
+            out[self.images[pane]] = gr.Image(value=pane_image(run, self.base),
+                                              visible=not text_task, label=label)
+            out[self.texts[pane]] = gr.Textbox(value=(run.text or "") if run else "",
+                                               visible=text_task or bool(run and run.text),
+                                               label=label)
             verdict = session.verdict(run.round, i) if session and run else None
-            out[self.votes[i]] = gr.Radio(value=verdict,
-                                          interactive=run is not None and run.done)
+            out[self.votes[pane]] = gr.Radio(value=verdict,
+                                             interactive=run is not None and run.done)
         return out
+
+    def show_round(self, session: CompareSession | None) -> dict[Any, Any]:
+        """The latest round's panes and summary, as they stand (after a reveal, say)."""
+        runs = {r.entry: r for r in session.round_runs()} if session else {}
+        return {**self.show_panes(session, runs),
+                self.summary: summary_table(session, self.base)}
 
     def stale_export(self) -> dict[Any, Any]:
         """A new round makes the last export stale: the Export box empties."""
@@ -155,6 +173,8 @@ class ComparePage:
                        if count[s]) + "."
         else:
             text = f"Round {n}: {count['succeeded']} of {total} succeeded."
+        if blind.hidden(session):
+            text += " " + BLIND_HINT
         return {self.state: session, self.summary: summary_table(session, self.base),
                 **self.show_panes(session, runs), **self.stale_export(), self.status: text}
 
@@ -253,6 +273,18 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int,
     return text
 
 
+def hidden_head(run: Run | None, pane: int) -> str:
+    """A blind pane's title: its letter and whether it finished, nothing that names its model
+    (no times or cost, no error text, which may quote the model's name)."""
+    title = f"**{blind.letter(pane)}**"
+    if run is None:
+        return title
+    text = f"{title}  \n{pill(_PILLS.get(run.status, 'run'), run.shown_status)}"
+    if run.status == "failed":
+        text += "  \nThis output failed; what went wrong shows with the names."
+    return text
+
+
 def shows_nothing(head: str | None) -> bool:
     """Whether a pane's head is a placeholder (no run, nothing from History, in it yet)."""
     return str(head or "").endswith((NOT_RUN_YET, EMPTY))
@@ -270,6 +302,10 @@ def summary_table(session: CompareSession | None, base: Path | None = None) -> s
     """What the latest round shows, in sentences, then every entry's totals."""
     if session is None or not session.runs:
         return "No runs yet."
+    if blind.hidden(session):
+        return ("**Blind round.** Which model made which output, with their times and "
+                "costs, shows once every output has your vote, or when you press **Reveal** "
+                "(the round's votes then do not count as blind).")
     # votes: how often you voted it better than / not as good as / the same as the others
     rows = ["| entry | runs | done | better | not as good | same | model time | total time "
             "| cost |",
