@@ -42,9 +42,10 @@ def served_dirs(data: Path) -> list[Path]:
 def private_paths(data: Path) -> list[Path]:
     """Never served, whatever else is allowed: the engine's database and files, the secrets
     (and the old browser secret's place before `private/`, deleted at start), the run
-    history's database (every browser's prompts)."""
+    history's database (every browser's prompts) and Compare's votes."""
     return [data / ENGINE_FOLDER, data / PRIVATE_FOLDER, data / "ui-browser-secret",
-            *(data / f"history.sqlite3{end}" for end in ("", "-wal", "-shm", "-journal"))]
+            *(data / f"{db}{end}" for db in ("history.sqlite3", "votes.sqlite3")
+              for end in ("", "-wal", "-shm", "-journal"))]
 
 
 def private_dir(data: Path | None = None) -> Path:

@@ -477,3 +477,12 @@ def test_a_blind_round_names_no_model_until_each_output_has_a_vote(
     assert heads.count("local/rembg") == 2 and "local/real-esrgan" in heads
     expect(tab.locator("#compare-summary")).to_contain_text("local/real-esrgan (scale=2)")
     screenshot(tab, "compare-blind-after-vote")
+    # the leaderboard counts the round's three pairs, each a tie
+    tab.locator("#compare-board-box").get_by_text("Leaderboard (blind votes)").click()
+    board = tab.locator("#compare-board")
+    expect(board).to_contain_text("3 blind battles in this comparison")
+    expect(board).to_contain_text("Bradley-Terry")
+    expect(tab.locator("#compare-board-csv")).to_contain_text("leaderboard-session-")
+    found = axe_violations(tab)
+    assert not found, axe_report(found)
+    screenshot(tab, "compare-leaderboard")

@@ -140,3 +140,30 @@ def test_reveal_shows_the_names_and_the_rounds_votes_stop_counting_as_blind(
     json_path, _, _ = client.predict(api_name="/compare_export")
     saved = json.loads(Path(json_path).read_text())
     assert [v["blind"] for v in saved["votes"]] == [False]
+
+
+def test_the_leaderboard_counts_blind_votes_of_the_comparison_and_of_the_server(
+        compare_app: str, portrait: Path) -> None:
+    client = Client(compare_app, verbose=False)
+    table, csv_path, _ = client.predict("session", "image-to-image",
+                                        api_name="/compare_leaderboard")
+    assert "No blind votes yet" in table and csv_path is None
+    client.predict(*form(portrait), None, blind_mode=True, api_name="/compare")
+    for pane, verdict in enumerate(("better", "worse", "tie")):
+        client.predict(verdict, api_name=f"/compare_vote_{pane}")
+    table, csv_path, json_path = client.predict("session", "image-to-image",
+                                                api_name="/compare_leaderboard")
+    assert "**3 blind battles** in this comparison" in table
+    board = json.loads(Path(json_path).read_text())
+    assert board["battles"] == 3 and "Bradley-Terry" in board["method"]
+    rows = {r["model"]: r for r in board["rows"]}
+    assert set(rows) == {"local/rembg (model=modnet)", "local/rembg (model=u2netp)",
+                         "local/real-esrgan (scale=2)"}
+    assert sorted((r["wins"], r["losses"], r["ties"]) for r in rows.values()) == [
+        (0, 2, 0), (1, 1, 0), (2, 0, 0)]
+    assert Path(csv_path).read_text().startswith("rank,model,rating")
+    # the server's board has this browser's votes too, and those of other sessions
+    table, _, json_path = client.predict("server", "image-to-image",
+                                         api_name="/compare_leaderboard")
+    assert "in every comparison of this task on this server" in table
+    assert json.loads(Path(json_path).read_text())["battles"] >= 3

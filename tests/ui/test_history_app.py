@@ -102,6 +102,7 @@ def test_the_same_upscale_again_is_answered_from_the_history(
 
 
 @pytest.mark.parametrize("name", ["history.sqlite3", "history.sqlite3-wal",
+                                  "votes.sqlite3", "votes.sqlite3-wal",
                                   "ui-browser-secret", "private/browser-keys"])
 def test_the_database_and_secrets_are_never_served(app: RunningApp, name: str) -> None:
     path = app.data_dir / name

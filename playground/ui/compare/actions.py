@@ -27,6 +27,7 @@ from playground.compare import (
     parse_values,
     run_grid,
 )
+from playground.compare.ballots import BallotBox
 from playground.compare.forms import (
     FILE_INPUTS,
     PROMPT_TASKS,
@@ -185,13 +186,16 @@ async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
     return page.round_end(session, stopped=True)
 
 
-def vote(pane: int, base: Path, verdict: str | None,
-         session: CompareSession | None) -> tuple[CompareSession | None, str]:
-    """A verdict on pane `pane`'s output (in a blind round, the entry that pane shows)."""
+def vote(ctx: AppContext, ballots: BallotBox, pane: int, verdict: str | None,
+         session: CompareSession | None,
+         request: gr.Request | None = None) -> tuple[CompareSession | None, str]:
+    """A verdict on pane `pane`'s output (in a blind round, the entry that pane shows); the
+    round's blind battles are kept for the server's leaderboard, as this browser's."""
     if session is None or not session.runs:
-        return session, summary_table(session, base)
+        return session, summary_table(session, ctx.data_dir)
     blind.vote(session, pane, verdict if verdict in VERDICTS else None)  # type: ignore[arg-type]
-    return session, summary_table(session, base)
+    ballots.keep_round(session, session.last_round, ctx.owners.of(request))
+    return session, summary_table(session, ctx.data_dir)
 
 
 def show_after_vote(page: ComparePage, session: CompareSession | None) -> dict[Any, Any]:
@@ -207,10 +211,13 @@ def show_after_vote(page: ComparePage, session: CompareSession | None) -> dict[A
             "which model made which."}
 
 
-def reveal(page: ComparePage, session: CompareSession | None) -> dict[Any, Any]:
+def reveal(ctx: AppContext, page: ComparePage, ballots: BallotBox,
+           session: CompareSession | None,
+           request: gr.Request | None = None) -> dict[Any, Any]:
     """Reveal: a blind round's names now; its votes stop counting as blind."""
     if session is None or not blind.reveal(session):
         return {page.status: "Nothing is hidden: the names are already shown."}
+    ballots.keep_round(session, session.last_round, ctx.owners.of(request))
     return {**page.show_round(session), page.state: session,
             page.status: "Shown before every output had a vote: this round's votes do not "
             "count as blind."}

@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground.compare.ballots import BallotBox
 from playground.compare.forms import FILE_INPUTS, MODEL_AXIS_LABEL, PROMPT_TASKS, axis_choices
 from playground.compare.session import MAX_ENTRIES
 from playground.ui.compare.actions import (
@@ -27,6 +28,7 @@ from playground.ui.compare.actions import (
     vote,
 )
 from playground.ui.compare.add import CompareAdd
+from playground.ui.compare.board import board_box
 from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
 from playground.ui.compare.view import (
     GRID_TASKS,
@@ -156,6 +158,7 @@ def build(ctx: AppContext) -> CompareAdd:
         reveal_btn = gr.Button("Reveal", elem_id=f"{TAB}-reveal", scale=1, min_width=100,
                                visible=False)
     status = gr.Markdown("", elem_id=f"{TAB}-status")
+    ballots = BallotBox(ctx.data_dir)
     columns, heads, images, texts, votes = [], [], [], [], []
     with gr.Row(equal_height=False):
         for i in range(MAX_ENTRIES):
@@ -175,6 +178,7 @@ def build(ctx: AppContext) -> CompareAdd:
                 votes.append(gr.Radio(VOTE_CHOICES, value=None, label="Your vote",
                                       elem_id=f"{TAB}-pane-{i}-vote"))
     summary = gr.Markdown(summary_table(None), elem_id=f"{TAB}-summary")
+    board_box(ctx, ballots, task, state)
     with gr.Accordion("Save and load", open=False, elem_id=f"{TAB}-export-box"):
         with gr.Row():
             export_btn = gr.Button("Save this comparison", elem_id=f"{TAB}-export")
@@ -230,7 +234,7 @@ def build(ctx: AppContext) -> CompareAdd:
     stop_btn.click(bind(stop, ctx, page), inputs=[ctx.token_state, state],
                    outputs=page.round_outputs, api_name="compare_stop")
     for i, radio in enumerate(votes):
-        radio.input(partial(vote, i, ctx.data_dir), inputs=[radio, state],
+        radio.input(bind(vote, ctx, ballots, i), inputs=[radio, state],
                     outputs=[state, summary],
                     api_name=f"compare_vote_{i}", show_progress="hidden").then(
             partial(show_after_vote, page), inputs=[state], outputs=[*page.panes, summary,
@@ -238,7 +242,7 @@ def build(ctx: AppContext) -> CompareAdd:
             api_visibility="private", show_progress="hidden")
     blind_box.change(None, inputs=[blind_box], outputs=[reveal_btn], api_visibility="private",
                      js="(on) => ({__type__: 'update', visible: on})")
-    reveal_btn.click(partial(reveal, page), inputs=[state],
+    reveal_btn.click(bind(reveal, ctx, page, ballots), inputs=[state],
                      outputs=[*page.panes, summary, status, state], api_name="compare_reveal",
                      show_progress="hidden")
     export_btn.click(partial(export, ctx), inputs=[state],
