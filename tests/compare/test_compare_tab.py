@@ -167,3 +167,20 @@ def test_the_leaderboard_counts_blind_votes_of_the_comparison_and_of_the_server(
                                          api_name="/compare_leaderboard")
     assert "in every comparison of this task on this server" in table
     assert json.loads(Path(json_path).read_text())["battles"] >= 3
+
+
+def test_the_arena_runs_two_models_of_the_pool_blind(compare_app: str, portrait: Path) -> None:
+    client = Client(compare_app, verbose=False)
+    inputs = {"task": "image-to-image", "prompt": "", "image": handle_file(str(portrait)),
+              "audio": None, "seed": 42, "shared_inputs": ""}
+    refused = client.predict(pool=["local/rembg"], **inputs, api_name="/compare_arena")
+    assert "at least two models" in refused[0]
+    pool = ["local/rembg", "local/real-esrgan", "local/face-enhance"]
+    out = client.predict(pool=pool, **inputs, api_name="/compare_arena")
+    assert out[0].startswith("Round 1: 2 of 2 succeeded. Blind:"), out[0]
+    text = json.dumps(out, default=str)
+    assert not any(word in text for word in ("rembg", "esrgan", "face-enhance", "local/")), text
+    client.predict("better", api_name="/compare_vote_0")
+    summary = client.predict("worse", api_name="/compare_vote_1")
+    shown = [ref for ref in pool if ref in summary]
+    assert len(shown) == 2, summary  # the two drawn, named once voted on

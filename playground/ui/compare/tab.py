@@ -28,6 +28,7 @@ from playground.ui.compare.actions import (
     vote,
 )
 from playground.ui.compare.add import CompareAdd
+from playground.ui.compare.arena import arena_box, wire_arena
 from playground.ui.compare.board import board_box
 from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
 from playground.ui.compare.view import (
@@ -117,6 +118,7 @@ def build(ctx: AppContext) -> CompareAdd:
     why = cannot_run(ctx, first_task)
     task_note = gr.Markdown(why, visible=bool(why), elem_id=f"{TAB}-task-note",
                             elem_classes=["unavailable-note"])
+    arena_pool, arena_go = arena_box(ctx, first_task)  # for a room: no entries to choose
     refs, entry_forms = [], []
     with gr.Group():
         for i in range(MAX_ENTRIES):
@@ -262,5 +264,6 @@ def build(ctx: AppContext) -> CompareAdd:
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
     wire_grid_axes(ctx, grid_ref, x_name, y_name)
+    wire_arena(ctx, page, arena_pool, arena_go, TO_RESULTS)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
     return CompareAdd(ctx, page, page.switched, switch)
