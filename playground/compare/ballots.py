@@ -13,9 +13,13 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
 
 from .leaderboard import Battle, battles_of
-from .session import CompareSession
+from .session import CompareSession, RoomVote
+from .strict import SESSION_ID
 
 DB_NAME = "votes.sqlite3"
 _SCHEMA = """
@@ -24,7 +28,13 @@ CREATE TABLE IF NOT EXISTS battles (
     a TEXT NOT NULL, b TEXT NOT NULL, outcome TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS battles_task ON battles (task);
 CREATE INDEX IF NOT EXISTS battles_round ON battles (session, round, voter);
+CREATE TABLE IF NOT EXISTS shared (
+    id TEXT PRIMARY KEY, host TEXT NOT NULL, session TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS room_votes (
+    session TEXT NOT NULL, round INTEGER NOT NULL, voter TEXT NOT NULL, entry INTEGER NOT NULL,
+    verdict TEXT NOT NULL, at REAL NOT NULL, UNIQUE (session, round, voter, entry));
 """
+RoomAnswer = Literal["counted", "already", "gone"]
 
 
 def voter_id(owner: str) -> str:
@@ -63,3 +73,43 @@ class BallotBox:
                                 "ORDER BY at, rowid", (task,)).fetchall()
         return [Battle(a, b, outcome) for a, b, outcome in rows
                 if outcome in ("a", "b", "tie")]
+
+    # -- sessions shared for voting (compare.room) ------------------------------------------
+
+    def share(self, session: CompareSession, owner: str) -> None:
+        """Keep `session` as it is now for its room to see (again: the latest round)."""
+        shown = session.model_copy(update={"votes": [], "room_votes": []})
+        with self._lock, self._connect() as conn:
+            conn.execute("INSERT OR REPLACE INTO shared VALUES (?, ?, ?, ?)",
+                         (session.id, voter_id(owner), shown.model_dump_json(), time.time()))
+
+    def shared(self, room: object) -> CompareSession | None:
+        """The shared session `room` names (a value from a link: anything), or None."""
+        if not isinstance(room, str) or not SESSION_ID.fullmatch(room):
+            return None
+        with self._connect() as conn:
+            row = conn.execute("SELECT session FROM shared WHERE id = ?", (room,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return CompareSession.model_validate_json(row[0])
+        except ValidationError:
+            return None
+
+    def room_vote(self, room: str, round_no: int, owner: str, entry: int,
+                  verdict: str) -> RoomAnswer:
+        """One browser's verdict on one output of a shared round: kept once, never changed."""
+        session = self.shared(room)
+        if session is None or verdict not in ("better", "worse", "tie") or not any(
+                r.round == round_no and r.entry == entry for r in session.runs):
+            return "gone"
+        with self._lock, self._connect() as conn:
+            done = conn.execute("INSERT OR IGNORE INTO room_votes VALUES (?, ?, ?, ?, ?, ?)",
+                                (room, round_no, voter_id(owner), entry, verdict, time.time()))
+        return "counted" if done.rowcount == 1 else "already"
+
+    def room_votes(self, room: str) -> list[RoomVote]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT round, entry, verdict, voter FROM room_votes "
+                                "WHERE session = ? ORDER BY at, rowid", (room,)).fetchall()
+        return [RoomVote(round=r, entry=e, verdict=v, voter=who) for r, e, v, who in rows]

@@ -200,6 +200,7 @@ def render_html(session: CompareSession, base: Path | None = None) -> str:
 <table><tr><th>entry</th><th>runs</th><th>finished</th><th>voted better</th>
 <th>voted not as good</th><th>voted the same</th><th>model time (mean)</th>
 <th>total time (mean)</th><th>cost (mean)</th></tr>{rows}</table>
+{_room(session)}
 <h2>Entries</h2>
 <table><tr><th>#</th><th>entry</th><th>model</th><th>its own settings</th></tr>{entries}
 </table>
@@ -208,6 +209,27 @@ def render_html(session: CompareSession, base: Path | None = None) -> str:
 {"".join(rounds)}
 </body></html>
 """
+
+
+def _room(session: CompareSession) -> str:
+    """The room's votes (a session shared for voting), per round and entry."""
+    if not session.room_votes:
+        return ""
+    esc = html.escape
+    parts = ["<h2>Votes from the room</h2>"]
+    for round_no in sorted({v.round for v in session.room_votes}):
+        votes = [v for v in session.room_votes if v.round == round_no]
+        voters = len({v.voter for v in votes})
+        rows = "".join(
+            f"<tr><td>{esc(e.title)}</td>"
+            + "".join(f"<td>{sum(v.entry == i and v.verdict == verdict for v in votes)}</td>"
+                      for verdict in ("better", "worse", "tie")) + "</tr>"
+            for i, e in enumerate(session.entries))
+        parts.append(f"<p>Round {round_no}: {voters} browser{'s' * (voters != 1)}, "
+                     f"{len(votes)} votes.</p><table><tr><th>entry</th><th>better than the "
+                     "others</th><th>not as good</th><th>about the same</th></tr>"
+                     f"{rows}</table>")
+    return "\n".join(parts)
 
 
 def export_html(session: CompareSession, path: Path, base: Path | None = None) -> Path:

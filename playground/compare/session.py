@@ -138,6 +138,16 @@ class Vote(BaseModel):
     blind: bool = False  # cast before the round's models were shown (blind.py)
 
 
+class RoomVote(BaseModel):
+    """A vote from a shared session's room (`compare.room`): one browser, one output, once."""
+
+    model_config = STRICT
+    round: Count
+    entry: Cell
+    verdict: Verdict
+    voter: Short  # an opaque id (ballots.voter_id), never the browser's own
+
+
 class BlindRound(BaseModel):
     """A blind round: pane p shows entry `order[p]`, named by a letter until `revealed`."""
 
@@ -198,6 +208,9 @@ class CompareSession(BaseModel):
     blind: bool = False  # new rounds hide which model made which output until the vote
     blind_rounds: Annotated[list[BlindRound], Field(max_length=10_000)] = Field(
         default_factory=list)
+    # the room's votes on this session shared for voting (filled in as it is saved)
+    room_votes: Annotated[list[RoomVote], Field(max_length=100_000)] = Field(
+        default_factory=list)
     # each entry's secret inputs (x-cog-secret): sent with its runs, never saved or exported
     _secrets: list[dict[str, str]] = PrivateAttr(default_factory=list)
 
@@ -219,7 +232,8 @@ class CompareSession(BaseModel):
     def _entries_exist(self) -> CompareSession:
         """A run or a vote of an entry the session does not have would be shown nowhere and
         counted wrong."""
-        for kind, items in (("runs", self.runs), ("votes", self.votes)):
+        for kind, items in (("runs", self.runs), ("votes", self.votes),
+                            ("room_votes", self.room_votes)):
             for i, item in enumerate(items):
                 if item.entry >= len(self.entries):
                     raise ValueError(f"{kind}.{i}.entry: there is no entry {item.entry + 1} "

@@ -486,3 +486,39 @@ def test_a_blind_round_names_no_model_until_each_output_has_a_vote(
     found = axe_violations(tab)
     assert not found, axe_report(found)
     screenshot(tab, "compare-leaderboard")
+
+
+def test_two_browsers_vote_on_a_shared_session_and_the_host_sees_both(
+        tab: Any, browser: Any, files: dict[str, Path]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-blind input").check()
+    tab.locator("#compare-run").click()
+    expect(tab.locator("#compare-status")).to_contain_text("3 of 3 succeeded", timeout=DONE)
+    tab.locator("#compare-share").click()
+    link = tab.locator("#compare-share-link textarea")
+    expect(link).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/\?tab=compare&session="))
+    tally = tab.locator("#compare-room-tally")
+    expect(tally).to_contain_text("none yet")
+    url = link.input_value()
+    voters = [_open(browser, url, 1280, 900), _open(browser, url, 390, 844, phone=True)]
+    try:
+        for n, voter in enumerate(voters):
+            expect(voter.locator("#compare-status")).to_contain_text(
+                "You are voting on a shared comparison")
+            assert not BLIND_WORDS.search(_results_html(voter)), _results_html(voter)
+            screenshot(voter, f"compare-room-voter-{n}")
+            for pane in range(3):
+                voter.locator(f"#compare-pane-{pane}-vote").get_by_label(
+                    "Better than the others" if pane == n else "Not as good").check()
+            expect(voter.locator("#compare-status")).to_contain_text(
+                "here is which model made which")
+        # the host's page polls the tally: both browsers, every vote
+        expect(tally).to_contain_text("2 browsers, 6 votes", timeout=30_000)
+        screenshot(tab, "compare-room-host")
+        # a second vote on an output from the same browser is not counted, and says so
+        voters[0].locator("#compare-pane-0-vote").get_by_label("About the same").check()
+        expect(voters[0].locator("#compare-summary")).to_contain_text("already voted")
+        expect(tally).to_contain_text("2 browsers, 6 votes")
+    finally:
+        for voter in voters:
+            voter.context.close()

@@ -184,3 +184,41 @@ def test_the_arena_runs_two_models_of_the_pool_blind(compare_app: str, portrait:
     summary = client.predict("worse", api_name="/compare_vote_1")
     shown = [ref for ref in pool if ref in summary]
     assert len(shown) == 2, summary  # the two drawn, named once voted on
+
+
+def test_a_shared_session_takes_each_browsers_votes_once_and_the_export_has_them(
+        compare_app: str, portrait: Path) -> None:
+    host = Client(compare_app, verbose=False)
+    assert "Nothing to share yet" in host.predict(api_name="/compare_share")[-1]
+    host.predict(*form(portrait), None, blind_mode=True, api_name="/compare")
+    link, _, tally = host.predict(api_name="/compare_share")  # (link, its timer, the tally)
+    assert link.startswith("?tab=compare&session=") and "none yet" in tally
+    room = link.rsplit("=", 1)[1]
+
+    for _ in range(2):
+        voter = Client(compare_app, verbose=False)  # a browser of its own
+        shown = voter.predict(room, api_name="/compare_room_open")
+        text = json.dumps(shown, default=str)
+        assert "You are voting on a shared comparison" in text
+        assert not any(word in text for word in MODEL_WORDS), text  # blind for the room
+        first = voter.predict("better", api_name="/compare_vote_0")
+        assert "Not counted" not in first
+        again = voter.predict("worse", api_name="/compare_vote_0")  # the same output again
+        assert "Not counted" in again and "already voted" in again
+        voter.predict("tie", api_name="/compare_vote_1")
+        names = voter.predict("worse", api_name="/compare_vote_2")  # the last: names shown
+        assert "local/real-esrgan (scale=2)" in names
+
+    nowhere = Client(compare_app, verbose=False)
+    for bad in ("0" * 12, "../../etc", "x" * 5000):
+        said = nowhere.predict(bad, api_name="/compare_room_open")
+        assert "is not here" in json.dumps(said)
+
+    host.predict(api_name="/compare_reveal")  # the host saves once the names are shown
+    json_path, html_path, _ = host.predict(api_name="/compare_export")
+    saved = json.loads(Path(json_path).read_text())
+    assert len(saved["room_votes"]) == 6 and len({v["voter"] for v in saved["room_votes"]}) == 2
+    assert all(len(v["voter"]) == 24 for v in saved["room_votes"])  # opaque ids only
+    assert sorted(v["verdict"] for v in saved["room_votes"]) == ["better"] * 2 + ["tie"] * 2 + [
+        "worse"] * 2
+    assert "Votes from the room" in Path(html_path).read_text()

@@ -66,6 +66,10 @@ from playground.ui.context import AppContext
 from playground.ui.kit.runner import pill, runs_of
 
 NOT_RUN = "Not run"
+ROOM_AGAIN = ("You have already voted on this output: each browser votes once on each, and "
+              "the first vote stays.")
+ROOM_GONE = ("This shared comparison is no longer here (or that was not a vote): nothing was "
+             "counted.")
 
 
 def problem(text: str, title: str = NOT_RUN) -> str:
@@ -187,14 +191,25 @@ async def stop(ctx: AppContext, page: ComparePage, token: str | None = None,
 
 
 def vote(ctx: AppContext, ballots: BallotBox, pane: int, verdict: str | None,
-         session: CompareSession | None,
+         session: CompareSession | None, room: str | None = None,
          request: gr.Request | None = None) -> tuple[CompareSession | None, str]:
     """A verdict on pane `pane`'s output (in a blind round, the entry that pane shows); the
-    round's blind battles are kept for the server's leaderboard, as this browser's."""
+    round's blind battles are kept for the server's leaderboard, as this browser's. On a
+    voter's page (`room`: the shared session) the vote goes to the room, once per output."""
     if session is None or not session.runs:
         return session, summary_table(session, ctx.data_dir)
-    blind.vote(session, pane, verdict if verdict in VERDICTS else None)  # type: ignore[arg-type]
-    ballots.keep_round(session, session.last_round, ctx.owners.of(request))
+    owner = ctx.owners.of(request)
+    given = verdict if verdict in VERDICTS else None
+    if room:
+        entry = blind.entry_of(session, pane)
+        answer = "gone" if given is None or entry is None else ballots.room_vote(
+            room, session.last_round, owner, entry, given)
+        if answer != "counted":
+            said = (ROOM_AGAIN if answer == "already" else ROOM_GONE)
+            return session, f"{pill('warn', 'Not counted')} {said}\n\n" + summary_table(
+                session, ctx.data_dir)
+    blind.vote(session, pane, given)  # type: ignore[arg-type]
+    ballots.keep_round(session, session.last_round, owner)
     return session, summary_table(session, ctx.data_dir)
 
 
@@ -223,7 +238,8 @@ def reveal(ctx: AppContext, page: ComparePage, ballots: BallotBox,
             "count as blind."}
 
 
-def export(ctx: AppContext, session: CompareSession | None) -> tuple[Any, Any, str]:
+def export(ctx: AppContext, ballots: BallotBox,
+           session: CompareSession | None) -> tuple[Any, Any, str]:
     """(the comparison file, the report, the status line); before any run only the status
     line speaks (an error event would badge both file slots)."""
     if session is None or not session.runs:
@@ -239,6 +255,8 @@ def export(ctx: AppContext, session: CompareSession | None) -> tuple[Any, Any, s
     if not SESSION_ID.fullmatch(session.id):
         session.id = new_session_id()
     stem = f"compare-{session.id}"
+    # shared for voting: the room's votes so far go into the file and the report
+    session.room_votes = ballots.room_votes(session.id) if ballots.shared(session.id) else []
     return (str(export_json(session, folder / f"{stem}.json")),
             str(export_html(session, folder / f"{stem}.html", ctx.data_dir)),
             "Saved: download the comparison file and the report below.")

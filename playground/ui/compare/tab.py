@@ -31,6 +31,7 @@ from playground.ui.compare.add import CompareAdd
 from playground.ui.compare.arena import arena_box, wire_arena
 from playground.ui.compare.board import board_box
 from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
+from playground.ui.compare.room import room_box, wire_room
 from playground.ui.compare.view import (
     GRID_TASKS,
     PLACEHOLDERS,
@@ -159,6 +160,7 @@ def build(ctx: AppContext) -> CompareAdd:
                                 elem_id=f"{TAB}-blind", scale=4)
         reveal_btn = gr.Button("Reveal", elem_id=f"{TAB}-reveal", scale=1, min_width=100,
                                visible=False)
+    share_btn, share_link, room_votes, room_timer, room_ask = room_box()
     status = gr.Markdown("", elem_id=f"{TAB}-status")
     ballots = BallotBox(ctx.data_dir)
     columns, heads, images, texts, votes = [], [], [], [], []
@@ -213,7 +215,7 @@ def build(ctx: AppContext) -> CompareAdd:
 
     page = ComparePage(state, task, refs, overrides, prompt, image, audio, seed, shared, status,
                        columns, heads, images, texts, votes, summary, json_file, html_file,
-                       ctx.data_dir, entry_forms, blind_box=blind_box)
+                       ctx.data_dir, entry_forms, blind_box=blind_box, room=gr.State(None))
     page.switched = [task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
                      *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
                      grid_image]
@@ -236,7 +238,7 @@ def build(ctx: AppContext) -> CompareAdd:
     stop_btn.click(bind(stop, ctx, page), inputs=[ctx.token_state, state],
                    outputs=page.round_outputs, api_name="compare_stop")
     for i, radio in enumerate(votes):
-        radio.input(bind(vote, ctx, ballots, i), inputs=[radio, state],
+        radio.input(bind(vote, ctx, ballots, i), inputs=[radio, state, page.room],
                     outputs=[state, summary],
                     api_name=f"compare_vote_{i}", show_progress="hidden").then(
             partial(show_after_vote, page), inputs=[state], outputs=[*page.panes, summary,
@@ -247,7 +249,7 @@ def build(ctx: AppContext) -> CompareAdd:
     reveal_btn.click(bind(reveal, ctx, page, ballots), inputs=[state],
                      outputs=[*page.panes, summary, status, state], api_name="compare_reveal",
                      show_progress="hidden")
-    export_btn.click(partial(export, ctx), inputs=[state],
+    export_btn.click(partial(export, ctx, ballots), inputs=[state],
                      outputs=[json_file, html_file, page.status], api_name="compare_export")
     # the API's outputs keep their places; what the task's switch adds comes after them
     loaded = [state, status, summary, task, seed, shared, prompt, image, audio, *refs,
@@ -265,5 +267,6 @@ def build(ctx: AppContext) -> CompareAdd:
                    concurrency_id=f"{TAB}-run")
     wire_grid_axes(ctx, grid_ref, x_name, y_name)
     wire_arena(ctx, page, arena_pool, arena_go, TO_RESULTS)
+    wire_room(ctx, ballots, page, share_btn, share_link, room_votes, room_timer, room_ask)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
     return CompareAdd(ctx, page, page.switched, switch)

@@ -95,6 +95,7 @@ class ComparePage:
     # session id -> set once its running round has ended (Stop waits for the runner to let go)
     rounds: dict[str, RoundHandle] = field(default_factory=dict)
     blind_box: gr.Checkbox | None = None  # new rounds blind (compare.blind)
+    room: gr.State | None = None  # the shared session this page votes in (a voter's page)
 
     @property
     def form(self) -> list[Any]:
