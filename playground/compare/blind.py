@@ -33,7 +33,10 @@ def begin(session: CompareSession, round_no: int, rng: random.Random = _DRAW) ->
 
 
 def _shown(session: CompareSession) -> BlindRound | None:
-    """The blind record of the round the panes show (the latest, or one about to run)."""
+    """The blind record of the round the panes show (the latest, one about to run, or the
+    one picked to look at)."""
+    if session.shown_round != session.last_round:
+        return next((b for b in session.blind_rounds if b.round == session.shown_round), None)
     latest = max(session.blind_rounds, key=lambda b: b.round, default=None)
     return latest if latest is not None and latest.round >= session.last_round else None
 
@@ -59,12 +62,12 @@ def entry_of(session: CompareSession, pane: int) -> int | None:
 
 
 def vote(session: CompareSession, pane: int, verdict: Verdict | None) -> bool:
-    """The person's verdict on pane `pane` of the latest round; True when it was the last
+    """The person's verdict on pane `pane` of the round shown; True when it was the last
     missing vote of a hidden round, which is then shown."""
     entry = entry_of(session, pane)
     if entry is None or not session.runs:
         return False
-    round_no = session.last_round
+    round_no = session.shown_round
     was_hidden = hidden(session)
     session.vote(round_no, entry, verdict, blind=was_hidden)
     shown = _shown(session)
@@ -75,8 +78,8 @@ def vote(session: CompareSession, pane: int, verdict: Verdict | None) -> bool:
 
 
 def all_voted(session: CompareSession) -> bool:
-    """Every output of the latest round that finished has a vote (a failed one cannot)."""
-    done = [r for r in session.round_runs() if r.status == "succeeded"]
+    """Every output of the round shown that finished has a vote (a failed one cannot)."""
+    done = [r for r in session.round_runs(session.shown_round) if r.status == "succeeded"]
     return bool(done) and all(session.verdict(r.round, r.entry) is not None for r in done)
 
 

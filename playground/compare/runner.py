@@ -116,6 +116,25 @@ class Runner:
             async for update in updates:
                 yield update
 
+    async def run_set(self, session: CompareSession, cells: list[tuple[int, int]], *,
+                      token: str | None = None) -> AsyncIterator[PaneUpdate]:
+        """Run a prompt set's (round, entry) cells, within the concurrency limit; a cell run
+        before and not finished is run again in its place (`prompt_set.missing`)."""
+        jobs = []
+        for round_no, i in cells:
+            shared, own = session.entry_parts(i, self.data_dir, round_no)
+            session.runs = [r for r in session.runs if (r.round, r.entry) != (round_no, i)]
+            run = Run(round=round_no, entry=i, label=session.entries[i].title)
+            session.runs.append(run)
+            jobs.append((run, session.entries[i].ref, shared, own))
+        hidden = _Secrets({i: session.secret_names(i) for i in range(len(session.entries))},
+                          session.secret_values())
+        # a set's answers are read when done: no token-by-token stream for each of them
+        async with contextlib.aclosing(self._run_all(jobs, stream=False, token=token,
+                                                     hidden=hidden)) as updates:
+            async for update in updates:
+                yield update
+
     def stop(self) -> None:
         """Stop the running round's entries: each one ends canceled (on the backend too) and
         its pane says so; those already finished keep their results. The round's updates

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_valid
 
 from playground.config import data_dir
 
+from .records import BlindRound, EntrySummary, RoomVote, RoundInput, Verdict, Vote
 from .safe_files import session_file
 from .strict import (
     STRICT,
@@ -43,7 +44,6 @@ FORMAT_VERSION = 1
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
 
 Task = Literal["image", "image-to-image", "chat", "transcription"]
-Verdict = Literal["better", "worse", "tie"]
 TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 
 
@@ -130,33 +130,6 @@ class Run(BaseModel):
         return self.model
 
 
-class Vote(BaseModel):
-    model_config = STRICT
-    round: Count
-    entry: Cell
-    verdict: Verdict
-    blind: bool = False  # cast before the round's models were shown (blind.py)
-
-
-class RoomVote(BaseModel):
-    """A vote from a shared session's room (`compare.room`): one browser, one output, once."""
-
-    model_config = STRICT
-    round: Count
-    entry: Cell
-    verdict: Verdict
-    voter: Short  # an opaque id (ballots.voter_id), never the browser's own
-
-
-class BlindRound(BaseModel):
-    """A blind round: pane p shows entry `order[p]`, named by a letter until `revealed`."""
-
-    model_config = STRICT
-    round: Count
-    order: Annotated[list[Cell], Field(max_length=10)]
-    revealed: bool = False
-
-
 Values = Annotated[list[JsonValue], Field(max_length=100)]
 
 
@@ -172,19 +145,6 @@ class GridRecord(BaseModel):
     image: FileName | None = None  # the composed grid, relative to the data dir
     # one per cell; entry = row * columns + col
     runs: Annotated[list[Run], Field(max_length=1000)] = Field(default_factory=list)
-
-
-class EntrySummary(BaseModel):
-    entry: int
-    label: str
-    runs: int
-    succeeded: int
-    wins: int  # "better" votes
-    losses: int  # "worse" votes
-    ties: int
-    mean_predict_time: float | None
-    mean_total_time: float | None
-    mean_cost_usd: float | None
 
 
 class CompareSession(BaseModel):
@@ -208,11 +168,16 @@ class CompareSession(BaseModel):
     blind: bool = False  # new rounds hide which model made which output until the vote
     blind_rounds: Annotated[list[BlindRound], Field(max_length=10_000)] = Field(
         default_factory=list)
+    # a prompt set: each input's own values, one round each (prompt_set.py)
+    round_inputs: Annotated[list[RoundInput], Field(max_length=10_000)] = Field(
+        default_factory=list)
     # the room's votes on this session shared for voting (filled in as it is saved)
     room_votes: Annotated[list[RoomVote], Field(max_length=100_000)] = Field(
         default_factory=list)
     # each entry's secret inputs (x-cog-secret): sent with its runs, never saved or exported
     _secrets: list[dict[str, str]] = PrivateAttr(default_factory=list)
+    # the round the panes show when not the latest (a prompt set's input picked to look at)
+    _picked: int | None = PrivateAttr(default=None)
 
     @field_validator("entries")
     @classmethod
@@ -251,18 +216,33 @@ class CompareSession(BaseModel):
     def last_round(self) -> int:
         return max((r.round for r in self.runs), default=0)
 
+    @property
+    def shown_round(self) -> int:
+        """The round the panes show and a vote goes to: the latest, or the one picked."""
+        return self._picked if self._picked is not None else self.last_round
+
+    def pick_round(self, round_no: int | None) -> None:
+        self._picked = round_no if round_no is not None and round_no != self.last_round \
+            else None
+
+    def round_input(self, round_no: int) -> dict[str, Any]:
+        return next((dict(r.inputs) for r in self.round_inputs if r.round == round_no), {})
+
     def round_runs(self, round_no: int | None = None) -> list[Run]:
         """The runs of one round (default: the latest), in entry order."""
         round_no = self.last_round if round_no is None else round_no
         return sorted((r for r in self.runs if r.round == round_no), key=lambda r: r.entry)
 
-    def entry_parts(self, index: int, base: Path | None = None
+    def entry_parts(self, index: int, base: Path | None = None, round_no: int | None = None
                     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(shared inputs with files as local Paths and the pinned seed, the entry's overrides).
+        """(shared inputs with files as local Paths and the pinned seed, the entry's overrides);
+        with `round_no`, a prompt set's input for that round joins the shared ones.
 
         Kept apart because shared inputs are cut to what each model accepts, while an override
         is the user's explicit choice and always sent."""
         shared = dict(self.inputs)
+        if round_no is not None:
+            shared.update(self.round_input(round_no))
         # these files are read and sent: only the app's own (a loaded session may name anything)
         shared.update({k: session_file(v, base, label=f"the input file {k!r}")
                        for k, v in self.input_files.items()})

@@ -522,3 +522,34 @@ def test_two_browsers_vote_on_a_shared_session_and_the_host_sees_both(
     finally:
         for voter in voters:
             voter.context.close()
+
+
+def test_a_prompt_set_runs_is_stopped_survives_a_reload_and_resumes(
+        tab: Any, browser: Any, compare_app: tuple[str, Path]) -> None:
+    tab.locator("#compare-task").get_by_label("Chat").check()
+    expect(tab.locator("#compare-entry-0 input")).to_have_value(CHAT)
+    tab.locator("#compare-shared-box").get_by_text("Advanced").click()
+    tab.locator("#compare-shared textarea").fill('{"max_tokens": 24}')
+    tab.locator("#compare-set-box").get_by_text("Prompt set").click()
+    tab.locator("#compare-set-lines textarea").fill(
+        "\n".join(f"Name a colour, number {n}." for n in range(1, 16)))
+    tab.locator("#compare-set-run").click()
+    progress = tab.locator("#compare-set-progress")
+    expect(progress).to_contain_text(re.compile(r"\b([2-9]|1\d) of 30 done"), timeout=DONE)
+    tab.locator("#compare-stop").click()
+    expect(progress).to_contain_text("Press Resume the set", timeout=DONE)
+    stopped = progress.inner_text()
+    assert "30 of 30" not in stopped
+    # a reload finds the set again, with what finished
+    tab.reload()
+    expect(tab.locator("#compare-status")).to_contain_text("Your prompt set", timeout=60_000)
+    tab.locator("#compare-set-box").get_by_text("Prompt set").click()
+    tab.locator("#compare-set-resume").click()
+    expect(progress).to_contain_text("30 of 30 done", timeout=DONE)
+    # every input's verdicts and states in one table; pick input 2 to see its panes
+    table = tab.locator("#compare-set-table")
+    expect(table).to_contain_text("Inputs 1 to 15 of 15")
+    expect(table).to_contain_text("2. Name a colour, number 2.")
+    assert "not run" not in table.inner_text() and "stopped" not in table.inner_text()
+    expect(table).to_contain_text("no vote yet")
+    screenshot(tab, "compare-prompt-set")

@@ -101,6 +101,7 @@ async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,
     the event's, opened (`ctx.owners.token`); the runs are `caller`'s (`runs_of`)."""
     runs: dict[int, Run] = {}
     handle = page.rounds[session.id] = RoundHandle(runner(ctx, caller))
+    session.pick_round(None)  # the panes follow the new round
     blind.begin(session, session.last_round + 1)  # before the first pane is drawn
     try:
         yield {page.state: session, page.status: f"{pill('run', 'Running')} all entries at once…",
@@ -203,24 +204,23 @@ def vote(ctx: AppContext, ballots: BallotBox, pane: int, verdict: str | None,
     if room:
         entry = blind.entry_of(session, pane)
         answer = "gone" if given is None or entry is None else ballots.room_vote(
-            room, session.last_round, owner, entry, given)
+            room, session.shown_round, owner, entry, given)
         if answer != "counted":
             said = (ROOM_AGAIN if answer == "already" else ROOM_GONE)
             return session, f"{pill('warn', 'Not counted')} {said}\n\n" + summary_table(
                 session, ctx.data_dir)
     blind.vote(session, pane, given)  # type: ignore[arg-type]
-    ballots.keep_round(session, session.last_round, owner)
+    ballots.keep_round(session, session.shown_round, owner)
     return session, summary_table(session, ctx.data_dir)
 
 
 def show_after_vote(page: ComparePage, session: CompareSession | None) -> dict[Any, Any]:
     """After a vote: the panes drawn again only when it showed a blind round's names (drawn
     otherwise, they could undo a vote being clicked on another pane)."""
-    if session is None or blind.hidden(session) or not session.blind_rounds:
+    if session is None or blind.hidden(session):
         return {}
-    latest = max(b.round for b in session.blind_rounds)
-    if latest != session.last_round or any(
-            v.round == latest and not v.blind for v in session.votes):
+    shown = next((b for b in session.blind_rounds if b.round == session.shown_round), None)
+    if shown is None or any(v.round == shown.round and not v.blind for v in session.votes):
         return {}
     return {**page.show_round(session), page.status: "Every output has your vote: here is "
             "which model made which."}
@@ -232,7 +232,7 @@ def reveal(ctx: AppContext, page: ComparePage, ballots: BallotBox,
     """Reveal: a blind round's names now; its votes stop counting as blind."""
     if session is None or not blind.reveal(session):
         return {page.status: "Nothing is hidden: the names are already shown."}
-    ballots.keep_round(session, session.last_round, ctx.owners.of(request))
+    ballots.keep_round(session, session.shown_round, ctx.owners.of(request))
     return {**page.show_round(session), page.state: session,
             page.status: "Shown before every output had a vote: this round's votes do not "
             "count as blind."}

@@ -31,6 +31,7 @@ from playground.ui.compare.add import CompareAdd
 from playground.ui.compare.arena import arena_box, wire_arena
 from playground.ui.compare.board import board_box
 from playground.ui.compare.forms import entry_form_block, entry_name, wire_entry_forms
+from playground.ui.compare.prompt_set import set_box, wire_set
 from playground.ui.compare.room import room_box, wire_room
 from playground.ui.compare.view import (
     GRID_TASKS,
@@ -161,6 +162,7 @@ def build(ctx: AppContext) -> CompareAdd:
         reveal_btn = gr.Button("Reveal", elem_id=f"{TAB}-reveal", scale=1, min_width=100,
                                visible=False)
     share_btn, share_link, room_votes, room_timer, room_ask = room_box()
+    set_parts = set_box()
     status = gr.Markdown("", elem_id=f"{TAB}-status")
     ballots = BallotBox(ctx.data_dir)
     columns, heads, images, texts, votes = [], [], [], [], []
@@ -268,5 +270,6 @@ def build(ctx: AppContext) -> CompareAdd:
     wire_grid_axes(ctx, grid_ref, x_name, y_name)
     wire_arena(ctx, page, arena_pool, arena_go, TO_RESULTS)
     wire_room(ctx, ballots, page, share_btn, share_link, room_votes, room_timer, room_ask)
+    wire_set(ctx, page, set_parts, TO_RESULTS, blind_box)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
     return CompareAdd(ctx, page, page.switched, switch)

@@ -96,6 +96,8 @@ class ComparePage:
     rounds: dict[str, RoundHandle] = field(default_factory=dict)
     blind_box: gr.Checkbox | None = None  # new rounds blind (compare.blind)
     room: gr.State | None = None  # the shared session this page votes in (a voter's page)
+    # a prompt set's (input shown, verdict table, progress line): prompt_set.wire_set
+    set_parts: list[Any] = field(default_factory=list)
 
     @property
     def form(self) -> list[Any]:
@@ -151,7 +153,7 @@ class ComparePage:
 
     def show_round(self, session: CompareSession | None) -> dict[Any, Any]:
         """The latest round's panes and summary, as they stand (after a reveal, say)."""
-        runs = {r.entry: r for r in session.round_runs()} if session else {}
+        runs = {r.entry: r for r in session.round_runs(session.shown_round)} if session else {}
         return {**self.show_panes(session, runs),
                 self.summary: summary_table(session, self.base)}
 
@@ -321,8 +323,8 @@ def summary_table(session: CompareSession | None, base: Path | None = None) -> s
         rows.append(f"| {s.label} | {s.runs} | {s.succeeded} | {s.wins} | {s.losses} | {s.ties} "
                     f"| {t(s.mean_predict_time)} | {t(s.mean_total_time)} "
                     f"| {cost_text(model, s.mean_cost_usd)} |")
-    found = round_findings(session, base)
-    head = (f"Round {session.last_round} in short:\n\n" + "\n".join(f"- {html.escape(line)}"
+    found = round_findings(session, base, session.shown_round)
+    head = (f"Round {session.shown_round} in short:\n\n" + "\n".join(f"- {html.escape(line)}"
                                                           for line in found) + "\n\n"
             if found else "")
     return head + "\n".join(rows) + "\n\n" + cost_note(models)

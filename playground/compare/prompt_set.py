@@ -1,0 +1,198 @@
+"""A prompt set: many inputs for one comparison, each run by every entry as a round of its own.
+
+Written one per line (each line the prompt), or a CSV file (a header of input names, a row per
+input) or a JSONL file (an object per line). Each input's values join the inputs every entry
+shares; a mistake is one sentence naming the line and the field. Files by URL or from a zip
+are not read here (a URL is passed to the models as text, as Replicate takes one).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import blind
+from .forms import FormProblem
+from .session import CompareSession, RoundInput
+from .strict import MAX_INT, clean_text, problem
+
+MAX_INPUTS = 1000
+MAX_BYTES = 5 * 1024 * 1024
+MAX_VALUE = 20_000  # characters of one value
+MAX_FIELDS = 50
+
+
+def from_lines(text: str) -> list[dict[str, Any]]:
+    """One prompt per line; blank lines are skipped."""
+    found = []
+    for n, line in enumerate(_text(text).splitlines(), 1):
+        if line.strip():
+            found.append({"prompt": _value(line.strip(), n, "prompt")})
+    return _bounded(found)
+
+
+def from_file(name: str, data: bytes) -> list[dict[str, Any]]:
+    """A CSV (by its header) or JSONL file (by its name, else by its first character)."""
+    if len(data) > MAX_BYTES:
+        raise FormProblem(f"The prompt set is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    try:
+        text = _text(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise FormProblem("The prompt set is not UTF-8 text (save it as CSV UTF-8).") from None
+    lower = name.lower()
+    if lower.endswith((".jsonl", ".ndjson")) or (
+            not lower.endswith(".csv") and text.lstrip().startswith("{")):
+        return _jsonl(text)
+    return _csv(text)
+
+
+def _csv(text: str) -> list[dict[str, Any]]:
+    rows = csv.reader(io.StringIO(text))
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise FormProblem("The prompt set is empty.") from None
+    except csv.Error as exc:
+        raise FormProblem(f"Line 1 of the prompt set is not CSV: {exc}.") from None
+    names = [_name(h.strip(), 1) for h in header]
+    if len(set(names)) != len(names):
+        raise FormProblem("Line 1 of the prompt set names a column twice.")
+    found = []
+    try:
+        for row in rows:
+            n = rows.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(names):
+                raise FormProblem(f"Line {n} of the prompt set has {len(row)} values for "
+                                  f"{len(names)} columns.")
+            item = {names[i]: _cell(cell.strip(), n, names[i])
+                    for i, cell in enumerate(row) if cell.strip()}
+            found.append(item)
+            if len(found) > MAX_INPUTS:
+                break
+    except csv.Error as exc:
+        raise FormProblem(f"Line {rows.line_num} of the prompt set is not CSV: {exc}.") from None
+    return _bounded(found)
+
+
+def _jsonl(text: str) -> list[dict[str, Any]]:
+    found = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except (json.JSONDecodeError, RecursionError, ValueError):
+            raise FormProblem(f"Line {n} of the prompt set is not one JSON object.") from None
+        if not isinstance(item, dict):
+            raise FormProblem(f"Line {n} of the prompt set is not a JSON object ({{...}}).")
+        if len(item) > MAX_FIELDS:
+            raise FormProblem(f"Line {n} of the prompt set has more than {MAX_FIELDS} fields.")
+        found.append({_name(k, n): _value(v, n, str(k)[:40]) for k, v in item.items()})
+        if len(found) > MAX_INPUTS:
+            break
+    return _bounded(found)
+
+
+def _text(text: str) -> str:
+    try:
+        return clean_text(text)
+    except ValueError as exc:
+        raise FormProblem(f"The prompt set {exc}.") from None
+
+
+def _name(name: Any, line: int) -> str:
+    if not isinstance(name, str) or not name or len(name) > 100 or not name.replace(
+            "_", "a").isalnum():
+        shown = str(name)[:40]
+        raise FormProblem(f"Line {line} of the prompt set: {shown!r} is not an input's name "
+                          "(letters, digits and _).")
+    return name
+
+
+def _cell(text: str, line: int, field: str) -> Any:
+    """A CSV cell: a number or true/false as such, anything else as text."""
+    if text in ("true", "false"):
+        return text == "true"
+    for kind in (int, float):
+        try:
+            return _value(kind(text), line, field)
+        except ValueError:
+            continue
+    return _value(text, line, field)
+
+
+def _value(value: Any, line: int, field: str) -> Any:
+    where = f"Line {line} of the prompt set, field {field!r}"
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise FormProblem(f"{where}: the number is too large.")
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise FormProblem(f"{where}: not a finite number.")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_VALUE:
+            raise FormProblem(f"{where}: longer than {MAX_VALUE:,} characters.")
+        return value
+    raise FormProblem(f"{where}: a list or an object; give one text or number per field.")
+
+
+def _bounded(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not found:
+        raise FormProblem("The prompt set has no inputs: write one per line, or upload a CSV "
+                          "or JSONL file.")
+    if len(found) > MAX_INPUTS:
+        raise FormProblem(f"The prompt set has more than {MAX_INPUTS:,} inputs: split it.")
+    return found
+
+
+def plan(session: CompareSession, items: list[dict[str, Any]]) -> None:
+    """`items` as the session's rounds, after those it has (each its own input; blind ones
+    in an order each)."""
+    first = session.last_round + 1
+    for k, item in enumerate(items):
+        try:
+            session.round_inputs.append(RoundInput(round=first + k, inputs=item))
+        except ValidationError as exc:
+            raise FormProblem(f"Input {k + 1} of the prompt set cannot be kept in a "
+                              f"comparison: {problem(exc)}.") from None
+        blind.begin(session, first + k)
+
+
+def missing(session: CompareSession) -> list[tuple[int, int]]:
+    """The (round, entry) cells of the set with no finished run yet: what Resume runs (a
+    succeeded or failed run is finished; a stopped one is not)."""
+    done = {(r.round, r.entry) for r in session.runs if r.status in ("succeeded", "failed")}
+    return [(r.round, i) for r in session.round_inputs for i in range(len(session.entries))
+            if (r.round, i) not in done]
+
+
+def progress_line(session: CompareSession, elapsed: float | None = None,
+                  done_now: int = 0) -> str:
+    """"14 of 40 done, about 2 min left" (the time from this pass's pace)."""
+    total = len(session.round_inputs) * len(session.entries)
+    left = len(missing(session))
+    line = f"{total - left} of {total} done"
+    failed = sum(r.status == "failed" for r in session.runs
+                 if any(r.round == x.round for x in session.round_inputs))
+    if failed:
+        line += f" ({failed} failed)"
+    if left and elapsed and done_now:
+        seconds = elapsed / done_now * left
+        line += f", about {_duration(seconds)} left"
+    return line + "."
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    return f"{round(seconds / 60)} min"
