@@ -100,7 +100,10 @@ def test_layout_follows_the_task(app_url: str, browser: Any) -> None:
         grid_box = page.locator("#compare-grid-box")
         expect(grid_box).to_be_visible(timeout=30_000)
         expect(page.locator("#compare-pane-0-image.checker")).to_have_count(1)
-        title = page.locator("#compare-pane-0-head strong").bounding_box()
+        # the pane is named after its entry once the page has read the entries' models
+        head = page.locator("#compare-pane-0-head strong")
+        expect(head).to_contain_text("local/rembg", timeout=30_000)
+        title = head.bounding_box()
         pane = page.locator("#compare-pane-0").bounding_box()
         assert title and pane and title["x"] - pane["x"] >= 4, (title, pane)  # off the border
         page.locator("#compare-task").get_by_label("Chat").check()

@@ -455,7 +455,7 @@ def _results_html(page: Any) -> str:
 
 
 def test_a_blind_round_names_no_model_until_each_output_has_a_vote(
-        tab: Any, files: dict[str, Path]) -> None:
+        tab: Any, files: dict[str, Path], capfd: pytest.CaptureFixture[str]) -> None:
     _upload(tab, "compare-image", files["small"])
     expect(tab.locator("#compare-reveal")).to_be_hidden()
     tab.locator("#compare-blind input").check()
@@ -473,6 +473,8 @@ def test_a_blind_round_names_no_model_until_each_output_has_a_vote(
         tab.locator(f"#compare-pane-{pane}-vote").get_by_label("About the same").check()
     # the last vote shows which model made which, where each output was
     expect(status).to_contain_text("here is which model made which")
+    assert tab.locator(".toast-body").count() == 0
+    assert "Traceback" not in capfd.readouterr().err  # no vote's follow-up failed
     heads = " ".join(tab.locator(f"#compare-pane-{p}-head").inner_text() for p in range(3))
     assert heads.count("local/rembg") == 2 and "local/real-esrgan" in heads
     expect(tab.locator("#compare-summary")).to_contain_text("local/real-esrgan (scale=2)")
@@ -489,7 +491,8 @@ def test_a_blind_round_names_no_model_until_each_output_has_a_vote(
 
 
 def test_two_browsers_vote_on_a_shared_session_and_the_host_sees_both(
-        tab: Any, browser: Any, files: dict[str, Path]) -> None:
+        tab: Any, browser: Any, files: dict[str, Path],
+        capfd: pytest.CaptureFixture[str]) -> None:
     _upload(tab, "compare-image", files["small"])
     tab.locator("#compare-blind input").check()
     tab.locator("#compare-run").click()
@@ -514,6 +517,7 @@ def test_two_browsers_vote_on_a_shared_session_and_the_host_sees_both(
                 "here is which model made which")
         # the host's page polls the tally: both browsers, every vote
         expect(tally).to_contain_text("2 browsers, 6 votes", timeout=30_000)
+        assert "Traceback" not in capfd.readouterr().err  # no event failed
         screenshot(tab, "compare-room-host")
         # a second vote on an output from the same browser is not counted, and says so
         voters[0].locator("#compare-pane-0-vote").get_by_label("About the same").check()
@@ -525,7 +529,7 @@ def test_two_browsers_vote_on_a_shared_session_and_the_host_sees_both(
 
 
 def test_a_prompt_set_runs_is_stopped_survives_a_reload_and_resumes(
-        tab: Any, browser: Any, compare_app: tuple[str, Path]) -> None:
+        tab: Any, capfd: pytest.CaptureFixture[str]) -> None:
     tab.locator("#compare-task").get_by_label("Chat").check()
     expect(tab.locator("#compare-entry-0 input")).to_have_value(CHAT)
     tab.locator("#compare-shared-box").get_by_text("Advanced").click()
@@ -552,4 +556,5 @@ def test_a_prompt_set_runs_is_stopped_survives_a_reload_and_resumes(
     expect(table).to_contain_text("2. Name a colour, number 2.")
     assert "not run" not in table.inner_text() and "stopped" not in table.inner_text()
     expect(table).to_contain_text("no vote yet")
+    assert "Traceback" not in capfd.readouterr().err
     screenshot(tab, "compare-prompt-set")

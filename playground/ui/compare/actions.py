@@ -218,10 +218,10 @@ def show_after_vote(page: ComparePage, session: CompareSession | None) -> dict[A
     """After a vote: the panes drawn again only when it showed a blind round's names (drawn
     otherwise, they could undo a vote being clicked on another pane)."""
     if session is None or blind.hidden(session):
-        return {}
+        return page.unchanged()
     shown = next((b for b in session.blind_rounds if b.round == session.shown_round), None)
     if shown is None or any(v.round == shown.round and not v.blind for v in session.votes):
-        return {}
+        return page.unchanged()
     return {**page.show_round(session), page.status: "Every output has your vote: here is "
             "which model made which."}
 
@@ -265,7 +265,7 @@ def export(ctx: AppContext, ballots: BallotBox,
 def load(ctx: AppContext, page: ComparePage, path: str | None) -> dict[Any, Any]:
     """An exported session back in the form and the panes."""
     if not path:
-        return {}
+        return page.unchanged()
     try:
         session = load_json(Path(path), ctx.data_dir)
     except (ValueError, OSError) as exc:

@@ -193,23 +193,23 @@ async def resume_set(ctx: AppContext, page: ComparePage, token: str | None = Non
 def show_input(page: ComparePage, shown_no: float, session: CompareSession | None
                ) -> dict[Any, Any]:
     if session is None or not session.round_inputs:
-        return {}
+        return page.unchanged()
     return _view(page, session, int(shown_no or 1), progress_line(session))
 
 
 def restore(ctx: AppContext, page: ComparePage, request: gr.Request) -> dict[Any, Any]:
     """On page load: this browser's unfinished set, back (a reload, a restart)."""
     if request is not None and request.query_params.get("session"):
-        return {}  # a voter's page
+        return page.unchanged()  # a voter's page
     path = _kept(ctx, request)
     if not path.is_file():
-        return {}
+        return page.unchanged()
     try:
         session = load_json(path, ctx.data_dir)
     except (ValueError, OSError):
-        return {}
+        return page.unchanged()
     if not session.round_inputs or not missing(session):
-        return {}
+        return page.unchanged()
     line = (f"{pill('stop', 'Not finished')} Your prompt set: {progress_line(session)} "
             "Press **Resume the set** to finish it.")
     return _view(page, session, 1, line)

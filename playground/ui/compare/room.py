@@ -81,7 +81,7 @@ def room_from_link(ctx: AppContext, ballots: BallotBox, page: ComparePage,
                    request: gr.Request) -> dict[Any, Any]:
     """On page load: a `?session=` link opens its room; any other page is left as it is."""
     room = request.query_params.get("session") if request is not None else None
-    return open_room(ctx, ballots, page, room) if room else {}
+    return open_room(ctx, ballots, page, room) if room else page.unchanged()
 
 
 def wire_room(ctx: AppContext, ballots: BallotBox, page: ComparePage, share_btn: gr.Button,

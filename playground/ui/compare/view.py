@@ -157,6 +157,10 @@ class ComparePage:
         return {**self.show_panes(session, runs),
                 self.summary: summary_table(session, self.base)}
 
+    def unchanged(self) -> dict[Any, Any]:
+        """An update of nothing (Gradio reads an empty dict as one value, not as no update)."""
+        return {self.status: gr.skip()}
+
     def stale_export(self) -> dict[Any, Any]:
         """A new round makes the last export stale: the Export box empties."""
         return {self.json_file: None, self.html_file: None}
