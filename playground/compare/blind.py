@@ -56,6 +56,11 @@ def hidden(session: CompareSession | None) -> bool:
     return shown is not None and not shown.revealed
 
 
+def round_hidden(session: CompareSession, round_no: int) -> bool:
+    """Whether round `round_no` is blind and not yet shown (for views of many rounds)."""
+    return any(b.round == round_no and not b.revealed for b in session.blind_rounds)
+
+
 def entry_of(session: CompareSession, pane: int) -> int | None:
     found = order(session)
     return found[pane] if 0 <= pane < len(found) else None

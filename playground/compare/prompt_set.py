@@ -27,12 +27,31 @@ MAX_FIELDS = 50
 
 
 def from_lines(text: str) -> list[dict[str, Any]]:
-    """One prompt per line; blank lines are skipped."""
+    """One prompt per line, or a JSON object of inputs ({"prompt": ..., "seed": 3}: what
+    History's "Add to the prompt set" writes for a run with more than a prompt); blank lines
+    are skipped."""
     found = []
     for n, line in enumerate(_text(text).splitlines(), 1):
-        if line.strip():
-            found.append({"prompt": _value(line.strip(), n, "prompt")})
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}") and _is_object(line):
+            found.append(_object(line, n))
+        elif line:
+            found.append({"prompt": _value(line, n, "prompt")})
     return _bounded(found)
+
+
+def as_line(inputs: dict[str, Any]) -> str | None:
+    """A run's inputs as one line of a prompt set: its prompt alone when that is all it has,
+    else a JSON object of its text, number and yes/no inputs (files and secrets left out);
+    None when it has none of them."""
+    kept = {k: v for k, v in inputs.items()
+            if isinstance(v, str | int | float | bool) and not isinstance(v, dict)}
+    kept = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in kept.items()}
+    if not kept:
+        return None
+    if list(kept) == ["prompt"]:
+        return str(kept["prompt"])
+    return json.dumps(kept, ensure_ascii=False)
 
 
 def from_file(name: str, data: bytes) -> list[dict[str, Any]]:
@@ -85,18 +104,30 @@ def _jsonl(text: str) -> list[dict[str, Any]]:
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-        except (json.JSONDecodeError, RecursionError, ValueError):
-            raise FormProblem(f"Line {n} of the prompt set is not one JSON object.") from None
-        if not isinstance(item, dict):
-            raise FormProblem(f"Line {n} of the prompt set is not a JSON object ({{...}}).")
-        if len(item) > MAX_FIELDS:
-            raise FormProblem(f"Line {n} of the prompt set has more than {MAX_FIELDS} fields.")
-        found.append({_name(k, n): _value(v, n, str(k)[:40]) for k, v in item.items()})
+        found.append(_object(line, n))
         if len(found) > MAX_INPUTS:
             break
     return _bounded(found)
+
+
+def _is_object(line: str) -> bool:
+    """Whether a typed line is a JSON object (else it is a prompt that starts with "{")."""
+    try:
+        return isinstance(json.loads(line), dict)
+    except (json.JSONDecodeError, RecursionError, ValueError):
+        return False
+
+
+def _object(line: str, n: int) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except (json.JSONDecodeError, RecursionError, ValueError):
+        raise FormProblem(f"Line {n} of the prompt set is not one JSON object.") from None
+    if not isinstance(item, dict):
+        raise FormProblem(f"Line {n} of the prompt set is not a JSON object ({{...}}).")
+    if len(item) > MAX_FIELDS:
+        raise FormProblem(f"Line {n} of the prompt set has more than {MAX_FIELDS} fields.")
+    return {_name(k, n): _value(v, n, str(k)[:40]) for k, v in item.items()}
 
 
 def _text(text: str) -> str:

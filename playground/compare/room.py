@@ -2,8 +2,7 @@
 and votes, each browser once per output; the host sees the tally as it comes in.
 
 The shared copy lives in the ballot box (`ballots.BallotBox.share`); a voter's page holds
-`for_voter(copy)`: the latest round, with no one's votes, blind in an order of its own when
-the host's session is blind.
+`for_voter(copy)`: the latest round, with no one's votes, blind in an order of its own.
 """
 
 from __future__ import annotations
@@ -17,14 +16,14 @@ _DRAW = random.SystemRandom()
 
 
 def for_voter(shared: CompareSession, rng: random.Random = _DRAW) -> CompareSession:
-    """The shared session as one voter's page holds it."""
-    copy = shared.model_copy(deep=True, update={"votes": [], "room_votes": []})
+    """The shared session as one voter's page holds it: blind, whether or not the host's
+    round was (a room votes blind by default; the names show once this voter has voted)."""
+    copy = shared.model_copy(deep=True, update={"votes": [], "room_votes": [], "blind": True})
     latest = copy.last_round
     copy.blind_rounds = [b for b in copy.blind_rounds if b.round != latest]
-    if copy.blind:
-        order = list(range(len(copy.entries)))
-        rng.shuffle(order)
-        copy.blind_rounds.append(BlindRound(round=latest, order=order))
+    order = list(range(len(copy.entries)))
+    rng.shuffle(order)
+    copy.blind_rounds.append(BlindRound(round=latest, order=order))
     return copy
 
 

@@ -177,6 +177,18 @@ def test_the_address_follows_the_tabs_history_opens(page: Any, files: dict[str, 
     expect(page.locator("#tabs button[role=tab][aria-selected=true]").first).to_have_text(
         "Compare")
 
+    # the run's settings as one more input of Compare's prompt set (its image is a file: out)
+    page.get_by_role("tab", name="History").click()
+    page.locator("#history-refresh").click()
+    page.locator("#history-list tbody tr").first.click()
+    page.locator("#history-add-set").click()
+    expect(page.locator("#history-detail-status")).to_contain_text(
+        "Added to Compare's prompt set, as input 1")
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#compare-set-box").get_by_text("Prompt set").click()
+    expect(page.locator("#compare-set-lines textarea")).to_have_value(
+        re.compile(r'^\{"scale": 2, "face_enhance": false\}$'))
+
 
 # Records, while the answer streams, whether Chat's Stop button is there and on top (a press
 # would reach it, not an overlay): the small local model answers in seconds, so clicking it in

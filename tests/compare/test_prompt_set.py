@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client
 
 from playground.compare.forms import FormProblem
-from playground.compare.prompt_set import from_file, from_lines
+from playground.compare.prompt_set import as_line, from_file, from_lines
 
 CHAT = "local/smollm2-135m-instruct"
 
@@ -25,6 +25,13 @@ def test_lines_csv_and_jsonl_become_inputs() -> None:
         {"prompt": "hello", "temperature": 0.5, "seed": 7, "greedy": True},
         {"prompt": "a, b", "temperature": 1, "greedy": False}]
     jsonl = b'{"prompt": "x", "max_tokens": 8}\n\n{"prompt": "y"}\n'
+    # a typed line may be a JSON object of inputs (History's "Add to the prompt set")
+    assert from_lines('{"prompt": "a", "seed": 3}\n{a cat}\n') == [
+        {"prompt": "a", "seed": 3}, {"prompt": "{a cat}"}]
+    assert as_line({"prompt": "a\n cat"}) == "a cat"
+    assert as_line({"prompt": "x", "seed": 3, "image": {"$file": "a.png"}}) == (
+        '{"prompt": "x", "seed": 3}')
+    assert as_line({"image": {"$file": "a.png"}}) is None
     assert from_file("set.jsonl", jsonl) == [{"prompt": "x", "max_tokens": 8}, {"prompt": "y"}]
 
 

@@ -61,7 +61,7 @@ def test_a_voters_page_holds_the_round_blind_in_its_own_order_with_no_ones_votes
     assert copy.votes == [] and blind.hidden(copy) and sorted(blind.order(copy)) == [0, 1, 2]
     assert s.votes and blind.hidden(s)  # the host's own session is untouched
     s.blind = False
-    assert not blind.hidden(for_voter(s))  # not blind: the room sees the names
+    assert blind.hidden(for_voter(s))  # a room votes blind, whatever the host's switch
 
 
 def test_the_tally_counts_browsers_and_votes_per_output(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.compare import CompareSession
+from playground.compare import CompareSession, blind
 from playground.compare.ballots import voter_id
 from playground.compare.forms import FormProblem
 from playground.compare.prompt_set import from_file, from_lines, missing, plan, progress_line
@@ -32,6 +32,7 @@ from playground.ui.kit.runner import bind, pill, runs_of
 
 PAGE_ROWS = 25  # the verdict table's rows at once: 1,000 inputs never land in the page at once
 EVERY = 0.5  # seconds between the page's updates while a set runs
+KEEP_EVERY = 2.0  # ... and between saves of the set to the server's disk
 WORDS = {"better": "better", "worse": "not as good", "tie": "same"}
 
 
@@ -88,7 +89,9 @@ def verdict_table(session: CompareSession, around: int) -> str:
             state = SHOWN_STATUS.get(run.status, run.status) if run else "not run"
             if state == "succeeded":
                 state = "no vote yet"
-            cells.append(WORDS[verdict] if verdict else state)
+            if verdict:  # a blind round's verdicts would say which pane was which model
+                state = "voted" if blind.round_hidden(session, round_no) else WORDS[verdict]
+            cells.append(state)
         rows.append(f"| {k}. {html.escape(text).replace('|', '&#124;')} | "
                     + " | ".join(cells) + " |")
     last = start + len(page)
@@ -114,7 +117,7 @@ async def _run(ctx: AppContext, page: ComparePage, session: CompareSession,
     cells = missing(session)
     total = len(cells)
     handle = page.rounds[session.id] = RoundHandle(runner(ctx, runs_of(ctx, TAB, request)))
-    started = last = time.monotonic()
+    started = last = kept = time.monotonic()
     newest = 1
     try:
         yield _view(page, session, newest, progress_line(session))
@@ -125,9 +128,11 @@ async def _run(ctx: AppContext, page: ComparePage, session: CompareSession,
                     else newest
             now = time.monotonic()
             if now - last >= EVERY:
+                if now - kept >= KEEP_EVERY:
+                    kept = now
+                    keep(ctx, session, request)
                 last = now
                 done = total - len(missing(session))
-                keep(ctx, session, request)
                 yield _view(page, session, newest, progress_line(session, now - started, done))
         if handle.stopped:
             await runner(ctx).settle([r for r in session.runs if not r.done], token=token)
@@ -221,6 +226,7 @@ def wire_set(ctx: AppContext, page: ComparePage, parts: tuple[Any, ...], to_resu
     a kept set brought back on page load."""
     lines, upload, run, resume, progress, shown, table = parts
     page.set_parts = [shown, table, progress]
+    page.set_lines = lines
     outputs = [*page.round_outputs, shown, table, progress]
     run.click(bind(run_set, ctx, page),
               inputs=[lines, upload, *page.form, ctx.token_state, page.state,

@@ -98,6 +98,7 @@ class ComparePage:
     room: gr.State | None = None  # the shared session this page votes in (a voter's page)
     # a prompt set's (input shown, verdict table, progress line): prompt_set.wire_set
     set_parts: list[Any] = field(default_factory=list)
+    set_lines: gr.Textbox | None = None  # the prompt set's typed inputs (History adds to it)
 
     @property
     def form(self) -> list[Any]:

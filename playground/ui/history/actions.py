@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from playground.compare.from_history import NoComparison, entry_from_run
+from playground.compare.prompt_set import as_line
 from playground.run_code import RunCall, call_for_run
 from playground.service import RunHistory, RunRecord
 from playground.ui.compare.add import add_entry
@@ -89,6 +90,23 @@ def add_to_compare(ctx: AppContext, parts: PageParts, history: RunHistory,
     out[parts.tabs] = gr.Tabs(selected="compare")
     out[status] = f"{pill('ok', 'Added')} to Compare as Entry {added.slot + 1}."
     return out
+
+
+def add_to_set(history: RunHistory, record: RunRecord | None,
+               lines: str | None) -> tuple[Any, str]:
+    """(Compare's prompt set with the run's inputs as one more line, what happened)."""
+    if record is None:
+        return gr.skip(), status_for(Message("Not found",
+                                             "That run is not in your history any more."))
+    line = as_line(history.input_values(record))
+    if line is None:
+        return gr.skip(), status_for(Message(
+            "Not added", "This run has no text or number inputs to put in a prompt set "
+            "(its inputs are files).", "warning"))
+    kept = [x for x in str(lines or "").splitlines() if x.strip()]
+    return ("\n".join([*kept, line]),
+            f"{pill('ok', 'Added')} to Compare's prompt set, as input {len(kept) + 1} "
+            "(under *Prompt set* on the Compare tab).")
 
 
 def code_of(ctx: AppContext, history: RunHistory, record: RunRecord) -> RunCall | None:

@@ -110,6 +110,8 @@ def build(ctx: AppContext, parts: PageParts) -> None:
                                          size="sm")
                     to_compare = gr.Button("Add to Compare", elem_id=f"{TAB}-add-compare",
                                            size="sm", visible=parts.compare_add is not None)
+                    to_set = gr.Button("Add to Compare's prompt set", elem_id=f"{TAB}-add-set",
+                                       size="sm", visible=parts.compare_add is not None)
                     code_btn = gr.Button("Code", elem_id=f"{TAB}-code", size="sm")
                     download = gr.DownloadButton("Download", elem_id=f"{TAB}-download",
                                                  size="sm")
@@ -161,6 +163,10 @@ def build(ctx: AppContext, parts: PageParts) -> None:
         add = parts.compare_add
         to_compare.click(bind(add_to_compare, ctx, tab), inputs=[view, *add.form],
                          outputs=[parts.tabs, *add.outputs, detail.status],
+                         api_visibility="private", show_progress="hidden")
+        if add.page.set_lines is not None:
+            to_set.click(bind(add_to_set, ctx, tab), inputs=[view, add.page.set_lines],
+                         outputs=[add.page.set_lines, detail.status],
                          api_visibility="private", show_progress="hidden")
     again_btn.click(bind(run_again, ctx, tab), inputs=[view, ctx.token_state],
                     outputs=_unique([*again.outputs, *detail.outputs, *tab.listing]),
@@ -269,6 +275,13 @@ def add_to_compare(ctx: AppContext, tab: HistoryTab, view: hv.View,
     record = tab.history.get(owner_of(ctx, request), view.opened)
     return actions.add_to_compare(ctx, tab.parts, tab.history, record, tab.detail.status,
                                   list(form))
+
+
+def add_to_set(ctx: AppContext, tab: HistoryTab, view: hv.View, lines: str | None,
+               request: gr.Request | None = None) -> tuple[Any, str]:
+    """The opened run's inputs as one more line of Compare's prompt set."""
+    record = tab.history.get(owner_of(ctx, request), view.opened)
+    return actions.add_to_set(tab.history, record, lines)
 
 
 async def run_again(ctx: AppContext, tab: HistoryTab, view: hv.View,
