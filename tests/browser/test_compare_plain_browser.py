@@ -558,3 +558,19 @@ def test_a_prompt_set_runs_is_stopped_survives_a_reload_and_resumes(
     expect(table).to_contain_text("no vote yet")
     assert "Traceback" not in capfd.readouterr().err
     screenshot(tab, "compare-prompt-set")
+
+
+def test_an_arena_round_is_blind_and_can_be_revealed(
+        tab: Any, files: dict[str, Path], capfd: pytest.CaptureFixture[str]) -> None:
+    _upload(tab, "compare-image", files["small"])
+    tab.locator("#compare-arena-box").get_by_text("Arena").click()
+    tab.locator("#compare-arena-run").click()
+    status = tab.locator("#compare-status")
+    expect(status).to_contain_text("Round 1: 2 of 2 succeeded. Blind:", timeout=DONE)
+    assert not BLIND_WORDS.search(_results_html(tab)), _results_html(tab)
+    tab.locator("#compare-reveal").click()  # offered for the arena's blind round
+    expect(status).to_contain_text("do not count as blind")
+    # the names (a local model or a preset: the pool has both) and the times show
+    expect(tab.locator("#compare-pane-0-head")).to_contain_text(
+        re.compile(r"(local/|preset:)\S+\s*succeeded · model time"))
+    assert "Traceback" not in capfd.readouterr().err

@@ -62,13 +62,15 @@ def arena_box(ctx: AppContext, first_task: str) -> tuple[gr.Dropdown, gr.Button]
 
 
 def wire_arena(ctx: AppContext, page: ComparePage, pool: gr.Dropdown, go: gr.Button,
-               to_results: str) -> None:
-    """`compare_arena` in the API; the pool follows the task."""
+               to_results: str, reveal: gr.Button) -> None:
+    """`compare_arena` in the API; the pool follows the task; Reveal is offered, as for any
+    blind round."""
     go.click(bind(arena, ctx, page),
              inputs=[pool, page.task, page.prompt, page.image, page.audio, page.seed,
                      page.shared, ctx.token_state],
              outputs=page.round_outputs, api_name="compare_arena",
              concurrency_limit=2, concurrency_id=f"{TAB}-run")
-    go.click(None, js=to_results, api_visibility="private")
+    go.click(None, outputs=[reveal], js=f"() => {{ ({to_results})(); "
+             "return {__type__: 'update', visible: true}; }", api_visibility="private")
     page.task.input(bind(pool_choices, ctx), inputs=[page.task], outputs=[pool],
                     api_visibility="private", show_progress="hidden")

@@ -268,7 +268,7 @@ def build(ctx: AppContext) -> CompareAdd:
                    outputs=[state, grid_image, status], api_name="compare_grid",
                    concurrency_id=f"{TAB}-run")
     wire_grid_axes(ctx, grid_ref, x_name, y_name)
-    wire_arena(ctx, page, arena_pool, arena_go, TO_RESULTS)
+    wire_arena(ctx, page, arena_pool, arena_go, TO_RESULTS, reveal_btn)
     wire_room(ctx, ballots, page, share_btn, share_link, room_votes, room_timer, room_ask)
     wire_set(ctx, page, set_parts, TO_RESULTS, blind_box)
     # History's Add to Compare writes this form (what `switch` updates, in its order)
