@@ -87,6 +87,10 @@ class Runner:
         self.describe = describe  # the UI passes its own wording of errors
         self.failed = failed  # ... and of failed or canceled runs
         self._running: list[asyncio.Task[None]] = []  # the round's entries, while it runs
+        self._runs: list[Run] = []  # ... and their runs, in the same order
+        self._token: str | None = None  # the running round's token (Stop cancels with it)
+        self._cancels: set[asyncio.Task[None]] = set()  # cancel requests on their way
+        self._canceled: set[str] = set()  # predictions Stop has asked the backend to cancel
         self._stopped = False
 
     async def run_round(self, session: CompareSession, *, token: str | None = None,
@@ -138,10 +142,32 @@ class Runner:
     def stop(self) -> None:
         """Stop the running round's entries: each one ends canceled (on the backend too) and
         its pane says so; those already finished keep their results. The round's updates
-        then end by themselves, whether or not whoever reads them was canceled as well."""
+        then end by themselves, whether or not whoever reads them was canceled as well.
+
+        An entry still waiting for its turn is dropped; one the backend has is canceled there,
+        and ends when the backend says so (a prediction that finished first keeps its
+        output); one being created is canceled as soon as its id is known. None is cut off
+        mid-request: a prediction the backend made but the app never heard of would run on,
+        and a Resume would run it again."""
         self._stopped = True
-        for task in self._running:
-            task.cancel()
+        for task, run in zip(self._running, self._runs, strict=False):
+            if run.status == "queued":
+                task.cancel()
+            elif run.prediction_id and not run.done:
+                self._cancel_on_backend(run.prediction_id)
+
+    def _cancel_on_backend(self, prediction_id: str) -> None:
+        if prediction_id in self._canceled:
+            return
+        self._canceled.add(prediction_id)
+
+        async def cancel() -> None:
+            with contextlib.suppress(Exception):
+                await self.backend.cancel(prediction_id, token=self._token)
+
+        task = asyncio.get_running_loop().create_task(cancel())
+        self._cancels.add(task)
+        task.add_done_callback(self._cancels.discard)
 
     async def settle(self, runs: list[Run], *, token: str | None = None) -> None:
         """After a Stop: give every unfinished run its final state. A prediction that finished on
@@ -198,7 +224,7 @@ class Runner:
                 queue.put_nowait(_DONE)
 
         tasks = [asyncio.create_task(one(*job)) for job in jobs]
-        self._running = tasks
+        self._running, self._runs, self._token = tasks, [job[0] for job in jobs], token
         if self._stopped:  # stopped before it began: nothing of it runs
             self.stop()
         for job in jobs:
@@ -223,6 +249,8 @@ class Runner:
         run.status = "starting"
         publish(run)
         ref, inputs = await self.backend.resolve(ref, shared, overrides, token=token)
+        if self._stopped:  # Stop came while the model was looked up: nothing was sent
+            raise asyncio.CancelledError
         run.model = ref.split(":", 1)[0]
         run.input = {k: SECRET_SHOWN if k in secrets else _jsonable(v, self.data_dir)
                      for k, v in inputs.items()}
@@ -230,6 +258,8 @@ class Runner:
         def on_update(update: RunUpdate) -> None:
             run.status = update.status if update.status != "retrying" else run.status
             run.prediction_id = update.prediction_id or run.prediction_id
+            if self._stopped and run.prediction_id:  # made as Stop came: cancel it now
+                self._cancel_on_backend(run.prediction_id)
             run.logs = update.logs or run.logs
             if update.text:
                 run.text = update.text

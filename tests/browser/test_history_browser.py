@@ -208,8 +208,16 @@ def test_a_chat_put_back_in_its_tab_keeps_its_stop_button(page: Any) -> None:
     page.locator("#chat-settings").get_by_text("Settings").first.click()
     for elem_id, value in (("chat-max-tokens", "16"), ("chat-temperature", "0")):
         field = page.locator(f"#{elem_id} input[type=number]")
-        field.fill(value)
-        field.press("Tab")
+        # the slider, just mounted by opening Settings, may still set its first value over
+        # what is typed at once (as no person types): typed until the slider itself holds it
+        for _ in range(5):
+            field.fill(value)
+            field.press("Tab")
+            if page.locator(f"#{elem_id} input[type=range]").input_value() == value:
+                page.wait_for_timeout(300)  # and still does once the mount has settled
+                if page.locator(f"#{elem_id} input[type=range]").input_value() == value:
+                    break
+        expect(page.locator(f"#{elem_id} input[type=range]")).to_have_value(value)
     tokens = page.locator("#chat-max-tokens input[type=number]")
     box = page.locator("#chat-input textarea")
     message = "Write a very long story about a dragon who learns to cook."

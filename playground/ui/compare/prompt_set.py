@@ -114,6 +114,11 @@ def _view(page: ComparePage, session: CompareSession, shown_no: int,
 
 async def _run(ctx: AppContext, page: ComparePage, session: CompareSession,
                token: str | None, request: gr.Request | None) -> AsyncIterator[dict[Any, Any]]:
+    # a stopped run whose prediction finished on the backend all the same is kept, not run
+    # again (the backend may have finished it just before the stop reached it)
+    ours = {r.round for r in session.round_inputs}
+    await runner(ctx).settle([r for r in session.runs if r.round in ours
+                              and r.status == "canceled" and r.prediction_id], token=token)
     cells = missing(session)
     total = len(cells)
     handle = page.rounds[session.id] = RoundHandle(runner(ctx, runs_of(ctx, TAB, request)))
@@ -240,5 +245,7 @@ def wire_set(ctx: AppContext, page: ComparePage, parts: tuple[Any, ...], to_resu
                   api_name="compare_set_show", show_progress="hidden")
     for button in (run, resume):
         button.click(None, js=to_results, api_visibility="private")
+    # one progress target: it runs on every page load (tests/ui/test_progress_targets.py)
     current_page().load(bind(restore, ctx, page), outputs=outputs,
-                        api_visibility="private", show_progress="hidden")
+                        api_visibility="private", show_progress="hidden",
+                        show_progress_on=[progress])

@@ -37,7 +37,7 @@ def room_box() -> tuple[gr.Button, gr.Textbox, gr.Markdown, gr.Timer, gr.Textbox
                           interactive=False, buttons=["copy"], elem_id=f"{TAB}-share-link",
                           scale=4, placeholder="Run a round, then press Share for voting.")
     votes = gr.Markdown("", elem_id=f"{TAB}-room-tally")
-    asked = gr.Textbox(visible=False, elem_id=f"{TAB}-room-ask")
+    asked = gr.Textbox(visible=False, label="room", elem_id=f"{TAB}-room-ask")
     return share, link, votes, gr.Timer(2.0, active=False), asked
 
 
@@ -95,8 +95,10 @@ def wire_room(ctx: AppContext, ballots: BallotBox, page: ComparePage, share_btn:
         None, inputs=[link], outputs=[link], js=LINK_JS, api_visibility="private")
     timer.tick(bind(room_tally, ballots), inputs=[page.state], outputs=[votes],
                api_visibility="private", show_progress="hidden")
+    # one progress target: it runs on every page load (tests/ui/test_progress_targets.py)
     current_page().load(bind(room_from_link, ctx, ballots, page), outputs=outputs,
-                        api_visibility="private", show_progress="hidden").then(
+                        api_visibility="private", show_progress="hidden",
+                        show_progress_on=[page.status]).then(
         None, js=TO_ROOM, api_visibility="private")
     asked.submit(bind(open_room, ctx, ballots, page), inputs=[asked], outputs=outputs,
                  api_name="compare_room_open")
