@@ -76,12 +76,19 @@ class BallotBox:
 
     # -- sessions shared for voting (compare.room) ------------------------------------------
 
-    def share(self, session: CompareSession, owner: str) -> None:
-        """Keep `session` as it is now for its room to see (again: the latest round)."""
+    def share(self, session: CompareSession, owner: str) -> bool:
+        """Keep `session` as it is now for its room to see (again: the latest round). False,
+        and nothing changed, when another browser shared it (a voter's page holds a copy
+        with the same id: it must not replace the host's)."""
         shown = session.model_copy(update={"votes": [], "room_votes": []})
+        host = voter_id(owner)
         with self._lock, self._connect() as conn:
+            row = conn.execute("SELECT host FROM shared WHERE id = ?", (session.id,)).fetchone()
+            if row is not None and row[0] != host:
+                return False
             conn.execute("INSERT OR REPLACE INTO shared VALUES (?, ?, ?, ?)",
-                         (session.id, voter_id(owner), shown.model_dump_json(), time.time()))
+                         (session.id, host, shown.model_dump_json(), time.time()))
+        return True
 
     def shared(self, room: object) -> CompareSession | None:
         """The shared session `room` names (a value from a link: anything), or None."""

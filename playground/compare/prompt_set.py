@@ -37,6 +37,8 @@ def from_lines(text: str) -> list[dict[str, Any]]:
             found.append(_object(line, n))
         elif line:
             found.append({"prompt": _value(line, n, "prompt")})
+        if len(found) > MAX_INPUTS:
+            break
     return _bounded(found)
 
 

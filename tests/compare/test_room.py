@@ -75,3 +75,14 @@ def test_the_tally_counts_browsers_and_votes_per_output(tmp_path: Path) -> None:
     assert "2 browsers, 3 votes" in text
     lines = [line for line in text.splitlines() if line.startswith("| ") and "output" not in line]
     assert lines == ["| B | 0 | 1 | 0 |", "| A | 1 | 0 | 1 |", "| C | 0 | 0 | 0 |"]
+
+
+def test_only_the_browser_that_shared_a_session_can_share_it_again(tmp_path: Path) -> None:
+    box = BallotBox(tmp_path)
+    s = shared_session()
+    assert box.share(s, "host") is True
+    copy = for_voter(box.shared(s.id))  # a voter's page: same id
+    copy.runs.append(Run(round=2, entry=0, status="succeeded"))
+    assert box.share(copy, "voter") is False  # it would replace the host's room
+    assert box.shared(s.id).last_round == 1
+    assert box.share(s, "host") is True  # the host shares its next round

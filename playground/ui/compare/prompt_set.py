@@ -20,7 +20,14 @@ import gradio as gr
 from playground.compare import CompareSession, blind
 from playground.compare.ballots import voter_id
 from playground.compare.forms import FormProblem
-from playground.compare.prompt_set import from_file, from_lines, missing, plan, progress_line
+from playground.compare.prompt_set import (
+    MAX_BYTES,
+    from_file,
+    from_lines,
+    missing,
+    plan,
+    progress_line,
+)
 from playground.compare.report import load_json
 from playground.compare.session import SHOWN_STATUS
 from playground.files.outputs import write_atomic
@@ -166,6 +173,8 @@ async def run_set(ctx: AppContext, page: ComparePage, lines: str | None, upload:
         return
     try:
         if upload:
+            if Path(upload).stat().st_size > MAX_BYTES:  # refused before it is read
+                raise FormProblem(f"The prompt set is larger than {MAX_BYTES // 2**20} MB.")
             items = from_file(Path(upload).name, Path(upload).read_bytes())
         else:
             items = from_lines(str(lines or ""))

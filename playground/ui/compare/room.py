@@ -47,7 +47,10 @@ def share(ctx: AppContext, ballots: BallotBox, session: CompareSession | None,
     if session is None or not session.runs:
         return "", gr.Timer(active=False), problem(
             "Nothing to share yet: run a comparison first.", "Not shared")
-    ballots.share(session, ctx.owners.of(request))
+    if not ballots.share(session, ctx.owners.of(request)):
+        return "", gr.Timer(active=False), problem(
+            "This comparison was shared by another browser: only that one can share it "
+            "again. Vote on it here, or run a comparison of your own to share.", "Not shared")
     return (f"?tab=compare&session={session.id}", gr.Timer(active=True),
             room_tally(ballots, session))
 
