@@ -112,12 +112,8 @@ class Runner:
             session.runs.append(run)
             jobs.append((run, ref, *parts[i]))
         stream = session.task in self.streaming_tasks
-        hidden = _Secrets({i: session.secret_names(i) for i in range(len(session.entries))},
-                          session.secret_values())
-        # aclosing: closing this generator early must cancel the inner one's tasks right away
-        async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token,
-                                                     hidden=hidden)) as updates:
-            async for update in updates:
+        async with contextlib.aclosing(self._session_jobs(session, jobs, stream, token)) as up:
+            async for update in up:
                 yield update
 
     async def run_set(self, session: CompareSession, cells: list[tuple[int, int]], *,
@@ -131,10 +127,18 @@ class Runner:
             run = Run(round=round_no, entry=i, label=session.entries[i].title)
             session.runs.append(run)
             jobs.append((run, session.entries[i].ref, shared, own))
+        # a set's answers are read when done: no token-by-token stream for each of them
+        async with contextlib.aclosing(self._session_jobs(session, jobs, False, token)) as up:
+            async for update in up:
+                yield update
+
+    async def _session_jobs(self, session: CompareSession, jobs: list[Job], stream: bool,
+                            token: str | None) -> AsyncIterator[PaneUpdate]:
+        """A session's jobs run, its entries' secrets kept out of what they show."""
         hidden = _Secrets({i: session.secret_names(i) for i in range(len(session.entries))},
                           session.secret_values())
-        # a set's answers are read when done: no token-by-token stream for each of them
-        async with contextlib.aclosing(self._run_all(jobs, stream=False, token=token,
+        # aclosing: closing this generator early must cancel the inner one's tasks right away
+        async with contextlib.aclosing(self._run_all(jobs, stream=stream, token=token,
                                                      hidden=hidden)) as updates:
             async for update in updates:
                 yield update
