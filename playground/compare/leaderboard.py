@@ -24,8 +24,10 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
+from .report import write_text_atomic
 from .session import CompareSession
 
 Outcome = Literal["a", "b", "tie"]
@@ -83,6 +85,15 @@ class Leaderboard:
                              f"{row.high:.1f}", row.wins, row.losses, row.ties, row.battles,
                              *["" if r is None else f"{r:.3f}" for r in rates]])
         return out.getvalue()
+
+
+def write(board: Leaderboard, folder: Path, stem: str) -> tuple[Path, Path]:
+    """(the CSV, the JSON) as `folder/leaderboard-<stem>.csv|json` (`stem`: the app's own)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = (folder / f"leaderboard-{stem}.csv", folder / f"leaderboard-{stem}.json")
+    for path, text in zip(paths, (board.to_csv(), board.to_json()), strict=True):
+        write_text_atomic(path, text)
+    return paths
 
 
 def _cell(text: str) -> str:

@@ -11,6 +11,8 @@ import base64
 import html
 import json
 import mimetypes
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,15 @@ EMBED_LIMIT = 20 * 1024 * 1024  # files bigger than this are named in the report
 
 def export_json(session: CompareSession, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(session.model_dump_json(indent=2), encoding="utf-8")
+    write_text_atomic(path, session.model_dump_json(indent=2))
     return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Written whole or not at all: a reader (a download, a reload) never sees half a file."""
+    part = path.with_name(f".part-{os.getpid()}-{threading.get_ident()}-{path.name}")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
 
 
 def load_json(source: Path | str | bytes, base: Path | None = None) -> CompareSession:

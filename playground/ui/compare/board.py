@@ -4,16 +4,14 @@ task on this server (`compare.ballots`), as a table, a win-rate matrix and two f
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from playground.compare import CompareSession
 from playground.compare.ballots import BallotBox
-from playground.compare.leaderboard import Leaderboard, battles_of, leaderboard
+from playground.compare.leaderboard import Leaderboard, battles_of, leaderboard, write
 from playground.compare.strict import SESSION_ID
-from playground.files.outputs import write_atomic
 from playground.ui.context import AppContext
 from playground.ui.kit.runner import bind, pill
 
@@ -65,13 +63,7 @@ def show_board(ctx: AppContext, ballots: BallotBox, scope: str, task: str,
     board = leaderboard(battles)
     if not board.rows:
         return board_markdown(board, where), None, None
-    folder = ctx.data_dir / "compare" / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for ext, text in (("csv", board.to_csv()), ("json", board.to_json())):
-        path = folder / f"leaderboard-{stem}.{ext}"
-        write_atomic(path, text.encode())
-        paths.append(path)
+    paths = write(board, ctx.data_dir / "compare" / "exports", stem)
     return board_markdown(board, where), str(paths[0]), str(paths[1])
 
 

@@ -28,9 +28,8 @@ from playground.compare.prompt_set import (
     plan,
     progress_line,
 )
-from playground.compare.report import load_json
+from playground.compare.report import load_json, write_text_atomic
 from playground.compare.session import SHOWN_STATUS
-from playground.files.outputs import write_atomic
 from playground.ui.compare.actions import problem, session_from
 from playground.ui.compare.view import TAB, ComparePage, RoundHandle, cannot_run, runner
 from playground.ui.context import AppContext
@@ -72,7 +71,7 @@ def _kept(ctx: AppContext, request: gr.Request | None) -> Path:
 def keep(ctx: AppContext, session: CompareSession, request: gr.Request | None) -> None:
     path = _kept(ctx, request)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, session.model_dump_json().encode())
+    write_text_atomic(path, session.model_dump_json())
 
 
 def verdict_table(session: CompareSession, around: int) -> str:
