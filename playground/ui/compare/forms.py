@@ -11,6 +11,7 @@ on the server could arrive after the click that reads them (a value typed just b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,13 @@ def entry_form_block(ctx: AppContext, index: int, task: gr.Radio, hint: str,
 
 
 async def load_entry(ctx: AppContext, index: int, ref: Any, overrides_json: Any, task: str,
-                     token: str | None) -> tuple[Any, dict[str, Any], Any, str]:
+                     token: str | None, current: Any = None,
+                     starter: str = "") -> tuple[Any, dict[str, Any], Any, str]:
     """(setup state, values, the JSON box, a note) for the entry's model: the JSON box's
-    values that are inputs of the form move into it."""
+    values that are inputs of the form move into it (with an empty box, the `starter`'s: the
+    page's first entries), and the `current` values the new form also has stay. The box is
+    written only when what it says changes: a late answer never puts back text over what a
+    person has typed since."""
     ref = str(ref or "").strip()
     if not ref:
         return None, {}, gr.skip(), ""
@@ -94,15 +99,22 @@ async def load_entry(ctx: AppContext, index: int, ref: Any, overrides_json: Any,
     except Exception:  # noqa: BLE001 - the round itself will say what is wrong
         return None, {}, gr.skip(), "The model's settings could not be read now."
     own = entry_form(chosen.form, task)
+    typed = str(overrides_json or "")
     try:
-        given = parse_json_object(str(overrides_json or ""), "overrides")
+        given = parse_json_object(typed or starter, "overrides")
     except FormProblem:
         given = {}
-    folded = {k: v for k, v in given.items() if k in own and not own[k].is_file
-              and not own[k].secret}
+
+    def movable(k: str) -> bool:
+        return k in own and not own[k].is_file and not own[k].secret
+
+    kept = {k: v for k, v in current.items() if movable(k)} if isinstance(current, dict) else {}
+    folded = {k: v for k, v in given.items() if movable(k)}
+    values = {**kept, **folded}
     rest = {k: v for k, v in given.items() if k not in folded}
     box = json.dumps(rest) if rest else ""
-    return {"setup": chosen, "values": folded}, folded, box if folded else gr.skip(), ""
+    return ({"setup": chosen, "values": values, "ref": ref}, values,
+            box if typed and folded and box != typed.strip() else gr.skip(), "")
 
 
 def overrides_of(index: int, state: dict[str, Any] | None, values: Any, task: str,
@@ -151,18 +163,23 @@ def entry_name(index: int, ref: Any, state: dict[str, Any] | None, values: Any, 
     return entry_title(ref, shown)
 
 
-def wire_entry_forms(ctx: AppContext, page: Any) -> None:
+def wire_entry_forms(ctx: AppContext, page: Any,
+                     starters_of: Callable[[str], list[tuple[str | None, str]]]) -> None:
     """An entry's form follows its model (and the task): when either changes, and when the
-    page opens. `page` is the tab's ComparePage."""
+    page opens (with `starters_of(task)`'s settings: (model, its settings as JSON) per entry).
+    `page` is the tab's ComparePage."""
     forms: list[EntryForm] = page.entry_forms
     for i, (ref, box, form) in enumerate(zip(page.refs, page.overrides, forms, strict=True)):
-        async def changed(ref_value: Any, json_box: Any, task: str, token: Any = None,
-                          request: gr.Request | None = None, *,
+        async def changed(ref_value: Any, json_box: Any, task: str, state: Any, current: Any,
+                          token: Any = None, request: gr.Request | None = None, *,
                           index: int = i) -> tuple[Any, ...]:
+            # the same model again (the page redrawing its list): its settings stay
+            same = isinstance(state, dict) and state.get("ref") == str(ref_value or "").strip()
             return await load_entry(ctx, index, ref_value, json_box, task,
-                                    ctx.owners.token(token, request))
+                                    ctx.owners.token(token, request), current if same else None)
 
-        ref.change(changed, inputs=[ref, box, page.task, ctx.token_state],
+        ref.change(changed, inputs=[ref, box, page.task, form.setup, form.values,
+                                    ctx.token_state],
                    outputs=[form.setup, form.values, box, form.note], api_visibility="private",
                    show_progress="hidden", show_progress_on=[form.note])
 
@@ -171,14 +188,21 @@ def wire_entry_forms(ctx: AppContext, page: Any) -> None:
         n = len(forms)
         refs, boxes, task = args[:n], args[n:2 * n], args[2 * n]
         token = ctx.owners.token(args[2 * n + 1], request)
+        values = args[2 * n + 2:]
+        # the page's first entries carry their settings here, not in their boxes: a box the
+        # page wrote as it opened could land over what a person had typed in it meanwhile
+        rows = starters_of(task)
         out: list[Any] = []
-        loaded = [await load_entry(ctx, i, refs[i], boxes[i], task, token) for i in range(n)]
+        loaded = [await load_entry(ctx, i, refs[i], boxes[i], task, token, values[i],
+                                   rows[i][1] if rows[i][0] == refs[i] else "")
+                  for i in range(n)]
         for part in range(4):  # setups, values, boxes, notes: in the outputs' order
             out += [row[part] for row in loaded]
         return out
 
     root = current_page()
-    root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state],
+    root.load(opened, inputs=[*page.refs, *page.overrides, page.task, ctx.token_state,
+                              *[f.values for f in forms]],
               outputs=[*[f.setup for f in forms], *[f.values for f in forms],
                        *page.overrides, *[f.note for f in forms]],
               # one progress target: why in tests/ui/test_progress_targets.py

@@ -128,8 +128,8 @@ def build(ctx: AppContext) -> CompareAdd:
                 choices(ctx, first_task), value=first_rows[i][0], allow_custom_value=True,
                 label=f"Entry {i + 1}", info=ENTRY_HINT if i == 0 else None,
                 elem_id=f"{TAB}-entry-{i}"))
-            entry_forms.append(entry_form_block(ctx, i, task, PLACEHOLDERS[first_task][0],
-                                                first_rows[i][1]))
+            # its settings come with the page's first load (`wire_entry_forms`), not in its box
+            entry_forms.append(entry_form_block(ctx, i, task, PLACEHOLDERS[first_task][0], ""))
     overrides = [f.box for f in entry_forms]
     with gr.Row(equal_height=False):
         prompt = gr.Textbox(label="Prompt", lines=2, visible=first_task in PROMPT_TASKS,
@@ -221,7 +221,7 @@ def build(ctx: AppContext) -> CompareAdd:
     page.switched = [task_note, run_btn, again_btn, grid_btn, prompt, image, audio, *refs,
                      *overrides, shared, grid_box, grid_ref, x_name, x_vals, y_name, y_vals,
                      grid_image]
-    wire_entry_forms(ctx, page)
+    wire_entry_forms(ctx, page, partial(starters, ctx))
     wire_entry_names(page)
     # `bind`, not `partial`, where a handler takes the request: Gradio cannot see the types
     # through a partial, and would pass no request (the runs' owner, the token's cookie).
