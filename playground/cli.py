@@ -1,8 +1,8 @@
 """The `playground` command.
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
-               [--auth USER:PASS] [--visitors-bring-token] [--tab TAB ...]
-               [--shared-history] [--history-max-size 5GB]
+               [--auth USER:PASS ...] [--visitors-bring-token] [--tab TAB ...]
+               [--shared-history] [--history-max-size 5GB] [--demo demo.toml]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
@@ -21,6 +21,7 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from playground.demo import DemoSettings
     from playground.engine.server import EngineThread
     from playground.history import RunHistory
     from playground.service import Service
@@ -98,23 +99,78 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
     return service, engine
 
 
+def open_demo(settings: DemoSettings, service: Service, *, host: str, port: int
+              ) -> DemoSettings:
+    """Demo mode on `service`: the file checked against this backend's models and prices
+    (`DemoFileError` names what cannot be done), its gate set; the settings returned with the
+    join link filled in."""
+    import dataclasses
+
+    from playground.compare.prices import PriceTable, is_local
+    from playground.demo import DemoFileError, problems_with
+    from playground.service import Gate
+
+    prices = PriceTable.load()
+
+    def priced(model: str) -> bool:
+        found = prices.priced(model)
+        return is_local(model) or (found is not None and not found.startswith("not priced"))
+
+    def estimate(model: str, metrics: dict[str, float]) -> float | None:
+        found = prices.estimate(model, metrics.get("predict_time"), metrics)
+        return found.usd if found is not None else None
+
+    known = {ref for p in service.presets.values() for ref in (p.model, p.local_model) if ref}
+    known |= set(service.local_models())
+    shown_tasks = set(settings.show.tabs) or {t.tab for t in service.tasks.tabs}
+    runs = [p.ref_for(service.backend) for p in service.presets.values()
+            if service.tasks.by_id(p.task).tab in shown_tasks
+            and (service.backend != "local" or p.local_model)]
+    problems = problems_with(settings, known, paid=service.has_token and not
+                             service.server.is_local, priced=priced, models_run=runs)
+    if problems:
+        raise DemoFileError(f"{settings.source}: " + "; ".join(problems))
+    service.gate = Gate(settings.limits, show=settings.show, estimate=estimate, priced=priced)
+    join = settings.host.join_url or f"http://{reachable_address(host)}:{port}/"
+    return dataclasses.replace(settings, host=dataclasses.replace(settings.host, join_url=join))
+
+
+def reachable_address(host: str) -> str:
+    """How a phone in the room reaches a server listening on `host`: its address on the local
+    network for 0.0.0.0 (found by routing, no packet sent), else `host` itself."""
+    if host not in ("0.0.0.0", "::", ""):
+        return f"[{host}]" if ":" in host else host
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: a route is looked up, nothing sent
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
 def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "auto",
-           tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
+           tabs: list[str] | None = None, *,
+           auth: tuple[str, str] | list[tuple[str, str]] | None = None,
            visitors_bring_token: bool = False, shared_history: bool = False,
-           history_max_size: str | None = None) -> None:
+           history_max_size: str | None = None, demo_settings: DemoSettings | None = None
+           ) -> None:
     """Start the app (and the local engine when asked) and serve until interrupted.
 
     `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
-    from every visitor (see `exposure_problem`)."""
+    from every visitor (see `exposure_problem`); `demo_settings` (`--demo`) are the host's
+    limits and choices for a room (`DemoFileError` when this backend cannot do them)."""
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
     history = open_history(shared=shared_history, max_size=history_max_size)
     service, engine = open_service(backend, visitors_bring_token=visitors_bring_token,
                                    history=history)
-    ctx = make_context(service)
-    log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
+        if demo_settings is not None:
+            demo_settings = open_demo(demo_settings, service, host=host, port=port)
+            tabs = list(demo_settings.show.tabs) or tabs
+        ctx = make_context(service, demo=demo_settings)
+        log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
         demo = build_app(ctx, tabs=tabs)
         serve(demo, ctx, host=host, port=port, block=False, auth=auth)
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
@@ -156,9 +212,13 @@ def _app(argv: list[str]) -> int:
         "replicate, local, or the URL of a Replicate-compatible server",
     )
     parser.add_argument(
-        "--auth", default=None, metavar="USER:PASS",
-        help="ask every visitor for this login (also $PLAYGROUND_AUTH)",
+        "--auth", action="append", default=None, metavar="USER:PASS",
+        help="ask every visitor for a login: this one (repeat for more, e.g. a host's; also "
+        "$PLAYGROUND_AUTH)",
     )
+    parser.add_argument("--demo", default=None, metavar="FILE",
+                        help="demo mode: the host's limits, tabs, models and kiosk settings "
+                        "(a TOML file; see the README; also $PLAYGROUND_DEMO)")
     parser.add_argument(
         "--visitors-bring-token", action="store_true",
         help="never use REPLICATE_API_TOKEN for visitors: each pastes their own in the page",
@@ -172,12 +232,22 @@ def _app(argv: list[str]) -> int:
                         help="outputs the history keeps before pruning the oldest runs "
                         "(default: $PLAYGROUND_HISTORY_MAX_SIZE or 5GB)")
     args = parser.parse_args(argv)
+    from playground.demo import DemoFileError, load
+
     try:
-        auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
+        logins = [parse_auth(a) for a in (args.auth or [os.environ.get("PLAYGROUND_AUTH")])
+                  if a]
+        auth = [login for login in logins if login is not None] or None
         if args.history_max_size:
             from playground.history.commands import parse_size
 
             parse_size(args.history_max_size)
+        demo_file = args.demo or os.environ.get("PLAYGROUND_DEMO") or None
+        demo_settings = load(demo_file, TAB_IDS) if demo_file else None
+        if demo_settings and demo_settings.host.user and demo_settings.host.user not in {
+                user for user, _ in auth or []}:
+            raise DemoFileError(f"{demo_settings.source}: [host] user "
+                                f"{demo_settings.host.user!r} is not one of the --auth logins")
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
@@ -191,9 +261,14 @@ def _app(argv: list[str]) -> int:
     if isinstance(port, str):
         print(f"playground: {port}", file=sys.stderr)
         return 2
-    launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
-           visitors_bring_token=args.visitors_bring_token, shared_history=args.shared_history,
-           history_max_size=args.history_max_size)
+    try:
+        launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
+               visitors_bring_token=args.visitors_bring_token,
+               shared_history=args.shared_history, history_max_size=args.history_max_size,
+               demo_settings=demo_settings)
+    except DemoFileError as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -30,18 +30,19 @@ ALLOWED: dict[str, set[str]] = {
     "forms": set(),
     "presets": {"chat_prompt", "tasks"},
     "tasks": set(),
+    "demo": set(),  # the demo file, read and checked (the service's gate enforces it)
     "run_code": {"_snippet_values", "forms"},
     "history": {"files", "forms", "results"},
-    "service": {"playground", "background", "chat_prompt", "config", "files", "forms",
+    "service": {"playground", "background", "chat_prompt", "config", "demo", "files", "forms",
                 "history", "presets", "replicate", "results", "run_code", "tasks"},
     "compare": {"config", "forms", "results", "presets", "run_code", "tasks", "service"},
     # the page: the service, and the pure parts it shows (forms, results, presets, the table,
     # a run as code) and config's served folders; never the client, files, history or engine
-    "ui": {"background", "compare", "config", "forms", "presets", "results", "run_code",
-           "service", "tasks"},
+    "ui": {"background", "compare", "config", "demo", "forms", "presets", "results",
+           "run_code", "service", "tasks"},
     # compare/ and history/ are below ui/ and use no gradio (THIRD_PARTY)
     "engine": {"config", "addresses"},  # reached only over HTTP: nothing above it
-    "cli": {"config", "compare", "engine", "history", "service", "ui"},
+    "cli": {"config", "compare", "demo", "engine", "history", "service", "ui"},
     "__main__": {"cli"},
 }
 
@@ -86,7 +87,8 @@ def _part(name: str) -> str:
 THIRD_PARTY: dict[str, set[str]] = {
     # PIL: an output image's size; pydantic: what Gradio raises for a payload that fits no
     # field; packaging: the supported Gradio range; starlette: the owner cookie's middleware
-    "ui": {"gradio", "PIL", "pydantic", "packaging", "starlette"},
+    # segno: the host's join link as a QR code
+    "ui": {"gradio", "PIL", "pydantic", "packaging", "starlette", "segno"},
     "compare": {"pydantic", "PIL"},
     "history": {"PIL"},
 }

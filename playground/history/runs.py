@@ -33,6 +33,7 @@ class Caller:
     reuse: bool = True  # False ("Run anyway", "Run again"): never answered from the history
     seed_chosen: bool = True  # False: the tab drew the seed at random (never answered either)
     task: str | None = None  # recorded as this task (Run again of an upscale is an upscale)
+    address: str = ""  # the client's address (demo mode counts runs by it too); never stored
 
 
 def new_owner_id() -> str:

@@ -43,12 +43,14 @@ from .backend import Backend
 from .browser_keys import Browser, BrowserKeys, is_sealed
 from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup, read_ref
 from .core import OnFinished, OnUpdate, Service
+from .gate import Gate, GateStats, Visitor
 from .request import FileInput
 from .schema import InputSchema
 from .secrets import REDACTED
 from .stand_ins import LocalModel
 
 __all__ = [
+    "Visitor",
     "INTERRUPTED",
     "Backend",
     "Browser",
@@ -58,6 +60,8 @@ __all__ = [
     "REDACTED",
     "Catalog",
     "FileInput",
+    "Gate",
+    "GateStats",
     "InputSchema",
     "ModelCard",
     "ModelProblem",

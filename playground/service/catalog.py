@@ -10,7 +10,7 @@ unknown model, a private one, a version that does not exist, a missing or malfor
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,26 +253,35 @@ class Catalog:
         self._covers = covers
         self.where = where  # the backend, as messages name it: "Replicate", "this computer"
         self._searches = list(SEARCHES)  # the ways this backend has shown it can search
+        # demo mode's `[show] models`: the only models offered, found or run (None: all)
+        self.allows: Callable[[str], bool] | None = None
+
+    def _shown(self, cards: list[ModelCard]) -> list[ModelCard]:
+        return cards if self.allows is None else [c for c in cards if self.allows(c.ref)]
 
     async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:
         """The model a person typed (owner/name[:version] or a replicate.com link), with its
         form; `ModelProblem` in plain words when it cannot be used."""
-        return await find_model(self._client, text, where=self.where, token=token or None)
+        setup = await find_model(self._client, text, where=self.where, token=token or None)
+        if self.allows is not None and not self.allows(setup.card.ref):
+            raise ModelProblem(f"This demo does not show {setup.card.ref}: its host chose "
+                               "which models it offers.")
+        return setup
 
     async def list_models(self, *, token: str | None = None) -> list[ModelCard]:
-        return await list_models(self._client, token=token or None)
+        return self._shown(await list_models(self._client, token=token or None))
 
     async def search_models(self, query: str, *, token: str | None = None,
                             listed: list[ModelCard] | None = None) -> list[ModelCard]:
-        return await search_models(self._client, query, token=token or None, listed=listed,
-                                   ways=self._searches)
+        return self._shown(await search_models(self._client, query, token=token or None,
+                                               listed=listed, ways=self._searches))
 
     async def collections(self, *, token: str | None = None) -> list[CollectionCard]:
         return await collections(self._client, token=token or None)
 
     async def collection_models(self, slug: str, *, token: str | None = None
                                 ) -> list[ModelCard]:
-        return await collection_models(self._client, slug, token=token or None)
+        return self._shown(await collection_models(self._client, slug, token=token or None))
 
     async def covers(self, cards: list[ModelCard]) -> list[str | None]:
         """Each card's cover as a local thumbnail the page may show, or None (no cover, or one

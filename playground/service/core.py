@@ -25,6 +25,7 @@ from .backend import Backend
 from .catalog import Catalog
 from .chat import chat_inputs
 from .errors import UnknownPreset
+from .gate import Gate
 from .reporting import OnUpdate, retries_reported
 from .request import FileInput, RunOptions, RunRequest
 from .runs import OnFinished, Runs
@@ -70,6 +71,7 @@ class Service:
             history, backend_kind=self.backend, backend_url=self.base_url,
             estimate=history.estimate)
         self._runs = Runs(self.client, self.saver, recorder, timeout=timeout)
+        self._runs.has_server_token = bool(token)
 
     def __repr__(self) -> str:
         return f"Service({self.base_url!r}, backend={self.backend!r})"
@@ -82,6 +84,17 @@ class Service:
     @timeout.setter
     def timeout(self, value: float | None) -> None:
         self._runs.timeout = value
+
+    @property
+    def gate(self) -> Gate | None:
+        """Demo mode's limits, which every run passes (None: no limits); set once by cli.py.
+        The models it shows are also the only ones the catalog offers."""
+        return self._runs.gate
+
+    @gate.setter
+    def gate(self, gate: Gate | None) -> None:
+        self._runs.gate = gate
+        self.catalog.allows = gate.show.allows if gate is not None else None
 
     @property
     def on_finished(self) -> list[OnFinished]:

@@ -4,7 +4,8 @@
 ServiceError                 what was asked cannot be done as asked; `str` is a plain sentence
  ├── MissingInput            a required field is empty (.field, .hint)
  ├── UnknownPreset           no such preset for the task (.task, .name, .known); also a KeyError
- └── MessageTooLong          a chat message that does not fit the model's context on its own
+ ├── MessageTooLong          a chat message that does not fit the model's context on its own
+ └── RunRefused              demo mode: the host's limits refuse it (.title, .retry_after)
 FileProblem                  a file the user gave cannot be used (names the file)
  ├── UnsupportedFile, CorruptFile, FileTooLarge
  └── DownloadFailed          an output could not be fetched
@@ -60,6 +61,7 @@ __all__ = [
     "PredictionTimedOut",
     "RateLimited",
     "ReplicateError",
+    "RunRefused",
     "ServerError",
     "ServiceError",
     "Unauthenticated",
@@ -106,3 +108,13 @@ class MessageTooLong(ServiceError):
         self.context = context
         super().__init__(f"the message is about {tokens} tokens; the model reads at most "
                          f"{context} (its answer included)")
+
+
+class RunRefused(ServiceError):
+    """The demo's limits refuse this run; `str` says why and `retry_after` (seconds, or None)
+    how long to wait. Nothing was sent."""
+
+    def __init__(self, title: str, text: str, retry_after: float | None = None) -> None:
+        self.title = title
+        self.retry_after = retry_after
+        super().__init__(text)

@@ -16,6 +16,7 @@ from playground.replicate.types import Prediction
 from playground.results import RunResult, RunUpdate, parse_progress
 
 from . import secrets
+from .gate import Gate, Slot, Visitor
 from .history import pending_run
 from .live import LiveRun, interruption
 from .reporting import read_stream
@@ -33,6 +34,8 @@ class Runs:
         self.client, self.saver, self.recorder = client, saver, recorder
         self.timeout = timeout  # per prediction; None: wait as long as it runs
         self.on_finished: list[OnFinished] = []
+        self.gate: Gate | None = None  # demo mode: the host's limits (service/gate.py)
+        self.has_server_token = False  # a run without a token of its own spends the host's
 
     # --- the history ---------------------------------------------------------------------
 
@@ -52,8 +55,51 @@ class Runs:
 
     # --- the run loops -------------------------------------------------------------------
 
+    async def _enter(self, request: RunRequest) -> Slot | None:
+        """Demo mode: wait for this run's turn (or be refused, `RunRefused`) before anything
+        is sent."""
+        if self.gate is None:
+            return None
+        caller = request.options.caller
+        visitor = Visitor(caller.owner, caller.address) if caller is not None else Visitor("")
+        return await self.gate.enter(
+            visitor, request.ref, on_update=request.options.on_update,
+            any_model=request.task == "model",
+            owner_token=request.options.token is None and self.has_server_token)
+
+    def _limit(self, slot: Slot | None) -> float | None:
+        """The run's time limit: the service's, or the demo's when shorter."""
+        limits = [t for t in (self.timeout, slot.max_seconds if slot else None) if t]
+        return min(limits) if limits else None
+
     async def run(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
         """Create, then poll to the end, reporting each change of status or logs."""
+        slot = await self._enter(request)
+        try:
+            result = await self._run(request, pending, self._limit(slot))
+        except BaseException:
+            if slot is not None:
+                slot.abandon()
+            raise
+        if slot is not None:
+            slot.finished(result.model, result.metrics)
+        return result
+
+    async def stream(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
+        """Create with streaming; every piece of output is an update with `delta`."""
+        slot = await self._enter(request)
+        try:
+            result = await self._stream(request, pending, self._limit(slot))
+        except BaseException:
+            if slot is not None:
+                slot.abandon()
+            raise
+        if slot is not None:
+            slot.finished(result.model, result.metrics)
+        return result
+
+    async def _run(self, request: RunRequest, pending: PendingRun | None,
+                   timeout: float | None) -> RunResult:
         token = request.options.token
         started = time.monotonic()
         prediction = await self.client.predictions.create(request.ref, dict(request.inputs),
@@ -74,7 +120,7 @@ class Runs:
         try:
             await report(prediction)
             prediction = await self.client.predictions.wait(
-                prediction, timeout=self.timeout, on_update=report, token=token)
+                prediction, timeout=timeout, on_update=report, token=token)
         except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
             await self._shielded_cancel(prediction.id, token)
             await live.cut("canceled", INTERRUPTED, prediction.id)
@@ -85,11 +131,11 @@ class Runs:
         await live.settled()
         return await self.finished(prediction, request, started, pending)
 
-    async def stream(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
-        """Create with streaming; every piece of output is an update with `delta`."""
+    async def _stream(self, request: RunRequest, pending: PendingRun | None,
+                      timeout: float | None) -> RunResult:
         token = request.options.token
         started = time.monotonic()
-        stream = self.client.stream(request.ref, dict(request.inputs), timeout=self.timeout,
+        stream = self.client.stream(request.ref, dict(request.inputs), timeout=timeout,
                                     token=token)
         # In the history once the backend has it, its text kept as it streams.
         live = LiveRun(self.recorder, pending, request.options.on_update)

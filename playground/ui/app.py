@@ -17,6 +17,7 @@ from playground.config import private_paths, served_dirs
 from playground.service import BrowserKeys, Service
 from playground.tasks import TABLE, PageTab
 from playground.ui.context import AppContext, make_context
+from playground.ui.demo.page import kiosk_script
 from playground.ui.parts import PageParts
 from playground.ui.serving.browser_cookie import BrowserCookie
 from playground.ui.serving.guard import confine_uploads, plain_refusals
@@ -45,17 +46,22 @@ def build_page(service: Service | AppContext, *, tabs: list[str] | None = None
 
 def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.0.1",
           port: int | None = None, block: bool = True, max_file_size: int | None = None,
-          auth: tuple[str, str] | None = None) -> tuple[Any, str, str]:
+          auth: tuple[str, str] | list[tuple[str, str]] | None = None) -> tuple[Any, str, str]:
     """Launch `demo` with the theme/CSS/head Gradio 6 takes at launch.
 
     `ctx_or_dir` names the data directory: only its outputs (and Compare's own input and export
     files) are served; its engine database and secrets are blocked even from Gradio's cache.
     Every browser gets its HttpOnly owner cookie from the middleware (`browser_cookie`), made
     with the context's keys (those of the data directory's `private/` when given a folder)."""
+    demo_settings = None
     if isinstance(ctx_or_dir, AppContext):
         data, keys = ctx_or_dir.data_dir, ctx_or_dir.keys
+        demo_settings = ctx_or_dir.demo
     else:
         data, keys = ctx_or_dir, BrowserKeys.load(ctx_or_dir)
+    options = launch_options()
+    options["head"] += kiosk_script(demo_settings)
+    kiosk = demo_settings is not None and bool(demo_settings.kiosk.idle_reset_minutes)
     served = [str(p) for p in served_dirs(data)]
     confine_uploads(demo)
     plain_refusals(demo)
@@ -64,6 +70,6 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.
         allowed_paths=served, blocked_paths=[str(p) for p in private_paths(data)],
         max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
         footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
-        app_kwargs={"middleware": [Middleware(BrowserCookie, keys=keys)]},
-        **launch_options(),
+        app_kwargs={"middleware": [Middleware(BrowserCookie, keys=keys, kiosk=kiosk)]},
+        **options,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from playground.demo import DemoSettings
 from playground.service import Backend, BrowserKeys, Service
 from playground.tasks import TaskTable
 from playground.ui.kit.presets_view import PresetsView
@@ -79,6 +80,12 @@ class AppContext:
     runs: RunRegistry = field(default_factory=RunRegistry)
     anyway: RunAnyway = field(default_factory=RunAnyway)
     reopen: Reopen = field(default_factory=Reopen)
+    demo: DemoSettings | None = None  # demo mode (`--demo FILE`): the host's controls
+
+    def concurrency(self, usual: int) -> int | None:
+        """A run event's limit in Gradio's queue: `usual`; none in demo mode, where every run
+        waits in the service's gate instead, which tells the visitor their place in line."""
+        return None if self.demo is not None else usual
 
     @property
     def backend(self) -> Backend:
@@ -106,7 +113,8 @@ class AppContext:
 
 
 def make_context(service: Service | AppContext, *, browser_secret: str = "",
-                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> AppContext:
+                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+                 demo: DemoSettings | None = None) -> AppContext:
     """An AppContext for `service` (an AppContext is returned as it is). `browser_secret`,
     when given (tests), is the server's key; else it is the data directory's `private/` one."""
     if isinstance(service, AppContext):
@@ -115,4 +123,4 @@ def make_context(service: Service | AppContext, *, browser_secret: str = "",
             else BrowserKeys.load(service.data_dir))
     return AppContext(service=service, keys=keys, owners=Owners(keys),
                       presets=PresetsView(service), token_state=token_state(),
-                      max_upload_bytes=max_upload_bytes)
+                      max_upload_bytes=max_upload_bytes, demo=demo)

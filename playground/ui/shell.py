@@ -18,6 +18,8 @@ from typing import Any
 import gradio as gr
 
 from playground.ui.context import AppContext
+from playground.ui.demo import host as host_tab
+from playground.ui.demo import page as demo_page
 from playground.ui.history import tab as history
 from playground.ui.kit.runner import pill
 from playground.ui.parts import PageParts
@@ -181,6 +183,9 @@ def page(ctx: AppContext, tabs: list[TabBuild]) -> tuple[gr.Blocks, PageParts]:
         ctx.token_state.render()  # made with the context, unrendered
         owners.wire(demo, ctx.owners)
         gr.HTML(_header_html(ctx), elem_id="header", padding=False)
+        if ctx.demo is not None:
+            demo_page.banner(ctx.demo)
+            demo_page.wire_seen(ctx, demo)
         if ctx.backend.is_local:
             gr.Markdown(BANNER, elem_id="standin-banner")
         with gr.Accordion("Details", open=False, elem_id="page-details"):
@@ -198,5 +203,7 @@ def page(ctx: AppContext, tabs: list[TabBuild]) -> tuple[gr.Blocks, PageParts]:
                         offered = t.build(ctx, parts) if t.reads_parts else t.build(ctx)
                         if offered is not None:
                             parts.offered[t.tab] = offered
+            if ctx.demo is not None:
+                host_tab.build(ctx, demo, shown)
         history.wire_reload(ctx, demo)  # each tab shows its last run again after a reload
     return demo, parts

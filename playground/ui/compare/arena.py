@@ -69,7 +69,7 @@ def wire_arena(ctx: AppContext, page: ComparePage, pool: gr.Dropdown, go: gr.But
              inputs=[pool, page.task, page.prompt, page.image, page.audio, page.seed,
                      page.shared, ctx.token_state],
              outputs=page.round_outputs, api_name="compare_arena",
-             concurrency_limit=2, concurrency_id=f"{TAB}-run")
+             concurrency_limit=ctx.concurrency(2), concurrency_id=f"{TAB}-run")
     go.click(None, outputs=[reveal], js=f"() => {{ ({to_results})(); "
              "return {__type__: 'update', visible: true}; }", api_visibility="private")
     page.task.input(bind(pool_choices, ctx), inputs=[page.task], outputs=[pool],

@@ -244,11 +244,11 @@ def wire_set(ctx: AppContext, page: ComparePage, parts: tuple[Any, ...], to_resu
     run.click(bind(run_set, ctx, page),
               inputs=[lines, upload, *page.form, ctx.token_state, page.state,
                       *page.entry_values, blind_box],
-              outputs=outputs, api_name="compare_set", concurrency_limit=2,
+              outputs=outputs, api_name="compare_set", concurrency_limit=ctx.concurrency(2),
               concurrency_id=f"{TAB}-run")
     resume.click(bind(resume_set, ctx, page), inputs=[ctx.token_state, page.state],
-                 outputs=outputs, api_name="compare_set_resume", concurrency_limit=2,
-                 concurrency_id=f"{TAB}-run")
+                 outputs=outputs, api_name="compare_set_resume",
+                 concurrency_limit=ctx.concurrency(2), concurrency_id=f"{TAB}-run")
     shown.release(bind(show_input, page), inputs=[shown, page.state], outputs=outputs,
                   api_name="compare_set_show", show_progress="hidden")
     for button in (run, resume):

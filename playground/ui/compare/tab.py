@@ -229,7 +229,7 @@ def build(ctx: AppContext) -> CompareAdd:
     run_btn.click(bind(compare, ctx, page),
                   inputs=[*page.form, ctx.token_state, state, *page.entry_values, blind_box],
                   outputs=page.round_outputs, api_name="compare",
-                  concurrency_limit=2, concurrency_id=f"{TAB}-run")
+                  concurrency_limit=ctx.concurrency(2), concurrency_id=f"{TAB}-run")
     again_btn.click(bind(again, ctx, page), inputs=[ctx.token_state, state],
                     outputs=page.round_outputs, api_name="compare_again",
                     concurrency_id=f"{TAB}-run")

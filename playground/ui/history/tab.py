@@ -171,7 +171,8 @@ def build(ctx: AppContext, parts: PageParts) -> None:
     again_btn.click(bind(run_again, ctx, tab), inputs=[view, ctx.token_state],
                     outputs=_unique([*again.outputs, *detail.outputs, *tab.listing]),
                     show_progress="minimal", api_visibility="private",
-                    concurrency_limit=4, concurrency_id=f"{TAB}-again")
+                    concurrency_limit=ctx.concurrency(4),
+                    concurrency_id=f"{TAB}-again")
 
 
 def _open_outputs(ctx: AppContext, parts: PageParts, detail: hv.Detail) -> list[Any]:

@@ -67,6 +67,8 @@ def _describe(exc: BaseException, *, backend_url: str, local: bool, had_token: b
         return Message("Unknown preset",
                        f"There is no {exc.task} preset named “{exc.name}”. Known presets: "
                        f"{known}.")
+    if isinstance(exc, errors.RunRefused):  # demo mode's limits: nothing was sent
+        return Message(exc.title, str(exc), "warning")
     if isinstance(exc, errors.MessageTooLong):
         return Message("Message too long for this model",
                        f"It is about {exc.tokens:,} tokens and the model reads at most "

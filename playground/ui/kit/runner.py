@@ -32,6 +32,7 @@ from playground.ui.context import AppContext
 from playground.ui.kit import messages
 from playground.ui.kit.code_panel import CodePanel, code_panel
 from playground.ui.kit.status_text import not_saved, pill, status_for, status_line
+from playground.ui.serving.owners import address_of
 
 # (token, on_update, caller) -> the run's result: the service call a Run button makes
 Call = Callable[[str | None, OnUpdate, Caller], Awaitable[RunResult]]
@@ -243,7 +244,8 @@ class Run:
         takes it), nor with a seed drawn at random."""
         return Caller(self.ctx.owners.of(self.request), self.as_tab or self.tab,
                       reuse=not self.ctx.anyway.take(self.session, self.tab),
-                      seed_chosen=self.seed_chosen, task=self.as_task)
+                      seed_chosen=self.seed_chosen, task=self.as_task,
+                      address=address_of(self.request))
 
     def code_of(self, result: RunResult) -> RunCall | None:
         """The finished run as code (the Code box): its model, version and inputs as sent."""
@@ -364,7 +366,8 @@ def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
     event = gr.on(
         triggers, fn, inputs=[*inputs, ctx.token_state], outputs=[*outputs, *panel.outputs],
         api_name=tab, show_progress="full", show_progress_on=progress_on,
-        concurrency_limit=4, concurrency_id=f"{tab}-run", preprocess=preprocess,
+        concurrency_limit=ctx.concurrency(4), concurrency_id=f"{tab}-run",
+        preprocess=preprocess,
     )
     events = [event]
     if panel.anyway is not None:  # under a result from the history: run it for real
@@ -374,7 +377,8 @@ def wire_run(ctx: AppContext, tab: str, panel: RunPanel, run_btn: gr.Button,
         ).then(
             fn, inputs=[*inputs, ctx.token_state], outputs=[*outputs, *panel.outputs],
             api_visibility="private", show_progress="full", show_progress_on=progress_on,
-            concurrency_limit=4, concurrency_id=f"{tab}-run", preprocess=preprocess,
+            concurrency_limit=ctx.concurrency(4), concurrency_id=f"{tab}-run",
+            preprocess=preprocess,
         )
         events.append(again)
         for ran in events:
@@ -403,7 +407,7 @@ def runs_of(ctx: AppContext, tab: str, request: gr.Request | None) -> Caller:
     """Whose the runs an event starts (many at once, as Compare's) are: this browser's,
     recorded from `tab`; never answered from the history (a comparison runs every entry for
     real). Passed as `caller=` to each run."""
-    return Caller(ctx.owners.of(request), tab, reuse=False)
+    return Caller(ctx.owners.of(request), tab, reuse=False, address=address_of(request))
 
 
 def ask_anyway(ctx: AppContext, tab: str, request: gr.Request | None = None) -> None:

@@ -21,6 +21,8 @@ from playground.service import Browser, BrowserKeys
 # Chrome keeps a cookie 400 days at most; the page itself renews it, so a browser that comes
 # back within that keeps its history.
 MAX_AGE = 400 * 24 * 3600
+KIOSK_RESET = "/playground/kiosk-reset"  # ui/demo/page.py's script posts here
+KIOSK_HEADER = "x-playground-kiosk"
 
 
 def browser_of(keys: BrowserKeys, request: Any) -> Browser | None:
@@ -39,15 +41,27 @@ class BrowserCookie:
     """Sets the owner cookie on a response when the request had none (or a forged one), and
     renews it on the page itself."""
 
-    def __init__(self, app: ASGIApp, keys: BrowserKeys) -> None:
+    def __init__(self, app: ASGIApp, keys: BrowserKeys, *, kiosk: bool = False) -> None:
         self.app = app
         self.keys = keys
+        # A public screen (demo mode's [kiosk]) forgets its browser when idle: a POST with
+        # the kiosk header (which no other site's page can send) gets a new cookie.
+        self.kiosk = kiosk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = HTTPConnection(scope).cookies.get(self.keys.cookie_name)
+        connection = HTTPConnection(scope)
+        if self.kiosk and scope["path"].endswith(KIOSK_RESET) and scope["method"] == "POST" \
+                and connection.headers.get(KIOSK_HEADER) == "1":
+            fresh = self.header(self.keys.new_cookie(), secure=scope.get("scheme") == "https")
+            await send({"type": "http.response.start", "status": 204,
+                        "headers": [(b"set-cookie", fresh.encode()),
+                                    (b"cache-control", b"no-store")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        sent = connection.cookies.get(self.keys.cookie_name)
         valid = self.keys.browser(sent) is not None
         value = sent if valid and sent else self.keys.new_cookie()
         secure = scope.get("scheme") == "https"

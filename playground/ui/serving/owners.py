@@ -72,6 +72,12 @@ class Owners:
         return browser.seal(token) if browser is not None else None
 
 
+def address_of(request: gr.Request | None) -> str:
+    """The client's address as the server saw it (never a header a client may write)."""
+    client = getattr(request, "client", None) if request is not None else None
+    return str(getattr(client, "host", "") or "")[:64]
+
+
 def wire(demo: gr.Blocks, owners: Owners) -> None:
     """A closed page's session owner is forgotten (cookieless pages only keep one)."""
 

@@ -88,7 +88,7 @@ def build(ctx: AppContext) -> None:
         api_name=TAB,
         fill_height=False,
         autofocus=False,
-        concurrency_limit=4,
+        concurrency_limit=ctx.concurrency(4),
         sent_status=(status, status_line(None, 0, None)),  # what the first step will say
     )
     details_box.render()

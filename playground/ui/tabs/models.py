@@ -381,7 +381,7 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
         outputs=[*outputs.components, view.query, *panel.outputs],
         api_visibility="private", show_progress="full",
         show_progress_on=[outputs.text, outputs.image, outputs.gallery, outputs.json],
-        concurrency_limit=4, concurrency_id=f"{TAB}-run",
+        concurrency_limit=ctx.concurrency(4), concurrency_id=f"{TAB}-run",
         # Raw values: our checks name the field and its range (Gradio's would not), and an
         # upload is checked to be one of Gradio's own (file_roots) before it is read.
         preprocess=False)
