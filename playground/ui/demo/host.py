@@ -126,7 +126,8 @@ def opened(ctx: AppContext, gate: Gate, request: gr.Request) -> tuple[Any, ...]:
         return gr.Tab(visible=False), gr.Timer(active=False), NOT_HOST, \
             *[gr.skip() for _ in LIMIT_LABELS]
     limits = gate.limits
-    return gr.Tab(visible=True), gr.Timer(active=True), stats_markdown(gate.stats(), spends=_spends(ctx)), \
+    shown = stats_markdown(gate.stats(), spends=_spends(ctx))
+    return gr.Tab(visible=True), gr.Timer(active=True), shown, \
         *[getattr(limits, name) for name in LIMIT_LABELS]
 
 
