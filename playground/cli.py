@@ -21,6 +21,7 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from playground.compare.prices import PriceTable
     from playground.demo import DemoSettings
     from playground.engine.server import EngineThread
     from playground.history import RunHistory
@@ -99,8 +100,8 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
     return service, engine
 
 
-def open_demo(settings: DemoSettings, service: Service, *, host: str, port: int
-              ) -> DemoSettings:
+def open_demo(settings: DemoSettings, service: Service, *, host: str, port: int,
+              prices: PriceTable | None = None) -> DemoSettings:
     """Demo mode on `service`: the file checked against this backend's models and prices
     (`DemoFileError` names what cannot be done), its gate set; the settings returned with the
     join link filled in."""
@@ -110,7 +111,7 @@ def open_demo(settings: DemoSettings, service: Service, *, host: str, port: int
     from playground.demo import DemoFileError, problems_with
     from playground.service import Gate
 
-    prices = PriceTable.load()
+    prices = prices or PriceTable.load()
 
     def priced(model: str) -> bool:
         found = prices.priced(model)

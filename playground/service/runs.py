@@ -139,12 +139,18 @@ class Runs:
                                     token=token)
         # In the history once the backend has it, its text kept as it streams.
         live = LiveRun(self.recorder, pending, request.options.on_update)
+        # the whole run, not one read: a stream that keeps talking is still stopped on time
+        deadline = asyncio.timeout(timeout)
         try:
-            final, text, logs = await read_stream(stream, live.update, started)
+            async with deadline:
+                final, text, logs = await read_stream(stream, live.update, started)
             if final is not None and not final.done:  # "done" came before the status settled
                 final = await self.client.predictions.wait(final, timeout=30, token=token)
         except BaseException as exc:
             await stream.aclose()
+            if deadline.expired() and isinstance(exc, TimeoutError):
+                exc = errors.PredictionTimedOut(stream.prediction or Prediction(
+                    id="", status="starting"), timeout or 0.0)
             if stream.prediction is not None:  # stop it too, best effort
                 created = stream.prediction.id
                 await self._shielded_cancel(created, token)
@@ -152,6 +158,8 @@ class Runs:
                     await live.cut("canceled", INTERRUPTED, created)
                 else:  # the backend was lost (a crash, the network): nobody canceled it
                     await live.cut("interrupted", interruption(exc), created)
+            if isinstance(exc, errors.PredictionTimedOut):
+                raise exc from None
             raise
         await stream.aclose()
         await live.settled()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import ipaddress
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any
 
 import gradio as gr
@@ -41,7 +41,7 @@ def is_host(ctx: AppContext, request: gr.Request | None) -> bool:
     if ctx.demo is None or request is None:
         return False
     host = ctx.demo.host
-    if host.user and getattr(request, "username", None) == host.user:
+    if host.user and request.username == host.user:
         return True
     if host.on_this_computer:
         try:
@@ -125,10 +125,10 @@ def opened(ctx: AppContext, gate: Gate, request: gr.Request) -> tuple[Any, ...]:
     if not is_host(ctx, request):
         return gr.Tab(visible=False), gr.Timer(active=False), NOT_HOST, \
             *[gr.skip() for _ in LIMIT_LABELS]
-    limits = gate.limits
+    limits = asdict(gate.limits)
     shown = stats_markdown(gate.stats(), spends=_spends(ctx))
     return gr.Tab(visible=True), gr.Timer(active=True), shown, \
-        *[getattr(limits, name) for name in LIMIT_LABELS]
+        *[limits[name] for name in LIMIT_LABELS]
 
 
 def build(ctx: AppContext, demo: gr.Blocks, tabs: gr.Tabs) -> None:

@@ -74,8 +74,13 @@ class Owners:
 
 def address_of(request: gr.Request | None) -> str:
     """The client's address as the server saw it (never a header a client may write)."""
-    client = getattr(request, "client", None) if request is not None else None
-    return str(getattr(client, "host", "") or "")[:64]
+    if request is None:
+        return ""
+    try:
+        client = request.client
+    except AttributeError:  # a request Gradio made up for a load without an HTTP request
+        return ""
+    return str(client.host or "")[:64] if client is not None else ""
 
 
 def wire(demo: gr.Blocks, owners: Owners) -> None:
