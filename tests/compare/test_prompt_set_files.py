@@ -193,22 +193,33 @@ def test_a_zip_set_that_holds_no_set_or_two(tmp_path: Path, isolated_env: Path) 
                  tmp_path / "c.zip", IMAGE, isolated_env)
 
 
+def _pixels(value: object) -> bytes:
+    path = value["value"] if isinstance(value, dict) else value
+    return Image.open(str(path)).convert("RGBA").tobytes()
+
+
 @pytest.mark.models
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("one_zip", [True, False])
 def test_an_image_set_from_a_zip_runs_every_input_on_the_engine(
-        compare_app: str, tiny_image: Path, tmp_path: Path) -> None:
-    """Two images in one zip with the set: no shared image uploaded; each input is a round of
-    both entries, each run with its own image and an output."""
+        compare_app: str, tiny_image: Path, tmp_path: Path, one_zip: bool) -> None:
+    """Two images from a zip (holding the set, or beside its CSV), no shared image uploaded:
+    each input is a round of both entries, each run on its own image, each with an output."""
     second = Image.open(tiny_image).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     buf = io.BytesIO()
     second.save(buf, format="PNG")
-    both = _zip(tmp_path / "set.zip", {"set.csv": b"image\none.png\nimages/two.png\n",
-                                        "one.png": tiny_image.read_bytes(),
-                                        "images/two.png": buf.getvalue()})
+    images = {"one.png": tiny_image.read_bytes(), "images/two.png": buf.getvalue()}
+    csv_text = b"image\none.png\nimages/two.png\n"
+    if one_zip:
+        upload, files = _zip(tmp_path / "set.zip", {"set.csv": csv_text, **images}), None
+    else:
+        upload = tmp_path / "set.csv"
+        upload.write_bytes(csv_text)
+        files = handle_file(str(_zip(tmp_path / "images.zip", images)))
     client = Client(compare_app, verbose=False)
-    args = ["", handle_file(str(both)), "image-to-image", "local/rembg", "local/rembg", None,
+    args = ["", handle_file(str(upload)), "image-to-image", "local/rembg", "local/rembg", None,
             None, '{"model": "modnet"}', '{"model": "u2netp"}', "", "", "", None, None, 42, ""]
-    out = client.predict(*args, api_name="/compare_set")
+    out = client.predict(*args, files=files, api_name="/compare_set")
     assert out[-1].startswith("4 of 4 done"), out[-1]
 
     json_path = client.predict(api_name="/compare_export")[0]
@@ -220,3 +231,8 @@ def test_an_image_set_from_a_zip_runs_every_input_on_the_engine(
     assert sorted((r["round"], r["entry"]) for r in done) == sorted(
         (r["round"], e) for r in rounds for e in (0, 1))
     assert all(r["files"] for r in done)  # every run made an image
+    # the two inputs' panes show two different outputs (each round ran on its own image)
+    first = client.predict(1, api_name="/compare_set_show")[6:8]
+    other = client.predict(2, api_name="/compare_set_show")[6:8]
+    assert all(v is not None for v in [*first, *other])
+    assert _pixels(first[0]) != _pixels(other[0]) and _pixels(first[1]) != _pixels(other[1])
