@@ -8,6 +8,7 @@ import io
 import json
 import stat
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,70 @@ def test_an_image_set_from_a_zip_runs_every_input_on_the_engine(
     other = client.predict(2, api_name="/compare_set_show")[6:8]
     assert all(v is not None for v in [*first, *other])
     assert _pixels(first[0]) != _pixels(other[0]) and _pixels(first[1]) != _pixels(other[1])
+
+
+@pytest.fixture(scope="module")
+def url_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The engine with local/rembg, fetching URLs on loopback (where the test's images are)."""
+    from playground.engine.models import registry
+    from playground.engine.server import EngineThread
+
+    models = [m for m in registry() if m.ref == "local/rembg" and m.availability() is None]
+    if not models:
+        pytest.skip("local/rembg's weights are not installed (playground models pull)")
+    engine = EngineThread(models, tmp_path_factory.mktemp("engine"),
+                          allow_private_urls=True).start()
+    try:
+        yield engine.url
+    finally:
+        engine.stop()
+
+
+@pytest.mark.models
+@pytest.mark.timeout(600)
+async def test_an_image_set_of_urls_runs_each_url_on_the_engine(
+        url_engine: str, tiny_image: Path, isolated_env: Path) -> None:
+    """Each input's URL is the input value the backend gets, and fetches: both inputs run.
+    (The URLs are on loopback, which the parser rightly refuses, so the set is planned from
+    what it returns for public URLs: the same strings.)"""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from playground.compare import PriceTable, Runner
+    from playground.compare.prompt_set import missing
+    from playground.compare.service_backend import ServiceBackend
+    from playground.service import Service
+    from tests.engine.conftest import AppThread
+
+    flipped = io.BytesIO()
+    Image.open(tiny_image).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(flipped, "PNG")
+    images = {"/one.png": tiny_image.read_bytes(), "/two.png": flipped.getvalue()}
+    fetched: list[str] = []
+
+    async def image(request: object) -> Response:
+        fetched.append(request.url.path)  # type: ignore[attr-defined]
+        return Response(images[request.url.path], media_type="image/png")  # type: ignore[attr-defined]
+
+    host = AppThread(Starlette(routes=[Route(p, image) for p in images]))
+    with host:
+        urls = [host.url + p for p in images]
+        session = CompareSession(task="image-to-image", entries=[
+            Entry(ref="local/rembg", overrides={"model": "modnet"}),
+            Entry(ref="local/rembg", overrides={"model": "u2netp"})])
+        plan(session, [{"image": u} for u in urls])
+        svc = Service(base_url=url_engine, data_dir=isolated_env)
+        try:
+            runner = Runner(ServiceBackend(svc), prices=PriceTable.load(), data_dir=isolated_env)
+            async for _ in runner.run_set(session, missing(session)):
+                pass
+        finally:
+            await svc.aclose()
+    runs = {(r.round, r.entry): r for r in session.runs}
+    assert len(runs) == 4 and all(r.status == "succeeded" and r.files for r in runs.values()), [
+        (r.status, r.error) for r in runs.values()]
+    assert sorted(fetched) == sorted([*images] * 2)  # each URL fetched by each entry's run
+    assert {runs[(r.round, 0)].input["image"] for r in session.round_inputs} == set(urls)
+    outputs = [(isolated_env / runs[(r.round, 0)].files[0]).read_bytes()
+               for r in session.round_inputs]
+    assert outputs[0] != outputs[1]
