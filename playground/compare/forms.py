@@ -141,7 +141,7 @@ def _not_a_number(what: str) -> Any:
     return refuse
 
 
-_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 
 def store_input_file(path: str | Path, base: Path | None = None) -> str:
@@ -155,7 +155,7 @@ def store_input_file(path: str | Path, base: Path | None = None) -> str:
     # The name is the app's: the hash, and the upload's extension only when it is a plain one
     # (the browser names the upload; anything else in a served file's name is its choice).
     suffix = source.suffix.lower()
-    target = folder / f"{digest}{suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ''}"
+    target = folder / f"{digest}{suffix if PLAIN_SUFFIX.fullmatch(suffix) else ''}"
     if not target.exists():
         shutil.copyfile(source, target)
     return relative_name(target, base)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from playground.addresses import is_public
 from playground.config import data_dir
 
-from .forms import FormProblem, store_input_file
+from .forms import PLAIN_SUFFIX, FormProblem, store_input_file
 
 MAX_MEMBERS = 2000
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
@@ -107,7 +107,9 @@ class SetZip:
     def set_file(self, limit: int) -> tuple[str, bytes] | None:
         """The one CSV/JSONL file in the zip (a zip holding the set and its files), or None;
         one larger than `limit` bytes is refused before it is read."""
-        found = [n for n in self.members if n.lower().endswith(SET_SUFFIXES)]
+        found = [n for n in self.members if n.lower().endswith(SET_SUFFIXES)
+                 and not n.startswith("__MACOSX/")  # a Mac's zip: resource forks beside
+                 and not PurePosixPath(n).name.startswith("._")]
         if len(found) > 1:
             raise FormProblem(f"The zip holds {len(found)} CSV/JSONL files "
                               f"({', '.join(repr(n[:60]) for n in found[:3])}); "
@@ -132,7 +134,9 @@ class SetZip:
                 parent.mkdir(parents=True, exist_ok=True)
                 self._folder = Path(tempfile.mkdtemp(dir=parent))
             # the app's name, never the member's; its suffix only when plain (store_input_file)
-            target = self._folder / f"{len(self._kept)}{PurePosixPath(name).suffix.lower()}"
+            suffix = PurePosixPath(name).suffix.lower()
+            suffix = suffix if PLAIN_SUFFIX.fullmatch(suffix) else ""
+            target = self._folder / f"{len(self._kept)}{suffix}"
             with target.open("wb") as out:
                 for chunk in self._chunks(name):
                     out.write(chunk)

@@ -93,6 +93,7 @@ def test_files_from_a_zip_beside_the_set_and_in_one_zip(tmp_path: Path,
     assert _stored(isolated_env, items[1]["image"].name) == blue
     # the app's names (a hash), never the member's; nothing left in the unpacking folder
     assert "pics" not in items[1]["image"].name and "b.png" not in items[1]["image"].name
+    assert items[1]["image"].name.endswith(".png")
     assert not any((isolated_env / "compare" / "unpacking").iterdir())
 
     # typed JSON lines may name the zip's files too
@@ -101,6 +102,7 @@ def test_files_from_a_zip_beside_the_set_and_in_one_zip(tmp_path: Path,
 
     # one zip holding the set and its files (JSONL here)
     both = _zip(tmp_path / "set.zip", {"set/inputs.jsonl": b'{"image": "b.png"}\n',
+                                        "__MACOSX/set/._inputs.jsonl": b"\x00\x05",
                                         "b.png": blue})
     items = read_set(None, both, None, IMAGE, isolated_env)
     assert _stored(isolated_env, items[0]["image"].name) == blue
