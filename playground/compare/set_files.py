@@ -12,6 +12,7 @@ does any file. Every mistake is one sentence naming the line and the field.
 from __future__ import annotations
 
 import ipaddress
+import re
 import shutil
 import stat
 import tempfile
@@ -34,6 +35,7 @@ _CHUNK = 1024 * 1024
 _MB = 1024 * 1024
 # hosts that only ever mean this machine or its network, whatever they resolve to
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "metadata.google.internal")
+_NUMBER = re.compile(r"0x[0-9a-f]*|[0-9]+")
 _LOCAL_ENDS = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
 
 
@@ -58,7 +60,7 @@ def url_problem(value: str) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "a URL with a user name or password in it is not taken"
     if not host or any(c.isspace() for c in value):
-        return "not a whole URL (no host)"
+        return "not a whole URL (no host, or a space in it)"
     host = host.rstrip(".").lower()
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
@@ -68,7 +70,8 @@ def url_problem(value: str) -> str | None:
     if literal and not is_public(host):
         return "its host is a private, local or reserved address; the model cannot fetch it"
     if not literal and (host in _LOCAL_NAMES or host.endswith(_LOCAL_ENDS) or "." not in host
-                        or host.replace(".", "").isdigit()):
+                        or all(_NUMBER.fullmatch(p) for p in host.split("."))):
+        # (an address written as a number, "2130706433" or "0x7f.1", is 127.0.0.1 to a fetch)
         return "its host is a local name; the model cannot fetch it"
     return None
 

@@ -62,6 +62,8 @@ def test_urls_pass_as_they_are(tmp_path: Path, isolated_env: Path) -> None:
     ("http://localhost:8000/a.png", "a local name"),
     ("http://printer.local/a.png", "a local name"),
     ("http://2130706433/a.png", "a local name"),
+    ("http://0x7f.0.0.1/a.png", "a local name"),
+    ("https://exa mple.com/a.png", "a space in it"),
     ("https://user:pw@example.com/a.png", "user name or password"),
     ("ftp://example.com/a.png", "only http:// and https://"),
 ])
