@@ -162,7 +162,8 @@ class SetZip:
                     self._unpacked += len(chunk)
                     if size > info.file_size or size > MAX_MEMBER_BYTES:
                         raise FormProblem(f"The zip's file {name[:80]!r} unpacks to more than "
-                                          "it says or than 50 MB: refused.")
+                                          f"it says or than {MAX_MEMBER_BYTES // _MB} MB: "
+                                          "refused.")
                     if self._unpacked > MAX_TOTAL_BYTES:
                         raise FormProblem("The zip's files unpack to more than "
                                           f"{MAX_TOTAL_BYTES // _MB} MB: refused.")

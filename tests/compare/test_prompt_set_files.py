@@ -17,7 +17,7 @@ from PIL import Image
 
 from playground.compare import set_files
 from playground.compare.forms import FormProblem
-from playground.compare.prompt_set import plan, read_set
+from playground.compare.prompt_set import from_file, plan, read_set
 from playground.compare.session import CompareSession, Entry
 
 IMAGE = frozenset({"image"})
@@ -185,6 +185,21 @@ def test_a_hostile_zip_is_one_plain_sentence(tmp_path: Path, isolated_env: Path,
     assert "\n" not in str(caught.value) and "Traceback" not in str(caught.value)
     unpacking = isolated_env / "compare" / "unpacking"
     assert not unpacking.exists() or not any(unpacking.iterdir())  # nothing left behind
+
+
+def test_bytes_are_counted_while_unpacking(tmp_path: Path, isolated_env: Path) -> None:
+    """Limits lowered after the zip was checked stand for headers that lie: the bytes
+    counted while unpacking stop it all the same."""
+    files = _zip(tmp_path / "f.zip", {"a.png": bytes(2 * MB), "b.png": bytes(2 * MB)})
+    data = _csv(tmp_path / "s.csv", "image\na.png\nb.png\n").read_bytes()
+    for limit, value, said in [("MAX_TOTAL_BYTES", 3 * MB, "files unpack to more than 3 MB"),
+                               ("MAX_MEMBER_BYTES", MB, "'a.png' unpacks to more than it "
+                                "says or than 1 MB")]:
+        with set_files.SetZip(files) as held, pytest.MonkeyPatch.context() as mp:
+            mp.setattr(set_files, limit, value)
+            with pytest.raises(FormProblem, match=said):
+                from_file("s.csv", data, set_files.SetFiles(IMAGE, held, isolated_env))
+    assert not any((isolated_env / "compare" / "unpacking").iterdir())
 
 
 def test_a_zip_set_that_holds_no_set_or_two(tmp_path: Path, isolated_env: Path) -> None:
