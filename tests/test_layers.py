@@ -35,7 +35,9 @@ ALLOWED: dict[str, set[str]] = {
     "history": {"files", "forms", "results"},
     "service": {"playground", "background", "chat_prompt", "config", "demo", "files", "forms",
                 "history", "presets", "replicate", "results", "run_code", "tasks"},
-    "compare": {"config", "forms", "results", "presets", "run_code", "tasks", "service"},
+    # addresses: a prompt set's file URLs checked as the fetches check them (set_files.py)
+    "compare": {"addresses", "config", "forms", "results", "presets", "run_code", "tasks",
+                "service"},
     # the page: the service, and the pure parts it shows (forms, results, presets, the table,
     # a run as code) and config's served folders; never the client, files, history or engine
     "ui": {"background", "compare", "config", "demo", "forms", "presets", "results",

@@ -141,7 +141,7 @@ def _not_a_number(what: str) -> Any:
     return refuse
 
 
-_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 
 def store_input_file(path: str | Path, base: Path | None = None) -> str:
@@ -155,7 +155,7 @@ def store_input_file(path: str | Path, base: Path | None = None) -> str:
     # The name is the app's: the hash, and the upload's extension only when it is a plain one
     # (the browser names the upload; anything else in a served file's name is its choice).
     suffix = source.suffix.lower()
-    target = folder / f"{digest}{suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ''}"
+    target = folder / f"{digest}{suffix if PLAIN_SUFFIX.fullmatch(suffix) else ''}"
     if not target.exists():
         shutil.copyfile(source, target)
     return relative_name(target, base)
@@ -167,12 +167,15 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
                   previous: CompareSession | None = None,
                   base: Path | None = None,
                   form_overrides: list[dict[str, Any]] | None = None,
-                  form_secrets: list[frozenset[str]] | None = None) -> CompareSession:
+                  form_secrets: list[frozenset[str]] | None = None,
+                  file_per_round: bool = False) -> CompareSession:
     """A session from the form; the previous one continues (keeping its rounds and votes)
     when the task and the entries are unchanged. An entry's overrides are its own form's
     values (`form_overrides`, from `entry_overrides`) with its JSON box on top; its files
     (Paths) are copied into the data dir and named in the entry, its secrets
-    (`form_secrets`: their names) go to the session's memory only, never into the file."""
+    (`form_secrets`: their names) go to the session's memory only, never into the file.
+    With `file_per_round` (a prompt set giving every input its own file) no shared file is
+    needed."""
     if task not in TASKS:
         raise FormProblem(f"Choose a task first (one of {', '.join(TASKS)}).")
     entries: list[Entry] = []
@@ -215,10 +218,11 @@ def build_session(task: str, refs: list[str | None], overrides: list[str | None]
         inputs["prompt"] = prompt
     files: dict[str, str] = {}
     if task in FILE_INPUTS:
-        if not file_path:
+        if not file_path and not file_per_round:
             kind = "an image" if FILE_INPUTS[task] == "image" else "a recording"
             raise FormProblem(f"Upload {kind} first: every entry gets the same one.")
-        files[FILE_INPUTS[task]] = store_input_file(file_path, base)
+        if file_path:
+            files[FILE_INPUTS[task]] = store_input_file(file_path, base)
     pinned = None if seed is None or seed == "" else int(seed)
     task_value: Task = task  # type: ignore[assignment]
     try:  # every value checked as a loaded session's would be (see compare/strict.py)

@@ -2,15 +2,18 @@
 
 Written one per line (each line the prompt), or a CSV file (a header of input names, a row per
 input) or a JSONL file (an object per line). Each input's values join the inputs every entry
-shares; a mistake is one sentence naming the line and the field. Files by URL or from a zip
-are not read here (a URL is passed to the models as text, as Replicate takes one).
+shares; a mistake is one sentence naming the line and the field. A file field's value is an
+http(s) URL or the name of a file in a zip uploaded with the set, or the set is itself in the zip
+beside its files (`set_files.py`: the URL and zip checks, the files kept).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,6 +21,7 @@ from pydantic import ValidationError
 from . import blind
 from .forms import FormProblem
 from .session import CompareSession, RoundInput
+from .set_files import SetFiles, SetZip, StoredFile
 from .strict import MAX_INT, clean_text, problem
 
 MAX_INPUTS = 1000
@@ -26,7 +30,30 @@ MAX_VALUE = 20_000  # characters of one value
 MAX_FIELDS = 50
 
 
-def from_lines(text: str) -> list[dict[str, Any]]:
+def read_set(lines: str | None, upload: Path | None, zip_path: Path | None,
+             file_fields: frozenset[str], base: Path | None = None) -> list[dict[str, Any]]:
+    """The set from what the form has: an uploaded CSV/JSONL file (or a zip holding one and
+    its files), else the typed lines; `zip_path` a zip of files beside them. The values of
+    `file_fields` must be URLs or files of the zip (those become `StoredFile`s)."""
+    if upload is not None and upload.suffix.lower() == ".zip":
+        if zip_path is not None:
+            raise FormProblem("Upload one zip: the prompt set's zip already holds its files.")
+        with SetZip(upload) as held:
+            found = held.set_file(MAX_BYTES)
+            if found is None:
+                raise FormProblem("The zip holds no CSV or JSONL file: put the prompt set in "
+                                  "it beside its files, or upload the set on its own.")
+            return from_file(found[0], found[1], SetFiles(file_fields, held, base))
+    if upload is not None and upload.stat().st_size > MAX_BYTES:  # refused before it is read
+        raise FormProblem(f"The prompt set is larger than {MAX_BYTES // 2**20} MB.")
+    with SetZip(zip_path) if zip_path is not None else contextlib.nullcontext() as held:
+        files = SetFiles(file_fields, held, base)
+        if upload is not None:
+            return from_file(upload.name, upload.read_bytes(), files)
+        return from_lines(str(lines or ""), files)
+
+
+def from_lines(text: str, files: SetFiles | None = None) -> list[dict[str, Any]]:
     """One prompt per line, or a JSON object of inputs ({"prompt": ..., "seed": 3}: what
     History's "Add to the prompt set" writes for a run with more than a prompt); blank lines
     are skipped."""
@@ -34,7 +61,7 @@ def from_lines(text: str) -> list[dict[str, Any]]:
     for n, line in enumerate(_text(text).splitlines(), 1):
         line = line.strip()
         if line.startswith("{") and line.endswith("}") and _is_object(line):
-            found.append(_object(line, n))
+            found.append(_object(line, n, files))
         elif line:
             found.append({"prompt": _value(line, n, "prompt")})
         if len(found) > MAX_INPUTS:
@@ -56,7 +83,7 @@ def as_line(inputs: dict[str, Any]) -> str | None:
     return json.dumps(kept, ensure_ascii=False)
 
 
-def from_file(name: str, data: bytes) -> list[dict[str, Any]]:
+def from_file(name: str, data: bytes, files: SetFiles | None = None) -> list[dict[str, Any]]:
     """A CSV (by its header) or JSONL file (by its name, else by its first character)."""
     if len(data) > MAX_BYTES:
         raise FormProblem(f"The prompt set is larger than {MAX_BYTES // (1024 * 1024)} MB.")
@@ -67,11 +94,11 @@ def from_file(name: str, data: bytes) -> list[dict[str, Any]]:
     lower = name.lower()
     if lower.endswith((".jsonl", ".ndjson")) or (
             not lower.endswith(".csv") and text.lstrip().startswith("{")):
-        return _jsonl(text)
-    return _csv(text)
+        return _jsonl(text, files)
+    return _csv(text, files)
 
 
-def _csv(text: str) -> list[dict[str, Any]]:
+def _csv(text: str, files: SetFiles | None) -> list[dict[str, Any]]:
     rows = csv.reader(io.StringIO(text))
     try:
         header = next(rows)
@@ -93,7 +120,7 @@ def _csv(text: str) -> list[dict[str, Any]]:
                                   f"{len(names)} columns.")
             item = {names[i]: _cell(cell.strip(), n, names[i])
                     for i, cell in enumerate(row) if cell.strip()}
-            found.append(item)
+            found.append(_files(item, n, files))
             if len(found) > MAX_INPUTS:
                 break
     except csv.Error as exc:
@@ -101,12 +128,12 @@ def _csv(text: str) -> list[dict[str, Any]]:
     return _bounded(found)
 
 
-def _jsonl(text: str) -> list[dict[str, Any]]:
+def _jsonl(text: str, files: SetFiles | None) -> list[dict[str, Any]]:
     found = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        found.append(_object(line, n))
+        found.append(_object(line, n, files))
         if len(found) > MAX_INPUTS:
             break
     return _bounded(found)
@@ -120,7 +147,7 @@ def _is_object(line: str) -> bool:
         return False
 
 
-def _object(line: str, n: int) -> dict[str, Any]:
+def _object(line: str, n: int, files: SetFiles | None = None) -> dict[str, Any]:
     try:
         item = json.loads(line)
     except (json.JSONDecodeError, RecursionError, ValueError):
@@ -129,7 +156,11 @@ def _object(line: str, n: int) -> dict[str, Any]:
         raise FormProblem(f"Line {n} of the prompt set is not a JSON object ({{...}}).")
     if len(item) > MAX_FIELDS:
         raise FormProblem(f"Line {n} of the prompt set has more than {MAX_FIELDS} fields.")
-    return {_name(k, n): _value(v, n, str(k)[:40]) for k, v in item.items()}
+    return _files({_name(k, n): _value(v, n, str(k)[:40]) for k, v in item.items()}, n, files)
+
+
+def _files(item: dict[str, Any], n: int, files: SetFiles | None) -> dict[str, Any]:
+    return {k: files.value(v, n, k) for k, v in item.items()} if files else item
 
 
 def _text(text: str) -> str:
@@ -193,8 +224,10 @@ def plan(session: CompareSession, items: list[dict[str, Any]]) -> None:
     in an order each)."""
     first = session.last_round + 1
     for k, item in enumerate(items):
+        kept = {name: v.name for name, v in item.items() if isinstance(v, StoredFile)}
+        given = {name: v for name, v in item.items() if name not in kept}
         try:
-            session.round_inputs.append(RoundInput(round=first + k, inputs=item))
+            session.round_inputs.append(RoundInput(round=first + k, inputs=given, files=kept))
         except ValidationError as exc:
             raise FormProblem(f"Input {k + 1} of the prompt set cannot be kept in a "
                               f"comparison: {problem(exc)}.") from None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .strict import STRICT, Cell, Count, JsonObject, Short
+from .strict import STRICT, Cell, Count, FileNames, JsonObject, Short
 
 Verdict = Literal["better", "worse", "tie"]
 
@@ -31,11 +31,13 @@ class RoomVote(BaseModel):
 
 
 class RoundInput(BaseModel):
-    """A prompt set's input for one round: joins (and wins over) the shared inputs."""
+    """A prompt set's input for one round: joins (and wins over) the shared inputs; its files
+    (from a zip) are kept by the app and named as the session's own files are."""
 
     model_config = STRICT
     round: Count
     inputs: JsonObject
+    files: FileNames = Field(default_factory=dict)
 
 
 class BlindRound(BaseModel):

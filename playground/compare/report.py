@@ -81,6 +81,7 @@ def missing_files(session: CompareSession, base: Path | None = None) -> list[str
     """Output (and input) files the session names that are not on this machine."""
     names = [n for r in session.runs for n in r.files] + list(session.input_files.values())
     names += [n for e in session.entries for n in e.files.values()]
+    names += [n for r in session.round_inputs for n in r.files.values()]
     names += [g.image for g in session.grids if g.image]
     return [n for n in names if not resolve_name(n, base).is_file()]
 

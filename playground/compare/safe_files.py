@@ -1,11 +1,11 @@
 """Which files a comparison session may name: this app's own, and nothing else.
 
 A session file travels (it is exported, shared, loaded in another browser), so every name in it
-(`input_files`, `entries[].files`, `runs[].files`, `grids[].image`) is hostile until checked:
-it must be a relative path inside the data directory's `outputs/` or `compare/inputs/` (where
-the app itself stores what it hands out, by content hash), with no `..`, and still inside once
-symlinks are followed. Anything else is refused with a sentence naming the entry, before any
-file is read or shown.
+(`input_files`, `entries[].files`, `round_inputs[].files`, `runs[].files`, `grids[].image`) is
+hostile until checked: it must be a relative path inside the data directory's `outputs/` or
+`compare/inputs/` (where the app itself stores what it hands out, by content hash), with no
+`..`, and still inside once symlinks are followed. Anything else is refused with a sentence
+naming the entry, before any file is read or shown.
 """
 
 from __future__ import annotations

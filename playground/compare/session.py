@@ -241,11 +241,14 @@ class CompareSession(BaseModel):
         Kept apart because shared inputs are cut to what each model accepts, while an override
         is the user's explicit choice and always sent."""
         shared = dict(self.inputs)
-        if round_no is not None:
-            shared.update(self.round_input(round_no))
+        files = dict(self.input_files)
+        given = next((r for r in self.round_inputs if r.round == round_no), None)
+        if given is not None:  # the round's own values and files win over the shared ones
+            shared.update(given.inputs)
+            files = {k: v for k, v in files.items() if k not in given.inputs} | given.files
         # these files are read and sent: only the app's own (a loaded session may name anything)
         shared.update({k: session_file(v, base, label=f"the input file {k!r}")
-                       for k, v in self.input_files.items()})
+                       for k, v in files.items()})
         if self.seed is not None:
             shared["seed"] = self.seed
         entry = self.entries[index]
@@ -350,6 +353,9 @@ def check_session_files(session: CompareSession, base: Path | None = None) -> No
 def _names(session: CompareSession) -> Iterator[tuple[str, str]]:
     for key, name in session.input_files.items():
         yield f"the input file {key!r}", name
+    for given in session.round_inputs:
+        for key, name in given.files.items():
+            yield f"round {given.round}'s file {key!r}", name
     for i, entry in enumerate(session.entries):
         for key, name in entry.files.items():
             yield f"entry {i + 1}'s file {key!r}", name

@@ -574,3 +574,47 @@ def test_an_arena_round_is_blind_and_can_be_revealed(
     expect(tab.locator("#compare-pane-0-head")).to_contain_text(
         re.compile(r"(local/|preset:)\S+\s*succeeded · model time"))
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_image_set_from_one_zip_runs_and_a_hostile_zip_is_one_sentence(
+        tab: Any, files: dict[str, Path], tmp_path: Path,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """No shared image: the set's zip holds its CSV and both images; every entry runs on
+    each. Then a zip with a '..' name: one plain sentence, nothing run."""
+    import zipfile
+
+    flipped = tmp_path / "flipped.png"
+    ImageOps.mirror(Image.open(files["tiny"])).save(flipped)
+    good = tmp_path / "set.zip"
+    with zipfile.ZipFile(good, "w") as z:
+        z.writestr("set.csv", "image\none.png\npics/two.png\n")
+        z.write(files["tiny"], "one.png")
+        z.write(flipped, "pics/two.png")
+    tab.locator("#compare-set-box").get_by_text("Prompt set").click()
+    expect(tab.locator("#compare-set-zip")).to_contain_text("a zip of the images")
+    tab.locator("#compare-set-file input[type=file]").set_input_files(str(good))
+    expect(tab.locator("#compare-set-file")).to_contain_text("set.zip")
+    tab.locator("#compare-set-run").click()
+    progress = tab.locator("#compare-set-progress")
+    expect(progress).to_contain_text("6 of 6 done", timeout=DONE)
+    expect(tab.locator("#compare-set-table")).to_contain_text("Inputs 1 to 2 of 2")
+    _no_error_shown(tab)
+
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("set.csv", "image\n../one.png\n")
+        z.writestr("../one.png", b"x")
+    tab.locator("#compare-set-file button[aria-label='Clear']").first.click()
+    tab.locator("#compare-set-file input[type=file]").set_input_files(str(bad))
+    expect(tab.locator("#compare-set-file")).to_contain_text("bad.zip")
+    tab.locator("#compare-set-run").click()
+    expect(progress).to_contain_text("The zip holds a file named '../one.png'")
+    _no_error_shown(tab)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def _no_error_shown(page: Any) -> None:
+    """No shown pane (three entries here) has an error badge, and no error pop-up."""
+    for i in range(3):
+        expect(page.locator(f"#compare-pane-{i}")).not_to_contain_text("Error")
+    assert page.locator(".toast-body").count() == 0

@@ -57,6 +57,7 @@ def _session(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("fields", [
     {"input_files": {"audio": "ui-browser-secret"}},
     {"input_files": {"image": "/etc/os-release"}},
+    {"round_inputs": [{"round": 1, "inputs": {}, "files": {"image": "../../etc/passwd"}}]},
     {"runs": [{"round": 1, "entry": 0, "files": ["engine/engine.sqlite3-wal"]}]},
     {"grids": [{"ref": "a/b", "x_name": "s", "x_values": [1], "y_name": "t", "y_values": [2],
                 "image": "outputs/../private/ui-browser-secret"}]},

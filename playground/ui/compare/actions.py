@@ -81,7 +81,8 @@ def session_from(ctx: AppContext, task: str, entries: list[str | None],
                  overrides: list[str | None], prompt: str | None, image: str | None,
                  audio: str | None, seed: float | None, shared_inputs: str | None,
                  previous: CompareSession | None, setups: list[Any] | None = None,
-                 values: list[Any] | None = None) -> CompareSession:
+                 values: list[Any] | None = None,
+                 file_per_round: bool = False) -> CompareSession:
     """The form as a session (the previous one continues when nothing but inputs changed);
     each entry's form (`setups`, `values`) becomes its overrides, its JSON box on top."""
     n = len(entries)
@@ -91,7 +92,7 @@ def session_from(ctx: AppContext, task: str, entries: list[str | None],
                          shared_json=shared_inputs,
                          file_path=image if FILE_INPUTS.get(task) == "image" else audio,
                          previous=previous, base=ctx.data_dir, form_overrides=own,
-                         form_secrets=secrets)
+                         form_secrets=secrets, file_per_round=file_per_round)
 
 
 async def run_round(ctx: AppContext, page: ComparePage, session: CompareSession,

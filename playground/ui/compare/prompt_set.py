@@ -1,6 +1,7 @@
 """The Compare tab's prompt set: many inputs, each a round of every entry (compare.prompt_set).
 
-Run the set (the entries of the form, the inputs typed one per line or from a CSV/JSONL file),
+Run the set (the entries of the form, the inputs typed one per line or from a CSV/JSONL file;
+its files by URL or from a zip uploaded beside it, or the set and its files in one zip),
 watch "14 of 40 done, about 2 min left", Stop, and Resume: only what did not finish runs again.
 The set is kept on the server for this browser after every finished run, so a reload or a
 restart finds it again (Resume). Pick an input to see its panes; the table below them has every
@@ -19,15 +20,8 @@ import gradio as gr
 
 from playground.compare import CompareSession, blind
 from playground.compare.ballots import voter_id
-from playground.compare.forms import FormProblem
-from playground.compare.prompt_set import (
-    MAX_BYTES,
-    from_file,
-    from_lines,
-    missing,
-    plan,
-    progress_line,
-)
+from playground.compare.forms import FILE_INPUTS, FormProblem
+from playground.compare.prompt_set import missing, plan, progress_line, read_set
 from playground.compare.report import load_json, write_text_atomic
 from playground.compare.session import SHOWN_STATUS
 from playground.ui.compare.actions import problem, session_from
@@ -42,17 +36,22 @@ KEEP_EVERY = 2.0  # ... and between saves of the set to the server's disk
 WORDS = {"better": "better", "worse": "not as good", "tie": "same"}
 
 
-def set_box() -> tuple[gr.Textbox, gr.File, gr.Button, gr.Button, gr.Markdown, gr.Slider,
-                       gr.Markdown]:
-    """(lines, file, Run the set, Resume, progress, the input shown, the verdict table)."""
+def set_box() -> tuple[gr.Textbox, gr.File, gr.File, gr.Button, gr.Button, gr.Markdown,
+                       gr.Slider, gr.Markdown]:
+    """(lines, file, zip of files, Run the set, Resume, progress, the input shown, the
+    verdict table)."""
     with gr.Accordion("Prompt set: many inputs, each run by every entry", open=False,
                       elem_id=f"{TAB}-set-box"):
         lines = gr.Textbox(label="Inputs, one per line (each line is the prompt)", lines=4,
                            elem_id=f"{TAB}-set-lines")
         upload = gr.File(label="Or a CSV file (a column per input, named in its first line) "
-                         "or a JSONL file (an object per line)",
-                         file_types=[".csv", ".jsonl", ".ndjson"], type="filepath",
+                         "or a JSONL file (an object per line); or a zip holding that file "
+                         "and the files it names",
+                         file_types=[".csv", ".jsonl", ".ndjson", ".zip"], type="filepath",
                          elem_id=f"{TAB}-set-file")
+        files = gr.File(label="Its files: a zip of the images or recordings the set names "
+                        "(a file column holds a name in the zip, or an http(s) URL instead)",
+                        file_types=[".zip"], type="filepath", elem_id=f"{TAB}-set-zip")
         with gr.Row():
             run = gr.Button("Run the set", variant="primary", elem_id=f"{TAB}-set-run")
             resume = gr.Button("Resume the set", elem_id=f"{TAB}-set-resume")
@@ -60,7 +59,7 @@ def set_box() -> tuple[gr.Textbox, gr.File, gr.Button, gr.Button, gr.Markdown, g
         shown = gr.Slider(1, 2, value=1, step=1, label="Input shown in the panes",
                           visible=False, elem_id=f"{TAB}-set-item")
         table = gr.Markdown("", elem_id=f"{TAB}-set-table")
-    return lines, upload, run, resume, progress, shown, table
+    return lines, upload, files, run, resume, progress, shown, table
 
 
 def _kept(ctx: AppContext, request: gr.Request | None) -> Path:
@@ -86,7 +85,7 @@ def verdict_table(session: CompareSession, around: int) -> str:
     heads = " | ".join(html.escape(e.title).replace("|", "&#124;") for e in session.entries)
     rows = [f"| input | {heads} |", "|---|" + "---|" * len(session.entries)]
     for k, round_no in enumerate(page, start + 1):
-        said = session.round_input(round_no)
+        said = session.round_input(round_no) or {"file": "(a file)"}
         text = str(said.get("prompt", next(iter(said.values()), "")))[:60]
         cells = []
         for i in range(len(session.entries)):
@@ -164,25 +163,26 @@ async def run_set(ctx: AppContext, page: ComparePage, lines: str | None, upload:
                   form_2: Any = None, form_3: Any = None, form_4: Any = None,
                   token: str | None = None, session: CompareSession | None = None,
                   values_1: Any = None, values_2: Any = None, values_3: Any = None,
-                  values_4: Any = None, blind_mode: bool = False,
+                  values_4: Any = None, blind_mode: bool = False, files: str | None = None,
                   request: gr.Request | None = None) -> AsyncIterator[dict[Any, Any]]:
-    """Run the set: every entry of the form on every input, a round each."""
+    """Run the set: every entry of the form on every input, a round each (`files`: a zip of
+    the files it names)."""
     if why := cannot_run(ctx, task):
         yield {page.status: why}
         return
     try:
-        if upload:
-            if Path(upload).stat().st_size > MAX_BYTES:  # refused before it is read
-                raise FormProblem(f"The prompt set is larger than {MAX_BYTES // 2**20} MB.")
-            items = from_file(Path(upload).name, Path(upload).read_bytes())
-        else:
-            items = from_lines(str(lines or ""))
+        forms = [form_1, form_2, form_3, form_4]
+        items = read_set(lines, Path(upload) if upload else None,
+                         Path(files) if files else None, file_fields(task, forms),
+                         ctx.data_dir)
         first = str(items[0].get("prompt", "")) if not (prompt or "").strip() else prompt
+        shared_file = FILE_INPUTS.get(task)
         current = session_from(ctx, task, [entry_1, entry_2, entry_3, entry_4],
                                [overrides_1, overrides_2, overrides_3, overrides_4], first,
-                               image, audio, seed, shared_inputs, None,
-                               [form_1, form_2, form_3, form_4],
-                               [values_1, values_2, values_3, values_4])
+                               image, audio, seed, shared_inputs, None, forms,
+                               [values_1, values_2, values_3, values_4],
+                               file_per_round=bool(shared_file) and all(
+                                   shared_file in item for item in items))
         current.blind = blind_mode is True
         plan(current, items)
     except (FormProblem, ValueError, OSError) as exc:
@@ -191,6 +191,16 @@ async def run_set(ctx: AppContext, page: ComparePage, lines: str | None, upload:
         return
     async for update in _run(ctx, page, current, ctx.owners.token(token, request), request):
         yield update
+
+
+def file_fields(task: str, forms: list[Any]) -> frozenset[str]:
+    """The set's fields that hold files: the task's shared file and every entry's file
+    inputs (an entry's form state holds its model's setup)."""
+    names = {FILE_INPUTS[task]} if task in FILE_INPUTS else set()
+    for state in forms:
+        if isinstance(state, dict) and state.get("setup") is not None:
+            names |= {f.name for f in state["setup"].form if f.is_file}
+    return frozenset(names)
 
 
 async def resume_set(ctx: AppContext, page: ComparePage, token: str | None = None,
@@ -237,13 +247,13 @@ def wire_set(ctx: AppContext, page: ComparePage, parts: tuple[Any, ...], to_resu
              blind_box: gr.Checkbox) -> None:
     """Run the set (`compare_set`), Resume (`compare_set_resume`), picking an input, and
     a kept set brought back on page load."""
-    lines, upload, run, resume, progress, shown, table = parts
+    lines, upload, files, run, resume, progress, shown, table = parts
     page.set_parts = [shown, table, progress]
     page.set_lines = lines
     outputs = [*page.round_outputs, shown, table, progress]
     run.click(bind(run_set, ctx, page),
               inputs=[lines, upload, *page.form, ctx.token_state, page.state,
-                      *page.entry_values, blind_box],
+                      *page.entry_values, blind_box, files],
               outputs=outputs, api_name="compare_set", concurrency_limit=ctx.concurrency(2),
               concurrency_id=f"{TAB}-run")
     resume.click(bind(resume_set, ctx, page), inputs=[ctx.token_state, page.state],
