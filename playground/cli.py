@@ -34,6 +34,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 DEFAULT_PORT = 7860
+# Gradio 6.31's MCP server runs a tool through its own client of the page, which has no login:
+# behind --auth every tool call would be refused, whatever the agent sends.
+MCP_WITH_AUTH = (
+    "playground: --mcp cannot be used with --auth (or PLAYGROUND_AUTH): Gradio's MCP server "
+    "calls the tools without the page's login, so every tool call would be refused. To serve "
+    "the tools beyond this computer, use --visitors-bring-token instead: each agent then sends "
+    "its own Replicate token (Authorization: Bearer r8_...) and your token is never used.")
 PORTS_TRIED = 20
 log = logging.getLogger("playground")
 
@@ -264,6 +271,9 @@ def _app(argv: list[str]) -> int:
                                 f"{demo_settings.host.user!r} is not one of the --auth logins")
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    if mcp and auth is not None:
+        print(MCP_WITH_AUTH, file=sys.stderr)
         return 2
     server_token = bool(os.environ.get("REPLICATE_API_TOKEN")) and args.backend != "local"
     problem = exposure_problem(args.host, server_token=server_token, auth=auth is not None,

@@ -46,12 +46,10 @@ def token_of(request: gr.Request | None) -> str | None:
 
 
 def owner_of(ctx: AppContext, request: gr.Request | None) -> str:
-    """The history owner of the MCP client: its browser's when it keeps the owner cookie, else
-    one per token it sends (stable across restarts; one for every client without a token)."""
-    from playground.ui.serving.browser_cookie import browser_of
-
-    browser = browser_of(ctx.keys, request)
-    return browser.owner if browser is not None else ctx.keys.client_owner(token_of(request))
+    """The history owner of the MCP client: one per token it sends, one for every client that
+    sends none; stable across sessions and restarts. Not the owner cookie: an MCP client
+    keeps it for one session at most (each session would start a new history)."""
+    return ctx.keys.client_owner(token_of(request))
 
 
 def admit(ctx: AppContext, tool: str, request: gr.Request | None) -> None:
