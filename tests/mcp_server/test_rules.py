@@ -96,3 +96,24 @@ async def test_without_mcp_no_tools_are_served(engine: Any, tmp_path: Path) -> N
                 pass
     finally:
         demo.close()
+
+
+async def test_demo_limits_count_tool_runs(engine: Any, tmp_path: Path,
+                                           media: dict[str, Path]) -> None:
+    from playground.demo import Limits
+    from playground.service import Gate, Service
+
+    service = Service(engine.url, data_dir=tmp_path / "app", backend="local")
+    service.gate = Gate(Limits(runs_per_visitor_per_hour=1))
+    demo, url = start_app(service, tmp_path / "app", tabs=["upscale"], mcp=True)
+    image = {"image": data_uri(media["small"], "image/png"), "scale": 1}
+    try:
+        assert (await reply(url, "upscale", image))["files"]
+        error, text = await call(url, "upscale", image)  # the same client: its one run is used
+        assert error and "Traceback" not in text, text
+        assert "hour" in text.lower() or "wait" in text.lower(), text
+        # another client (another token) has its own
+        other = {"Authorization": "Bearer r8_anotherAgentsToken0123456789abcd"}
+        assert (await reply(url, "upscale", image, other))["files"]
+    finally:
+        demo.close()

@@ -3,8 +3,9 @@ loop of the page (`Run`), its files (in: a URL or data: URI; out: URLs this serv
 every failure as a plain sentence (`gr.Error`), never a traceback.
 
 Gradio's MCP server runs a tool as an event of this page, through its queue, with the MCP
-request's HTTP headers: so `gr.Request` is the agent's, and `--auth` and the request guards
-apply to a tool as to any API call.
+request's HTTP headers: so `gr.Request` carries the agent's headers (its token), the request
+guards apply to a tool as to any API call, and demo mode's limits to its runs (the service's
+gate) and to the models it may find (the catalog's).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from playground.service import tool_file as service_tool_file
 from playground.ui.context import AppContext
 from playground.ui.kit import messages
 from playground.ui.kit.runner import Run
+from playground.ui.serving.owners import address_of
 
 # (token, on_update, caller) -> a RunResult: one service call, as the tabs make it
 Call = Callable[[str | None, OnUpdate, Caller], Awaitable[RunResult]]
@@ -52,13 +54,6 @@ def owner_of(ctx: AppContext, request: gr.Request | None) -> str:
     return ctx.keys.client_owner(token_of(request))
 
 
-def admit(ctx: AppContext, tool: str, request: gr.Request | None) -> None:
-    """The one place a tool call is let in, before anything runs: the demo limits (per
-    visitor and per day, being built apart from this) go here and raise `gr.Error` to refuse.
-    Today every call passes: `--auth` is Gradio's, before the tool runs at all."""
-    del ctx, tool, request
-
-
 class ToolRun(Run):
     """The page's run loop for one tool call: its history owner is the MCP client's."""
 
@@ -67,7 +62,10 @@ class ToolRun(Run):
         self.owner = owner_of(ctx, request)
 
     def caller(self) -> Caller:
-        return Caller(self.owner, self.tab)
+        # Demo mode's limits (service/gate.py) count the run by this owner and address, as
+        # any run; the address is the server's own (Gradio's MCP server calls the tool from
+        # here), so every MCP client shares the per-address limit.
+        return Caller(self.owner, self.tab, address=address_of(self.request))
 
 
 async def run_call(ctx: AppContext, tab: str, request: gr.Request | None, call: Call

@@ -18,7 +18,6 @@ from playground.service import Caller, ModelSetup, OnUpdate, tool_file
 from playground.service import FileRefused as _FileRefused
 from playground.ui.context import AppContext
 from playground.ui.mcp.common import (
-    admit,
     as_json,
     plain_error,
     refuse,
@@ -46,7 +45,6 @@ def model_tools(ctx: AppContext) -> list[Callable[..., Any]]:
         Args:
             query: words to look for, e.g. "upscale" or "speech to text" (1 to 200 characters).
         """
-        admit(ctx, "search_models", request)
         words = text_input(query, "The query")[:200]
         try:
             cards = await ctx.service.catalog.search_models(words, token=token_of(request))
@@ -66,7 +64,6 @@ def model_tools(ctx: AppContext) -> list[Callable[..., Any]]:
         Args:
             model: the model as owner/name (its latest version) or owner/name:version.
         """
-        admit(ctx, "describe_model", request)
         chosen = await _find(ctx, model, request)
         return as_json({
             "model": chosen.card.ref, "version": chosen.version,
@@ -85,7 +82,6 @@ def model_tools(ctx: AppContext) -> list[Callable[..., Any]]:
             model: the model as owner/name (its latest version) or owner/name:version.
             input: the model's inputs by name, e.g. {"prompt": "a fox"}; files as URL or data: URI.
         """
-        admit(ctx, "run_model", request)
         chosen = await _find(ctx, model, request)
         inputs = _inputs(ctx, chosen, input)
         return as_json(await _run(ctx, chosen, inputs, "models", request))
@@ -103,7 +99,6 @@ def model_tools(ctx: AppContext) -> list[Callable[..., Any]]:
             models: 2 to 4 models, each owner/name or owner/name:version, all different.
             input: the inputs by name, e.g. {"prompt": "a fox"}; files as URL or data: URI.
         """
-        admit(ctx, "compare", request)
         if not isinstance(models, list) or not 2 <= len(models) <= 4:
             raise refuse("models must be a list of 2 to 4 models (owner/name).")
         names = [str(m).strip() for m in models]

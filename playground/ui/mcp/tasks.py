@@ -17,7 +17,6 @@ from playground.results import RunResult
 from playground.service import Caller, OnUpdate
 from playground.ui.context import AppContext
 from playground.ui.mcp.common import (
-    admit,
     as_json,
     file_input,
     plain_error,
@@ -47,7 +46,6 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
             prompt: what the picture shows, in plain words (1 to 200,000 characters).
             seed: a whole number from 0 to 4294967295 for a repeatable picture; -1 picks one.
         """
-        admit(ctx, "generate_image", request)
         text = text_input(prompt, "The prompt")
         inputs: dict[str, Any] = {}
         if seed != -1:
@@ -72,7 +70,6 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
             message: the question or instruction (1 to 200,000 characters).
             system_prompt: optional instructions for how to answer; empty keeps the default.
         """
-        admit(ctx, "chat", request)
         asked = text_input(message, "The message")
         system = text_input(system_prompt or "", "The system prompt", required=False)
 
@@ -94,7 +91,6 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
             audio: the recording, as an http(s) URL or a data: URI (never a path on the server).
             language: the spoken language's code (auto, en, fr, de, es, it, pt, nl, ja, zh).
         """
-        admit(ctx, "transcribe", request)
         if language not in LANGUAGES:
             raise refuse(f"language must be one of {', '.join(LANGUAGES)}.")
         given = file_input(ctx, audio, "The audio")
@@ -120,7 +116,6 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
             scale: how many times wider and taller, a whole number from 1 to 10 (default 4).
             face_enhance: also restore faces in it (slower); default false.
         """
-        admit(ctx, "upscale", request)
         if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 10:
             raise refuse("scale must be a whole number from 1 to 10.")
         given = file_input(ctx, image, "The image")
@@ -141,7 +136,6 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
         Args:
             image: the picture (PNG, JPEG, WebP), as an http(s) URL or a data: URI.
         """
-        admit(ctx, "remove_background", request)
         given = file_input(ctx, image, "The image")
 
         async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
@@ -160,7 +154,6 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
         Args:
             image: the photo (PNG, JPEG, WebP), as an http(s) URL or a data: URI.
         """
-        admit(ctx, "restore_faces", request)
         given = file_input(ctx, image, "The image")
 
         async def call(token: str | None, on_update: OnUpdate, caller: Caller) -> RunResult:
