@@ -79,10 +79,10 @@ def only_mcp_tools(demo: gr.Blocks, tools: dict[str, str]) -> None:
     """After `launch(mcp_server=True)`: the MCP server offers exactly `tools` ({tool name: its
     event's endpoint, "/mcp_upscale"}), listed and callable; every other event stays the page's
     and the API's. Raises RuntimeError (a sentence) when the MCP server did not start."""
-    server = getattr(demo, "mcp_server_obj", None)
+    server = demo.mcp_server_obj
     if server is None:
-        raise RuntimeError(getattr(demo, "mcp_error", None) or "Gradio's MCP server did not "
-                           "start (is the `mcp` package installed?)")
+        raise RuntimeError(demo.mcp_error or "Gradio's MCP server did not start (is the `mcp` "
+                           "package installed?)")
     named = server.api_info.get("named_endpoints", {})
     missing = sorted(e for e in tools.values() if e not in named)
     if missing:

@@ -128,15 +128,15 @@ def text_input(value: Any, what: str, *, required: bool = True) -> str:
 
 def root_url(request: gr.Request | None) -> str:
     """This server as the agent reached it (its own Host), for the URLs of output files."""
-    headers = getattr(request, "headers", None) or {}
+    try:
+        headers, scheme = request.headers, request.url.scheme  # type: ignore[union-attr]
+    except AttributeError:  # no request, or one Gradio made up without an HTTP request
+        return "http://127.0.0.1"
     host = str(headers.get("host") or "127.0.0.1").strip()
     if not host or any(c in host for c in "/\\@ \t\r\n?#"):
         host = "127.0.0.1"
     proto = str(headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower()
-    if proto not in ("http", "https"):
-        url = getattr(getattr(request, "request", None), "url", None)
-        proto = getattr(url, "scheme", "http") if url is not None else "http"
-    return f"{proto}://{host}"
+    return f"{proto if proto in ('http', 'https') else scheme}://{host}"
 
 
 def file_url(base: str, path: Path) -> str:
