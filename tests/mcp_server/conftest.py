@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
-from ui.conftest import RunningApp, engine, media, start_app, ui_data  # noqa: F401  (fixtures)
+from ui.conftest import (  # noqa: F401  (fixtures)
+    MAX_UPLOAD,
+    RunningApp,
+    engine,
+    media,
+    start_app,
+    ui_data,
+)
 
 MCP_PATH = "gradio_api/mcp/"
 
@@ -27,7 +34,7 @@ def mcp_app(engine: Any, ui_data: Path) -> Iterator[RunningApp]:  # noqa: F811
     data = ui_data / "mcp-app"
     store = RunStore(data)
     service = Service(engine.url, data_dir=data, history=RunHistory(store), backend="local")
-    demo, url = start_app(service, data, mcp=True)
+    demo, url = start_app(service, data, mcp=True, max_upload_bytes=MAX_UPLOAD)
     yield RunningApp(url, engine.url, demo, data)
     demo.close()
     store.close()

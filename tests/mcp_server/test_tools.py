@@ -4,6 +4,7 @@ path on the server ever read."""
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -62,6 +63,23 @@ async def test_upscale_returns_a_url_of_the_larger_picture(mcp_app: RunningApp,
     assert again["files"][0]["content_type"] == "image/png"
 
 
+async def test_restore_faces(mcp_app: RunningApp, media: dict[str, Path]) -> None:
+    answer = await reply(mcp_app.url, "restore_faces",
+                         {"image": data_uri(media["portrait"], "image/png")})
+    assert answer["model"] == "local/face-enhance"
+    (file,) = answer["files"]
+    assert (file["width"], file["height"]) == (1024, 1024)  # the preset's 2x of 512 px
+    with Image.open(io.BytesIO(httpx.get(file["url"], timeout=30).content)) as img:
+        assert img.size == (1024, 1024)
+
+
+async def test_generate_image_offline_says_why_not(mcp_app: RunningApp) -> None:
+    # SD-Turbo's weights are on no registry (`playground models list`): a plain refusal
+    error, text = await call(mcp_app.url, "generate_image", {"prompt": "a red fox"})
+    assert error and "not available" in text and "Traceback" not in text, text
+    assert "playground models" in text or "Replicate" in text, text  # the fix, said here
+
+
 async def test_chat_answers(mcp_app: RunningApp) -> None:
     answer = await reply(mcp_app.url, "chat", {"message": "Say hello in one short sentence."})
     assert answer["model"] == "local/smollm2-135m-instruct"
@@ -109,6 +127,26 @@ async def test_compare_two_local_models(mcp_app: RunningApp, media: dict[str, Pa
     assert first["predict_seconds"] >= 0 and second["predict_seconds"] >= 0
     error, text = await call(mcp_app.url, "compare", {"models": ["local/rembg"], "input": {}})
     assert error and "2 to 4" in text
+
+
+async def test_hostile_values_are_refused_plainly(mcp_app: RunningApp,
+                                                  media: dict[str, Path]) -> None:
+    # past the upload limit (3 MB here) and within the MCP transport's 4 MiB request: refused
+    # before anything is sent
+    big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(3_000_100)).decode("ascii")
+    error, text = await call(mcp_app.url, "upscale", {"image": f"data:image/png;base64,{big}"})
+    assert error and "too large" in text, text
+    error, text = await call(mcp_app.url, "chat", {"message": "hi\x00there"})
+    assert error and "NUL" in text, text
+    error, text = await call(mcp_app.url, "upscale", {"image": "data:image/png;base64,"})
+    assert error and "empty" in text, text
+    error, text = await call(mcp_app.url, "upscale",
+                             {"image": data_uri(media["small"], "image/png"), "scale": 11})
+    assert error and "1 to 10" in text, text
+    error, text = await call(mcp_app.url, "run_model", {
+        "model": "local/real-esrgan",
+        "input": {"image": data_uri(media["small"], "image/png"), "scale": 1e308}})
+    assert error and "Scale" in text and "Traceback" not in text, text
 
 
 @pytest.mark.parametrize("value", ["/etc/passwd", "file:///etc/passwd", "../../etc/passwd",

@@ -67,6 +67,15 @@ class ToolRun(Run):
         # here), so every MCP client shares the per-address limit.
         return Caller(self.owner, self.tab, address=address_of(self.request))
 
+    def _raise(self, message: messages.Message) -> None:  # type: ignore[override]
+        # The page shows a message's technical side under the run's Details; an agent sees
+        # only this, so it is said here.
+        if message.kind != "canceled":
+            text = f"{message.title}: {message.text}"
+            if message.detail:
+                text += f" (Details: {message.detail})"
+            raise gr.Error(text, print_exception=False) from None
+
 
 async def run_call(ctx: AppContext, tab: str, request: gr.Request | None, call: Call
                    ) -> RunResult:
@@ -187,4 +196,4 @@ def timing(result: RunResult) -> dict[str, float]:
 
 def as_json(value: Any) -> str:
     """What a tool returns: JSON text (Gradio's MCP sends a returned string as it is)."""
-    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
+    return json.dumps(value, ensure_ascii=False, default=str)
