@@ -25,7 +25,7 @@ def add_tools(ctx: AppContext) -> dict[str, str]:
     endpoints = {}
     for fn in (*task_tools(ctx), *model_tools(ctx)):
         endpoint = TOOL_ENDPOINTS[fn.__name__]  # the tool's name is its function's
-        gr.api(fn, api_name=endpoint.lstrip("/"), concurrency_limit=4,
+        gr.api(fn, api_name=endpoint.lstrip("/"), concurrency_limit=ctx.concurrency(4),
                concurrency_id="mcp-tools")
         endpoints[fn.__name__] = endpoint
     return endpoints
