@@ -2,7 +2,7 @@
 
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
                [--auth USER:PASS ...] [--visitors-bring-token] [--tab TAB ...]
-               [--shared-history] [--history-max-size 5GB] [--demo demo.toml]
+               [--shared-history] [--history-max-size 5GB] [--demo demo.toml] [--mcp]
     playground engine [--host 127.0.0.1] [--port 8008] [--token T]
     playground models pull [NAME]
     playground models list
@@ -35,6 +35,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 DEFAULT_PORT = 7860
+# Gradio 6.31's MCP server runs a tool through its own client of the page, which has no login:
+# behind --auth every tool call would be refused, whatever the agent sends.
+MCP_WITH_AUTH = (
+    "playground: --mcp cannot be used with --auth (or PLAYGROUND_AUTH): Gradio's MCP server "
+    "calls the tools without the page's login, so every tool call would be refused. To serve "
+    "the tools beyond this computer, use --visitors-bring-token instead: each agent then sends "
+    "its own Replicate token (Authorization: Bearer r8_...) and your token is never used.")
 PORTS_TRIED = 20
 log = logging.getLogger("playground")
 
@@ -153,13 +160,14 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
            tabs: list[str] | None = None, *,
            auth: tuple[str, str] | list[tuple[str, str]] | None = None,
            visitors_bring_token: bool = False, shared_history: bool = False,
-           history_max_size: str | None = None, demo_settings: DemoSettings | None = None
-           ) -> None:
+           history_max_size: str | None = None, demo_settings: DemoSettings | None = None,
+           mcp: bool = False) -> None:
     """Start the app (and the local engine when asked) and serve until interrupted.
 
     `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
     from every visitor (see `exposure_problem`); `demo_settings` (`--demo`) are the host's
-    limits and choices for a room (`DemoFileError` when this backend cannot do them)."""
+    limits and choices for a room (`DemoFileError` when this backend cannot do them); `mcp`
+    also serves the tools for agents (MCP, streamable HTTP at /gradio_api/mcp/)."""
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
@@ -170,13 +178,21 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
         if demo_settings is not None:
             demo_settings = open_demo(demo_settings, service, host=host, port=port)
             tabs = list(demo_settings.show.tabs) or tabs
-        ctx = make_context(service, demo=demo_settings)
+        ctx = make_context(service, demo=demo_settings, mcp=mcp)
         log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
         demo = build_app(ctx, tabs=tabs)
-        serve(demo, ctx, host=host, port=port, block=False, auth=auth)
+        try:
+            serve(demo, ctx, host=host, port=port, block=False, auth=auth)
+        except RuntimeError as exc:
+            if not mcp:
+                raise
+            print(f"playground: the MCP tools could not start: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
         print(f"Replicate Playground is ready: open {url} in a browser (Ctrl+C stops it).",
               flush=True)
+        if mcp:
+            print(f"MCP tools for agents: {url}gradio_api/mcp/ (streamable HTTP)", flush=True)
         if sys.stdout.isatty() and _has_desktop():
             webbrowser.open(url)
         demo.block_thread()
@@ -232,9 +248,14 @@ def _app(argv: list[str]) -> int:
     parser.add_argument("--history-max-size", default=None, metavar="SIZE",
                         help="outputs the history keeps before pruning the oldest runs "
                         "(default: $PLAYGROUND_HISTORY_MAX_SIZE or 5GB)")
+    parser.add_argument("--mcp", action="store_true", default=None,
+                        help="also serve the tools for AI agents (MCP, streamable HTTP at "
+                        "/gradio_api/mcp/; also $PLAYGROUND_MCP=1)")
     args = parser.parse_args(argv)
     from playground.demo import DemoFileError, load
 
+    mcp = args.mcp or os.environ.get("PLAYGROUND_MCP", "").strip().lower() in (
+        "1", "true", "yes", "on")
     try:
         logins = [parse_auth(a) for a in (args.auth or [os.environ.get("PLAYGROUND_AUTH")])
                   if a]
@@ -252,6 +273,9 @@ def _app(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
+    if mcp and auth is not None:
+        print(MCP_WITH_AUTH, file=sys.stderr)
+        return 2
     server_token = bool(os.environ.get("REPLICATE_API_TOKEN")) and args.backend != "local"
     problem = exposure_problem(args.host, server_token=server_token, auth=auth is not None,
                                visitors_bring_token=args.visitors_bring_token)
@@ -266,7 +290,7 @@ def _app(argv: list[str]) -> int:
         launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
                visitors_bring_token=args.visitors_bring_token,
                shared_history=args.shared_history, history_max_size=args.history_max_size,
-               demo_settings=demo_settings)
+               demo_settings=demo_settings, mcp=mcp)
     except DemoFileError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2

@@ -48,6 +48,7 @@ from .request import FileInput
 from .schema import InputSchema
 from .secrets import REDACTED
 from .stand_ins import LocalModel
+from .tool_files import FileFacts, FileRefused, file_facts, tool_file
 
 __all__ = [
     "Visitor",
@@ -59,7 +60,9 @@ __all__ = [
     "Filters",
     "REDACTED",
     "Catalog",
+    "FileFacts",
     "FileInput",
+    "FileRefused",
     "Gate",
     "GateStats",
     "InputSchema",
@@ -73,10 +76,12 @@ __all__ = [
     "RunRecord",
     "Service",
     "errors",
+    "file_facts",
     "human_size",
     "is_sealed",
     "new_owner_id",
     "pixel_problem",
     "read_ref",
     "scrub",
+    "tool_file",
 ]

@@ -128,6 +128,13 @@ class BrowserKeys:
         # 18 bytes: a 24-character id, the form the history takes for an owner
         return Browser(_b64(self._derive(b"owner", nonce)[:18]), self._derive(b"token", nonce))
 
+    def client_owner(self, token: str | None) -> str:
+        """The history owner of an API client that keeps no cookie (an MCP agent): one for
+        each API token it sends, one for every client that sends none. Stable across restarts
+        (the server's key), and the token cannot be read back from it."""
+        value = (token or "").encode("utf-8", "surrogatepass")
+        return _b64(self._derive(b"client-owner", value)[:18])
+
 
 def _load_secret(data: Path) -> bytes:
     try:

@@ -7,6 +7,7 @@ in `playground.cli`, the composition root.
 from __future__ import annotations
 
 import importlib
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from playground.service import BrowserKeys, Service
 from playground.tasks import TABLE, PageTab
 from playground.ui.context import AppContext, make_context
 from playground.ui.demo.page import kiosk_script
+from playground.ui.gradio_compat import only_mcp_tools
+from playground.ui.mcp import TOOL_ENDPOINTS
 from playground.ui.parts import PageParts
 from playground.ui.serving.browser_cookie import BrowserCookie
 from playground.ui.serving.guard import confine_uploads, plain_refusals
@@ -52,7 +55,9 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.
     `ctx_or_dir` names the data directory: only its outputs (and Compare's own input and export
     files) are served; its engine database and secrets are blocked even from Gradio's cache.
     Every browser gets its HttpOnly owner cookie from the middleware (`browser_cookie`), made
-    with the context's keys (those of the data directory's `private/` when given a folder)."""
+    with the context's keys (those of the data directory's `private/` when given a folder).
+    A context made with `mcp=True` is also an MCP server (`/gradio_api/mcp/`) offering exactly
+    the tools of `ui/mcp` (a RuntimeError, the app closed, when it cannot start)."""
     demo_settings = None
     if isinstance(ctx_or_dir, AppContext):
         data, keys = ctx_or_dir.data_dir, ctx_or_dir.keys
@@ -63,13 +68,25 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.
     options["head"] += kiosk_script(demo_settings)
     kiosk = demo_settings is not None and bool(demo_settings.kiosk.idle_reset_minutes)
     served = [str(p) for p in served_dirs(data)]
+    mcp = isinstance(ctx_or_dir, AppContext) and ctx_or_dir.mcp
     confine_uploads(demo)
     plain_refusals(demo)
-    return demo.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-        allowed_paths=served, blocked_paths=[str(p) for p in private_paths(data)],
-        max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
-        footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
-        app_kwargs={"middleware": [Middleware(BrowserCookie, keys=keys, kiosk=kiosk)]},
-        **options,
-    )
+    with warnings.catch_warnings():  # the page's events with a gr.State are never tools
+        warnings.filterwarnings("ignore", message="This MCP server includes a tool")
+        launched = demo.queue(default_concurrency_limit=4).launch(
+            server_name=host, server_port=port, prevent_thread_lock=not block,
+            show_error=False, allowed_paths=served,
+            blocked_paths=[str(p) for p in private_paths(data)],
+            max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
+            footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
+            app_kwargs={"middleware": [Middleware(BrowserCookie, keys=keys, kiosk=kiosk)]},
+            mcp_server=mcp,  # never from $GRADIO_MCP_SERVER: only `playground --mcp`
+            **options,
+        )
+    if mcp:
+        try:
+            only_mcp_tools(demo, TOOL_ENDPOINTS)
+        except RuntimeError:
+            demo.close()
+            raise
+    return launched

@@ -77,6 +77,7 @@ class AppContext:
     presets: PresetsView
     token_state: gr.BrowserState
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    mcp: bool = False  # `playground --mcp`: the tools for agents beside the page (ui/mcp/)
     runs: RunRegistry = field(default_factory=RunRegistry)
     anyway: RunAnyway = field(default_factory=RunAnyway)
     reopen: Reopen = field(default_factory=Reopen)
@@ -114,13 +115,14 @@ class AppContext:
 
 def make_context(service: Service | AppContext, *, browser_secret: str = "",
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-                 demo: DemoSettings | None = None) -> AppContext:
+                 demo: DemoSettings | None = None, mcp: bool = False) -> AppContext:
     """An AppContext for `service` (an AppContext is returned as it is). `browser_secret`,
-    when given (tests), is the server's key; else it is the data directory's `private/` one."""
+    when given (tests), is the server's key; else it is the data directory's `private/` one.
+    `mcp` serves the MCP tools beside the page (`build_app` adds them, `serve` serves them)."""
     if isinstance(service, AppContext):
         return service
     keys = (BrowserKeys(browser_secret.encode()) if browser_secret
             else BrowserKeys.load(service.data_dir))
     return AppContext(service=service, keys=keys, owners=Owners(keys),
                       presets=PresetsView(service), token_state=token_state(),
-                      max_upload_bytes=max_upload_bytes, demo=demo)
+                      max_upload_bytes=max_upload_bytes, demo=demo, mcp=mcp)

@@ -12,6 +12,9 @@ page. Each private name is used behind a door named for what the app needs:
 - `upload_folder`: where Gradio keeps uploads (files from a browser are read only there).
 - `current_page`: the Blocks being built, for a tab's page-load events.
 - `label_in_config`: a label for gr.BrowserState, which takes none.
+- `only_mcp_tools`: which events Gradio's MCP server offers as tools. It makes every named
+  event a tool; no public switch keeps an event of the page out of the MCP tools but in the API
+  (`api_visibility` hides it from both), so its tool table is replaced after launch.
 """
 
 from __future__ import annotations
@@ -70,6 +73,21 @@ def wrap_preprocess_data(demo: gr.Blocks,
     if not vars(demo).get(_GUARD_MARK):
         vars(demo)[_GUARD_MARK] = True
         demo.preprocess_data = wrap(demo.preprocess_data)  # type: ignore[method-assign]
+
+
+def only_mcp_tools(demo: gr.Blocks, tools: dict[str, str]) -> None:
+    """After `launch(mcp_server=True)`: the MCP server offers exactly `tools` ({tool name: its
+    event's endpoint, "/mcp_upscale"}), listed and callable; every other event stays the page's
+    and the API's. Raises RuntimeError (a sentence) when the MCP server did not start."""
+    server = demo.mcp_server_obj
+    if server is None:
+        raise RuntimeError(demo.mcp_error or "Gradio's MCP server did not start (is the `mcp` "
+                           "package installed?)")
+    named = server.api_info.get("named_endpoints", {})
+    missing = sorted(e for e in tools.values() if e not in named)
+    if missing:
+        raise RuntimeError(f"the MCP tools' events are not on the page: {', '.join(missing)}")
+    server.tool_to_endpoint = dict(tools)
 
 
 def label_in_config(component: gr.components.Component, label: str) -> None:

@@ -206,4 +206,8 @@ def page(ctx: AppContext, tabs: list[TabBuild]) -> tuple[gr.Blocks, PageParts]:
             if ctx.demo is not None:
                 host_tab.build(ctx, demo, shown)
         history.wire_reload(ctx, demo)  # each tab shows its last run again after a reload
+        if ctx.mcp:
+            from playground.ui.mcp import add_tools
+
+            add_tools(ctx)
     return demo, parts
