@@ -3,7 +3,8 @@
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
                [--auth USER:PASS] [--visitors-bring-token] [--tab TAB ...]
                [--shared-history] [--history-max-size 5GB]
-    playground engine [--host 127.0.0.1] [--port 8008] [--token T]
+               [--cog DIR ...] [--cog-reload]
+    playground engine [--host 127.0.0.1] [--port 8008] [--token T] [--cog DIR ...] [--cog-reload]
     playground models pull [NAME]
     playground models list
     playground history [export|prune|clear]
@@ -18,7 +19,7 @@ import os
 import socket
 import sys
 import webbrowser
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playground.engine.server import EngineThread
@@ -55,10 +56,40 @@ def open_history(*, shared: bool = False, max_size: str | None = None) -> RunHis
     return RunHistory(RunStore(data_dir(), max_bytes=cap), shared=shared, estimate=estimate)
 
 
+class BadOption(ValueError):
+    """A command-line value that cannot be used; the message says why."""
+
+
+def engine_models(cog_dirs: list[str] | None = None, cog_reload: bool = False) -> list[Any]:
+    """The engine's models: the built-in ones, and a Cog predictor per --cog folder (raises
+    BadOption for a folder that cannot be used, or without the cog extra)."""
+    from playground.engine.models import registry
+
+    models: list[Any] = registry()
+    if cog_dirs:
+        from playground.engine.cog import CogProblem, cog_models
+
+        try:
+            models += cog_models(cog_dirs, reload=cog_reload, taken=[m.name for m in models])
+        except CogProblem as exc:
+            raise BadOption(str(exc)) from None
+    return models
+
+
+def add_cog_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cog", action="append", default=None, metavar="DIR",
+                        help="also serve the Cog predictor in DIR (its predict.py) as "
+                        "local/<folder name>; repeat for more (needs the cog extra)")
+    parser.add_argument("--cog-reload", action="store_true",
+                        help="restart a --cog predictor when its predict.py changes")
+
+
 def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
-                 history: RunHistory | None = None) -> tuple[Service, EngineThread | None]:
+                 history: RunHistory | None = None, models: list[Any] | None = None
+                 ) -> tuple[Service, EngineThread | None]:
     """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
     a URL) and the embedded engine it started (None when it talks to another server).
+    `models`: the embedded engine's (default: the built-in ones).
 
     With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
     service never holds it, so each visitor's requests carry their own token or none."""
@@ -72,8 +103,10 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
         token = None
     engine = None
     if backend == "local":
-        from playground.engine.models import registry
         from playground.engine.server import ENGINE_PORT, EngineThread
+
+        if models is None:
+            models = engine_models()
 
         # Its own folder: the engine's database and files stay apart from the app's outputs.
         # On the engine's usual port when it is free, so the code a run shows still works
@@ -81,12 +114,12 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
         engine = None
         if port_free("127.0.0.1", ENGINE_PORT):
             try:
-                engine = EngineThread(registry(), data_dir() / "engine",
+                engine = EngineThread(models, data_dir() / "engine",
                                       port=ENGINE_PORT).start()
             except RuntimeError:  # taken between the look and the bind
                 engine = None
         if engine is None:
-            engine = EngineThread(registry(), data_dir() / "engine").start()
+            engine = EngineThread(models, data_dir() / "engine").start()
         service = Service(engine.url, data_dir=data_dir(), backend="local",  # no token needed
                           history=history)
     elif backend == "replicate":
@@ -101,7 +134,7 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
 def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "auto",
            tabs: list[str] | None = None, *, auth: tuple[str, str] | None = None,
            visitors_bring_token: bool = False, shared_history: bool = False,
-           history_max_size: str | None = None) -> None:
+           history_max_size: str | None = None, models: list[Any] | None = None) -> None:
     """Start the app (and the local engine when asked) and serve until interrupted.
 
     `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
@@ -111,7 +144,7 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
 
     history = open_history(shared=shared_history, max_size=history_max_size)
     service, engine = open_service(backend, visitors_bring_token=visitors_bring_token,
-                                   history=history)
+                                   history=history, models=models)
     ctx = make_context(service)
     log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
     try:
@@ -171,13 +204,21 @@ def _app(argv: list[str]) -> int:
     parser.add_argument("--history-max-size", default=None, metavar="SIZE",
                         help="outputs the history keeps before pruning the oldest runs "
                         "(default: $PLAYGROUND_HISTORY_MAX_SIZE or 5GB)")
+    add_cog_options(parser)
     args = parser.parse_args(argv)
+    models = None
     try:
         auth = parse_auth(args.auth or os.environ.get("PLAYGROUND_AUTH") or None)
         if args.history_max_size:
             from playground.history.commands import parse_size
 
             parse_size(args.history_max_size)
+        if args.cog:  # a Cog predictor runs on the embedded engine
+            if args.backend not in ("auto", "local"):
+                raise BadOption("--cog runs on the embedded engine: leave out --backend "
+                                "(or pass --backend local)")
+            args.backend = "local"
+            models = engine_models(args.cog, args.cog_reload)
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
@@ -193,7 +234,7 @@ def _app(argv: list[str]) -> int:
         return 2
     launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
            visitors_bring_token=args.visitors_bring_token, shared_history=args.shared_history,
-           history_max_size=args.history_max_size)
+           history_max_size=args.history_max_size, models=models)
     return 0
 
 
@@ -297,15 +338,16 @@ def _engine(argv: list[str]) -> int:
                         help="unload a model unused for this long, freeing its memory; the "
                         "next prediction loads it again (0: never; default "
                         "$PLAYGROUND_ENGINE_UNLOAD_AFTER, else 600)")
+    add_cog_options(parser)
     args = parser.parse_args(argv)
     if args.unload_after is not None and not 0 <= args.unload_after < float("inf"):
         parser.error("--unload-after takes a number of seconds, 0 or more")
-    from playground.engine.models import registry
     from playground.engine.server import serve
 
     token = args.token or os.environ.get("PLAYGROUND_ENGINE_TOKEN") or None
     try:
-        serve(registry(), host=args.host, port=args.port, token=token,
+        models = engine_models(args.cog, args.cog_reload)
+        serve(models, host=args.host, port=args.port, token=token,
               allow_private_urls=args.allow_private_urls, access_log=args.access_log,
               unload_after=args.unload_after)
     except ValueError as exc:  # e.g. a public host without a token

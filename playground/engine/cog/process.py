@@ -1,0 +1,146 @@
+"""One coglet server (Cog's own HTTP server) for one predictor, on a free loopback port.
+
+Measured facts this relies on (cog 0.23.1): coglet spawns its Python worker as
+`python -c "import coglet; ..."` from PATH, so the predictor's Python's `bin` goes first on
+PATH; the predictor comes from COG_PREDICT_TYPE_STUB and the port from PORT; the worker reads
+`.cog/openapi_schema.json` relative to its working directory (without it: no validation, no
+SSE), so it runs in a folder the engine owns, with the predictor's folder on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SETUP_WAIT = 600.0  # seconds a setup() may take before the predictor is given up on
+STOP_WAIT = 5.0
+SETUP_LINES = 50  # the last lines setup() printed that are kept
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class CogProcess:
+    """`start()` runs the server; `wait_ready()` waits for setup() and says how it went."""
+
+    def __init__(self, directory: Path, workdir: Path, python: str, predict_ref: str,
+                 schema: dict[str, Any]) -> None:
+        self.directory = directory
+        self.workdir = workdir
+        self.python = python
+        file, _, cls = predict_ref.partition(":")
+        self.stub = f"{(directory / file).resolve()}:{cls}"
+        self.schema = schema
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.tail: deque[str] = deque(maxlen=40)  # its last log messages (a crash's reason)
+        # its logs (JSON lines on stdout) are complete, where /health-check's setup logs
+        # were seen cut short
+        self.setup_logs: list[str] = []
+        self.setup_seen = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        cog_dir = self.workdir / ".cog"
+        cog_dir.mkdir(parents=True, exist_ok=True)
+        (cog_dir / "openapi_schema.json").write_text(json.dumps(self.schema))
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("REPLICATE_", "PLAYGROUND_", "COG_"))}  # none of ours
+        bin_dir = str(Path(self.python).parent)
+        env.update(PATH=os.pathsep.join([bin_dir, env.get("PATH", "")]), PORT=str(self.port),
+                   COG_PREDICT_TYPE_STUB=self.stub, PYTHONPATH=str(self.directory.resolve()),
+                   PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [self.python, "-m", "cog.server.http", "--host", "127.0.0.1"],
+            cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        threading.Thread(target=self._drain, args=(self.proc,), daemon=True,
+                         name="cog-log").start()
+
+    def _drain(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            text = raw.decode("utf-8", "replace").rstrip()
+            try:
+                record = json.loads(text)
+                message = str(record.get("fields", {}).get("message", text))
+                target = record.get("target")
+            except (ValueError, AttributeError):
+                message, target = text, None
+            self.tail.append(message)
+            if target == "coglet::setup" and "DeprecationWarning" not in message:
+                self.setup_logs.append(message)  # what the predictor printed in setup()
+            if message.startswith("Setup complete"):
+                self.setup_seen.set()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def health(self) -> dict[str, Any] | None:
+        try:
+            answer = httpx.get(f"{self.url}/health-check", timeout=5)
+            return answer.json() if answer.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+
+    def wait_ready(self, stop: threading.Event) -> tuple[bool, str]:
+        """(True, what setup() printed) once setup() ran; (False, why) when it failed or the server
+        died. `stop` ends the wait early (the engine is closing)."""
+        deadline = time.monotonic() + SETUP_WAIT
+        while time.monotonic() < deadline and not stop.is_set():
+            state = self.health()
+            status = (state or {}).get("status")
+            setup = (state or {}).get("setup") or {}
+            if status in ("READY", "BUSY"):
+                self.setup_seen.wait(2.0)  # its last lines may still be on the way
+                return True, "\n".join(self.setup_logs[-SETUP_LINES:])
+            if status in ("SETUP_FAILED", "DEFUNCT"):
+                return False, _setup_error(str(setup.get("logs") or ""), list(self.tail))
+            if not self.alive():
+                return False, _setup_error("", list(self.tail))
+            stop.wait(0.1)
+        return False, "setup() did not finish" if not stop.is_set() else "the engine stopped"
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(f"{self.url}/shutdown", timeout=2)
+        try:
+            proc.wait(STOP_WAIT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 9)  # its own session: the worker goes too
+            proc.wait(STOP_WAIT)
+
+
+def _setup_error(logs: str, tail: list[str]) -> str:
+    """The author's error in a line or two: the last exception line of the setup's logs (or of
+    the server's own), never the traceback."""
+    lines = [line.split("] ", 1)[-1] if line.startswith("[") else line
+             for line in (logs.splitlines() or tail)]
+    for line in reversed(lines):
+        text = line.strip()
+        if text and ("Error" in text or "Exception" in text or "failed" in text.lower()):
+            # coglet wraps it: "worker setup failed: ... Setup failed: setup failed: E: why"
+            return re.split(r"(?i)setup failed(?: \(slot [^)]*\))?: ", text)[-1][:500]
+    return "setup() failed (no error message)"

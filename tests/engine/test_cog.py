@@ -1,0 +1,281 @@
+"""Cog predictors as local models (`--cog DIR`): small predictors written here run in coglet
+(Cog's own server, no Docker) behind the engine, through the official `replicate` client; the
+Models tab builds their forms. Needs the `cog` extra (`scripts/setup.sh --test` installs it)."""
+
+from __future__ import annotations
+
+import io
+import os
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import httpx
+import pytest
+import replicate
+from PIL import Image
+from replicate.helpers import FileOutput
+
+from playground.cli import BadOption, engine_models
+from playground.engine.cog import CogProblem, cog_models
+from playground.engine.server import EngineThread
+from playground.forms import form_from_schema
+from playground.ui.kit.schema_form import render_form
+
+from .conftest import TOKEN, SpecRecorder, start_engine
+
+PREDICTORS = {
+    "texter": '''
+        from typing import Optional
+        from cog import BasePredictor, Input, Secret
+
+        class Predictor(BasePredictor):
+            def setup(self):
+                print("setup: loading the texter")
+
+            def predict(self, text: str = Input(description="what to shout", default="hello"),
+                        times: int = Input(default=1, ge=1, le=5),
+                        api_key: Optional[Secret] = Input(default=None, description="a key")
+                        ) -> str:
+                print(f"shouting {text!r}")
+                if api_key is not None:
+                    print(f"the key is {api_key.get_secret_value()}")
+                if text == "fail":
+                    raise ValueError("asked to fail")
+                return " ".join([text.upper()] * times)
+    ''',
+    "streamer": '''
+        import time
+        from cog import BasePredictor, ConcatenateIterator, Input
+
+        class Predictor(BasePredictor):
+            def predict(self, n: int = Input(default=3, ge=1, le=1000),
+                        delay: float = 0.0) -> ConcatenateIterator[str]:
+                for i in range(n):
+                    print(f"token {i}")
+                    time.sleep(delay)
+                    yield f"tok{i} "
+    ''',
+    "painter": '''
+        import tempfile
+        from typing import Optional
+        from cog import BasePredictor, Input, Path
+        from PIL import Image
+
+        class Predictor(BasePredictor):
+            def predict(self, color: str = Input(default="red", choices=["red", "blue"]),
+                        size: int = 8,
+                        image: Optional[Path] = Input(default=None, description="an image")
+                        ) -> Path:
+                if image is not None:
+                    size = Image.open(image).width
+                out = Path(tempfile.mkdtemp()) / "out.png"
+                Image.new("RGB", (size, size), color).save(out)
+                return out
+    ''',
+    "broken": '''
+        from cog import BasePredictor
+
+        class Predictor(BasePredictor):
+            def setup(self):
+                print("loading weights")
+                raise RuntimeError("weights.bin is missing")
+
+            def predict(self, text: str = "x") -> str:
+                return text
+    ''',
+}
+
+
+def write_predictor(folder: Path, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "predict.py").write_text(textwrap.dedent(source))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cog_engine(tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[tuple[EngineThread, dict[str, Any]]]:
+    root = tmp_path_factory.mktemp("cog")
+    folders = [write_predictor(root / name, source) for name, source in PREDICTORS.items()]
+    models = cog_models(folders, reload=True)
+    engine, recorder = start_engine(root / "engine", models=models, token=TOKEN)
+    by_name = {m.name: m for m in models}
+    for model in models:
+        assert model.ready.wait(120), f"{model.name}: setup() did not end"
+    yield engine, by_name
+    engine.stop()
+    assert not recorder.failures, recorder.failures
+    assert all(m._process is None or not m._process.alive() for m in models)
+
+
+@pytest.fixture
+def rc(cog_engine: tuple[EngineThread, dict[str, Any]]) -> replicate.Client:
+    return replicate.Client(api_token=TOKEN, base_url=cog_engine[0].url)
+
+
+def test_a_text_predictor_runs_with_its_schema(rc: replicate.Client) -> None:
+    model = rc.models.get("local/texter")
+    schema = model.latest_version.openapi_schema["components"]["schemas"]
+    props = schema["Input"]["properties"]
+    assert list(props) == ["text", "times", "api_key"]
+    assert props["text"]["default"] == "hello" and props["text"]["description"] == "what to shout"
+    assert (props["times"]["minimum"], props["times"]["maximum"]) == (1, 5)
+    assert props["api_key"]["format"] == "password" and props["api_key"]["x-cog-secret"]
+    assert schema["Output"]["type"] == "string"
+    assert rc.run("local/texter", input={"text": "hi", "times": 2}) == "HI HI"
+    prediction = rc.predictions.create(model="local/texter", input={})
+    prediction.wait()
+    assert prediction.status == "succeeded" and prediction.output == "HELLO"
+    # setup() ran once, at start: the first prediction says what it printed
+    first = rc.predictions.list().results[-1]
+    assert "setup: loading the texter" in first.logs
+    assert "shouting 'hello'" in prediction.logs
+
+
+def test_inputs_are_checked_at_the_door(rc: replicate.Client) -> None:
+    with pytest.raises(replicate.exceptions.ReplicateError) as info:
+        rc.run("local/texter", input={"times": 9})
+    assert info.value.status == 422 and "times" in str(info.value)
+    with pytest.raises(replicate.exceptions.ReplicateError) as info:
+        rc.run("local/texter", input={"nope": 1})
+    assert info.value.status == 422
+
+
+def test_a_failed_prediction_fails_plainly(rc: replicate.Client) -> None:
+    with pytest.raises(replicate.exceptions.ModelError) as info:
+        rc.run("local/texter", input={"text": "fail"})
+    prediction = info.value.prediction
+    assert prediction.status == "failed"
+    assert prediction.error == "ValueError: asked to fail"
+    assert "Traceback" not in (prediction.logs or "")
+
+
+def test_a_secret_input_reaches_the_predictor_and_is_never_shown(
+        rc: replicate.Client, cog_engine: tuple[EngineThread, dict[str, Any]]) -> None:
+    secret = "sk-very-secret-value-42"
+    prediction = rc.predictions.create(model="local/texter",
+                                       input={"text": "key", "api_key": secret})
+    prediction.wait()
+    assert prediction.status == "succeeded" and prediction.output == "KEY"
+    assert prediction.input["api_key"] == "**********"
+    assert "the key is **********" in prediction.logs  # the predictor had the value
+    again = rc.predictions.get(prediction.id)
+    assert secret not in repr(again.__dict__)
+    stored = (cog_engine[0].app.state.engine.data_dir / "engine.sqlite3").read_bytes()
+    assert secret.encode() not in stored
+
+
+def test_a_concatenate_iterator_streams(rc: replicate.Client) -> None:
+    events = list(rc.stream("local/streamer", input={"n": 4}))
+    assert "".join(str(e) for e in events) == "tok0 tok1 tok2 tok3 "
+    out = rc.run("local/streamer", input={"n": 2})
+    assert "".join(out) == "tok0 tok1 "
+    model = rc.models.get("local/streamer")
+    output = model.latest_version.openapi_schema["components"]["schemas"]["Output"]
+    assert output["x-cog-array-display"] == "concatenate"
+
+
+def test_cancel_reaches_the_worker(rc: replicate.Client) -> None:
+    prediction = rc.predictions.create(model="local/streamer", input={"n": 1000, "delay": 0.05})
+    deadline = time.monotonic() + 60
+    while not prediction.output and time.monotonic() < deadline:
+        time.sleep(0.1)
+        prediction.reload()
+    assert prediction.output, "the stream did not start"
+    prediction.cancel()
+    prediction.wait()
+    assert prediction.status == "canceled"
+    # the worker stopped: the next prediction gets the slot (coglet's second would get a 409)
+    assert "".join(rc.run("local/streamer", input={"n": 1})) == "tok0 "
+
+
+def test_queued_predictions_wait_for_the_one_slot(rc: replicate.Client) -> None:
+    made = [rc.predictions.create(model="local/streamer", input={"n": 3, "delay": 0.05})
+            for _ in range(3)]
+    for prediction in made:
+        prediction.wait()
+    assert [p.status for p in made] == ["succeeded"] * 3
+    assert ["".join(p.output) for p in made] == ["tok0 tok1 tok2 "] * 3
+
+
+def test_a_path_output_is_a_file(rc: replicate.Client, tmp_path: Path) -> None:
+    out = rc.run("local/painter", input={"color": "blue", "size": 4})
+    assert isinstance(out, FileOutput)
+    img = Image.open(io.BytesIO(out.read()))
+    assert img.size == (4, 4) and img.getpixel((0, 0)) == (0, 0, 255)
+    picture = tmp_path / "in.png"
+    Image.new("RGB", (6, 3), "white").save(picture)
+    with picture.open("rb") as f:  # uploaded through the Files API, given to coglet
+        out = rc.run("local/painter", input={"image": f})
+    assert Image.open(io.BytesIO(out.read())).size == (6, 6)
+
+
+def test_a_failing_setup_is_listed_unavailable_and_the_rest_works(
+        rc: replicate.Client, cog_engine: tuple[EngineThread, dict[str, Any]]) -> None:
+    engine = cog_engine[0]
+    with httpx.Client(base_url=engine.url, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        listed = c.get("/v1/models/local/broken").json()
+    assert listed["playground"]["available"] is False
+    assert "setup() failed: RuntimeError: weights.bin is missing" in listed["description"]
+    assert "Traceback" not in listed["description"]
+    with pytest.raises(replicate.exceptions.ModelError) as info:
+        rc.run("local/broken", input={})
+    assert "weights.bin is missing" in (info.value.prediction.error or "")
+    assert rc.run("local/texter", input={"text": "still"}) == "STILL"
+
+
+def test_the_models_tab_builds_their_forms(rc: replicate.Client) -> None:
+    texter = rc.models.get("local/texter").latest_version.openapi_schema
+    painter = rc.models.get("local/painter").latest_version.openapi_schema
+    with gr.Blocks():
+        form = form_from_schema(texter)
+        made = dict(zip(form.names, render_form(form, {}, "t"), strict=True))
+        paint_form = form_from_schema(painter)
+        painted = dict(zip(paint_form.names, render_form(paint_form, {}, "p"), strict=True))
+    assert isinstance(made["text"], gr.Textbox) and made["text"].value == "hello"
+    assert made["api_key"].type == "password"
+    assert isinstance(made["times"], gr.Slider)
+    assert (made["times"].minimum, made["times"].maximum) == (1, 5)
+    assert isinstance(painted["color"], gr.Dropdown)
+    assert isinstance(painted["image"], gr.Image | gr.File)
+
+
+def test_a_change_to_predict_py_reloads_it(
+        rc: replicate.Client, cog_engine: tuple[EngineThread, dict[str, Any]]) -> None:
+    model = cog_engine[1]["texter"]
+    file = model.directory / "predict.py"
+    file.write_text(file.read_text().replace("text.upper()", "text.lower() + '!'"))
+    later = time.time() + 5
+    os.utime(file, (later, later))
+    deadline = time.monotonic() + 120
+    while model.reloaded_at is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert model.reloaded_at is not None, "the change was not seen"
+    prediction = rc.predictions.create(model="local/texter", input={"text": "QUIET"})
+    prediction.wait()
+    assert prediction.output == "quiet!"
+    assert "reloaded: predict.py changed" in prediction.logs
+    assert "(reloaded at " in rc.models.get("local/texter").description
+
+
+def test_a_folder_that_cannot_be_used_is_said_plainly(tmp_path: Path) -> None:
+    with pytest.raises(CogProblem, match="not a folder"):
+        cog_models([tmp_path / "missing"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CogProblem, match="no predict.py in that folder"):
+        cog_models([tmp_path / "empty"])
+    one = write_predictor(tmp_path / "a" / "rembg", PREDICTORS["texter"])
+    with pytest.raises(BadOption, match="local/rembg is taken"):
+        engine_models([str(one)])
+    named = write_predictor(tmp_path / "b", PREDICTORS["texter"])
+    (named / "cog.yaml").write_text('image: "r8.im/someone/My-Model"\n'
+                                    'predict: "predict.py:Predictor"\n')
+    assert [m.ref for m in cog_models([named])] == ["local/my-model"]
+
+
+def test_recorder_is_used(cog_engine: tuple[EngineThread, Any]) -> None:
+    assert isinstance(cog_engine[0].server.config.app, SpecRecorder)
