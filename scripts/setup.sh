@@ -2,7 +2,8 @@
 # Sets up a fresh machine: Debian libraries, a venv with the playground, and the local models'
 # weights. Safe to run again: each step is skipped when it is already done.
 #   scripts/setup.sh          what the app needs
-#   scripts/setup.sh --test   also what the tests need (chromium, espeak-ng, sox, test extras)
+#   scripts/setup.sh --test   also what the tests need (chromium, espeak-ng, sox, the test and
+#                             cog extras)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,7 @@ fi
 py=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 extras=""
-[ $want_test = 1 ] && extras="[test]"
+[ $want_test = 1 ] && extras="[test,cog]"  # the tests run Cog predictors (--cog)
 stamp=".venv/.installed${extras}"
 # constraints.txt: the exact versions the tests ran on (scripts/lock.sh refreshes it).
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then

@@ -87,6 +87,17 @@ PREDICTORS = {
             def predict(self, text: str = "x") -> str:
                 return text
     ''',
+    "reloader": '''
+        from cog import BasePredictor
+
+        class Predictor(BasePredictor):
+            def predict(self, text: str = "x") -> str:
+                return text.upper()
+    ''',
+    "unimportable": '''
+        import not_a_module_here
+        from cog import BasePredictor
+    ''',
 }
 
 
@@ -228,6 +239,19 @@ def test_a_failing_setup_is_listed_unavailable_and_the_rest_works(
     assert rc.run("local/texter", input={"text": "still"}) == "STILL"
 
 
+def test_a_predictor_that_cannot_be_imported_is_listed_unavailable(
+        rc: replicate.Client, cog_engine: tuple[EngineThread, dict[str, Any]]) -> None:
+    with httpx.Client(base_url=cog_engine[0].url,
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        listed = c.get("/v1/models/local/unimportable").json()
+    assert listed["playground"]["available"] is False
+    assert ("cannot load predict.py:Predictor: ModuleNotFoundError: No module named "
+            "'not_a_module_here'") in listed["description"]
+    with pytest.raises(replicate.exceptions.ModelError) as info:
+        rc.run("local/unimportable", input={})
+    assert "not_a_module_here" in (info.value.prediction.error or "")
+
+
 def test_the_models_tab_builds_their_forms(rc: replicate.Client) -> None:
     texter = rc.models.get("local/texter").latest_version.openapi_schema
     painter = rc.models.get("local/painter").latest_version.openapi_schema
@@ -246,20 +270,29 @@ def test_the_models_tab_builds_their_forms(rc: replicate.Client) -> None:
 
 def test_a_change_to_predict_py_reloads_it(
         rc: replicate.Client, cog_engine: tuple[EngineThread, dict[str, Any]]) -> None:
-    model = cog_engine[1]["texter"]
+    model = cog_engine[1]["reloader"]
+    before = rc.models.get("local/reloader").latest_version.id
+    assert rc.run("local/reloader", input={"text": "Quiet"}) == "QUIET"
     file = model.directory / "predict.py"
-    file.write_text(file.read_text().replace("text.upper()", "text.lower() + '!'"))
+    file.write_text(file.read_text().replace(
+        'text: str = "x") -> str:\n        return text.upper()',
+        'text: str = "x", times: int = 1) -> str:\n        return text.lower() * times'))
     later = time.time() + 5
     os.utime(file, (later, later))
     deadline = time.monotonic() + 120
     while model.reloaded_at is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert model.reloaded_at is not None, "the change was not seen"
-    prediction = rc.predictions.create(model="local/texter", input={"text": "QUIET"})
+    prediction = rc.predictions.create(model="local/reloader",
+                                       input={"text": "Quiet", "times": 2})
     prediction.wait()
-    assert prediction.output == "quiet!"
+    assert prediction.status == "succeeded" and prediction.output == "quietquiet"
     assert "reloaded: predict.py changed" in prediction.logs
-    assert "(reloaded at " in rc.models.get("local/texter").description
+    reloaded = rc.models.get("local/reloader")
+    assert "(reloaded at " in reloaded.description
+    assert reloaded.latest_version.id != before  # a new input: a new version
+    assert "times" in reloaded.latest_version.openapi_schema["components"]["schemas"][
+        "Input"]["properties"]
 
 
 def test_a_folder_that_cannot_be_used_is_said_plainly(tmp_path: Path) -> None:
@@ -279,3 +312,45 @@ def test_a_folder_that_cannot_be_used_is_said_plainly(tmp_path: Path) -> None:
 
 def test_recorder_is_used(cog_engine: tuple[EngineThread, Any]) -> None:
     assert isinstance(cog_engine[0].server.config.app, SpecRecorder)
+
+
+def test_without_the_cog_extra_the_error_says_how_to_install_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import playground.engine.cog as cog_package
+
+    folder = write_predictor(tmp_path / "mine", PREDICTORS["texter"])
+    real = cog_package.importlib.util.find_spec
+    monkeypatch.setattr(cog_package.importlib.util, "find_spec",  # a machine without the extra
+                        lambda name, *a: None if name in ("cog", "coglet") else real(name, *a))
+    with pytest.raises(BadOption) as info:
+        engine_models([str(folder)])
+    assert "pip install 'replicate-playground[cog]'" in str(info.value)
+
+
+async def test_the_app_runs_them_and_the_history_keeps_no_secret(
+        cog_engine: tuple[EngineThread, dict[str, Any]], tmp_path: Path) -> None:
+    from playground.history import RunStore, Scope
+    from playground.service import Caller, RunHistory, Service
+
+    owner = "cog-history-owner-0001"
+    store = RunStore(tmp_path / "data")
+    service = Service(cog_engine[0].url, token=TOKEN, data_dir=tmp_path / "data",
+                      backend="local", history=RunHistory(store))
+    try:
+        secret = "hf_another-secret-value-77"
+        schema = await service.input_schema("local/texter")  # as Compare looks it up
+        assert schema is not None and "api_key" in schema.names
+        result = await service.run_model("local/texter", {"text": "app", "api_key": secret},
+                                         caller=Caller(owner, "models"))
+        assert result.ok and result.output == "APP"
+        streamed = await service.stream_model("local/streamer", {"n": 3},
+                                              caller=Caller(owner, "models"))
+        assert streamed.ok and "".join(streamed.output) == "tok0 tok1 tok2 "
+        page = store.page(Scope.of(owner))
+        assert {r.model for r in page.runs} == {"local/texter", "local/streamer"}
+        for path in (tmp_path / "data").rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path.name
+    finally:
+        await service.aclose()
+        store.close()

@@ -33,6 +33,7 @@ from .process import CogProcess
 INSPECTOR = Path(__file__).with_name("inspect_predictor.py")
 INSPECT_WAIT = 300.0  # seconds importing predict.py may take
 RELOAD_POLL = 1.0  # seconds between looks at predict.py's mtime
+NEWS_LINES = 50  # lines of setup() output kept for the next prediction's logs
 SLOT_WAIT = 30.0  # seconds a prediction waits for coglet to free its slot
 EMPTY_SCHEMA: dict[str, Any] = {
     "openapi": "3.0.2", "info": {"title": "Cog", "version": "0.1.0"}, "paths": {},
@@ -70,6 +71,7 @@ class CogModel(EngineModel):
         self.ready = threading.Event()  # set once setup ran or failed (problem says which)
         self.reloaded_at: float | None = None
         self._news: list[str] = []  # said in the next prediction's logs (setup, reloaded)
+        self._news_lock = threading.Lock()
         self._process: CogProcess | None = None
         self._stop = threading.Event()
         self._busy = threading.Lock()  # a prediction, or a restart: one at a time
@@ -129,22 +131,25 @@ class CogModel(EngineModel):
         """Start the predictor's server and wait for setup(); never raises."""
         if error is None:
             self._process = CogProcess(self.directory, self._workdir, self.python,
-                                       self.predict_ref, self.schema)
+                                       self.predict_ref, self.schema, self._printed)
             try:
                 self._process.start()
-                ok, said = self._process.wait_ready(self._stop)
+                failed = self._process.wait_ready(self._stop)
             except OSError as exc:
-                ok, said = False, f"coglet could not start: {exc}"
-            if ok:  # what setup() printed: on the terminal, and in the next prediction's logs
-                self._news += [f"setup: {line}" for line in said.splitlines()]
-                for line in said.splitlines():
-                    print(f"local/{self.name} setup: {line}", file=sys.stderr, flush=True)
-            else:
-                error = f"setup() failed: {said}"
+                failed = f"coglet could not start: {exc}"
+            if failed:
+                error = f"setup() failed: {failed}"
                 self._process.stop()
         self.problem = error
         self._report(error)
         self.ready.set()
+
+    def _printed(self, line: str) -> None:
+        """What the predictor printed outside a prediction (its setup()): on the terminal,
+        and in the next prediction's logs."""
+        print(f"local/{self.name} setup: {line}", file=sys.stderr, flush=True)
+        with self._news_lock:
+            self._news = [*self._news, f"setup: {line}"][-NEWS_LINES:]
 
     def _report(self, error: str | None) -> None:
         what = "reloaded" if self.reloaded_at is not None else "started"
@@ -181,9 +186,11 @@ class CogModel(EngineModel):
             with self._busy:  # the prediction running now ends first
                 if self._process is not None:
                     self._process.stop()
+                error = self._describe()  # the engine takes the new schema at its door
                 self.reloaded_at = time.time()
-                self._news.append(f"reloaded: {file.name} changed")
-                self._serve(self._describe())
+                with self._news_lock:
+                    self._news.append(f"reloaded: {file.name} changed")
+                self._serve(error)
 
     # a prediction
 
@@ -195,7 +202,8 @@ class CogModel(EngineModel):
             process = self._process
             if self.problem or process is None or not process.alive():
                 raise ModelUnavailable(self.problem or "the predictor's server stopped")
-            news, self._news = self._news, []
+            with self._news_lock:
+                news, self._news = self._news, []
             for line in news:
                 ctx.log(line)
             events = _events(process.url, values, ctx)

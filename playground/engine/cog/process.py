@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import httpx
 
 SETUP_WAIT = 600.0  # seconds a setup() may take before the predictor is given up on
 STOP_WAIT = 5.0
-SETUP_LINES = 50  # the last lines setup() printed that are kept
+OWN_OUTPUT = ("coglet::setup", "coglet::user")
 
 
 def free_port() -> int:
@@ -38,7 +39,7 @@ class CogProcess:
     """`start()` runs the server; `wait_ready()` waits for setup() and says how it went."""
 
     def __init__(self, directory: Path, workdir: Path, python: str, predict_ref: str,
-                 schema: dict[str, Any]) -> None:
+                 schema: dict[str, Any], on_output: Callable[[str], None]) -> None:
         self.directory = directory
         self.workdir = workdir
         self.python = python
@@ -50,8 +51,7 @@ class CogProcess:
         self.tail: deque[str] = deque(maxlen=40)  # its last log messages (a crash's reason)
         # its logs (JSON lines on stdout) are complete, where /health-check's setup logs
         # were seen cut short
-        self.setup_logs: list[str] = []
-        self.setup_seen = threading.Event()
+        self.on_output = on_output
 
     @property
     def url(self) -> str:
@@ -86,10 +86,10 @@ class CogProcess:
             except (ValueError, AttributeError):
                 message, target = text, None
             self.tail.append(message)
-            if target == "coglet::setup" and "DeprecationWarning" not in message:
-                self.setup_logs.append(message)  # what the predictor printed in setup()
-            if message.startswith("Setup complete"):
-                self.setup_seen.set()
+            # what the predictor printed outside a prediction (setup()): coglet logs it as
+            # `coglet::setup`, or `coglet::user` when it arrives after the server is ready
+            if target in OWN_OUTPUT and "DeprecationWarning" not in message:
+                self.on_output(message)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -101,23 +101,22 @@ class CogProcess:
         except (httpx.HTTPError, ValueError):
             return None
 
-    def wait_ready(self, stop: threading.Event) -> tuple[bool, str]:
-        """(True, what setup() printed) once setup() ran; (False, why) when it failed or the server
-        died. `stop` ends the wait early (the engine is closing)."""
+    def wait_ready(self, stop: threading.Event) -> str | None:
+        """Wait for setup(): None once it ran, else why it failed (or the server died).
+        `stop` ends the wait early (the engine is closing)."""
         deadline = time.monotonic() + SETUP_WAIT
         while time.monotonic() < deadline and not stop.is_set():
-            state = self.health()
-            status = (state or {}).get("status")
-            setup = (state or {}).get("setup") or {}
+            state = self.health() or {}
+            status = state.get("status")
             if status in ("READY", "BUSY"):
-                self.setup_seen.wait(2.0)  # its last lines may still be on the way
-                return True, "\n".join(self.setup_logs[-SETUP_LINES:])
+                return None
             if status in ("SETUP_FAILED", "DEFUNCT"):
-                return False, _setup_error(str(setup.get("logs") or ""), list(self.tail))
+                logs = str((state.get("setup") or {}).get("logs") or "")
+                return _setup_error(logs, list(self.tail))
             if not self.alive():
-                return False, _setup_error("", list(self.tail))
+                return _setup_error("", list(self.tail))
             stop.wait(0.1)
-        return False, "setup() did not finish" if not stop.is_set() else "the engine stopped"
+        return "setup() did not finish" if not stop.is_set() else "the engine stopped"
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
