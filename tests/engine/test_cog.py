@@ -354,3 +354,57 @@ async def test_the_app_runs_them_and_the_history_keeps_no_secret(
     finally:
         await service.aclose()
         store.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_killed_engine_takes_its_predictor_servers_down(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    folder = write_predictor(tmp_path / "orphan", PREDICTORS["reloader"])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2]),
+           "PLAYGROUND_DATA_DIR": str(tmp_path / "data")}
+    engine = subprocess.Popen([sys.executable, "-m", "playground", "engine", "--port", "0",
+                               "--cog", str(folder)], env=env, stderr=subprocess.PIPE,
+                              text=True)
+    servers: list[int] = []
+    try:
+        assert engine.stderr is not None
+        for line in engine.stderr:
+            if "local/orphan: started" in line:
+                break
+        servers = _children(engine.pid)
+        assert servers, "no predictor server was started"
+        engine.send_signal(signal.SIGKILL)  # no shutdown of its own
+        engine.wait(30)
+        deadline = time.monotonic() + 60
+        while any(map(_alive, servers)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(map(_alive, servers)), "the predictor's server outlived the engine"
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait()
+        for pid in servers:
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)  # left behind by a failure: not for long

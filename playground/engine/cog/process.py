@@ -29,6 +29,22 @@ STOP_WAIT = 5.0
 OWN_OUTPUT = ("coglet::setup", "coglet::user")
 
 
+# `python -m cog.server.http --host 127.0.0.1`, and a thread that takes the server and its worker
+# (its own process group) down when the engine is gone, even killed (coglet's Rust server lets
+# Python threads run while it serves)
+LAUNCHER = """
+import os, runpy, signal, sys, threading, time
+engine = int(sys.argv[1])
+def watch():
+    while os.getppid() == engine:
+        time.sleep(1)
+    os.killpg(0, signal.SIGTERM)
+threading.Thread(target=watch, daemon=True).start()
+sys.argv = ["cog.server.http", "--host", "127.0.0.1"]
+runpy.run_module("cog.server.http", run_name="__main__", alter_sys=True)
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,7 +85,7 @@ class CogProcess:
                    COG_PREDICT_TYPE_STUB=self.stub, PYTHONPATH=str(self.directory.resolve()),
                    PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [self.python, "-m", "cog.server.http", "--host", "127.0.0.1"],
+            [self.python, "-c", LAUNCHER, str(os.getpid())],
             cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True)
         threading.Thread(target=self._drain, args=(self.proc,), daemon=True,
