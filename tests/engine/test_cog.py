@@ -22,7 +22,6 @@ from replicate.helpers import FileOutput
 from playground.cli import BadOption, engine_models
 from playground.engine.cog import CogProblem, cog_models
 from playground.engine.server import EngineThread
-from playground.forms import form_from_schema
 from playground.ui.kit.schema_form import render_form
 
 from .conftest import TOKEN, SpecRecorder, start_engine
@@ -252,14 +251,26 @@ def test_a_predictor_that_cannot_be_imported_is_listed_unavailable(
     assert "not_a_module_here" in (info.value.prediction.error or "")
 
 
-def test_the_models_tab_builds_their_forms(rc: replicate.Client) -> None:
-    texter = rc.models.get("local/texter").latest_version.openapi_schema
-    painter = rc.models.get("local/painter").latest_version.openapi_schema
+async def test_the_models_tab_builds_their_forms(
+        cog_engine: tuple[EngineThread, dict[str, Any]], tmp_path: Path) -> None:
+    from playground.service import Service
+    from playground.ui.context import make_context
+    from playground.ui.tabs.model_notes import not_here
+
+    service = Service(cog_engine[0].url, token=TOKEN, data_dir=tmp_path / "data",
+                      backend="local")
+    try:
+        ctx = make_context(service, browser_secret="cog-models-tab-secret-0123")
+        assert not_here(ctx, "local/texter") is None  # the tab opens it here
+        texter = await service.catalog.find_model("local/texter")  # as the tab looks it up
+        painter = await service.catalog.find_model("local/painter")
+    finally:
+        await service.aclose()
+    assert texter.run_ref == "local/texter" and texter.form.names == ["text", "times", "api_key"]
+    assert painter.output.kind == "file"
     with gr.Blocks():
-        form = form_from_schema(texter)
-        made = dict(zip(form.names, render_form(form, {}, "t"), strict=True))
-        paint_form = form_from_schema(painter)
-        painted = dict(zip(paint_form.names, render_form(paint_form, {}, "p"), strict=True))
+        made = dict(zip(texter.form.names, render_form(texter.form, {}, "t"), strict=True))
+        painted = dict(zip(painter.form.names, render_form(painter.form, {}, "p"), strict=True))
     assert isinstance(made["text"], gr.Textbox) and made["text"].value == "hello"
     assert made["api_key"].type == "password"
     assert isinstance(made["times"], gr.Slider)
