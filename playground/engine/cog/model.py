@@ -192,6 +192,8 @@ class CogModel(EngineModel):
 
     def predict(self, inputs: BaseModel, ctx: PredictContext) -> Any:
         values = wire_inputs(inputs.model_dump())
+        if not self.ready.is_set():
+            ctx.log("waiting for the predictor's setup() to finish")
         while not self.ready.wait(0.2):
             ctx.check()
         with self._busy:
