@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,91 +18,12 @@ import replicate
 from PIL import Image
 from replicate.helpers import FileOutput
 
-from playground.cli import BadOption, engine_models
-from playground.engine.cog import CogProblem, cog_models
+from playground.engine.cog import cog_models
 from playground.engine.server import EngineThread
 from playground.ui.kit.schema_form import render_form
 
-from .conftest import TOKEN, SpecRecorder, start_engine
-
-PREDICTORS = {
-    "texter": '''
-        from typing import Optional
-        from cog import BasePredictor, Input, Secret
-
-        class Predictor(BasePredictor):
-            def setup(self):
-                print("setup: loading the texter")
-
-            def predict(self, text: str = Input(description="what to shout", default="hello"),
-                        times: int = Input(default=1, ge=1, le=5),
-                        api_key: Optional[Secret] = Input(default=None, description="a key")
-                        ) -> str:
-                print(f"shouting {text!r}")
-                if api_key is not None:
-                    print(f"the key is {api_key.get_secret_value()}")
-                if text == "fail":
-                    raise ValueError("asked to fail")
-                return " ".join([text.upper()] * times)
-    ''',
-    "streamer": '''
-        import time
-        from cog import BasePredictor, ConcatenateIterator, Input
-
-        class Predictor(BasePredictor):
-            def predict(self, n: int = Input(default=3, ge=1, le=1000),
-                        delay: float = 0.0) -> ConcatenateIterator[str]:
-                for i in range(n):
-                    print(f"token {i}")
-                    time.sleep(delay)
-                    yield f"tok{i} "
-    ''',
-    "painter": '''
-        import tempfile
-        from typing import Optional
-        from cog import BasePredictor, Input, Path
-        from PIL import Image
-
-        class Predictor(BasePredictor):
-            def predict(self, color: str = Input(default="red", choices=["red", "blue"]),
-                        size: int = 8,
-                        image: Optional[Path] = Input(default=None, description="an image")
-                        ) -> Path:
-                if image is not None:
-                    size = Image.open(image).width
-                out = Path(tempfile.mkdtemp()) / "out.png"
-                Image.new("RGB", (size, size), color).save(out)
-                return out
-    ''',
-    "broken": '''
-        from cog import BasePredictor
-
-        class Predictor(BasePredictor):
-            def setup(self):
-                print("loading weights")
-                raise RuntimeError("weights.bin is missing")
-
-            def predict(self, text: str = "x") -> str:
-                return text
-    ''',
-    "reloader": '''
-        from cog import BasePredictor
-
-        class Predictor(BasePredictor):
-            def predict(self, text: str = "x") -> str:
-                return text.upper()
-    ''',
-    "unimportable": '''
-        import not_a_module_here
-        from cog import BasePredictor
-    ''',
-}
-
-
-def write_predictor(folder: Path, source: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "predict.py").write_text(textwrap.dedent(source))
-    return folder
+from .cog_predictors import PREDICTORS, write_predictor
+from .conftest import TOKEN, start_engine
 
 
 @pytest.fixture(scope="module")
@@ -306,38 +226,6 @@ def test_a_change_to_predict_py_reloads_it(
         "Input"]["properties"]
 
 
-def test_a_folder_that_cannot_be_used_is_said_plainly(tmp_path: Path) -> None:
-    with pytest.raises(CogProblem, match="not a folder"):
-        cog_models([tmp_path / "missing"])
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(CogProblem, match="no predict.py in that folder"):
-        cog_models([tmp_path / "empty"])
-    one = write_predictor(tmp_path / "a" / "rembg", PREDICTORS["texter"])
-    with pytest.raises(BadOption, match="local/rembg is taken"):
-        engine_models([str(one)])
-    named = write_predictor(tmp_path / "b", PREDICTORS["texter"])
-    (named / "cog.yaml").write_text('image: "r8.im/someone/My-Model"\n'
-                                    'predict: "predict.py:Predictor"\n')
-    assert [m.ref for m in cog_models([named])] == ["local/my-model"]
-
-
-def test_recorder_is_used(cog_engine: tuple[EngineThread, Any]) -> None:
-    assert isinstance(cog_engine[0].server.config.app, SpecRecorder)
-
-
-def test_without_the_cog_extra_the_error_says_how_to_install_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import playground.engine.cog as cog_package
-
-    folder = write_predictor(tmp_path / "mine", PREDICTORS["texter"])
-    real = cog_package.importlib.util.find_spec
-    monkeypatch.setattr(cog_package.importlib.util, "find_spec",  # a machine without the extra
-                        lambda name, *a: None if name in ("cog", "coglet") else real(name, *a))
-    with pytest.raises(BadOption) as info:
-        engine_models([str(folder)])
-    assert "pip install 'replicate-playground[cog]'" in str(info.value)
-
-
 async def test_the_app_runs_them_and_the_history_keeps_no_secret(
         cog_engine: tuple[EngineThread, dict[str, Any]], tmp_path: Path) -> None:
     from playground.history import RunStore, Scope
@@ -365,57 +253,3 @@ async def test_the_app_runs_them_and_the_history_keeps_no_secret(
     finally:
         await service.aclose()
         store.close()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def test_a_killed_engine_takes_its_predictor_servers_down(tmp_path: Path) -> None:
-    import signal
-    import subprocess
-    import sys
-
-    folder = write_predictor(tmp_path / "orphan", PREDICTORS["reloader"])
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2]),
-           "PLAYGROUND_DATA_DIR": str(tmp_path / "data")}
-    engine = subprocess.Popen([sys.executable, "-m", "playground", "engine", "--port", "0",
-                               "--cog", str(folder)], env=env, stderr=subprocess.PIPE,
-                              text=True)
-    servers: list[int] = []
-    try:
-        assert engine.stderr is not None
-        for line in engine.stderr:
-            if "local/orphan: started" in line:
-                break
-        servers = _children(engine.pid)
-        assert servers, "no predictor server was started"
-        engine.send_signal(signal.SIGKILL)  # no shutdown of its own
-        engine.wait(30)
-        deadline = time.monotonic() + 60
-        while any(map(_alive, servers)) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(map(_alive, servers)), "the predictor's server outlived the engine"
-    finally:
-        if engine.poll() is None:
-            engine.kill()
-            engine.wait()
-        for pid in servers:
-            if _alive(pid):
-                os.killpg(pid, signal.SIGKILL)  # left behind by a failure: not for long
