@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import redact
 from ..models.base import EngineModel, ModelUnavailable, PredictContext
-from .process import CogProcess
+from .process import CogProcess, predictor_env
 from .wire import finished, prediction_events, streamed, wire_inputs
 
 INSPECTOR = Path(__file__).with_name("inspect_predictor.py")
@@ -158,7 +158,7 @@ class CogModel(EngineModel):
             done = subprocess.run(
                 [self.python, str(INSPECTOR), str(self.directory.resolve()), self.predict_ref],
                 cwd=self.directory, capture_output=True, text=True, timeout=INSPECT_WAIT,
-                stdin=subprocess.DEVNULL)
+                stdin=subprocess.DEVNULL, env=predictor_env(self.python, self.directory))
         except (OSError, subprocess.TimeoutExpired) as exc:
             return None, f"cannot read the predictor: {exc}"
         lines = done.stdout.strip().splitlines()

@@ -45,6 +45,16 @@ runpy.run_module("cog.server.http", run_name="__main__", alter_sys=True)
 """
 
 
+def predictor_env(python: str, directory: Path) -> dict[str, str]:
+    """The environment the predictor's code runs in: ours without the playground's, Replicate's
+    or Cog's settings; its Python's `bin` first on PATH; its folder on PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("REPLICATE_", "PLAYGROUND_", "COG_"))}
+    env.update(PATH=os.pathsep.join([str(Path(python).parent), env.get("PATH", "")]),
+               PYTHONPATH=str(directory.resolve()), PYTHONUNBUFFERED="1")
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -78,12 +88,8 @@ class CogProcess:
         cog_dir.mkdir(parents=True, exist_ok=True)
         (cog_dir / "openapi_schema.json").write_text(json.dumps(self.schema))
         self.port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("REPLICATE_", "PLAYGROUND_", "COG_"))}  # none of ours
-        bin_dir = str(Path(self.python).parent)
-        env.update(PATH=os.pathsep.join([bin_dir, env.get("PATH", "")]), PORT=str(self.port),
-                   COG_PREDICT_TYPE_STUB=self.stub, PYTHONPATH=str(self.directory.resolve()),
-                   PYTHONUNBUFFERED="1")
+        env = predictor_env(self.python, self.directory)
+        env.update(PORT=str(self.port), COG_PREDICT_TYPE_STUB=self.stub)
         self.proc = subprocess.Popen(
             [self.python, "-c", LAUNCHER, str(os.getpid())],
             cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
