@@ -5,11 +5,14 @@
 
 BACKEND ?= auto
 PORT ?=
+COG ?=
 PYTEST_ARGS ?=
 
+# COG="DIR ...": also serve the Cog predictor in each folder (README: Your own Cog model)
 start:
-	scripts/setup.sh
-	.venv/bin/playground --backend $(BACKEND) $(if $(PORT),--port $(PORT))
+	scripts/setup.sh $(if $(COG),--cog)
+	.venv/bin/playground --backend $(BACKEND) $(if $(PORT),--port $(PORT)) \
+	  $(foreach dir,$(COG),--cog $(dir)) $(if $(COG),--cog-reload)
 
 test:
 	scripts/setup.sh --test

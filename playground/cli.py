@@ -3,7 +3,8 @@
     playground [--host 127.0.0.1] [--port 7860] [--backend auto|replicate|local|URL]
                [--auth USER:PASS ...] [--visitors-bring-token] [--tab TAB ...]
                [--shared-history] [--history-max-size 5GB] [--demo demo.toml] [--mcp]
-    playground engine [--host 127.0.0.1] [--port 8008] [--token T]
+               [--cog DIR ...] [--cog-reload]
+    playground engine [--host 127.0.0.1] [--port 8008] [--token T] [--cog DIR ...] [--cog-reload]
     playground models pull [NAME]
     playground models list
     playground history [export|prune|clear]
@@ -18,7 +19,7 @@ import os
 import socket
 import sys
 import webbrowser
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playground.compare.prices import PriceTable
@@ -64,10 +65,40 @@ def open_history(*, shared: bool = False, max_size: str | None = None) -> RunHis
     return RunHistory(RunStore(data_dir(), max_bytes=cap), shared=shared, estimate=estimate)
 
 
+class BadOption(ValueError):
+    """A command-line value that cannot be used; the message says why."""
+
+
+def engine_models(cog_dirs: list[str] | None = None, cog_reload: bool = False) -> list[Any]:
+    """The engine's models: the built-in ones, and a Cog predictor per --cog folder (raises
+    BadOption for a folder that cannot be used, or without the cog extra)."""
+    from playground.engine.models import registry
+
+    models: list[Any] = registry()
+    if cog_dirs:
+        from playground.engine.cog import CogProblem, cog_models
+
+        try:
+            models += cog_models(cog_dirs, reload=cog_reload, taken=[m.name for m in models])
+        except CogProblem as exc:
+            raise BadOption(str(exc)) from None
+    return models
+
+
+def add_cog_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cog", action="append", default=None, metavar="DIR",
+                        help="also serve the Cog predictor in DIR (its predict.py) as "
+                        "local/<folder name>; repeat for more (needs the cog extra)")
+    parser.add_argument("--cog-reload", action="store_true",
+                        help="restart a --cog predictor when its predict.py changes")
+
+
 def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
-                 history: RunHistory | None = None) -> tuple[Service, EngineThread | None]:
+                 history: RunHistory | None = None, models: list[Any] | None = None
+                 ) -> tuple[Service, EngineThread | None]:
     """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
     a URL) and the embedded engine it started (None when it talks to another server).
+    `models`: the embedded engine's (default: the built-in ones).
 
     With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
     service never holds it, so each visitor's requests carry their own token or none."""
@@ -81,8 +112,10 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
         token = None
     engine = None
     if backend == "local":
-        from playground.engine.models import registry
         from playground.engine.server import ENGINE_PORT, EngineThread
+
+        if models is None:
+            models = engine_models()
 
         # Its own folder: the engine's database and files stay apart from the app's outputs.
         # On the engine's usual port when it is free, so the code a run shows still works
@@ -90,12 +123,12 @@ def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
         engine = None
         if port_free("127.0.0.1", ENGINE_PORT):
             try:
-                engine = EngineThread(registry(), data_dir() / "engine",
+                engine = EngineThread(models, data_dir() / "engine",
                                       port=ENGINE_PORT).start()
             except RuntimeError:  # taken between the look and the bind
                 engine = None
         if engine is None:
-            engine = EngineThread(registry(), data_dir() / "engine").start()
+            engine = EngineThread(models, data_dir() / "engine").start()
         service = Service(engine.url, data_dir=data_dir(), backend="local",  # no token needed
                           history=history)
     elif backend == "replicate":
@@ -161,7 +194,7 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
            auth: tuple[str, str] | list[tuple[str, str]] | None = None,
            visitors_bring_token: bool = False, shared_history: bool = False,
            history_max_size: str | None = None, demo_settings: DemoSettings | None = None,
-           mcp: bool = False) -> None:
+           mcp: bool = False, models: list[Any] | None = None) -> None:
     """Start the app (and the local engine when asked) and serve until interrupted.
 
     `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
@@ -173,7 +206,7 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
 
     history = open_history(shared=shared_history, max_size=history_max_size)
     service, engine = open_service(backend, visitors_bring_token=visitors_bring_token,
-                                   history=history)
+                                   history=history, models=models)
     try:
         if demo_settings is not None:
             demo_settings = open_demo(demo_settings, service, host=host, port=port)
@@ -251,7 +284,9 @@ def _app(argv: list[str]) -> int:
     parser.add_argument("--mcp", action="store_true", default=None,
                         help="also serve the tools for AI agents (MCP, streamable HTTP at "
                         "/gradio_api/mcp/; also $PLAYGROUND_MCP=1)")
+    add_cog_options(parser)
     args = parser.parse_args(argv)
+    models = None
     from playground.demo import DemoFileError, load
 
     mcp = args.mcp or os.environ.get("PLAYGROUND_MCP", "").strip().lower() in (
@@ -270,6 +305,12 @@ def _app(argv: list[str]) -> int:
                 user for user, _ in auth or []}:
             raise DemoFileError(f"{demo_settings.source}: [host] user "
                                 f"{demo_settings.host.user!r} is not one of the --auth logins")
+        if args.cog:  # a Cog predictor runs on the embedded engine
+            if args.backend not in ("auto", "local"):
+                raise BadOption("--cog runs on the embedded engine: leave out --backend "
+                                "(or pass --backend local)")
+            args.backend = "local"
+            models = engine_models(args.cog, args.cog_reload)
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
@@ -290,7 +331,7 @@ def _app(argv: list[str]) -> int:
         launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
                visitors_bring_token=args.visitors_bring_token,
                shared_history=args.shared_history, history_max_size=args.history_max_size,
-               demo_settings=demo_settings, mcp=mcp)
+               demo_settings=demo_settings, mcp=mcp, models=models)
     except DemoFileError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
@@ -397,15 +438,16 @@ def _engine(argv: list[str]) -> int:
                         help="unload a model unused for this long, freeing its memory; the "
                         "next prediction loads it again (0: never; default "
                         "$PLAYGROUND_ENGINE_UNLOAD_AFTER, else 600)")
+    add_cog_options(parser)
     args = parser.parse_args(argv)
     if args.unload_after is not None and not 0 <= args.unload_after < float("inf"):
         parser.error("--unload-after takes a number of seconds, 0 or more")
-    from playground.engine.models import registry
     from playground.engine.server import serve
 
     token = args.token or os.environ.get("PLAYGROUND_ENGINE_TOKEN") or None
     try:
-        serve(registry(), host=args.host, port=args.port, token=token,
+        models = engine_models(args.cog, args.cog_reload)
+        serve(models, host=args.host, port=args.port, token=token,
               allow_private_urls=args.allow_private_urls, access_log=args.access_log,
               unload_after=args.unload_after)
     except ValueError as exc:  # e.g. a public host without a token

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refreshes constraints.txt, the one tested set of versions `scripts/setup.sh` installs from:
-# a throwaway venv gets the project with its test extra, unconstrained (the newest each range in
-# pyproject.toml allows), and its `pip freeze` becomes the lock. Run the tests on it before
+# a throwaway venv gets the project with its test and cog extras, unconstrained (the newest each
+# range in pyproject.toml allows), and its `pip freeze` becomes the lock. Run the tests on it before
 # committing (`make test` reinstalls from the new lock).   Usage: make lock
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$py" -m venv "$tmp/venv"
 "$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -U pip
-"$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check ".[test]"
+"$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check ".[test,cog]"
 {
   echo "# The versions the tests ran on, installed by scripts/setup.sh with pip's -c."
   echo "# Made by scripts/lock.sh (make lock) with $("$py" --version); do not edit by hand."

@@ -2,12 +2,21 @@
 # Sets up a fresh machine: Debian libraries, a venv with the playground, and the local models'
 # weights. Safe to run again: each step is skipped when it is already done.
 #   scripts/setup.sh          what the app needs
-#   scripts/setup.sh --test   also what the tests need (chromium, espeak-ng, sox, test extras)
+#   scripts/setup.sh --cog    also Cog's server, for `playground --cog DIR`
+#   scripts/setup.sh --test   also what the tests need (chromium, espeak-ng, sox, the test and
+#                             cog extras)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_cog=0
+for arg in "$@"; do
+  case $arg in
+    --test) want_test=1 ;;
+    --cog) want_cog=1 ;;  # the cog extra: `playground --cog DIR` (make start COG=DIR)
+    *) echo "setup: unknown option $arg (--test, --cog)" >&2; exit 2 ;;
+  esac
+done
 
 # libvulkan1 + libomp5: Real-ESRGAN's ncnn runtime links them even on the CPU path.
 debs=(libvulkan1 libomp5)
@@ -34,7 +43,8 @@ fi
 py=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 extras=""
-[ $want_test = 1 ] && extras="[test]"
+[ $want_cog = 1 ] && extras="[cog]"
+[ $want_test = 1 ] && extras="[test,cog]"  # the tests run Cog predictors (--cog)
 stamp=".venv/.installed${extras}"
 # constraints.txt: the exact versions the tests ran on (scripts/lock.sh refreshes it).
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then

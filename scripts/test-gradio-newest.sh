@@ -14,7 +14,7 @@ grep -v -i -E '^(gradio|gradio-client|gradio_client)==' constraints.txt > "$othe
 range=$(grep -o -E '"gradio[^"]*"' pyproject.toml | head -1 | tr -d '"')
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt pip
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -c "$others" -U \
-  -e ".[test]" "$range" gradio_client
+  -e ".[test,cog]" "$range" gradio_client
 echo "test-gradio-newest: $("$venv/bin/python" -c 'import gradio; print("gradio", gradio.__version__)')"
 GRADIO_ANALYTICS_ENABLED=False PLAYGROUND_TEST_UNLOCKED=gradio \
   "$venv/bin/python" -m pytest ${PYTEST_ARGS:-}

@@ -62,6 +62,9 @@ def input_schema(model: EngineModel) -> dict[str, Any]:
 
 
 def openapi_schema(model: EngineModel) -> dict[str, Any]:
+    own = model.openapi()
+    if own is not None:
+        return own
     output = {"title": "Output", **model.output_schema}
     return {
         "openapi": "3.0.2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from collections.abc import Iterable
@@ -55,9 +56,23 @@ class Engine:
             entry = ModelEntry(model=model, schema=schema, version_id=version_id(schema))
             self.models[model.ref] = entry
             self.versions[entry.version_id] = entry
+        for entry in self.models.values():
+            entry.model.start(data_dir / "models" / entry.model.name,
+                              functools.partial(self.refresh, entry))
+
+    def refresh(self, entry: ModelEntry) -> None:
+        """A model's interface changed (a Cog predictor reloaded): its new version is the
+        model's latest; its old version id still names it."""
+        schema = openapi_schema(entry.model)
+        entry.schema = schema
+        entry.version_id = version_id(schema)
+        entry.__dict__.pop("secret_inputs", None)  # a cached_property: read again
+        self.versions[entry.version_id] = entry
 
     def close(self) -> None:
         self.runner.close()
+        for entry in self.models.values():
+            entry.model.close()
         self.webhooks.close()
         self.outputs.close()
         self.store.close()

@@ -170,12 +170,14 @@ class Service:
         return (await self.model(name, token=token)).latest_version
 
     async def input_schema(self, ref: str, *, token: str | None = None) -> InputSchema | None:
-        """The model's inputs (looked up once per ref); None when they cannot be known."""
-        if ref not in self._schemas:
+        """The model's inputs (looked up once per ref; on the local engine every time, where
+        a `--cog-reload` predictor may have new ones, a new secret among them); None when they
+        cannot be known."""
+        if ref not in self._schemas or self.server.is_local:
             try:
                 version = await self.version(ref, token=token)
-            except errors.ReplicateError:
-                return None  # unknown now (a 404, a dead backend): ask again next time
+            except errors.ReplicateError:  # unknown now (a 404, a dead backend): ask again
+                return self._schemas.get(ref)  # next time; what was known stays
             self._schemas[ref] = InputSchema.from_openapi(
                 ref, version.openapi_schema if version is not None else None)
         return self._schemas[ref]

@@ -86,6 +86,19 @@ class EngineModel:
     def ref(self) -> str:
         return f"{self.owner}/{self.name}"
 
+    def openapi(self) -> dict[str, Any] | None:
+        """A model that has its own `openapi_schema` (a Cog predictor's) returns it; None
+        derives it from `Input` and `output_schema`."""
+        return None
+
+    def start(self, workdir: Path, on_change: Callable[[], None]) -> None:
+        """Called once by the engine as it starts: a model with work of its own in the
+        background (a Cog predictor's server) starts it here, in `workdir` (its own folder),
+        and calls `on_change` whenever its `openapi()` changed."""
+
+    def close(self) -> None:
+        """Called once as the engine stops: stop what `start` started."""
+
     def availability(self) -> str | None:
         """None when the model can run; otherwise why not and the fix (cheap: no loading)."""
         return None
