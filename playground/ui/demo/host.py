@@ -12,6 +12,7 @@ import html
 import ipaddress
 from dataclasses import asdict, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 import gradio as gr
 import segno
@@ -78,8 +79,13 @@ def join_html(url: str) -> str:
     qr = segno.make(url, error="m")
     picture = qr.svg_data_uri(scale=6, border=2, dark="#111827", light="#ffffff")
     link = html.escape(url)
+    note = ""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        note = ("<p id='host-join-note'>This server listens on this computer only: start it "
+                "with <code>--host 0.0.0.0</code> so that phones in the room can join.</p>")
     return (f"<div id='host-join-box'><p>Join: <a href='{link}' id='host-join-link'>{link}</a>"
-            f"</p><img src='{picture}' alt='QR code for {link}' id='host-qr' width='240' "
+            f"</p>{note}<img src='{picture}' alt='QR code for {link}' id='host-qr' width='240' "
             "height='240'></div>")
 
 

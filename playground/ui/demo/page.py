@@ -21,7 +21,8 @@ def banner(settings: DemoSettings) -> None:
         lines.append(html.escape(settings.kiosk.banner, quote=False))
     if settings.kiosk.idle_reset_minutes:
         minutes = settings.kiosk.idle_reset_minutes
-        shown = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+        shown = (f"{round(minutes * 60)} seconds" if minutes < 1 else
+                 f"{minutes:g} minute{'s' if minutes != 1 else ''}")
         lines.append(f"This screen clears itself after {shown} without use: your runs and "
                      "anything you typed are not left for the next person.")
     if lines:
