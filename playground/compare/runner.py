@@ -261,6 +261,7 @@ class Runner:
 
         def on_update(update: RunUpdate) -> None:
             run.status = update.status if update.status != "retrying" else run.status
+            run.waiting = update.notice if update.status == "queued" else None
             run.prediction_id = update.prediction_id or run.prediction_id
             if self._stopped and run.prediction_id:  # made as Stop came: cancel it now
                 self._cancel_on_backend(run.prediction_id)

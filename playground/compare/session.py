@@ -112,6 +112,8 @@ class Run(BaseModel):
     files: Annotated[list[FileName], Field(max_length=100)] = Field(default_factory=list)
     logs: LongText = ""
     error: LongText | None = None
+    # demo mode's line while it waits ("You are 2nd in line, about 20 s"); never saved
+    waiting: LongText | None = Field(default=None, exclude=True)
 
     @property
     def done(self) -> bool:

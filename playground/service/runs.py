@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from playground.files import OutputSaver, SavedOutput, shorten_all
 from playground.history.recorder import INTERRUPTED, PendingRun, Recorder
@@ -74,22 +74,20 @@ class Runs:
 
     async def run(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
         """Create, then poll to the end, reporting each change of status or logs."""
-        slot = await self._enter(request)
-        try:
-            result = await self._run(request, pending, self._limit(slot))
-        except BaseException:
-            if slot is not None:
-                slot.abandon()
-            raise
-        if slot is not None:
-            slot.finished(result.model, result.metrics)
-        return result
+        return await self._gated(self._run, request, pending)
 
     async def stream(self, request: RunRequest, pending: PendingRun | None = None) -> RunResult:
         """Create with streaming; every piece of output is an update with `delta`."""
+        return await self._gated(self._stream, request, pending)
+
+    async def _gated(self, loop: Callable[[RunRequest, PendingRun | None, float | None],
+                                          Awaitable[RunResult]],
+                     request: RunRequest, pending: PendingRun | None) -> RunResult:
+        """One run loop through demo mode's gate (when there is one): its turn first, its
+        slot held until it ends."""
         slot = await self._enter(request)
         try:
-            result = await self._stream(request, pending, self._limit(slot))
+            result = await loop(request, pending, self._limit(slot))
         except BaseException:
             if slot is not None:
                 slot.abandon()

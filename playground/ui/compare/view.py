@@ -274,6 +274,8 @@ def pane_head(session: CompareSession | None, run: Run | None, index: int,
     parts = [pill(_PILLS.get(run.status, "run"), run.shown_status), times,
              cost_text(run.model, run.cost_usd) if run.done else ""]
     text = f"**{title}**  \n" + " · ".join(p for p in parts if p)
+    if run.status == "queued" and run.waiting:  # demo mode: its place in the room's line
+        text += f"  \n{pill('warn', 'Waiting')} {scrub(run.waiting)}"
     if run.status == "canceled":  # Stop: not an error; what it made so far stays shown
         text += "  \nStopped before it finished."
     elif run.error:
@@ -288,6 +290,8 @@ def hidden_head(run: Run | None, pane: int) -> str:
     if run is None:
         return title
     text = f"{title}  \n{pill(_PILLS.get(run.status, 'run'), run.shown_status)}"
+    if run.status == "queued" and run.waiting:  # the line names no model
+        text += f"  \n{pill('warn', 'Waiting')} {scrub(run.waiting)}"
     if run.status == "failed":
         text += "  \nThis output failed; what went wrong shows with the names."
     return text

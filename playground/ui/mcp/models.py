@@ -175,13 +175,8 @@ async def _run(ctx: AppContext, chosen: ModelSetup, inputs: dict[str, Any], tab:
                                            on_update=on_update, caller=caller,
                                            secret_inputs=secrets)
 
-    try:
-        result = await run_call(ctx, tab, request, call)
-    except gr.Error:
-        raise
-    except Exception as exc:
-        raise plain_error(ctx, exc) from None
-    return result_reply(result, request)
+    # run_call says every failure as a plain gr.Error
+    return result_reply(await run_call(ctx, tab, request, call), request)
 
 
 def _input_of(f: Any) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from playground.ui.context import AppContext
 from playground.ui.mcp.common import (
     as_json,
     file_input,
-    plain_error,
     refuse,
     result_reply,
     run_call,
@@ -166,13 +165,8 @@ def task_tools(ctx: AppContext) -> list[Callable[..., Any]]:
 
 
 async def _reply(ctx: AppContext, tab: str, request: gr.Request | None, call: Any) -> str:
-    try:
-        result = await run_call(ctx, tab, request, call)
-    except gr.Error:
-        raise
-    except Exception as exc:
-        raise plain_error(ctx, exc) from None
-    return as_json(result_reply(result, request))
+    # run_call says every failure as a plain gr.Error
+    return as_json(result_reply(await run_call(ctx, tab, request, call), request))
 
 
 def _seed(seed: Any) -> int:
