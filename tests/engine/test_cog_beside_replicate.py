@@ -27,28 +27,11 @@ from playground.engine.server import EngineThread
 from playground.history import Caller, RunHistory, RunStore, new_owner_id
 from playground.service import EngineModels, Service
 
-from .cog_predictors import write_predictor
+from .cog_predictors import SEEDED, write_predictor
 
 TOKEN = "r8_cogBesideReplicateTestToken0123456789abc"
 PINNED = "stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
 PROMPT = "a studio photo of a rainbow colored corgi"
-# the author's own model: a picture whose red is the seed and whose green is the prompt's length
-MINE = '''
-    import tempfile
-    from typing import Optional
-    from cog import BasePredictor, Input, Path
-    from PIL import Image
-
-    class Predictor(BasePredictor):
-        def predict(self, prompt: str = Input(default="a corgi", description="what to paint"),
-                    seed: Optional[int] = Input(default=None),
-                    image: Optional[Path] = Input(default=None)) -> Path:
-            print(f"Using seed: {seed}")
-            side = Image.open(image).width if image is not None else 16
-            out = Path(tempfile.mkdtemp()) / "out.png"
-            Image.new("RGB", (side, side), ((seed or 0) % 256, len(prompt) % 256, 0)).save(out)
-            return out
-'''
 
 
 class Headers:
@@ -75,7 +58,7 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("beside")
-    models = cog_models([write_predictor(root / "mine", MINE)])
+    models = cog_models([write_predictor(root / "mine", SEEDED)])
     engine = EngineThread(models, root / "engine")  # only the Cog model, as `--cog` beside
     headers = Headers(engine.server.config.app)
     engine.server.config.app = headers
