@@ -120,6 +120,11 @@ class Service:
     async def aclose(self) -> None:
         await self.router.aclose()
 
+    def server_for(self, ref: str) -> Backend:
+        """The backend a run of `ref` goes to: this one, or the engine beside it for a `--cog`
+        model (what a run's code, its history and its messages name)."""
+        return self.router.server_for(ref)
+
     def _backend_of(self, ref: str) -> tuple[BackendKind, str]:
         """The backend a run of `ref` goes to, as the history records it."""
         server = self.router.server_for(ref)

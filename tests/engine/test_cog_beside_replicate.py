@@ -125,6 +125,9 @@ async def test_each_ref_reaches_its_own_server(service: Service, servers: Server
             runs["stability-ai/sdxl"].backend_url) == ("replicate", servers.replay.url)
     assert (runs["local/mine"].backend_kind,
             runs["local/mine"].backend_url) == ("local", servers.engine.url)
+    # what a run's code names: the engine for the author's model, Replicate for the other
+    assert service.server_for("local/mine").url == servers.engine.url
+    assert service.server_for(PINNED).url == servers.replay.url
     # a prediction made on the engine is asked for there again (not on Replicate)
     asked = len(servers.replay.requests)
     again = await service.prediction(mine.prediction_id, token=TOKEN)
