@@ -235,6 +235,9 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
             tabs = list(demo_settings.show.tabs) or tabs
         ctx = make_context(service, demo=demo_settings, mcp=mcp)
         log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
+        if service.router.engine is not None:
+            log.info("beside it, on the embedded engine (%s): %s", service.router.engine.url,
+                     ", ".join(sorted(service.router.engine.names)))
         demo = build_app(ctx, tabs=tabs)
         try:
             serve(demo, ctx, host=host, port=port, block=False, auth=auth)

@@ -27,7 +27,7 @@ from playground.engine.server import EngineThread
 from playground.history import Caller, RunHistory, RunStore, new_owner_id
 from playground.service import EngineModels, Service
 
-from .cog_predictors import SEEDED, write_predictor
+from .cog_predictors import PREDICTORS, SEEDED, write_predictor
 
 TOKEN = "r8_cogBesideReplicateTestToken0123456789abc"
 PINNED = "stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
@@ -58,13 +58,14 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("beside")
-    models = cog_models([write_predictor(root / "mine", SEEDED)])
+    models = cog_models([write_predictor(root / "mine", SEEDED),
+                         write_predictor(root / "streamer", PREDICTORS["streamer"])])
     engine = EngineThread(models, root / "engine")  # only the Cog model, as `--cog` beside
     headers = Headers(engine.server.config.app)
     engine.server.config.app = headers
     engine.start()
     try:
-        assert models[0].ready.wait(120), "setup() did not end"
+        assert all(m.ready.wait(120) for m in models), "setup() did not end"
         with ReplayServer(["run", "file-prediction", "models-get", "models-list",
                            "models-search"]) as replay:
             yield Servers(replay, engine, headers)
@@ -81,7 +82,7 @@ async def service(servers: Servers, tmp_path: Path) -> AsyncIterator[Service]:
     svc = Service(servers.replay.url, data_dir=tmp_path / "app", backend="replicate",
                   trusted_origins=[servers.replay.delivery_url],
                   history=RunHistory(RunStore(tmp_path / "app")),
-                  engine=EngineModels.of(servers.engine.url, ["local/mine"]))
+                  engine=EngineModels.of(servers.engine.url, ["local/mine", "local/streamer"]))
     try:
         yield svc
     finally:
@@ -183,3 +184,29 @@ async def test_compare_runs_mine_against_the_published_one(service: Service,
     assert json.loads(created.body)["input"]["seed"] == 7
     assert resolve_name(theirs.files[0], service.data_dir).read_bytes() == load_cassette(
         "file-prediction")[0].body
+
+
+async def test_the_page_offers_only_the_cog_model_of_the_engine(service: Service) -> None:
+    from playground.ui.compare.view import choices
+    from playground.ui.context import make_context
+
+    assert sorted(service.local_models()) == ["local/mine", "local/streamer"]
+    ctx = make_context(service, browser_secret="cog-beside-replicate-secret-0123")
+    for group in ("image", "chat"):
+        offered = choices(ctx, group)
+        assert sorted(offered[:2]) == [("local/mine", "local/mine"),
+                                       ("local/streamer", "local/streamer")]
+        assert all(value.startswith("preset:") for _, value in offered[2:])
+
+
+async def test_a_streamed_run_on_the_engine(service: Service, servers: Servers) -> None:
+    deltas: list[str] = []
+    result = await service.stream_model("local/streamer", {"n": 3}, token=TOKEN,
+                                        on_update=lambda u: deltas.append(u.delta or ""))
+    assert result.ok, result.error
+    assert "".join(deltas) == "tok0 tok1 tok2 " == result.text
+    # made by a stream, it is still asked for on the engine
+    again = await service.prediction(result.prediction_id, token=TOKEN)
+    assert again.status == "succeeded" and again.model == "local/streamer"
+    assert servers.replay.requests == []
+    assert servers.headers.seen and all(auth is None for _, auth in servers.headers.seen)
