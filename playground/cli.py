@@ -69,20 +69,47 @@ class BadOption(ValueError):
     """A command-line value that cannot be used; the message says why."""
 
 
-def engine_models(cog_dirs: list[str] | None = None, cog_reload: bool = False) -> list[Any]:
-    """The engine's models: the built-in ones, and a Cog predictor per --cog folder (raises
+def engine_models(cog_dirs: list[str] | None = None, cog_reload: bool = False, *,
+                  built_in: bool = True) -> list[Any]:
+    """The engine's models: the built-in ones (unless not `built_in`: the engine beside
+    Replicate runs only the --cog ones), and a Cog predictor per --cog folder (raises
     BadOption for a folder that cannot be used, or without the cog extra)."""
     from playground.engine.models import registry
 
-    models: list[Any] = registry()
+    built = registry()
+    models: list[Any] = list(built) if built_in else []
     if cog_dirs:
         from playground.engine.cog import CogProblem, cog_models
 
-        try:
-            models += cog_models(cog_dirs, reload=cog_reload, taken=[m.name for m in models])
+        try:  # a --cog name never shadows a built-in one, whether served or not
+            models += cog_models(cog_dirs, reload=cog_reload, taken=[m.name for m in built])
         except CogProblem as exc:
             raise BadOption(str(exc)) from None
     return models
+
+
+def chosen_backend(backend: str = "auto") -> str:
+    """`auto` made definite: a configured server (REPLICATE_BASE_URL) first, then Replicate's
+    cloud with a token (REPLICATE_API_TOKEN), else the embedded engine (offline)."""
+    if backend != "auto":
+        return backend
+    token = os.environ.get("REPLICATE_API_TOKEN") or None
+    return os.environ.get("REPLICATE_BASE_URL") or ("replicate" if token else "local")
+
+
+def start_engine(models: list[Any]) -> EngineThread:
+    """The embedded engine, in its own folder (its database and files stay apart from the
+    app's outputs), on its usual port when it is free, so the code a run shows still works
+    after a restart; else on any free one."""
+    from playground.config import data_dir
+    from playground.engine.server import ENGINE_PORT, EngineThread
+
+    if port_free("127.0.0.1", ENGINE_PORT):
+        try:
+            return EngineThread(models, data_dir() / "engine", port=ENGINE_PORT).start()
+        except RuntimeError:  # taken between the look and the bind
+            pass
+    return EngineThread(models, data_dir() / "engine").start()
 
 
 def add_cog_options(parser: argparse.ArgumentParser) -> None:
@@ -94,49 +121,42 @@ def add_cog_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_service(backend: str = "auto", *, visitors_bring_token: bool = False,
-                 history: RunHistory | None = None, models: list[Any] | None = None
-                 ) -> tuple[Service, EngineThread | None]:
+                 history: RunHistory | None = None, models: list[Any] | None = None,
+                 beside: list[Any] | None = None) -> tuple[Service, EngineThread | None]:
     """The one place the backend is decided: a Service for `backend` (auto, replicate, local or
     a URL) and the embedded engine it started (None when it talks to another server).
-    `models`: the embedded engine's (default: the built-in ones).
+    `models`: the embedded engine's (default: the built-in ones). `beside`: models (the --cog
+    ones) to run on an embedded engine beside a backend that is not the engine: it is started
+    for them only, and their `local/<name>` refs go to it (`service.routing`).
 
     With `visitors_bring_token` the server's REPLICATE_API_TOKEN only picks the backend: the
     service never holds it, so each visitor's requests carry their own token or none."""
     from playground.config import REPLICATE_CLOUD, data_dir
-    from playground.service import Service
+    from playground.service import EngineModels, Service
 
     token = os.environ.get("REPLICATE_API_TOKEN") or None
-    if backend == "auto":  # a configured server first, then the cloud with a token, else offline
-        backend = os.environ.get("REPLICATE_BASE_URL") or ("replicate" if token else "local")
+    backend = chosen_backend(backend)
     if visitors_bring_token:
         token = None
-    engine = None
     if backend == "local":
-        from playground.engine.server import ENGINE_PORT, EngineThread
-
-        if models is None:
-            models = engine_models()
-
-        # Its own folder: the engine's database and files stay apart from the app's outputs.
-        # On the engine's usual port when it is free, so the code a run shows still works
-        # after a restart; else any free one.
-        engine = None
-        if port_free("127.0.0.1", ENGINE_PORT):
-            try:
-                engine = EngineThread(models, data_dir() / "engine",
-                                      port=ENGINE_PORT).start()
-            except RuntimeError:  # taken between the look and the bind
-                engine = None
-        if engine is None:
-            engine = EngineThread(models, data_dir() / "engine").start()
+        engine = start_engine(models if models is not None else engine_models())
         service = Service(engine.url, data_dir=data_dir(), backend="local",  # no token needed
                           history=history)
-    elif backend == "replicate":
-        service = Service(REPLICATE_CLOUD, token=token, data_dir=data_dir(), backend="replicate",
-                          history=history)
-    else:  # a URL: a loopback one is taken for a local engine, any other for a custom server
-        service = Service(backend.rstrip("/"), token=token, data_dir=data_dir(),
-                          history=history)
+        return service, engine
+    engine = start_engine(beside) if beside else None
+    routed = None if engine is None else EngineModels.of(engine.url,
+                                                         [m.ref for m in beside or []])
+    try:
+        if backend == "replicate":
+            service = Service(REPLICATE_CLOUD, token=token, data_dir=data_dir(),
+                              backend="replicate", history=history, engine=routed)
+        else:  # a URL: a loopback one is taken for a local engine, any other for a custom one
+            service = Service(backend.rstrip("/"), token=token, data_dir=data_dir(),
+                              history=history, engine=routed)
+    except BaseException:
+        if engine is not None:
+            engine.stop()
+        raise
     return service, engine
 
 
@@ -194,25 +214,30 @@ def launch(host: str = "127.0.0.1", port: int = DEFAULT_PORT, backend: str = "au
            auth: tuple[str, str] | list[tuple[str, str]] | None = None,
            visitors_bring_token: bool = False, shared_history: bool = False,
            history_max_size: str | None = None, demo_settings: DemoSettings | None = None,
-           mcp: bool = False, models: list[Any] | None = None) -> None:
+           mcp: bool = False, models: list[Any] | None = None,
+           beside: list[Any] | None = None) -> None:
     """Start the app (and the local engine when asked) and serve until interrupted.
 
     `auth` is Gradio's login for the page; `visitors_bring_token` keeps the server's token
     from every visitor (see `exposure_problem`); `demo_settings` (`--demo`) are the host's
     limits and choices for a room (`DemoFileError` when this backend cannot do them); `mcp`
-    also serves the tools for agents (MCP, streamable HTTP at /gradio_api/mcp/)."""
+    also serves the tools for agents (MCP, streamable HTTP at /gradio_api/mcp/); `models` and
+    `beside` are `open_service`'s."""
     from playground.ui.app import build_app, serve
     from playground.ui.context import make_context
 
     history = open_history(shared=shared_history, max_size=history_max_size)
     service, engine = open_service(backend, visitors_bring_token=visitors_bring_token,
-                                   history=history, models=models)
+                                   history=history, models=models, beside=beside)
     try:
         if demo_settings is not None:
             demo_settings = open_demo(demo_settings, service, host=host, port=port)
             tabs = list(demo_settings.show.tabs) or tabs
         ctx = make_context(service, demo=demo_settings, mcp=mcp)
         log.info("backend: %s (%s)", ctx.backend.label, ctx.backend.url)
+        if service.router.engine is not None:
+            log.info("beside it, on the embedded engine (%s): %s", service.router.engine.url,
+                     ", ".join(sorted(service.router.engine.names)))
         demo = build_app(ctx, tabs=tabs)
         try:
             serve(demo, ctx, host=host, port=port, block=False, auth=auth)
@@ -286,7 +311,7 @@ def _app(argv: list[str]) -> int:
                         "/gradio_api/mcp/; also $PLAYGROUND_MCP=1)")
     add_cog_options(parser)
     args = parser.parse_args(argv)
-    models = None
+    models = beside = None
     from playground.demo import DemoFileError, load
 
     mcp = args.mcp or os.environ.get("PLAYGROUND_MCP", "").strip().lower() in (
@@ -306,11 +331,11 @@ def _app(argv: list[str]) -> int:
             raise DemoFileError(f"{demo_settings.source}: [host] user "
                                 f"{demo_settings.host.user!r} is not one of the --auth logins")
         if args.cog:  # a Cog predictor runs on the embedded engine
-            if args.backend not in ("auto", "local"):
-                raise BadOption("--cog runs on the embedded engine: leave out --backend "
-                                "(or pass --backend local)")
-            args.backend = "local"
-            models = engine_models(args.cog, args.cog_reload)
+            if chosen_backend(args.backend) == "local":  # offline: beside the built-in models
+                args.backend = "local"
+                models = engine_models(args.cog, args.cog_reload)
+            else:  # beside Replicate (or another server), on an engine of their own
+                beside = engine_models(args.cog, args.cog_reload, built_in=False)
     except ValueError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
@@ -331,7 +356,7 @@ def _app(argv: list[str]) -> int:
         launch(host=args.host, port=port, backend=args.backend, tabs=args.tabs, auth=auth,
                visitors_bring_token=args.visitors_bring_token,
                shared_history=args.shared_history, history_max_size=args.history_max_size,
-               demo_settings=demo_settings, mcp=mcp, models=models)
+               demo_settings=demo_settings, mcp=mcp, models=models, beside=beside)
     except DemoFileError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2

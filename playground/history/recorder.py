@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,9 @@ from playground.history.runs import Caller, Estimate, RunHistory
 from playground.results import RunResult
 
 log = logging.getLogger("playground.history")
+# The backend a ref runs on, when not always the same one (the engine's --cog models beside
+# Replicate): its kind and URL, recorded with each run and part of its cache key.
+Route = Callable[[str], tuple[BackendKind, str]]
 INTERRUPTED = "Interrupted: stopped before it finished (Cancel, or the page was closed or reloaded)"
 
 @dataclass
@@ -48,11 +52,19 @@ class Recorder:
     """Records every run into `history`, for the caller its `PendingRun` names."""
 
     def __init__(self, history: RunHistory, *, backend_kind: BackendKind, backend_url: str,
-                 estimate: Estimate | None = None) -> None:
+                 estimate: Estimate | None = None, route: Route | None = None) -> None:
         self.history = history
         self.backend_kind = backend_kind
         self.backend_url = backend_url.rstrip("/")
         self.estimate = estimate
+        self.route = route
+
+    def backend_of(self, ref: str) -> tuple[BackendKind, str]:
+        """Which backend a run of `ref` goes to: its kind and URL."""
+        if self.route is None:
+            return self.backend_kind, self.backend_url
+        kind, url = self.route(ref)
+        return kind, url.rstrip("/")
 
     def pending(self, task: str, ref: str, inputs: dict[str, Any], *, deterministic: bool,
                 caller: Caller | None = None, secret_inputs: frozenset[str] = frozenset(),
@@ -64,7 +76,8 @@ class Recorder:
         key = None
         if keyable and repeatable(inputs, deterministic=deterministic):
             model, _, version = ref.partition(":")
-            key = cache_key(backend_url=self.backend_url, model=model, version=version or None,
+            key = cache_key(backend_url=self.backend_of(ref)[1], model=model,
+                            version=version or None,
                             inputs=inputs if key_inputs is None else key_inputs,
                             secrets=secret_inputs)
         # A seed the tab drew at random still keys the saved run (typing that seed in later
@@ -88,9 +101,10 @@ class Recorder:
         """Store the run as it starts (the backend has it): in the history while it runs.
         False when it could not be stored (logged; the run goes on, recorded when it ends)."""
         model, _, version = pending.ref.partition(":")
+        kind, url = self.backend_of(pending.ref)
         record = self._keep(FinishedRun(
             task=self._task(pending), tab=self._tab(pending), model=model, version=version or None,
-            backend_kind=self.backend_kind, backend_url=self.backend_url,
+            backend_kind=kind, backend_url=url,
             status=status if status in RUNNING else "starting", inputs=pending.inputs,
             prediction_id=prediction_id or None, started_at=pending.started_at,
             secret_inputs=pending.secrets, snippet=pending.snippet), pending, begin=True)
@@ -109,10 +123,11 @@ class Recorder:
 
     def record(self, pending: PendingRun, result: RunResult) -> RunRecord | None:
         """Keep a finished run; a failure to keep it is logged and said, never raised."""
+        kind, url = self.backend_of(pending.ref)
         run = FinishedRun(
             task=self._task(pending), tab=self._tab(pending), model=result.model,
-            version=result.version, backend_kind=self.backend_kind,
-            backend_url=self.backend_url, status=result.status, inputs=pending.inputs,
+            version=result.version, backend_kind=kind,
+            backend_url=url, status=result.status, inputs=pending.inputs,
             output=result.local_output, prediction_id=result.prediction_id or None,
             logs=result.logs, error=result.error, metrics=dict(result.metrics),
             cost_usd=self._cost(result), started_at=pending.started_at,
@@ -126,9 +141,10 @@ class Recorder:
         "canceled" when it was stopped here (Stop, or the page went away: the prediction was
         canceled too), "interrupted" when the backend was lost (`error` says how)."""
         model, _, version = pending.ref.partition(":")
+        kind, url = self.backend_of(pending.ref)
         return self._keep(FinishedRun(
             task=self._task(pending), tab=self._tab(pending), model=model, version=version or None,
-            backend_kind=self.backend_kind, backend_url=self.backend_url, status=status,
+            backend_kind=kind, backend_url=url, status=status,
             inputs=pending.inputs, output=output, prediction_id=prediction_id, logs=logs,
             error=error, started_at=pending.started_at, secret_inputs=pending.secrets,
             snippet=pending.snippet), pending)

@@ -35,7 +35,9 @@ class AsyncClient:
     """An async client for the Replicate HTTP API (or a compatible server).
 
     `token` and `base_url` default, once, to REPLICATE_API_TOKEN and REPLICATE_BASE_URL.
-    Every resource method also takes `token=` to use another token for that call.
+    Every resource method also takes `token=` to use another token for that call; with
+    `per_call_tokens=False` those are ignored (a server that must not see a Replicate token,
+    e.g. the embedded engine beside Replicate, gets only the client's own, if any).
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class AsyncClient:
         timeout: float | httpx.Timeout | None = None,
         *,
         retries: Retries | None = None,
+        per_call_tokens: bool = True,
     ) -> None:
         if token is None:
             token = os.environ.get("REPLICATE_API_TOKEN") or None
@@ -63,7 +66,8 @@ class AsyncClient:
             follow_redirects=False,  # a redirect must never carry our token elsewhere
             headers={"User-Agent": f"replicate-playground/{__version__}"},
         )
-        self._requester = Requester(self._http, self.base_url, self._token, retries or Retries())
+        self._requester = Requester(self._http, self.base_url, self._token, retries or Retries(),
+                                    per_call_tokens)
         self.predictions = Predictions(self._requester)
         self.deployments = Deployments(self._requester)
         self.models = Models(self._requester)

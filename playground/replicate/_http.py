@@ -41,15 +41,18 @@ class Requester:
         base_url: str,
         token: str | None,
         retries: Retries,
+        per_call_tokens: bool = True,
     ) -> None:
         self.http = http
         self.base_url = httpx.URL(base_url)
         self._token = token
         self.retries = retries
+        self.per_call_tokens = per_call_tokens
 
     def token_for(self, token: str | None) -> str | None:
-        """The per-call token wins over the client's; an empty string counts as none."""
-        chosen = token if token is not None else self._token
+        """The per-call token wins over the client's (unless this client takes none: a
+        server that must never see anyone's token); an empty string counts as none."""
+        chosen = token if token is not None and self.per_call_tokens else self._token
         return chosen or None
 
     def url(self, path_or_url: str) -> httpx.URL:

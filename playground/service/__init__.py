@@ -45,6 +45,7 @@ from .catalog import Catalog, ModelCard, ModelProblem, ModelSetup, read_ref
 from .core import OnFinished, OnUpdate, Service
 from .gate import Gate, GateStats, Visitor
 from .request import FileInput
+from .routing import EngineModels, Router
 from .schema import InputSchema
 from .secrets import REDACTED
 from .stand_ins import LocalModel
@@ -54,6 +55,8 @@ __all__ = [
     "Visitor",
     "INTERRUPTED",
     "Backend",
+    "EngineModels",
+    "Router",
     "Browser",
     "BrowserKeys",
     "Caller",

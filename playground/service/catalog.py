@@ -1,6 +1,8 @@
 """Finding a model to run: look one up by what a person typed, list, search, collections.
 
-No gradio here. `Service.catalog` is a `Catalog` on the service's client. `find_model` turns
+No gradio here. `Service.catalog` is a `Catalog` on the service's router (a `--cog` model's
+`local/<name>` is found on the embedded engine beside the backend, and listed and searched
+before the backend's own models). `find_model` turns
 "owner/name", "owner/name:version" or a pasted
 replicate.com link into a `ModelSetup` (the model's card, the version whose schema gives the
 form, the ref to run, the form and the output view), or a `ModelProblem` in plain words: an
@@ -18,6 +20,8 @@ from playground.files.covers import CoverImages
 from playground.forms import InputForm, OutputView, SchemaProblem, form_from_schema, output_view
 from playground.replicate import AsyncClient, errors
 from playground.replicate.types import Model, SearchMetadata, Version
+
+from .routing import Router
 
 _REF = re.compile(r"^([A-Za-z0-9][\w.-]{0,99})/([A-Za-z0-9][\w.-]{0,99})(?::([0-9a-f]{64}))?$")
 _LINK = re.compile(r"^(?:https?://)?(?:www\.)?replicate\.com/([^/?#\s]+)/([^/?#\s]+)"
@@ -238,6 +242,12 @@ def rank(cards: list[ModelCard], query: str) -> list[ModelCard]:
     return [card for _, card in sorted(scored, key=lambda pair: pair[0])]
 
 
+def _first(ours: list[ModelCard], theirs: list[ModelCard]) -> list[ModelCard]:
+    """`ours` then `theirs`, each model once."""
+    seen = {card.ref for card in ours}
+    return [*ours, *(card for card in theirs if card.ref not in seen)]
+
+
 def _count(n: int) -> str:
     for size, unit in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
         if n >= size:
@@ -248,10 +258,12 @@ def _count(n: int) -> str:
 class Catalog:
     """The backend's models, as the Models tab and Compare ask for them (`Service.catalog`)."""
 
-    def __init__(self, client: AsyncClient, where: str, covers: CoverImages) -> None:
-        self._client = client
+    def __init__(self, router: Router, covers: CoverImages) -> None:
+        self._router = router
+        self._client = router.main
         self._covers = covers
-        self.where = where  # the backend, as messages name it: "Replicate", "this computer"
+        # the backend, as messages name it: "Replicate", "this computer"
+        self.where = router.server.where
         self._searches = list(SEARCHES)  # the ways this backend has shown it can search
         # demo mode's `[show] models`: the only models offered, found or run (None: all)
         self.allows: Callable[[str], bool] | None = None
@@ -262,19 +274,36 @@ class Catalog:
     async def find_model(self, text: str, *, token: str | None = None) -> ModelSetup:
         """The model a person typed (owner/name[:version] or a replicate.com link), with its
         form; `ModelProblem` in plain words when it cannot be used."""
-        setup = await find_model(self._client, text, where=self.where, token=token or None)
+        ref = read_ref(text)[0]
+        setup = await find_model(self._router.client_for(ref), text,
+                                 where=self._router.where_for(ref), token=token or None)
         if self.allows is not None and not self.allows(setup.card.ref):
             raise ModelProblem(f"This demo does not show {setup.card.ref}: its host chose "
                                "which models it offers.")
         return setup
 
+    async def _engine_cards(self) -> list[ModelCard]:
+        """The `--cog` models on the engine beside the backend ([] without one, or when it
+        cannot be asked: the backend's own list still shows)."""
+        client = self._router.engine_client
+        if client is None:
+            return []
+        try:
+            cards = await list_models(client, pages=1)
+        except errors.ReplicateError:
+            return []
+        return [card for card in cards if self._router.on_engine(card.ref)]
+
     async def list_models(self, *, token: str | None = None) -> list[ModelCard]:
-        return self._shown(await list_models(self._client, token=token or None))
+        listed = await list_models(self._client, token=token or None)
+        return self._shown(_first(await self._engine_cards(), listed))
 
     async def search_models(self, query: str, *, token: str | None = None,
                             listed: list[ModelCard] | None = None) -> list[ModelCard]:
-        return self._shown(await search_models(self._client, query, token=token or None,
-                                               listed=listed, ways=self._searches))
+        local = rank(await self._engine_cards(), " ".join(query.split())[:200])
+        found = await search_models(self._client, query, token=token or None,
+                                    listed=listed, ways=self._searches)
+        return self._shown(_first(local, found))
 
     async def collections(self, *, token: str | None = None) -> list[CollectionCard]:
         return await collections(self._client, token=token or None)

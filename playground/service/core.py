@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image
 
 from playground import config
-from playground.files import OutputSaver, Uploader
+from playground.files import OutputSaver
 from playground.files.covers import CoverImages
 from playground.files.uploads import Expect
 from playground.history import Caller, InputFile, RunHistory
@@ -28,19 +28,24 @@ from .errors import UnknownPreset
 from .gate import Gate
 from .reporting import OnUpdate, retries_reported
 from .request import FileInput, RunOptions, RunRequest
+from .routing import EngineModels, Router
 from .runs import OnFinished, Runs
 from .schema import InputSchema
 from .stand_ins import LocalModel, fetch_local_models
 
 
 class Service:
-    """One backend, many users: each call may carry its own `token=` (never read from env)."""
+    """One backend, many users: each call may carry its own `token=` (never read from env).
+
+    `engine`: the embedded engine beside the backend, for its `--cog` models only (their refs,
+    and the predictions made there, go to it: see `routing.Router`)."""
 
     def __init__(self, base_url: str | None = None, token: str | None = None,
                  data_dir: Path | None = None, transport: Any = None,
                  presets: dict[str, Preset] | None = None, backend: BackendKind | None = None,
                  *, timeout: float | None = None, history: RunHistory | None = None,
-                 trusted_origins: Iterable[str] = (), tasks: TaskTable | None = None) -> None:
+                 trusted_origins: Iterable[str] = (), tasks: TaskTable | None = None,
+                 engine: EngineModels | None = None) -> None:
         self.base_url = (base_url or config.REPLICATE_CLOUD).rstrip("/")
         # The CLI says which backend this is; a bare URL is guessed from (tests, embedding).
         self.server = Backend(backend, self.base_url) if backend else Backend.for_url(
@@ -49,6 +54,8 @@ class Service:
         self.data_dir = Path(data_dir) if data_dir is not None else config.data_dir()
         # "" (not None) keeps the client from falling back to REPLICATE_API_TOKEN.
         self.client = AsyncClient(token=token or "", base_url=self.base_url, transport=transport)
+        # which server each ref runs on: this backend, or the engine for its --cog models
+        self.router = Router(self.client, self.server, engine, transport=transport)
         self._server_token, self._transport = token or "", transport
         self._local_models: dict[str, LocalModel] | None = None
         self.has_token = bool(token)
@@ -60,17 +67,17 @@ class Service:
         # Covers and output files are fetched from public addresses only, or from the backend
         # itself (and the `trusted_origins` a test's stand-in for Replicate's CDN is on): a URL
         # in an answer is the model publisher's to choose (see playground.files.netguard).
-        trusted = list(trusted_origins)
-        self.catalog = Catalog(self.client, self.server.where, CoverImages(
+        trusted = [*trusted_origins, *self.router.trusted_origins()]
+        self.catalog = Catalog(self.router, CoverImages(
             self.data_dir / "covers", trusted=[self.base_url, *trusted]))
-        self.uploader = Uploader(self.client)
+        self.uploader = self.router.main_uploader
         self.saver = OutputSaver(self.output_dir, api_base=self.base_url, trusted=trusted)
         # The run history: every finished run recorded, an identical one answered from it.
         self.history = history
         recorder = None if history is None else Recorder(
             history, backend_kind=self.backend, backend_url=self.base_url,
-            estimate=history.estimate)
-        self._runs = Runs(self.client, self.saver, recorder, timeout=timeout)
+            estimate=history.estimate, route=self._backend_of)
+        self._runs = Runs(self.router, self.saver, recorder, timeout=timeout)
         self._runs.has_server_token = bool(token)
 
     def __repr__(self) -> str:
@@ -111,13 +118,30 @@ class Service:
         return self.data_dir / "outputs"
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.router.aclose()
+
+    def server_for(self, ref: str) -> Backend:
+        """The backend a run of `ref` goes to: this one, or the engine beside it for a `--cog`
+        model (what a run's code, its history and its messages name)."""
+        return self.router.server_for(ref)
+
+    def _backend_of(self, ref: str) -> tuple[BackendKind, str]:
+        """The backend a run of `ref` goes to, as the history records it."""
+        server = self.router.server_for(ref)
+        return server.kind, server.url
 
     def local_models(self) -> dict[str, LocalModel]:
-        """The embedded engine's models as the page names them ({} on other backends)."""
+        """The embedded engine's models as the page names them ({} on other backends); beside
+        another backend, only the `--cog` models it runs there."""
         if self._local_models is None:
-            self._local_models = {} if self.backend != "local" else fetch_local_models(
-                self.base_url, self._server_token, self._transport)
+            engine = self.router.engine
+            if engine is not None:
+                found = fetch_local_models(engine.url, "", self._transport)
+                self._local_models = {ref: m for ref, m in found.items()
+                                      if self.router.on_engine(ref)}
+            else:
+                self._local_models = {} if self.backend != "local" else fetch_local_models(
+                    self.base_url, self._server_token, self._transport)
         return self._local_models
 
     # --- presets -----------------------------------------------------------------------------
@@ -160,20 +184,22 @@ class Service:
 
     async def model(self, ref: str, *, token: str | None = None) -> Model:
         """A model (`owner/name`, a version after `:` is ignored) with its latest version."""
-        return await self.client.models.get(ref.partition(":")[0], token=token or None)
+        return await self.router.client_for(ref).models.get(ref.partition(":")[0],
+                                                            token=token or None)
 
     async def version(self, ref: str, *, token: str | None = None) -> Version | None:
         """`owner/name:version`'s version, or the model's latest for `owner/name`."""
         name, _, version = ref.partition(":")
         if version:
-            return await self.client.models.versions.get(name, version, token=token or None)
+            return await self.router.client_for(ref).models.versions.get(
+                name, version, token=token or None)
         return (await self.model(name, token=token)).latest_version
 
     async def input_schema(self, ref: str, *, token: str | None = None) -> InputSchema | None:
         """The model's inputs (looked up once per ref; on the local engine every time, where
         a `--cog-reload` predictor may have new ones, a new secret among them); None when they
         cannot be known."""
-        if ref not in self._schemas or self.server.is_local:
+        if ref not in self._schemas or self.router.server_for(ref).is_local:
             try:
                 version = await self.version(ref, token=token)
             except errors.ReplicateError:  # unknown now (a 404, a dead backend): ask again
@@ -296,14 +322,16 @@ class Service:
             return await self._runs.stream(request, pending)
 
     async def cancel(self, prediction_id: str, token: str | None = None) -> Prediction:
-        return await self.client.predictions.cancel(prediction_id, token=token or None)
+        client = self.router.client_for_prediction(prediction_id)
+        return await client.predictions.cancel(prediction_id, token=token or None)
 
     async def prediction(self, prediction_id: str, *, token: str | None = None) -> RunResult:
         """A prediction as the backend has it now, as a result (outputs saved if it succeeded);
         e.g. one that finished while a Stop was on its way. Not recorded: its run records
         itself."""
         started = time.monotonic()
-        p = await self.client.predictions.get(prediction_id, token=token or None)
+        client = self.router.client_for_prediction(prediction_id)
+        p = await client.predictions.get(prediction_id, token=token or None)
         request = RunRequest("model", p.model or "", dict(p.input or {}),
                              RunOptions.of(token))
         return await self._runs.finished(p, request, started)
@@ -342,7 +370,8 @@ class Service:
                               **{n: InputFile(f.data, f.name) for n, f in prepared.items()}}
         sent, notes = dict(request.inputs), []
         for name, local in prepared.items():
-            upload = await self.uploader.send(local, token=request.options.token)
+            upload = await self.router.uploader_for(request.ref).send(
+                local, token=request.options.token)
             sent[name] = upload.value
             notes.append(upload.note)
         return request.sending(sent, notes)

@@ -21,6 +21,7 @@ from .history import pending_run
 from .live import LiveRun, interruption
 from .reporting import read_stream
 from .request import RunRequest
+from .routing import Router
 from .schema import InputSchema
 
 OnFinished = Callable[[RunResult], None]
@@ -29,9 +30,10 @@ OnFinished = Callable[[RunResult], None]
 class Runs:
     """The run loops a `Service` holds; `recorder` is None when there is no run history."""
 
-    def __init__(self, client: AsyncClient, saver: OutputSaver, recorder: Recorder | None,
+    def __init__(self, router: Router, saver: OutputSaver, recorder: Recorder | None,
                  *, timeout: float | None) -> None:
-        self.client, self.saver, self.recorder = client, saver, recorder
+        # each run's client: the backend's, or the engine's for its --cog models
+        self.router, self.saver, self.recorder = router, saver, recorder
         self.timeout = timeout  # per prediction; None: wait as long as it runs
         self.on_finished: list[OnFinished] = []
         self.gate: Gate | None = None  # demo mode: the host's limits (service/gate.py)
@@ -100,8 +102,10 @@ class Runs:
                    timeout: float | None) -> RunResult:
         token = request.options.token
         started = time.monotonic()
-        prediction = await self.client.predictions.create(request.ref, dict(request.inputs),
-                                                          token=token)
+        client = self.router.client_for(request.ref)
+        prediction = await client.predictions.create(request.ref, dict(request.inputs),
+                                                     token=token)
+        self.router.remember(client, prediction.id)
         # in the history from now on
         live = LiveRun(self.recorder, pending, request.options.on_update)
         last: tuple[str, str] | None = None
@@ -117,10 +121,10 @@ class Runs:
 
         try:
             await report(prediction)
-            prediction = await self.client.predictions.wait(
+            prediction = await client.predictions.wait(
                 prediction, timeout=timeout, on_update=report, token=token)
         except asyncio.CancelledError:  # the caller gave up (e.g. Stop in the UI): stop it too
-            await self._shielded_cancel(prediction.id, token)
+            await self._shielded_cancel(client, prediction.id, token)
             await live.cut("canceled", INTERRUPTED, prediction.id)
             raise
         except Exception as exc:  # the backend was lost (a crash, the network): not canceled
@@ -133,8 +137,9 @@ class Runs:
                       timeout: float | None) -> RunResult:
         token = request.options.token
         started = time.monotonic()
-        stream = self.client.stream(request.ref, dict(request.inputs), timeout=timeout,
-                                    token=token)
+        client = self.router.client_for(request.ref)
+        stream = client.stream(request.ref, dict(request.inputs), timeout=timeout,
+                               token=token)
         # In the history once the backend has it, its text kept as it streams.
         live = LiveRun(self.recorder, pending, request.options.on_update)
         # the whole run, not one read: a stream that keeps talking is still stopped on time
@@ -142,8 +147,10 @@ class Runs:
         try:
             async with deadline:
                 final, text, logs = await read_stream(stream, live.update, started)
+            if stream.prediction is not None:
+                self.router.remember(client, stream.prediction.id)
             if final is not None and not final.done:  # "done" came before the status settled
-                final = await self.client.predictions.wait(final, timeout=30, token=token)
+                final = await client.predictions.wait(final, timeout=30, token=token)
         except BaseException as exc:
             await stream.aclose()
             if deadline.expired() and isinstance(exc, TimeoutError):
@@ -151,7 +158,8 @@ class Runs:
                     id="", status="starting"), timeout or 0.0)
             if stream.prediction is not None:  # stop it too, best effort
                 created = stream.prediction.id
-                await self._shielded_cancel(created, token)
+                self.router.remember(client, created)
+                await self._shielded_cancel(client, created, token)
                 if isinstance(exc, asyncio.CancelledError):  # the caller stopped it (Stop)
                     await live.cut("canceled", INTERRUPTED, created)
                 else:  # the backend was lost (a crash, the network): nobody canceled it
@@ -199,11 +207,12 @@ class Runs:
             hook(result)
         return result
 
-    async def _shielded_cancel(self, prediction_id: str, token: str | None) -> None:
+    async def _shielded_cancel(self, client: AsyncClient, prediction_id: str,
+                               token: str | None) -> None:
         """Best effort, and not itself cancelable: the caller is already being torn down."""
         async def cancel() -> None:
             with contextlib.suppress(errors.ReplicateError):
-                await self.client.predictions.cancel(prediction_id, token=token or None)
+                await client.predictions.cancel(prediction_id, token=token or None)
 
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(cancel())

@@ -78,6 +78,25 @@ PREDICTORS = {
     ''',
 }
 
+# An author's own picture model, to compare with a published one: its red is the seed and its
+# green the prompt's length (not in PREDICTORS: only the tests beside Replicate start it).
+SEEDED = '''
+    import tempfile
+    from typing import Optional
+    from cog import BasePredictor, Input, Path
+    from PIL import Image
+
+    class Predictor(BasePredictor):
+        def predict(self, prompt: str = Input(default="a corgi", description="what to paint"),
+                    seed: Optional[int] = Input(default=None),
+                    image: Optional[Path] = Input(default=None)) -> Path:
+            print(f"Using seed: {seed}")
+            side = Image.open(image).width if image is not None else 16
+            out = Path(tempfile.mkdtemp()) / "out.png"
+            Image.new("RGB", (side, side), ((seed or 0) % 256, len(prompt) % 256, 0)).save(out)
+            return out
+'''
+
 
 def write_predictor(folder: Path, source: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)

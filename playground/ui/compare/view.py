@@ -217,11 +217,15 @@ def in_pane(message: messages.Message) -> str:
 
 
 def choices(ctx: AppContext, task: str) -> list[tuple[str, str]]:
-    """A Compare group's entry choices: offline its tasks' local models, then their presets
-    (the tasks of the group: the app's task table)."""
+    """A Compare group's entry choices: offline its tasks' local models, beside another
+    backend the `--cog` models on the engine (any task: they are the author's), then the
+    tasks' presets (the tasks of the group: the app's task table)."""
     ids = tuple(r.id for r in ctx.tasks.in_group(task))
-    found = local_models(p for t in ids for p in ctx.presets.for_task(t))
-    out = [(ref, ref) for ref in found] if ctx.backend.is_local else []
+    if ctx.backend.is_local:
+        found = local_models(p for t in ids for p in ctx.presets.for_task(t))
+    else:
+        found = list(ctx.service.local_models())  # {} without an engine beside
+    out = [(ref, ref) for ref in found]
     return out + ServiceBackend(ctx.service).preset_choices(ids)
 
 

@@ -249,9 +249,9 @@ class Run:
 
     def code_of(self, result: RunResult) -> RunCall | None:
         """The finished run as code (the Code box): its model, version and inputs as sent."""
+        server = self.ctx.service.server_for(result.model)  # the engine's, for a --cog model
         return call_for_run(result.model, result.version, result.input, result.output,
-                            result.files, base_url=self.ctx.backend.url,
-                            needs_token=not self.ctx.backend.is_local)
+                            result.files, base_url=server.url, needs_token=not server.is_local)
 
     async def execute(self, call: Call, panel: RunPanel) -> AsyncIterator[dict[Any, Any]]:
         """`steps`, as updates of a tab's run panel."""

@@ -366,10 +366,11 @@ def wire_form(ctx: AppContext, view: View, chosen: ModelSetup, components: list[
             return
         files = list(result.files)
         # Better than the generic one: the files by their names, secrets by a variable.
-        snippet = run_call(chosen.run_ref, inputs, base_url=ctx.backend.url,
+        server = ctx.service.server_for(chosen.run_ref)  # the engine's, for a --cog model
+        snippet = run_call(chosen.run_ref, inputs, base_url=server.url,
                            output=chosen.output.kind, secrets=secrets,
                            output_suffix=files[0].suffix if files else "",
-                           needs_token=not ctx.backend.is_local)
+                           needs_token=not server.is_local)
         shown_output = result.local_output if result.local_output is not None else result.output
         yield {**outputs.show(chosen.output, shown_output, files, result.text),
                **code.show(snippet), panel.status: run.done_status(summary(result)),
