@@ -147,3 +147,31 @@ def test_the_host_view_shows_the_spend_and_the_cap_stops_runs(make_demo_app: Any
     # a model not on show is refused even when asked for by name
     with pytest.raises(RunRefused, match="runs only these models"):
         asyncio.run(app.service.run_model("other/model", {}, caller=caller))
+
+
+def test_the_host_changes_the_limits_live_and_a_bad_value_changes_nothing(
+        make_demo_app: Any, tmp_path: Path) -> None:
+    app: DemoApp = make_demo_app("[limits]\nruns_per_visitor_per_hour = 5\n"
+                                 "[show]\ntabs = [\"upscale\"]\n")
+    host = Client(app.url, verbose=False)  # a browser on this computer is the host's
+    said, stats = host.predict(1, None, 0, 4, 50, 0, 0, api_name="/host_limits")
+    assert "Changed" in said and "runs in the last hour" in stats
+    assert app.service.gate.limits.runs_per_visitor_per_hour == 1
+    assert app.service.gate.limits.max_waiting == 50
+    visitor = Client(app.url, verbose=False, download_files=str(tmp_path))
+    assert "Done" in upscale(visitor, picture(tmp_path, 80)).result()[2]
+    with pytest.raises(Exception, match="1 run per visitor per hour"):
+        upscale(visitor, picture(tmp_path, 81)).result()
+    with pytest.raises(Exception, match="less than minimum value 0"):
+        host.predict(-3, None, 0, 4, 50, 0, 0, api_name="/host_limits")
+    said, _ = host.predict(1, None, 0, 4, 50, 10**12, 0, api_name="/host_limits")
+    assert "Not changed" in said and "spend_cap_usd is too large" in said
+    assert app.service.gate.limits.runs_per_visitor_per_hour == 1
+    assert app.service.gate.limits.spend_cap_usd == 0
+    # Pause all: a new run is refused in words; Resume lets it through
+    host.predict(api_name="/host_pause")
+    with pytest.raises(Exception, match="paused the demo"):
+        upscale(Client(app.url, verbose=False), picture(tmp_path, 82)).result()
+    host.predict(api_name="/host_resume")
+    assert "Done" in upscale(Client(app.url, verbose=False, download_files=str(tmp_path)),
+                             picture(tmp_path, 83)).result()[2]
