@@ -187,7 +187,10 @@ def start(args: argparse.Namespace, tmp: Path, max_waiting: int
 
 
 def client(url: str) -> Client:
-    return Client(url, verbose=False, download_files=False, analytics_enabled=False)
+    # A browser's request waits for its answer; gradio_client's gives up after httpx's 5 s,
+    # which 250 joins at once on 2 busy cores can pass (the run then goes on, unheard).
+    return Client(url, verbose=False, download_files=False, analytics_enabled=False,
+                  httpx_kwargs={"timeout": httpx.Timeout(120.0)})
 
 
 def upscale(visitor: Client, image: Path) -> Any:
