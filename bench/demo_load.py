@@ -282,18 +282,16 @@ def table(rounds: list[Round], visitors: int) -> None:
         words = sorted({e.said for e in r.jobs if e.outcome == "refused"})
         refused = f"{count['refused']}" + (f" ({', '.join(words)})" if words else "")
         told = sum(e.told for e in r.jobs)
-        waited = sum(e.told or e.outcome == "served" for e in r.jobs)
+        at_once = sum(e.outcome == "served" and not e.told for e in r.jobs)
         wall = (f"{statistics.median(r.wall):.0f} / {max(r.wall):.0f} s" if r.wall else "-")
         print(f"| {r.label} | {visitors} | {len(r.jobs)} | {count['served']} | {refused} "
-              f"| {count['failed']} | {count['lost']} | {told} of {waited} "
+              f"| {count['failed']} | {count['lost']} | {told} (+{at_once} started at once) "
               f"| {max((e.max_place for e in r.jobs), default=0)} | {r.engine_made} | {wall} "
               f"| {r.rss['before']:,.0f} / {r.rss['peak']:,.0f} / {r.rss['after']:,.0f} MB |")
     for r in rounds:
         late = sum(e.told_late for e in r.jobs)
-        untold = [e for e in r.jobs if e.outcome == "served" and not e.told]
-        print(f"{r.label}: served without being told a place (a slot was free when it "
-              f"arrived): {len(untold)}; told only after it started: {late}; host view "
-              f"afterwards: {r.host_line}")
+        print(f"{r.label}: told their place only after the run started: {late}; the host's "
+              f"view afterwards: {r.host_line}")
         for e in r.jobs:
             if e.outcome in ("failed", "lost"):
                 print(f"  visitor {e.visitor}: {e.outcome}: {e.said}")
