@@ -2,7 +2,7 @@
 once on the local engine.
 
     .venv/bin/python bench/demo_load.py [--visitors 100] [--concurrent-runs 4]
-                                        [--per-visitor 2] [--rounds 2] [--full-at 50]
+                                        [--per-visitor 2] [--rounds 1] [--full-at 50]
                                         [--side 64] [--only room|full]
 
 Starts `python -m playground --backend local --demo FILE` (the app and its embedded engine, one
@@ -303,7 +303,7 @@ def main() -> None:
     parser.add_argument("--per-visitor", type=int, default=2,
                         help="runs each visitor asks at once (every other one asks one more)")
     parser.add_argument("--concurrent-runs", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2, help="batches in the 'room' scenario")
+    parser.add_argument("--rounds", type=int, default=1, help="batches in the 'room' scenario")
     parser.add_argument("--full-at", type=int, default=50, help="max_waiting of 'full'")
     parser.add_argument("--side", type=int, default=64, help="the pictures' side, px")
     parser.add_argument("--timeout", type=float, default=600.0,
