@@ -58,8 +58,11 @@ class GateStats:
     limits: Limits
 
 
-@dataclass
+@dataclass(eq=False)
 class _Ticket:
+    """One run's place. Compared by identity: two runs of one visitor in one tick of the clock
+    are equal field by field, and the line's `remove` would take the other's place."""
+
     visitor: Visitor
     model: str
     joined: float  # the gate's clock: its place in the hourly counts

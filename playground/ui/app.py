@@ -30,6 +30,11 @@ from playground.ui.shell import TabBuild, launch_options, page
 # module has `build(ctx)`.
 TABS: list[tuple[str, str, str]] = [(t.tab, t.label, t.module) for t in TABLE.tabs]
 TAB_IDS = [t[0] for t in TABS]
+# Gradio runs at most `max_threads` events at once (40 by default), waiting ones included. In
+# demo mode every run waits in the gate's line (told its place, counted by max_waiting), where
+# a waiting run is an idle coroutine: the line must fit, or the 41st run waits in Gradio's own
+# queue instead, out of the line and uncounted. (Sync handlers' threads share this limit.)
+DEMO_EVENTS_AT_ONCE = 1000
 
 
 def build_app(service: Service | AppContext, *, tabs: list[str] | None = None) -> gr.Blocks:
@@ -78,6 +83,7 @@ def serve(demo: gr.Blocks, ctx_or_dir: AppContext | Path, *, host: str = "127.0.
             show_error=False, allowed_paths=served,
             blocked_paths=[str(p) for p in private_paths(data)],
             max_file_size=max_file_size or 200 * 1024 * 1024, auth=auth,
+            max_threads=DEMO_EVENTS_AT_ONCE if demo_settings is not None else 40,
             footer_links=["api"], quiet=not block, run_history=False,  # it would keep tokens
             app_kwargs={"middleware": [Middleware(BrowserCookie, keys=keys, kiosk=kiosk)]},
             mcp_server=mcp,  # never from $GRADIO_MCP_SERVER: only `playground --mcp`

@@ -175,3 +175,25 @@ def test_the_host_changes_the_limits_live_and_a_bad_value_changes_nothing(
     host.predict(api_name="/host_resume")
     assert "Done" in upscale(Client(app.url, verbose=False, download_files=str(tmp_path)),
                              picture(tmp_path, 83)).result()[2]
+
+
+def test_every_waiting_run_is_in_the_room_s_line_past_gradio_s_40_workers(
+        make_demo_app: Any, tmp_path: Path) -> None:
+    """Gradio runs 40 events at once by default; a run waiting in the gate holds one, so the
+    41st and later waited in Gradio's own queue, out of the line: not told their place in it,
+    not counted by max_waiting (the room never full)."""
+    import asyncio
+
+    from playground.service import Visitor
+
+    app: DemoApp = make_demo_app("[limits]\nconcurrent_runs = 1\n[show]\ntabs = [\"upscale\"]\n")
+    gate = app.service.gate
+    held = asyncio.run(gate.enter(Visitor("the-test"), "local/real-esrgan", owner_token=False))
+    visitor = Client(app.url, verbose=False, download_files=str(tmp_path), max_workers=60)
+    jobs = [upscale(visitor, picture(tmp_path, shade, side=16)) for shade in range(50)]
+    try:
+        wait_for(lambda: gate.stats().waiting == 50)
+    finally:
+        held.finished(None, {})
+    assert all("Done" in job.result()[2] for job in jobs)
+    assert any("You are 50th in line, about" in texts(job) for job in jobs)

@@ -208,3 +208,29 @@ def test_updates_while_waiting_are_run_updates_with_a_notice() -> None:
     asyncio.run(scenario())
     assert seen and seen[0].status == "queued" and seen[0].prediction_id == ""
     assert seen[0].notice == "You are 1st in line, about 10 s."
+
+
+def test_two_runs_of_one_visitor_at_the_same_instant_are_two_places_in_line() -> None:
+    """One visitor's two tabs pressing Run within one tick of a coarse clock (Windows before
+    Python 3.13, a VM on jiffies; here the test's clock): the second leaving the line must not
+    take the first's place with it (which left the first waiting for ever and a ghost at the
+    head of the line holding up everyone behind it)."""
+    g = gate(concurrent_runs=1)
+
+    async def scenario() -> None:
+        running = await g.enter(BEN, "m/x", owner_token=False)
+        first = asyncio.create_task(g.enter(ANNA, "m/x", owner_token=False))
+        await asyncio.sleep(0.3)
+        second = asyncio.create_task(g.enter(ANNA, "m/x", owner_token=False))
+        third = asyncio.create_task(g.enter(Visitor("cleo"), "m/x", owner_token=False))
+        await asyncio.sleep(0.3)
+        second.cancel()  # Cancel in the second tab, while both wait
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        assert g.stats().waiting == 2
+        running.finished(None, {})
+        (await asyncio.wait_for(first, 5)).finished(None, {})
+        (await asyncio.wait_for(third, 5)).finished(None, {})
+        assert g.stats().waiting == 0 and g.stats().running == 0
+
+    asyncio.run(scenario())
