@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "presets": {"chat_prompt", "tasks"},
     "tasks": set(),
     "demo": set(),  # the demo file, read and checked (the service's gate enforces it)
+    "listening": set(),  # the port, the logins, who may reach the app (cli.py decides)
     "run_code": {"_snippet_values", "forms"},
     "history": {"files", "forms", "results"},
     "service": {"playground", "background", "chat_prompt", "config", "demo", "files", "forms",
@@ -44,7 +45,7 @@ ALLOWED: dict[str, set[str]] = {
            "run_code", "service", "tasks"},
     # compare/ and history/ are below ui/ and use no gradio (THIRD_PARTY)
     "engine": {"config", "addresses"},  # reached only over HTTP: nothing above it
-    "cli": {"config", "compare", "demo", "engine", "history", "service", "ui"},
+    "cli": {"config", "compare", "demo", "engine", "history", "listening", "service", "ui"},
     "__main__": {"cli"},
 }
 

@@ -37,7 +37,9 @@ def _free_after(port: int) -> int:
 def test_the_default_port_moves_on_when_taken(busy: int, monkeypatch) -> None:
     monkeypatch.delenv("PORT", raising=False)
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
-    monkeypatch.setattr(cli, "DEFAULT_PORT", busy)
+    from playground import listening
+
+    monkeypatch.setattr(listening, "DEFAULT_PORT", busy)  # where choose_port reads it
     assert cli.choose_port("127.0.0.1", None) == _free_after(busy)
 
 
