@@ -83,8 +83,10 @@ class Slot:
         self.gate._release(self, model, metrics or {})
 
     def abandon(self) -> None:
-        """The run ended with no result (an error, a cancel): its slot is free again."""
-        self.gate._release(self, None, None)
+        """The run ended with no result (Stop, the time limit, a lost backend): its slot is free
+        again. Replicate bills a canceled prediction's time too, so the time it held the slot
+        counts as its predict time (a little over, never under, for the cap)."""
+        self.gate._release(self, None, {"predict_time": time.monotonic() - self.started})
 
 
 class Gate:

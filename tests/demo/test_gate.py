@@ -165,6 +165,20 @@ def test_the_spending_cap_counts_the_owner_s_token_only() -> None:
     asyncio.run(scenario())
 
 
+def test_a_run_stopped_on_the_owner_s_token_counts_the_time_it_held_its_slot() -> None:
+    g = Gate(Limits(spend_cap_usd=1.0), estimate=lambda m, metrics: metrics["predict_time"],
+             priced=lambda m: True, clock=Clock())
+
+    async def scenario() -> None:
+        slot = await g.enter(ANNA, "a/b", owner_token=True)
+        await asyncio.sleep(0.05)
+        slot.abandon()  # Stop, or the time limit: Replicate bills the time it ran
+        assert g.stats().spent_usd >= 0.05
+        assert g.stats().running == 0
+
+    asyncio.run(scenario())
+
+
 def test_pause_refuses_new_runs_and_holds_the_line() -> None:
     g = gate()
 
