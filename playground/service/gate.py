@@ -66,7 +66,6 @@ class _Ticket:
     visitor: Visitor
     model: str
     joined: float  # the gate's clock: its place in the hourly counts
-    admitted: bool = False
 
 
 @dataclass
@@ -241,7 +240,6 @@ class Gate:
         else:
             return False
         self._line.remove(ticket)
-        ticket.admitted = True
         self._running.append(ticket)
         return True
 
